@@ -1,0 +1,454 @@
+//! Configuration: the embedded `config/default.toml`, overlaid by a user file, checked key by key.
+
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::model::Symbol;
+
+/// The defaults, compiled in so the binary runs with no files beside it.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}: not valid TOML: {message}")]
+    Syntax { file: String, message: String },
+    #[error("{file}: unknown key `{key}` (see config/default.toml for every accepted key)")]
+    UnknownKey { file: String, key: String },
+    #[error("{file}: key `{key}`: expected {expected}, found {found}")]
+    WrongType {
+        file: String,
+        key: String,
+        expected: String,
+        found: String,
+    },
+    #[error("{file}: bad value: {message}")]
+    BadValue { file: String, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub replay: ReplayConfig,
+    pub paper: PaperConfig,
+    pub indicators: IndicatorConfig,
+    pub pivot: PivotConfig,
+    pub levels: LevelsConfig,
+    pub bear: BearConfig,
+    pub bull: BullConfig,
+    pub stop: StopConfig,
+    pub risk: RiskConfig,
+    pub signals: SignalsConfig,
+    pub ui: UiConfig,
+    pub keys: KeysConfig,
+    pub alpaca: AlpacaConfig,
+    pub finra: FinraConfig,
+    pub cftc: CftcConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayConfig {
+    pub start: chrono::NaiveDate,
+    pub speed: f64,
+    pub speed_step: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaperConfig {
+    pub starting_cash: Decimal,
+    pub slippage_bps: f64,
+    pub commission_per_share: Decimal,
+    pub commission_min: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorConfig {
+    pub rsi_period: usize,
+    pub atr_period: usize,
+    pub sma_fast: usize,
+    pub sma_mid: usize,
+    pub sma_slow: usize,
+    pub ema_period: usize,
+    pub volume_sma: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PivotConfig {
+    pub k: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelsConfig {
+    pub support: Vec<f64>,
+    pub resistance: Vec<f64>,
+    pub profile_bars: usize,
+    pub bucket_atr: f64,
+    pub cluster_atr: f64,
+    pub active_within_atr: f64,
+    pub max_pivots: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BearConfig {
+    pub vehicle: Symbol,
+    pub break_atr: f64,
+    pub confirm_closes: usize,
+    pub break_memory_bars: usize,
+    pub max_tiers: usize,
+    pub tier_gap_bars: usize,
+    pub tier_extension_atr: f64,
+    pub tier_rebound_atr: f64,
+    pub stop_level_atr: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BullConfig {
+    pub hedge_fraction: f64,
+    pub oversold_rsi: f64,
+    pub hedge_rsi_bars: usize,
+    pub hedge_stop_atr: f64,
+    pub hedge_time_bars: usize,
+    pub evidence_bars: usize,
+    pub dryup_low_bars: usize,
+    pub dryup_ratio: f64,
+    pub reclaim_memory_bars: usize,
+    pub reclaim_min_evidence: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopConfig {
+    pub atr_mult: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskConfig {
+    pub per_trade: f64,
+    pub scale_base: f64,
+    pub scale_per_m: f64,
+    pub scale_min: f64,
+    pub scale_max: f64,
+    pub vol_lookback: usize,
+    pub vol_min: f64,
+    pub vol_max: f64,
+    pub max_beta_exposure: f64,
+    pub max_position: f64,
+    pub max_order_notional: Decimal,
+    pub max_orders_per_minute: u32,
+    pub daily_loss_limit: f64,
+    pub stale_after_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Manual,
+    Auto,
+    Observe,
+}
+
+impl Mode {
+    pub fn next(self) -> Mode {
+        match self {
+            Mode::Manual => Mode::Auto,
+            Mode::Auto => Mode::Observe,
+            Mode::Observe => Mode::Manual,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Manual => "MANUAL",
+            Mode::Auto => "AUTO",
+            Mode::Observe => "OBSERVE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalsConfig {
+    pub mode: Mode,
+    pub timeout_bars: u32,
+    pub snooze_bars: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    pub frame_ms: u64,
+    pub chart_bars: usize,
+    pub theme: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    pub ack: String,
+    pub ack_alt: String,
+    pub r#override: String,
+    pub edit: String,
+    pub snooze: String,
+    pub flatten: String,
+    pub pause_agents: String,
+    pub kill: String,
+    pub mode: String,
+    pub help: String,
+    pub quit: String,
+    pub pause_replay: String,
+    pub faster: String,
+    pub slower: String,
+    pub focus_iwm: String,
+    pub focus_twm: String,
+    pub focus_srty: String,
+    pub timeframe: String,
+    pub zoom_in: String,
+    pub zoom_out: String,
+    pub scroll_left: String,
+    pub scroll_right: String,
+    pub next_signal: String,
+    pub prev_signal: String,
+    pub scorecard: String,
+    pub journal_view: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlpacaConfig {
+    pub timeframe: String,
+    pub data_feed: String,
+    pub adjustment: String,
+    pub backfill_bars: usize,
+    pub poll_interval_ms: u64,
+    pub timeout_ms: u64,
+    pub max_requests_per_minute: u32,
+    pub stale_after_bars: u32,
+    pub client_side_stops: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinraConfig {
+    pub api_url: String,
+    pub cdn_url: String,
+    pub symbols: Vec<String>,
+    pub poll_interval_secs: u64,
+    pub stale_after_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CftcConfig {
+    pub api_url: String,
+    pub dataset: String,
+    pub russell_code: String,
+    pub nasdaq_code: String,
+    pub poll_interval_secs: u64,
+    pub stale_after_days: i64,
+    pub history_weeks: usize,
+}
+
+impl Config {
+    /// The embedded defaults alone.
+    pub fn default_config() -> Config {
+        Self::from_layers(&[]).expect("embedded config/default.toml is valid")
+    }
+
+    /// Defaults overlaid by the file at `path`.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        match path {
+            None => Self::from_layers(&[]),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.to_path_buf(),
+                    source,
+                })?;
+                Self::from_layers(&[(p.display().to_string(), text)])
+            }
+        }
+    }
+
+    /// Defaults overlaid by each `(file name, toml text)` in order.
+    pub fn from_layers(layers: &[(String, String)]) -> Result<Config, ConfigError> {
+        let mut merged: toml::Value =
+            DEFAULT_TOML
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    file: "config/default.toml".into(),
+                    message: e.to_string(),
+                })?;
+        let mut last_file = "config/default.toml".to_string();
+        for (file, text) in layers {
+            let user: toml::Value =
+                text.parse()
+                    .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                        file: file.clone(),
+                        message: e.message().to_string(),
+                    })?;
+            overlay(&mut merged, user, "", file)?;
+            last_file = file.clone();
+        }
+        let cfg: Config =
+            merged
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::BadValue {
+                    file: last_file.clone(),
+                    message: e.message().to_string(),
+                })?;
+        cfg.validate().map_err(|message| ConfigError::BadValue {
+            file: last_file,
+            message,
+        })?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("indicators.rsi_period", self.indicators.rsi_period),
+            ("indicators.atr_period", self.indicators.atr_period),
+            ("indicators.sma_fast", self.indicators.sma_fast),
+            ("indicators.sma_mid", self.indicators.sma_mid),
+            ("indicators.sma_slow", self.indicators.sma_slow),
+            ("indicators.ema_period", self.indicators.ema_period),
+            ("indicators.volume_sma", self.indicators.volume_sma),
+            ("pivot.k", self.pivot.k),
+            ("levels.profile_bars", self.levels.profile_bars),
+            ("bear.confirm_closes", self.bear.confirm_closes),
+            ("bear.max_tiers", self.bear.max_tiers),
+        ];
+        for (key, v) in positive {
+            if v == 0 {
+                return Err(format!("key `{key}` must be at least 1"));
+            }
+        }
+        if !(self.replay.speed >= 0.0 && self.replay.speed.is_finite()) {
+            return Err(
+                "key `replay.speed` must be 0 (as fast as possible) or a positive number".into(),
+            );
+        }
+        if !(self.risk.per_trade > 0.0 && self.risk.per_trade < 1.0) {
+            return Err("key `risk.per_trade` must be between 0 and 1".into());
+        }
+        if !matches!(self.bear.vehicle, Symbol::Twm | Symbol::Srty) {
+            return Err("key `bear.vehicle` must be TWM or SRTY".into());
+        }
+        if self.paper.starting_cash <= Decimal::ZERO {
+            return Err("key `paper.starting_cash` must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+/// Merge `user` into `base`, refusing keys `base` does not have and values of another type.
+fn overlay(
+    base: &mut toml::Value,
+    user: toml::Value,
+    prefix: &str,
+    file: &str,
+) -> Result<(), ConfigError> {
+    let toml::Value::Table(user) = user else {
+        return Ok(());
+    };
+    let toml::Value::Table(base) = base else {
+        return Ok(());
+    };
+    for (k, v) in user {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        let Some(slot) = base.get_mut(&k) else {
+            return Err(ConfigError::UnknownKey {
+                file: file.to_string(),
+                key,
+            });
+        };
+        match (slot.is_table(), v.is_table()) {
+            (true, true) => overlay(slot, v, &key, file)?,
+            _ if same_kind(slot, &v) => *slot = v,
+            _ => {
+                return Err(ConfigError::WrongType {
+                    file: file.to_string(),
+                    key,
+                    expected: slot.type_str().to_string(),
+                    found: v.type_str().to_string(),
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+fn same_kind(a: &toml::Value, b: &toml::Value) -> bool {
+    use toml::Value::*;
+    matches!((a, b), (Integer(_) | Float(_), Integer(_) | Float(_)))
+        || std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(text: &str) -> Result<Config, ConfigError> {
+        Config::from_layers(&[("user.toml".to_string(), text.to_string())])
+    }
+
+    #[test]
+    fn defaults_load_and_match_the_spec() {
+        let c = Config::default_config();
+        assert_eq!(c.indicators.rsi_period, 14);
+        assert_eq!(c.bear.max_tiers, 3);
+        assert_eq!(c.signals.mode, Mode::Manual);
+        assert_eq!(c.bear.vehicle, Symbol::Twm);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_file() {
+        let err = layer("[bear]\nmax_teirs = 2\n").unwrap_err().to_string();
+        assert!(
+            err.contains("user.toml") && err.contains("bear.max_teirs"),
+            "{err}"
+        );
+        let err = layer("[beer]\nx = 1\n").unwrap_err().to_string();
+        assert!(err.contains("`beer`"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_and_bad_value_are_named() {
+        let err = layer("[bear]\nmax_tiers = \"three\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bear.max_tiers") && err.contains("user.toml"),
+            "{err}"
+        );
+        let err = layer("[bear]\nvehicle = \"QQQ\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("user.toml"), "{err}");
+        let err = layer("[replay]\nspeed = -1\n").unwrap_err().to_string();
+        assert!(err.contains("replay.speed"), "{err}");
+    }
+
+    #[test]
+    fn overlay_changes_only_what_it_names() {
+        let c = layer("[bear]\nvehicle = \"SRTY\"\n[risk]\nper_trade = 0.01\n").unwrap();
+        assert_eq!(c.bear.vehicle, Symbol::Srty);
+        assert_eq!(c.risk.per_trade, 0.01);
+        assert_eq!(c.bear.max_tiers, 3);
+    }
+}

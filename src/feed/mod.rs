@@ -1,0 +1,66 @@
+//! Feeds: tasks that bring bars and snapshots into the app loop as typed events, with their health.
+
+pub mod replay;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::model::{Bar, FuturesPositioning, ShortInterest, ShortVolume, Symbol, Timeframe};
+
+/// Feed health is data: shown in the status bar and consulted by the engine.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum FeedHealth {
+    Connected,
+    /// Market closed: quiet on purpose.
+    Idle,
+    Stale {
+        since: DateTime<Utc>,
+    },
+    Reconnecting {
+        attempt: u32,
+    },
+    Failed {
+        error: String,
+    },
+    /// A replay that has played its last bar.
+    Ended,
+}
+
+impl FeedHealth {
+    pub fn is_bad(&self) -> bool {
+        matches!(
+            self,
+            FeedHealth::Stale { .. } | FeedHealth::Failed { .. } | FeedHealth::Reconnecting { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FeedEvent {
+    /// Bars before the live start: history and indicator warm-up, processed in one go.
+    History {
+        symbol: Symbol,
+        timeframe: Timeframe,
+        bars: Vec<Bar>,
+    },
+    /// A new closed bar, as if live.
+    Bar {
+        symbol: Symbol,
+        timeframe: Timeframe,
+        bar: Bar,
+    },
+    Health {
+        source: String,
+        health: FeedHealth,
+    },
+    ShortInterest(ShortInterest),
+    ShortVolume(ShortVolume),
+    Positioning(FuturesPositioning),
+    /// A feed's problem worth a line in the status bar (a skipped bar, a bad payload).
+    Warning {
+        source: String,
+        message: String,
+    },
+}

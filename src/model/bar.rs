@@ -1,0 +1,233 @@
+//! Market bars and the instruments they belong to.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One OHLCV bar. Time is the bar's start, in UTC (daily bars: the session date at 00:00 New York).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    pub time: DateTime<Utc>,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+}
+
+impl Bar {
+    /// Why this bar cannot have happened, if it cannot.
+    pub fn impossibility(&self) -> Option<String> {
+        let prices = [self.open, self.high, self.low, self.close];
+        if prices.iter().any(|p| !p.is_finite()) || !self.volume.is_finite() {
+            return Some("non-finite price or volume".into());
+        }
+        if prices.iter().any(|p| *p <= 0.0) {
+            return Some("non-positive price".into());
+        }
+        if self.volume < 0.0 {
+            return Some(format!("negative volume {}", self.volume));
+        }
+        if self.high < self.low {
+            return Some(format!("high {} < low {}", self.high, self.low));
+        }
+        // Vendors round adjusted prices independently; allow a hair of float noise.
+        let tol = 1e-9 * self.high.abs().max(1.0);
+        if self.open > self.high + tol || self.open < self.low - tol {
+            return Some(format!(
+                "open {} outside [low {}, high {}]",
+                self.open, self.low, self.high
+            ));
+        }
+        if self.close > self.high + tol || self.close < self.low - tol {
+            return Some(format!(
+                "close {} outside [low {}, high {}]",
+                self.close, self.low, self.high
+            ));
+        }
+        None
+    }
+}
+
+/// The instruments of the thesis. IWM carries every signal; TWM/SRTY are the Bear's vehicles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Symbol {
+    #[serde(rename = "IWM")]
+    Iwm,
+    #[serde(rename = "TWM")]
+    Twm,
+    #[serde(rename = "SRTY")]
+    Srty,
+}
+
+impl Symbol {
+    pub const ALL: [Symbol; 3] = [Symbol::Iwm, Symbol::Twm, Symbol::Srty];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Symbol::Iwm => "IWM",
+            Symbol::Twm => "TWM",
+            Symbol::Srty => "SRTY",
+        }
+    }
+
+    /// Daily leverage against IWM: +1, −2, −3. Beta dollars = leverage × position value.
+    pub fn leverage(self) -> i32 {
+        match self {
+            Symbol::Iwm => 1,
+            Symbol::Twm => -2,
+            Symbol::Srty => -3,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Symbol {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "IWM" => Ok(Symbol::Iwm),
+            "TWM" => Ok(Symbol::Twm),
+            "SRTY" => Ok(Symbol::Srty),
+            other => Err(format!(
+                "unknown symbol `{other}` (expected IWM, TWM or SRTY)"
+            )),
+        }
+    }
+}
+
+/// Bar lengths the feeds and the chart know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Timeframe {
+    #[serde(rename = "1Min")]
+    Min1,
+    #[serde(rename = "5Min")]
+    Min5,
+    #[serde(rename = "15Min")]
+    Min15,
+    #[serde(rename = "1Hour")]
+    Hour1,
+    #[serde(rename = "1Day")]
+    Day1,
+}
+
+impl Timeframe {
+    pub const ALL: [Timeframe; 5] = [
+        Timeframe::Min1,
+        Timeframe::Min5,
+        Timeframe::Min15,
+        Timeframe::Hour1,
+        Timeframe::Day1,
+    ];
+
+    /// Alpaca's spelling, also used in config and on the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timeframe::Min1 => "1Min",
+            Timeframe::Min5 => "5Min",
+            Timeframe::Min15 => "15Min",
+            Timeframe::Hour1 => "1Hour",
+            Timeframe::Day1 => "1Day",
+        }
+    }
+
+    /// Short label for the chart title.
+    pub fn label(self) -> &'static str {
+        match self {
+            Timeframe::Min1 => "1m",
+            Timeframe::Min5 => "5m",
+            Timeframe::Min15 => "15m",
+            Timeframe::Hour1 => "1h",
+            Timeframe::Day1 => "1D",
+        }
+    }
+
+    pub fn seconds(self) -> i64 {
+        match self {
+            Timeframe::Min1 => 60,
+            Timeframe::Min5 => 300,
+            Timeframe::Min15 => 900,
+            Timeframe::Hour1 => 3600,
+            Timeframe::Day1 => 86_400,
+        }
+    }
+
+    pub fn is_intraday(self) -> bool {
+        self != Timeframe::Day1
+    }
+}
+
+impl fmt::Display for Timeframe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Timeframe {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        Timeframe::ALL
+            .into_iter()
+            .find(|tf| tf.as_str().eq_ignore_ascii_case(t) || tf.label().eq_ignore_ascii_case(t))
+            .ok_or_else(|| {
+                format!("unknown timeframe `{t}` (expected 1Min, 5Min, 15Min, 1Hour or 1Day)")
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn bar(o: f64, h: f64, l: f64, c: f64, v: f64) -> Bar {
+        Bar {
+            time: Utc.with_ymd_and_hms(2025, 1, 2, 5, 0, 0).unwrap(),
+            open: o,
+            high: h,
+            low: l,
+            close: c,
+            volume: v,
+        }
+    }
+
+    #[test]
+    fn impossible_bars_are_named() {
+        let cases = [
+            (bar(10.0, 9.0, 11.0, 10.0, 1.0), "high"),
+            (bar(12.0, 11.0, 9.0, 10.0, 1.0), "open"),
+            (bar(10.0, 11.0, 9.0, 8.0, 1.0), "close"),
+            (bar(f64::NAN, 11.0, 9.0, 10.0, 1.0), "non-finite"),
+            (bar(0.0, 11.0, 0.0, 10.0, 1.0), "non-positive"),
+            (bar(10.0, 11.0, 9.0, 10.0, -5.0), "negative volume"),
+        ];
+        for (b, want) in cases {
+            let why = b.impossibility().expect("should be impossible");
+            assert!(why.contains(want), "{why} should mention {want}");
+        }
+        assert!(bar(10.0, 11.0, 9.0, 10.5, 0.0).impossibility().is_none());
+    }
+
+    #[test]
+    fn symbols_and_timeframes_round_trip() {
+        for s in Symbol::ALL {
+            assert_eq!(s.as_str().parse::<Symbol>().unwrap(), s);
+        }
+        for t in Timeframe::ALL {
+            assert_eq!(t.as_str().parse::<Timeframe>().unwrap(), t);
+        }
+        assert!("QQQ".parse::<Symbol>().is_err());
+    }
+}

@@ -1,0 +1,13 @@
+//! The domain vocabulary shared by every layer: bars, symbols, orders, fills, positions, signals.
+
+mod bar;
+mod order;
+mod positioning;
+mod signal;
+
+pub use bar::{Bar, Symbol, Timeframe};
+pub use order::{ClientOrderId, Fill, OrderRequest, OrderStatus, OrderType, Position, Side};
+pub use positioning::{
+    EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume,
+};
+pub use signal::{Agent, Answer, Reason, ReasonKind, Signal, SignalKind, SignalState};

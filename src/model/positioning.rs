@@ -1,0 +1,90 @@
+//! Short-interest and futures-positioning snapshots, and the evidence the Bear reads from them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// FINRA consolidated short interest for one symbol and settlement date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShortInterest {
+    pub symbol: String,
+    pub settlement_date: NaiveDate,
+    pub shares_short: u64,
+    pub previous_shares_short: Option<u64>,
+    pub change: Option<i64>,
+    pub change_pct: Option<f64>,
+    pub avg_daily_volume: Option<u64>,
+    pub days_to_cover: Option<f64>,
+    /// Revised by FINRA after first publication.
+    pub revised: bool,
+    /// When we first saw it (publication lag = seen − settlement).
+    pub seen: Option<DateTime<Utc>>,
+}
+
+/// FINRA Reg SHO daily short-sale volume for one symbol and day (summed over facilities).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShortVolume {
+    pub symbol: String,
+    pub date: NaiveDate,
+    pub short_volume: f64,
+    pub short_exempt_volume: f64,
+    pub total_volume: f64,
+}
+
+impl ShortVolume {
+    pub fn ratio(&self) -> Option<f64> {
+        (self.total_volume > 0.0).then(|| self.short_volume / self.total_volume)
+    }
+}
+
+/// CFTC Traders in Financial Futures: one weekly row for one contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FuturesPositioning {
+    /// "RTY" (E-mini Russell 2000) or "NQ" (E-mini Nasdaq-100).
+    pub market: String,
+    pub contract_code: String,
+    pub report_date: NaiveDate,
+    pub lev_money_long: i64,
+    pub lev_money_short: i64,
+    pub asset_mgr_long: i64,
+    pub asset_mgr_short: i64,
+    pub open_interest: Option<i64>,
+}
+
+impl FuturesPositioning {
+    pub fn lev_money_net(&self) -> i64 {
+        self.lev_money_long - self.lev_money_short
+    }
+    pub fn asset_mgr_net(&self) -> i64 {
+        self.asset_mgr_long - self.asset_mgr_short
+    }
+}
+
+/// One fact from the positioning data, with the numbers that make it true or false.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceFact {
+    pub holds: bool,
+    pub text: String,
+}
+
+/// What the Bear's short-interest validation reads. `None` = no data: lowers confidence, never blocks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShortEvidence {
+    /// IWM short interest rose over the last two reports.
+    pub short_interest_rising: Option<EvidenceFact>,
+    /// Today's short-volume ratio is above its 20-day mean.
+    pub short_volume_above_mean: Option<EvidenceFact>,
+    /// Leveraged funds' net E-mini Russell 2000 position is at a 52-week low.
+    pub lev_funds_at_52w_low: Option<EvidenceFact>,
+}
+
+impl ShortEvidence {
+    pub fn facts(&self) -> impl Iterator<Item = &EvidenceFact> {
+        [
+            &self.short_interest_rising,
+            &self.short_volume_above_mean,
+            &self.lev_funds_at_52w_low,
+        ]
+        .into_iter()
+        .flatten()
+    }
+}

@@ -1,0 +1,161 @@
+//! Signals: an agent's proposal, the facts that fired it, and what the trader answered.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Side, Symbol};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Agent {
+    Bear,
+    Bull,
+}
+
+impl fmt::Display for Agent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Agent::Bear => "BEAR",
+            Agent::Bull => "BULL",
+        })
+    }
+}
+
+/// What the signal proposes to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SignalKind {
+    /// Bear buys the inverse vehicle on a confirmed support break (tier 1) or a failed rebound (2, 3).
+    BearEntry { tier: u8 },
+    /// Bear sells one tier because the Bull reclaimed the broken support.
+    BearScaleOut { tier: u8 },
+    /// Bear's trailing ATR stop was hit: sell the whole vehicle position.
+    BearStop,
+    /// Bull's small counter-trend IWM hedge on an oversold bounce.
+    BullHedge,
+    /// Bull's hedge reached its target, stop or time stop.
+    BullHedgeExit,
+    /// Bull takes over after a reclaim of the broken support: a full long IWM position.
+    BullEntry,
+    /// Bull's trailing ATR stop was hit.
+    BullStop,
+}
+
+impl SignalKind {
+    pub fn label(self) -> String {
+        match self {
+            SignalKind::BearEntry { tier } => format!("tier {tier}"),
+            SignalKind::BearScaleOut { tier } => format!("scale-out {tier}"),
+            SignalKind::BearStop => "stop".into(),
+            SignalKind::BullHedge => "hedge".into(),
+            SignalKind::BullHedgeExit => "hedge exit".into(),
+            SignalKind::BullEntry => "re-engage".into(),
+            SignalKind::BullStop => "stop".into(),
+        }
+    }
+
+    /// Exits reduce a held position; entries open or add.
+    pub fn is_exit(self) -> bool {
+        matches!(
+            self,
+            SignalKind::BearScaleOut { .. }
+                | SignalKind::BearStop
+                | SignalKind::BullHedgeExit
+                | SignalKind::BullStop
+        )
+    }
+}
+
+/// The family of fact behind a reason, so the UI can colour it and tests can look for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonKind {
+    SupportBreak,
+    Trend,
+    Rsi,
+    AtrStop,
+    Sizing,
+    ShortInterest,
+    Evidence,
+    Rebound,
+    Reclaim,
+    Target,
+}
+
+/// One fact that fired a signal, with its numbers, e.g. "close 198.40 < support 201.10 − 0.25 × ATR 3.12".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    pub kind: ReasonKind,
+    pub text: String,
+}
+
+impl Reason {
+    pub fn new(kind: ReasonKind, text: impl Into<String>) -> Self {
+        Reason {
+            kind,
+            text: text.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    pub id: u64,
+    pub time: DateTime<Utc>,
+    pub agent: Agent,
+    pub kind: SignalKind,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub qty: Decimal,
+    /// Price of `symbol` the proposal was made at (the signal bar's close).
+    pub reference_price: Decimal,
+    /// Protective stop in `symbol`'s own price (translated from IWM terms for TWM/SRTY).
+    pub stop_price: Option<Decimal>,
+    /// The same stop in IWM terms, where every rule is computed.
+    pub iwm_stop: Option<f64>,
+    pub confidence: f64,
+    pub reasons: Vec<Reason>,
+}
+
+/// Where a signal is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SignalState {
+    Proposed,
+    Acknowledged,
+    /// Rejected by the trader with a one-key reason code.
+    Overridden {
+        reason: char,
+    },
+    /// Acknowledged with a size the trader changed.
+    Edited {
+        qty: Decimal,
+    },
+    /// Re-asked after `until_bar`.
+    Snoozed {
+        until_bar: u64,
+    },
+    Expired,
+    /// Recorded only: mode observe, or nothing to do (an exit with no position).
+    Observed,
+}
+
+impl SignalState {
+    pub fn is_open(self) -> bool {
+        matches!(self, SignalState::Proposed | SignalState::Snoozed { .. })
+    }
+}
+
+/// The trader's answer to a signal, as journaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum Answer {
+    Acknowledge,
+    Override { reason: char },
+    Edit { qty: Decimal },
+    Snooze,
+    Expire,
+}

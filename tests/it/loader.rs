@@ -1,0 +1,80 @@
+//! The loader on real vendor files (trimmed copies in tests/fixtures).
+
+use std::path::PathBuf;
+
+use double_agent::data::load_file;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn alpha_vantage_descending_with_reverse_split_is_made_consistent() {
+    let l = load_file(&fixture("TWM_raw_splits_2014.csv")).unwrap();
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    assert!(l.bars.windows(2).all(|w| w[0].time < w[1].time));
+    // 1:4 reverse split on 2014-01-24: without adjustment the close jumps ~4x overnight.
+    let i = l
+        .bars
+        .iter()
+        .position(|b| b.time.date_naive().to_string() == "2014-01-24")
+        .unwrap();
+    let jump = l.bars[i].close / l.bars[i - 1].close;
+    assert!(
+        (0.8..1.25).contains(&jump),
+        "split not adjusted: jump {jump}"
+    );
+}
+
+#[test]
+fn tiingo_yfinance_intraday_and_index_layouts_load() {
+    for (name, min) in [
+        ("IWM_tiingo_2024.csv", 70),
+        ("IWM_15m_2025.csv", 190),
+        ("IWM_1m_2019.csv", 290),
+        ("RUT_head.csv", 190),
+    ] {
+        let l = load_file(&fixture(name)).unwrap();
+        assert!(
+            l.bars.len() >= min,
+            "{name}: {} bars, {:?}",
+            l.bars.len(),
+            l.warnings
+        );
+    }
+    let tiingo = load_file(&fixture("IWM_tiingo_2024.csv")).unwrap();
+    assert!(tiingo.daily);
+    // Raw close of 2024-04-01 is 208.32 (the adjusted column says 203.75).
+    assert_eq!(tiingo.bars[0].close, 208.32);
+    assert_eq!(
+        tiingo.bars[0].time.to_rfc3339(),
+        "2024-04-01T04:00:00+00:00"
+    );
+    let m1 = load_file(&fixture("IWM_1m_2019.csv")).unwrap();
+    assert!(!m1.daily);
+    assert_eq!(m1.bars[0].time.to_rfc3339(), "2019-12-17T16:00:00+00:00");
+}
+
+#[test]
+fn bad_rows_fixture_loads_good_rows_and_names_each_bad_line() {
+    let l = load_file(&fixture("bad_rows.csv")).unwrap();
+    assert_eq!(l.bars.len(), 4);
+    let got: Vec<(usize, bool)> = l
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.file.ends_with("bad_rows.csv")))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (4, true),
+            (5, true),
+            (6, true),
+            (7, true),
+            (8, true),
+            (9, true)
+        ]
+    );
+}

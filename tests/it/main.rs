@@ -1,0 +1,3 @@
+//! Integration tests, one binary (one link step) with a module per area.
+
+mod loader;

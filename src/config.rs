@@ -58,6 +58,7 @@ pub struct ReplayConfig {
     pub start: chrono::NaiveDate,
     pub speed: f64,
     pub speed_step: f64,
+    pub pause_on_signal: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

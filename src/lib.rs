@@ -3,8 +3,12 @@
 //! Data flows one way: feeds → app loop (the one owner of state) → engine → signals → trader →
 //! risk gates → broker → fills → back into the state. Rendering only reads the state.
 
+/// The dashboard's event loop, keymap and view state.
+pub mod app;
 /// Venues: the built-in paper simulator and Alpaca.
 pub mod broker;
+/// Command-line interface.
+pub mod cli;
 /// Typed configuration: embedded defaults overlaid by the user's file, every key checked.
 pub mod config;
 /// Bar files at rest: the one loader for every layout, and the bars compiled into the binary.
@@ -13,5 +17,19 @@ pub mod data;
 pub mod engine;
 /// Feeds: replay, Alpaca market data, FINRA, CFTC, with their health.
 pub mod feed;
+/// Headless mode: JSON lines.
+pub mod headless;
+/// Logging to a file, and the log pane's copy.
+pub mod logging;
 /// Domain types: bars, symbols, orders, fills, positions, signals, positioning snapshots.
 pub mod model;
+/// The program edge: command line → running dashboard, headless run or tool.
+pub mod run;
+/// The one owner of the store: feed, broker and trader events in; orders and notices out.
+pub mod session;
+/// The state store: bars, indicators, signals, orders, positions, health, log.
+pub mod store;
+/// Rendering of the dashboard from the session's state.
+pub mod ui;
+/// Building a running session (config, data, broker, feeds) from the command line.
+pub mod wiring;

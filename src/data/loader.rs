@@ -258,7 +258,7 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
             warn(line, "missing or unreadable price".into());
             continue;
         };
-        let volume = match cols.volume.map(|i| get(i)) {
+        let volume = match cols.volume.map(get) {
             None => 0.0,
             Some(v) => match parse_num(v) {
                 Some(v) => v,

@@ -81,6 +81,8 @@ pub struct BearView {
     pub entry_iwm: Option<f64>,
     pub stop_iwm: Option<f64>,
     pub confidence: f64,
+    /// Estimated leveraged-ETF decay over the days held, in percent: (L² − L)/2 · σ² per day.
+    pub decay_pct: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -18,12 +18,15 @@ pub struct ReplayControl {
     pub paused: bool,
 }
 
+/// One timestamp of a replay: the bars of every symbol that has one.
+pub type Step = (DateTime<Utc>, Vec<(Symbol, Bar)>);
+
 /// Bars of several symbols merged into one time-ordered stream of same-time groups.
 pub struct ReplayPlan {
     pub timeframe: Timeframe,
     pub history: Vec<(Symbol, Vec<Bar>)>,
     /// Live part: each entry is one timestamp with the bars of every symbol that has one.
-    pub steps: Vec<(DateTime<Utc>, Vec<(Symbol, Bar)>)>,
+    pub steps: Vec<Step>,
 }
 
 impl ReplayPlan {
@@ -39,8 +42,10 @@ impl ReplayPlan {
             live.extend(bars[split..].iter().map(|b| (b.time, sym, *b)));
             history.push((sym, bars[..split].to_vec()));
         }
-        live.sort_by_key(|(t, s, _)| (*t, *s));
-        let mut steps: Vec<(DateTime<Utc>, Vec<(Symbol, Bar)>)> = Vec::new();
+        // Vehicles before IWM within a timestamp: when IWM's close fires a signal, the engine
+        // already knows the vehicle's price of the same bar.
+        live.sort_by_key(|(t, s, _)| (*t, *s == Symbol::Iwm, *s));
+        let mut steps: Vec<Step> = Vec::new();
         for (t, s, b) in live {
             match steps.last_mut() {
                 Some((lt, group)) if *lt == t => group.push((s, b)),
@@ -164,7 +169,7 @@ mod tests {
         }
         assert_eq!(
             kinds,
-            ["Connected", "H2", "H1", "IWM", "TWM", "IWM", "Ended"]
+            ["Connected", "H2", "H1", "TWM", "IWM", "IWM", "Ended"]
         );
     }
 }

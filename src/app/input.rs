@@ -1,0 +1,194 @@
+//! Terminal input → session actions and view changes. Prompts (override reason, edit size,
+//! confirmations) take the next key before the keymap does.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+use rust_decimal::Decimal;
+
+use super::keymap::{Command, Keymap};
+use super::view::{Prompt, Screen, ViewState};
+use crate::session::{Action, Session, OVERRIDE_REASONS};
+
+/// What the loop must do after an input besides redrawing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Effect {
+    None,
+    Replay(ReplayChange),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ReplayChange {
+    TogglePause,
+    Faster,
+    Slower,
+}
+
+/// Apply one terminal event. Returns the session actions to run and any loop effect.
+pub fn handle(
+    ev: &Event,
+    keymap: &Keymap,
+    view: &mut ViewState,
+    session: &Session,
+) -> (Vec<Action>, Effect) {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => on_key(k, keymap, view, session),
+        Event::Mouse(m) => {
+            let inside = |r: ratatui::layout::Rect| {
+                m.column >= r.x
+                    && m.column < r.x + r.width
+                    && m.row >= r.y
+                    && m.row < r.y + r.height
+            };
+            match m.kind {
+                MouseEventKind::Down(_) => {
+                    if let Some((_, id)) = view.signal_rows.iter().find(|(r, _)| inside(*r)) {
+                        return (vec![Action::Select { id: *id }], Effect::None);
+                    }
+                }
+                MouseEventKind::ScrollUp if inside(view.chart_area) => view.scroll += 5,
+                MouseEventKind::ScrollDown if inside(view.chart_area) => {
+                    view.scroll = view.scroll.saturating_sub(5)
+                }
+                _ => {}
+            }
+            (Vec::new(), Effect::None)
+        }
+        _ => (Vec::new(), Effect::None),
+    }
+}
+
+fn on_key(
+    k: &KeyEvent,
+    keymap: &Keymap,
+    view: &mut ViewState,
+    session: &Session,
+) -> (Vec<Action>, Effect) {
+    if let Some(prompt) = view.prompt.take() {
+        return (answer_prompt(prompt, k, view), Effect::None);
+    }
+    // Esc leaves overlays and other screens without being a bindable command.
+    if k.code == KeyCode::Esc {
+        view.help = false;
+        view.screen = Screen::Dashboard;
+        return (Vec::new(), Effect::None);
+    }
+    let Some(cmd) = keymap.command(k) else {
+        return (Vec::new(), Effect::None);
+    };
+    // Any key closes the help overlay; only quit also does its job.
+    if view.help {
+        view.help = false;
+        if cmd != Command::Quit {
+            return (Vec::new(), Effect::None);
+        }
+    }
+    let selected = session.store.signals.selected_id();
+    let mut actions = Vec::new();
+    let mut effect = Effect::None;
+    match cmd {
+        Command::Ack => actions.push(Action::Acknowledge {
+            id: None,
+            qty: None,
+        }),
+        Command::Override => view.prompt = selected.map(|id| Prompt::OverrideReason { id }),
+        Command::Edit => {
+            view.prompt = selected.and_then(|id| {
+                session.store.signals.get(id).map(|e| Prompt::EditSize {
+                    id,
+                    buffer: e.signal.qty.to_string(),
+                })
+            })
+        }
+        Command::Snooze => actions.push(Action::Snooze { id: None }),
+        Command::Flatten => view.prompt = Some(Prompt::ConfirmFlatten),
+        Command::PauseAgents => actions.push(Action::TogglePauseAgents),
+        Command::Kill => actions.push(Action::ToggleKill),
+        Command::Mode => actions.push(Action::CycleMode),
+        Command::Help => view.help = true,
+        Command::Quit => {
+            if session.store.working_orders().next().is_some() {
+                view.prompt = Some(Prompt::ConfirmQuit);
+            } else {
+                view.quit = true;
+            }
+        }
+        Command::PauseReplay => effect = Effect::Replay(ReplayChange::TogglePause),
+        Command::Faster => effect = Effect::Replay(ReplayChange::Faster),
+        Command::Slower => effect = Effect::Replay(ReplayChange::Slower),
+        Command::Focus(s) => {
+            view.focus = s;
+            view.scroll = 0;
+        }
+        Command::Timeframe => view.aggregate = if view.aggregate == 1 { 5 } else { 1 },
+        Command::ZoomIn => view.zoom = (view.zoom * 2 / 3).max(20),
+        Command::ZoomOut => view.zoom = (view.zoom * 3 / 2).min(5_000),
+        Command::ScrollLeft => view.scroll += (view.zoom / 4).max(1),
+        Command::ScrollRight => view.scroll = view.scroll.saturating_sub((view.zoom / 4).max(1)),
+        Command::NextSignal => actions.push(Action::SelectNext),
+        Command::PrevSignal => actions.push(Action::SelectPrev),
+        Command::Scorecard => view.screen = toggle(view.screen, Screen::Scorecard),
+        Command::Journal => view.screen = toggle(view.screen, Screen::Journal),
+    }
+    (actions, effect)
+}
+
+fn toggle(current: Screen, target: Screen) -> Screen {
+    if current == target {
+        Screen::Dashboard
+    } else {
+        target
+    }
+}
+
+fn answer_prompt(prompt: Prompt, k: &KeyEvent, view: &mut ViewState) -> Vec<Action> {
+    let yes = matches!(k.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+    match prompt {
+        Prompt::OverrideReason { id } => match k.code {
+            KeyCode::Char(c) if OVERRIDE_REASONS.iter().any(|(r, _)| *r == c) => {
+                vec![Action::Override {
+                    id: Some(id),
+                    reason: c,
+                }]
+            }
+            KeyCode::Esc => Vec::new(),
+            _ => {
+                view.prompt = Some(Prompt::OverrideReason { id });
+                Vec::new()
+            }
+        },
+        Prompt::EditSize { id, mut buffer } => match k.code {
+            KeyCode::Char(c) if c.is_ascii_digit() && buffer.len() < 9 => {
+                buffer.push(c);
+                view.prompt = Some(Prompt::EditSize { id, buffer });
+                Vec::new()
+            }
+            KeyCode::Backspace => {
+                buffer.pop();
+                view.prompt = Some(Prompt::EditSize { id, buffer });
+                Vec::new()
+            }
+            KeyCode::Enter => match buffer.parse::<u64>() {
+                Ok(q) => vec![Action::Acknowledge {
+                    id: Some(id),
+                    qty: Some(Decimal::from(q)),
+                }],
+                Err(_) => Vec::new(),
+            },
+            KeyCode::Esc => Vec::new(),
+            _ => {
+                view.prompt = Some(Prompt::EditSize { id, buffer });
+                Vec::new()
+            }
+        },
+        Prompt::ConfirmFlatten => {
+            if yes {
+                vec![Action::Flatten]
+            } else {
+                Vec::new()
+            }
+        }
+        Prompt::ConfirmQuit => {
+            view.quit = yes;
+            Vec::new()
+        }
+    }
+}

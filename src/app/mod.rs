@@ -1,0 +1,157 @@
+//! The dashboard's event loop: one `select!` over terminal input, feed events, broker events and
+//! log lines. The session is the one owner of state; frames are drawn only when something changed,
+//! at most one per `ui.frame_ms`, so a burst of replayed bars costs one frame.
+
+pub mod input;
+pub mod keymap;
+pub mod view;
+
+use std::time::Duration;
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use futures::StreamExt;
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::Instant;
+
+use crate::config::Mode;
+use crate::feed::replay::ReplayControl;
+use crate::session::{Input, Notice};
+use crate::store::Severity;
+use crate::wiring::Wiring;
+
+use input::{Effect, ReplayChange};
+use keymap::Keymap;
+use view::ViewState;
+
+/// Feed events handled between two looks at the keyboard, so keys stay responsive at --speed 0.
+const FEED_BATCH: usize = 256;
+
+pub type LogRx = Option<UnboundedReceiver<(Severity, String)>>;
+
+/// Run the dashboard in the real terminal until the trader quits.
+pub async fn run(
+    w: Wiring,
+    keymap: Keymap,
+    log_rx: LogRx,
+    run_for: Option<Duration>,
+) -> std::io::Result<()> {
+    // ratatui::init enters raw mode + the alternate screen and installs a panic hook that restores both.
+    let mut terminal = ratatui::init();
+    let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+    let events = Box::pin(EventStream::new().filter_map(|e| async { e.ok() }));
+    let result = event_loop(&mut terminal, w, keymap, log_rx, events, run_for).await;
+    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+/// The loop itself, generic over the backend and the event source so tests can drive it.
+pub async fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut w: Wiring,
+    keymap: Keymap,
+    mut log_rx: LogRx,
+    events: impl futures::Stream<Item = crossterm::event::Event> + Unpin,
+    run_for: Option<Duration>,
+) -> std::io::Result<()> {
+    let mut events = events;
+    let cfg = w.session.config().clone();
+    let frame = Duration::from_millis(cfg.ui.frame_ms.max(1));
+    let mut view = ViewState::new(cfg.ui.chart_bars);
+    let theme = crate::ui::Theme::from_config(&cfg.ui);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - frame;
+    let deadline = run_for.map(|d| Instant::now() + d);
+    let mut feeds_open = true;
+    loop {
+        let draw_at = last_draw + frame;
+        tokio::select! {
+            biased;
+            _ = tokio::time::sleep_until(draw_at), if dirty => {
+                terminal.draw(|f| crate::ui::draw(f, &w.session, &mut view, &keymap, &theme))?;
+                dirty = false;
+                last_draw = Instant::now();
+            }
+            Some(ev) = events.next() => {
+                let (actions, effect) = input::handle(&ev, &keymap, &mut view, &w.session);
+                for a in actions {
+                    w.session.handle(Input::Action(a));
+                }
+                if let Effect::Replay(change) = effect {
+                    replay_change(&mut w, change, cfg.replay.speed_step);
+                }
+                dirty = true;
+            }
+            ev = w.feed_rx.recv(), if feeds_open => {
+                let Some(ev) = ev else { feeds_open = false; continue };
+                let mut signal = on_feed(&mut w, ev);
+                for _ in 0..FEED_BATCH {
+                    match w.feed_rx.try_recv() {
+                        Ok(ev) => signal |= on_feed(&mut w, ev),
+                        Err(_) => break,
+                    }
+                }
+                // A decision is waiting: hold the replay so the trader has time to answer.
+                if signal && cfg.replay.pause_on_signal && w.session.store.mode == Mode::Manual {
+                    set_replay_paused(&mut w, true);
+                }
+                dirty = true;
+            }
+            Some(ev) = w.broker_rx.recv() => {
+                w.session.handle(Input::Broker(ev));
+                dirty = true;
+            }
+            Some((sev, text)) = recv_log(&mut log_rx) => {
+                w.session.store.push_log(sev, text);
+                dirty = true;
+            }
+            _ = tokio::time::sleep_until(deadline.unwrap_or(last_draw)), if deadline.is_some() => break,
+        }
+        if view.quit {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Handle one feed event; true if it brought a signal that waits for the trader.
+fn on_feed(w: &mut Wiring, ev: crate::feed::FeedEvent) -> bool {
+    let notices = w.session.handle(Input::Feed(ev));
+    notices.iter().any(|n| matches!(n, Notice::Signal { .. }))
+        && w.session.store.signals.selected_id().is_some()
+}
+
+async fn recv_log(rx: &mut LogRx) -> Option<(Severity, String)> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn set_replay_paused(w: &mut Wiring, paused: bool) {
+    let Some(ctl) = &w.replay else { return };
+    ctl.send_modify(|c| c.paused = paused);
+    if let Some(r) = w.session.store.replay.as_mut() {
+        r.paused = paused;
+    }
+}
+
+fn replay_change(w: &mut Wiring, change: ReplayChange, step: f64) {
+    let Some(ctl) = &w.replay else { return };
+    let step = if step > 1.0 { step } else { 2.0 };
+    ctl.send_modify(|c: &mut ReplayControl| match change {
+        ReplayChange::TogglePause => c.paused = !c.paused,
+        // Speed 0 means "as fast as possible": slowing down from it starts at 64 bars/s.
+        ReplayChange::Faster if c.speed > 0.0 => c.speed = (c.speed * step).min(1_000.0),
+        ReplayChange::Faster => {}
+        ReplayChange::Slower if c.speed == 0.0 => c.speed = 64.0,
+        ReplayChange::Slower => c.speed = (c.speed / step).max(0.125),
+    });
+    let c = *ctl.borrow();
+    if let Some(r) = w.session.store.replay.as_mut() {
+        r.speed = c.speed;
+        r.paused = c.paused;
+    }
+}

@@ -1,0 +1,122 @@
+//! Command line: the dashboard by default, `--headless` for JSON lines, and the tool subcommands.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Mode;
+use crate::model::Timeframe;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "double-agent",
+    version,
+    about = "Bear and Bull agents argue over the Russell 2000; you decide."
+)]
+pub struct Cli {
+    /// A TOML file overlaid on the embedded config/default.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Run without the dashboard: one JSON object per line for every event.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Replay pace in bars per second (0 = as fast as possible).
+    #[arg(long, value_name = "BARS_PER_SEC")]
+    pub speed: Option<f64>,
+
+    /// First replayed bar; earlier bars are history and indicator warm-up.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub start: Option<NaiveDate>,
+
+    /// Where bars come from.
+    #[arg(long, value_enum, default_value_t = FeedKind::Replay)]
+    pub feed: FeedKind,
+
+    /// Bar timeframe for --feed alpaca (1Min, 5Min, 15Min, 1Hour, 1Day).
+    #[arg(long, value_parser = parse_timeframe)]
+    pub timeframe: Option<Timeframe>,
+
+    /// Replay these bar files (IWM first, then TWM, SRTY; any layout the loader reads) instead of the embedded data.
+    #[arg(long, value_name = "FILE", num_args = 1..=3)]
+    pub input: Vec<PathBuf>,
+
+    /// Signal mode at start.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+
+    /// Acknowledge every signal automatically (still through every risk check). Same as --mode auto.
+    #[arg(long)]
+    pub auto_ack: bool,
+
+    /// End the run cleanly (exit 0) after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub run_for: Option<f64>,
+
+    /// Allow Alpaca's live (real money) trading host. You will be asked to type a confirmation.
+    #[arg(long)]
+    pub live: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FeedKind {
+    /// Recorded bars replayed as if live (embedded by default).
+    Replay,
+    /// Alpaca Market Data v2 (needs APCA_API_KEY_ID / APCA_API_SECRET_KEY).
+    Alpaca,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Manual,
+    Auto,
+    Observe,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Manual => Mode::Manual,
+            ModeArg::Auto => Mode::Auto,
+            ModeArg::Observe => Mode::Observe,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print indicator values as CSV (time,close,rsi14,atr14,sma50,sma100,sma200,...).
+    Indicators {
+        /// A bar file in any layout the loader reads.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+    },
+    /// Run the engine and the paper broker in auto mode as fast as possible and print the results.
+    Backtest {
+        /// Bar files: IWM first, then TWM and SRTY (default: the embedded daily bars).
+        #[arg(long, value_name = "FILE", num_args = 1..=3)]
+        input: Vec<PathBuf>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<NaiveDate>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<NaiveDate>,
+        /// One JSON object with every figure, plus bars and bars_per_second.
+        #[arg(long)]
+        json: bool,
+        /// Run on N deterministic random-walk bars instead of real data.
+        #[arg(long, value_name = "N")]
+        synthetic: Option<usize>,
+        /// Draw the equity curve against buy-and-hold IWM (.svg).
+        #[arg(long, value_name = "FILE")]
+        plot: Option<PathBuf>,
+    },
+}
+
+fn parse_timeframe(s: &str) -> Result<Timeframe, String> {
+    s.parse()
+}

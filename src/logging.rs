@@ -1,0 +1,102 @@
+//! Logging: `tracing` to a file in the data dir (never to the terminal the TUI draws on),
+//! and a copy of each event for the dashboard's log pane, sent over a channel to the app loop.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use tokio::sync::mpsc;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::store::Severity;
+
+/// Where logs, the journal and caches live: `DOUBLE_AGENT_DATA_DIR`, else the platform data dir.
+pub fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("DOUBLE_AGENT_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    directories::ProjectDirs::from("", "", "double-agent")
+        .map(|p| p.data_dir().to_path_buf())
+        .unwrap_or_else(|| std::env::temp_dir().join("double-agent"))
+}
+
+pub fn log_path() -> PathBuf {
+    data_dir().join("double-agent.log")
+}
+
+/// Target for events the session already shows on screen: written to the file only.
+pub const FILE_ONLY: &str = "da::file";
+
+static PANE: OnceLock<mpsc::UnboundedSender<(Severity, String)>> = OnceLock::new();
+
+/// Install the file logger. Returns the guard that flushes on drop and, once, the receiver of the
+/// log-pane copies. Safe to call when a logger already exists (tests): then it does nothing.
+pub fn init() -> (
+    Option<tracing_appender::non_blocking::WorkerGuard>,
+    Option<mpsc::UnboundedReceiver<(Severity, String)>>,
+) {
+    let dir = data_dir();
+    if std::fs::create_dir_all(&dir).is_err() {
+        return (None, None);
+    }
+    let appender = tracing_appender::rolling::never(&dir, "double-agent.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter =
+        EnvFilter::try_from_env("DOUBLE_AGENT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let (tx, rx) = mpsc::unbounded_channel();
+    let first = PANE.set(tx).is_ok();
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_ansi(false);
+    let ok = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(PaneLayer)
+        .try_init()
+        .is_ok();
+    (ok.then_some(guard), (ok && first).then_some(rx))
+}
+
+/// Forwards warnings and errors (and info from our crate) to the dashboard's log pane.
+struct PaneLayer;
+
+impl<S: Subscriber> Layer<S> for PaneLayer {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let Some(tx) = PANE.get() else { return };
+        let meta = event.metadata();
+        if meta.target() == FILE_ONLY {
+            return;
+        }
+        let severity = match *meta.level() {
+            Level::ERROR => Severity::Error,
+            Level::WARN => Severity::Warn,
+            Level::INFO if meta.target().starts_with("double_agent") => Severity::Info,
+            _ => return,
+        };
+        let mut msg = Message(String::new());
+        event.record(&mut msg);
+        let _ = tx.send((severity, msg.0));
+    }
+}
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        } else {
+            self.0.push_str(&format!(" {}={:?}", field.name(), value));
+        }
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0 = value.to_string();
+        } else {
+            self.0.push_str(&format!(" {}={}", field.name(), value));
+        }
+    }
+}

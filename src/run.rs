@@ -1,0 +1,91 @@
+//! The edge: turns the parsed command line into a running program. Errors become `eyre` reports here.
+
+use std::time::Duration;
+
+use clap::{CommandFactory, FromArgMatches};
+use color_eyre::eyre::{bail, eyre, Result, WrapErr};
+
+use crate::app::keymap::Keymap;
+use crate::cli::{Cli, Command, FeedKind};
+use crate::config::{Config, Mode};
+use crate::data::loader::session_midnight;
+use crate::wiring::{self, BarSource};
+
+/// Parse the command line; `--help` names the log file and data dir.
+pub fn parse() -> Cli {
+    let after = format!(
+        "Logs: {}\nData dir (journal, caches): {} (override with DOUBLE_AGENT_DATA_DIR)\n\
+         Alpaca keys come only from the environment: APCA_API_KEY_ID, APCA_API_SECRET_KEY.",
+        crate::logging::log_path().display(),
+        crate::logging::data_dir().display()
+    );
+    let matches = Cli::command().after_help(after).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+pub fn config(cli: &Cli) -> Result<Config> {
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(s) = cli.speed {
+        if !(s >= 0.0 && s.is_finite()) {
+            bail!(
+                "--speed must be 0 (as fast as possible) or a positive number of bars per second"
+            );
+        }
+        cfg.replay.speed = s;
+    }
+    if let Some(d) = cli.start {
+        cfg.replay.start = d;
+    }
+    if let Some(m) = cli.mode {
+        cfg.signals.mode = m.into();
+    }
+    if cli.auto_ack {
+        cfg.signals.mode = Mode::Auto;
+    }
+    Ok(cfg)
+}
+
+pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
+    let cfg = config(&cli)?;
+    match &cli.command {
+        Some(Command::Indicators { .. }) => bail!("`indicators` arrives with the engine"),
+        Some(Command::Backtest { .. }) => bail!("`backtest` arrives with the engine"),
+        None => {}
+    }
+    if cli.live && cli.feed != FeedKind::Alpaca {
+        bail!("--live only applies to --feed alpaca");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let wiring = match cli.feed {
+            FeedKind::Replay => {
+                let source = if cli.input.is_empty() {
+                    BarSource::Embedded
+                } else {
+                    BarSource::Files(cli.input.clone())
+                };
+                let start = session_midnight(cfg.replay.start);
+                let speed = cfg.replay.speed;
+                wiring::replay(cfg.clone(), &source, start, speed)?
+            }
+            FeedKind::Alpaca => return Err(eyre!("--feed alpaca arrives with issue 5")),
+        };
+        let run_for = cli.run_for.map(Duration::from_secs_f64);
+        if cli.headless {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            match crate::headless::run(wiring, run_for, &mut out).await {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.wrap_err("writing events"),
+            }
+        } else {
+            let keymap = Keymap::from_config(&cfg.keys)?;
+            crate::app::run(wiring, keymap, log_rx, run_for)
+                .await
+                .wrap_err("terminal")
+        }
+    })
+}

@@ -1,0 +1,305 @@
+//! The trading desk: the trader's answers to signals, and the orders they become.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{Notice, Session};
+use crate::engine::EngineEvent;
+use crate::model::{
+    Answer, ClientOrderId, OrderRequest, OrderStatus, OrderType, Side, SignalState,
+};
+use crate::store::{OrderEntry, Severity};
+
+/// A trader's (or auto mode's) decision. `id: None` means the selected signal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Acknowledge {
+        id: Option<u64>,
+        qty: Option<Decimal>,
+    },
+    Override {
+        id: Option<u64>,
+        reason: char,
+    },
+    Snooze {
+        id: Option<u64>,
+    },
+    Select {
+        id: u64,
+    },
+    SelectNext,
+    SelectPrev,
+    /// Sell every position at market.
+    Flatten,
+    /// Pause or resume the agents (no new signals while paused).
+    TogglePauseAgents,
+    /// Engage or release the kill switch: cancel working orders, block every new order.
+    ToggleKill,
+    CycleMode,
+}
+
+/// The one-key override reasons a trader picks from.
+pub const OVERRIDE_REASONS: [(char, &str); 5] = [
+    ('n', "news"),
+    ('l', "levels disagree"),
+    ('s', "size"),
+    ('t', "timing"),
+    ('o', "other"),
+];
+
+pub fn override_reason_text(c: char) -> &'static str {
+    OVERRIDE_REASONS
+        .iter()
+        .find(|(k, _)| *k == c)
+        .map(|(_, t)| *t)
+        .unwrap_or("other")
+}
+
+impl Session {
+    pub(super) fn act(&mut self, action: Action, out: &mut Vec<Notice>) {
+        match action {
+            Action::Acknowledge { id, qty } => {
+                if let Some(id) = self.open_signal(id) {
+                    self.acknowledge(id, qty, out);
+                }
+            }
+            Action::Override { id, reason } => {
+                if let Some(id) = self.open_signal(id) {
+                    self.answer(
+                        id,
+                        Answer::Override { reason },
+                        SignalState::Overridden { reason },
+                        out,
+                    );
+                }
+            }
+            Action::Snooze { id } => {
+                if let Some(id) = self.open_signal(id) {
+                    let until_bar =
+                        self.store.bar_index + u64::from(self.cfg.signals.snooze_bars.max(1));
+                    self.answer(id, Answer::Snooze, SignalState::Snoozed { until_bar }, out);
+                }
+            }
+            Action::Select { id } => self.store.signals.select(id),
+            Action::SelectNext => self.store.signals.step(1),
+            Action::SelectPrev => self.store.signals.step(-1),
+            Action::Flatten => self.flatten(out),
+            Action::TogglePauseAgents => {
+                self.store.agents_paused = !self.store.agents_paused;
+                let paused = self.store.agents_paused;
+                self.process_engine(EngineEvent::Paused(paused), out);
+                self.info(
+                    if paused {
+                        "agents paused: no new signals"
+                    } else {
+                        "agents resumed"
+                    },
+                    out,
+                );
+            }
+            Action::ToggleKill => self.toggle_kill(out),
+            Action::CycleMode => {
+                self.store.mode = self.store.mode.next();
+                let m = self.store.mode.label();
+                self.info(&format!("mode {m}"), out);
+            }
+        }
+    }
+
+    fn info(&mut self, message: &str, out: &mut Vec<Notice>) {
+        self.store.push_log(Severity::Info, message);
+        out.push(Notice::Info {
+            message: message.to_string(),
+        });
+    }
+
+    /// The signal an action refers to, if it is still waiting for an answer.
+    fn open_signal(&self, id: Option<u64>) -> Option<u64> {
+        let id = id.or_else(|| self.store.signals.selected_id())?;
+        self.store
+            .signals
+            .get(id)
+            .filter(|e| e.state.is_open())
+            .map(|e| e.signal.id)
+    }
+
+    pub(super) fn answer(
+        &mut self,
+        id: u64,
+        answer: Answer,
+        state: SignalState,
+        out: &mut Vec<Notice>,
+    ) {
+        if let Some(e) = self.store.signals.get_mut(id) {
+            e.state = state;
+        }
+        let text = match answer {
+            Answer::Acknowledge => "acknowledged".to_string(),
+            Answer::Override { reason } => {
+                format!("overridden (reason: {})", override_reason_text(reason))
+            }
+            Answer::Edit { qty } => format!("acknowledged with size edited to {qty}"),
+            Answer::Snooze => "snoozed".to_string(),
+            Answer::Expire => "expired unanswered".to_string(),
+        };
+        self.store
+            .push_log(Severity::Info, format!("signal #{id} {text}"));
+        out.push(Notice::Answer {
+            signal_id: id,
+            answer,
+        });
+        self.store.signals.fix_selection();
+    }
+
+    fn acknowledge(&mut self, id: u64, qty: Option<Decimal>, out: &mut Vec<Notice>) {
+        let Some(entry) = self.store.signals.get(id) else {
+            return;
+        };
+        let signal = entry.signal.clone();
+        let qty = qty.unwrap_or(signal.qty).trunc();
+        let (answer, state) = match qty {
+            q if q != signal.qty => (Answer::Edit { qty: q }, SignalState::Edited { qty: q }),
+            _ => (Answer::Acknowledge, SignalState::Acknowledged),
+        };
+        self.answer(id, answer, state, out);
+        if qty <= Decimal::ZERO {
+            self.store.push_log(
+                Severity::Warn,
+                format!("signal #{id}: nothing to trade (size 0)"),
+            );
+            return;
+        }
+        let order = self.new_order(signal.symbol, signal.side, qty, Some(id));
+        self.send(order, out);
+    }
+
+    fn new_order(
+        &mut self,
+        symbol: crate::model::Symbol,
+        side: Side,
+        qty: Decimal,
+        signal_id: Option<u64>,
+    ) -> OrderRequest {
+        self.order_seq += 1;
+        OrderRequest {
+            client_order_id: ClientOrderId::new(&self.tag, self.order_seq),
+            symbol,
+            side,
+            qty,
+            order_type: OrderType::Market,
+            signal_id,
+            created: self.store.now.unwrap_or_default(),
+        }
+    }
+
+    /// Every order passes here: risk gates, then the broker.
+    fn send(&mut self, order: OrderRequest, out: &mut Vec<Notice>) {
+        if let Some(reason) = self.refusal(&order) {
+            self.store
+                .push_log(Severity::Warn, format!("order refused: {reason}"));
+            out.push(Notice::RiskRefused {
+                client_order_id: order.client_order_id.clone(),
+                signal_id: order.signal_id,
+                reason,
+            });
+            return;
+        }
+        self.store.orders.push(OrderEntry {
+            request: order.clone(),
+            status: OrderStatus::PendingNew,
+            broker_order_id: None,
+            filled_qty: Decimal::ZERO,
+            fills: Vec::new(),
+            note: None,
+        });
+        self.store.push_log(
+            Severity::Info,
+            format!(
+                "order {} {} {} {} sent",
+                order.client_order_id, order.side, order.qty, order.symbol
+            ),
+        );
+        out.push(Notice::Order {
+            order: order.clone(),
+            status: OrderStatus::PendingNew,
+        });
+        for ev in self.broker.submit(&order) {
+            self.on_broker(ev, out);
+        }
+    }
+
+    fn refusal(&self, order: &OrderRequest) -> Option<String> {
+        if self.store.kill_switch {
+            return Some(
+                "kill switch is on: every new order is blocked until it is released".into(),
+            );
+        }
+        if let Some(sid) = order.signal_id {
+            if self
+                .store
+                .orders
+                .iter()
+                .any(|o| o.request.signal_id == Some(sid))
+            {
+                return Some(format!("signal #{sid} already has an order"));
+            }
+        }
+        None
+    }
+
+    fn flatten(&mut self, out: &mut Vec<Notice>) {
+        let held: Vec<_> = self
+            .store
+            .positions
+            .values()
+            .filter(|p| p.qty > Decimal::ZERO)
+            .map(|p| (p.symbol, p.qty))
+            .collect();
+        if held.is_empty() {
+            self.info("flatten: nothing held", out);
+            return;
+        }
+        for (symbol, qty) in held {
+            let already: Decimal = self
+                .store
+                .working_orders()
+                .filter(|o| o.request.symbol == symbol && o.request.side == Side::Sell)
+                .map(|o| o.request.qty - o.filled_qty)
+                .sum();
+            let qty = qty - already;
+            if qty > Decimal::ZERO {
+                let order = self.new_order(symbol, Side::Sell, qty, None);
+                self.send(order, out);
+            }
+        }
+    }
+
+    fn toggle_kill(&mut self, out: &mut Vec<Notice>) {
+        self.store.kill_switch = !self.store.kill_switch;
+        if !self.store.kill_switch {
+            self.info("kill switch released: orders allowed again", out);
+            return;
+        }
+        let working: Vec<_> = self
+            .store
+            .working_orders()
+            .map(|o| o.request.client_order_id.clone())
+            .collect();
+        self.store.push_log(
+            Severity::Error,
+            format!(
+                "KILL SWITCH: canceling {} working order(s), blocking new orders",
+                working.len()
+            ),
+        );
+        out.push(Notice::Info {
+            message: "kill switch engaged".into(),
+        });
+        for id in working {
+            for ev in self.broker.cancel(&id) {
+                self.on_broker(ev, out);
+            }
+        }
+    }
+}

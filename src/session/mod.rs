@@ -1,0 +1,439 @@
+//! The session: the one owner of the store. Feed events, broker events and trader actions come in;
+//! state changes, orders and notices go out. Synchronous and clock-free (time comes from bars),
+//! so the TUI, headless mode, replay and backtest all drive the same code.
+
+mod desk;
+mod notice;
+
+use rust_decimal::Decimal;
+
+pub use desk::{override_reason_text, Action, OVERRIDE_REASONS};
+pub use notice::Notice;
+
+use crate::broker::{Broker, BrokerEvent};
+use crate::config::Config;
+use crate::engine::{Engine, EngineEvent, EngineOutput, EngineView};
+use crate::feed::{FeedEvent, FeedHealth};
+use crate::model::{Bar, OrderStatus, Position, SignalState, Symbol, Timeframe};
+use crate::store::{Severity, SignalEntry, Store};
+
+/// Everything that can happen to a session.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Feed(FeedEvent),
+    Broker(BrokerEvent),
+    Action(Action),
+}
+
+pub struct Session {
+    cfg: Config,
+    pub store: Store,
+    engine: Engine,
+    broker: Box<dyn Broker>,
+    /// Short tag that makes client order ids unique across sessions.
+    tag: String,
+    order_seq: u64,
+}
+
+impl Session {
+    pub fn new(
+        cfg: Config,
+        broker: Box<dyn Broker>,
+        timeframe: Timeframe,
+        tag: impl Into<String>,
+    ) -> Self {
+        let store = Store::new(
+            timeframe,
+            cfg.signals.mode,
+            broker.kind(),
+            cfg.paper.starting_cash,
+        );
+        let engine = Engine::new(&cfg);
+        Session {
+            cfg,
+            store,
+            engine,
+            broker,
+            tag: tag.into(),
+            order_seq: 0,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn engine_view(&self) -> &EngineView {
+        self.engine.view()
+    }
+
+    pub fn handle(&mut self, input: Input) -> Vec<Notice> {
+        let mut out = Vec::new();
+        match input {
+            Input::Feed(ev) => self.on_feed(ev, &mut out),
+            Input::Broker(ev) => self.on_broker(ev, &mut out),
+            Input::Action(a) => self.act(a, &mut out),
+        }
+        out
+    }
+
+    fn on_feed(&mut self, ev: FeedEvent, out: &mut Vec<Notice>) {
+        match ev {
+            FeedEvent::History { symbol, bars, .. } => {
+                for bar in bars {
+                    self.on_bar(symbol, bar, false, out);
+                }
+                let s = &mut self.store.series[symbol.index()];
+                s.live_from = s.bars.len();
+            }
+            FeedEvent::Bar {
+                symbol,
+                timeframe,
+                bar,
+            } => {
+                if self.on_bar(symbol, bar, true, out) {
+                    out.push(Notice::Bar {
+                        symbol,
+                        timeframe,
+                        bar,
+                    });
+                }
+            }
+            FeedEvent::Health { source, health } => {
+                let changed = self.store.health.get(&source) != Some(&health);
+                if changed {
+                    let sev = if health.is_bad() {
+                        Severity::Warn
+                    } else {
+                        Severity::Info
+                    };
+                    self.store
+                        .push_log(sev, format!("feed {source}: {}", health_text(&health)));
+                    if let Some(r) = self
+                        .store
+                        .replay
+                        .as_mut()
+                        .filter(|_| health == FeedHealth::Ended)
+                    {
+                        r.ended = true;
+                    }
+                    self.store.health.insert(source.clone(), health.clone());
+                    let stale = self.store.health.values().any(FeedHealth::is_bad);
+                    self.process_engine(EngineEvent::DataStale(stale), out);
+                    out.push(Notice::Health { source, health });
+                }
+            }
+            FeedEvent::Warning { source, message } => {
+                self.store
+                    .push_log(Severity::Warn, format!("{source}: {message}"));
+                out.push(Notice::Warning { source, message });
+            }
+            FeedEvent::ShortInterest(_) | FeedEvent::ShortVolume(_) | FeedEvent::Positioning(_) => {
+            }
+        }
+    }
+
+    /// Returns whether the bar was taken. Impossible, duplicate and out-of-order bars are refused
+    /// with a status line: nothing downstream ever sees them.
+    fn on_bar(&mut self, symbol: Symbol, bar: Bar, live: bool, out: &mut Vec<Notice>) -> bool {
+        let refusal = match (bar.impossibility(), self.store.series(symbol).last()) {
+            (Some(why), _) => Some(format!("impossible bar at {}: {why}", bar.time)),
+            (None, Some(last)) if bar.time <= last.time => Some(format!(
+                "{} bar at {} is not after {} (duplicate or out of order)",
+                symbol, bar.time, last.time
+            )),
+            _ => None,
+        };
+        if let Some(message) = refusal {
+            let source = format!("bars {symbol}");
+            self.store
+                .push_log(Severity::Warn, format!("{source}: skipped {message}"));
+            out.push(Notice::Warning { source, message });
+            return false;
+        }
+        let new_day = self
+            .store
+            .now
+            .is_some_and(|t| t.date_naive() != bar.time.date_naive());
+        self.store.now = Some(self.store.now.map_or(bar.time, |t| t.max(bar.time)));
+        self.store.series[symbol.index()].bars.push(bar);
+        if live {
+            if new_day {
+                self.store.day_start_equity = self.store.equity;
+            }
+            for ev in self.broker.on_bar(symbol, &bar) {
+                self.on_broker(ev, out);
+            }
+        }
+        let outputs = self.engine.process(EngineEvent::Bar { symbol, bar });
+        for o in outputs {
+            match o {
+                EngineOutput::Indicators(row) => self.store.indicators.push(row),
+                EngineOutput::Signal(signal) if live => self.on_signal(signal, out),
+                // Signals during warm-up are history: the agents remember them, nobody is asked.
+                EngineOutput::Signal(_) => {}
+            }
+        }
+        if live && symbol == Symbol::Iwm {
+            self.store.bar_index += 1;
+            if self.store.bar_index >= self.store.status_until_bar {
+                self.store.status = None;
+            }
+            self.age_signals(out);
+        }
+        self.store.equity = self.store.marked_equity();
+        true
+    }
+
+    fn process_engine(&mut self, ev: EngineEvent, out: &mut Vec<Notice>) {
+        for o in self.engine.process(ev) {
+            if let EngineOutput::Signal(s) = o {
+                self.on_signal(s, out);
+            }
+        }
+    }
+
+    fn on_signal(&mut self, signal: crate::model::Signal, out: &mut Vec<Notice>) {
+        let nothing_held = signal.kind.is_exit() && signal.qty.is_zero();
+        let state = if self.store.mode == crate::config::Mode::Observe || nothing_held {
+            SignalState::Observed
+        } else {
+            SignalState::Proposed
+        };
+        self.store.push_log(
+            Severity::Info,
+            format!(
+                "{} #{} {} {} {} {} @ {}{}",
+                signal.agent,
+                signal.id,
+                signal.kind.label(),
+                signal.side,
+                signal.qty,
+                signal.symbol,
+                signal.reference_price,
+                if nothing_held {
+                    " (nothing held: recorded only)"
+                } else {
+                    ""
+                }
+            ),
+        );
+        let id = signal.id;
+        out.push(Notice::Signal {
+            signal: signal.clone(),
+        });
+        let expires_at = self.store.bar_index + u64::from(self.cfg.signals.timeout_bars);
+        self.store.signals.push(SignalEntry {
+            signal,
+            state,
+            expires_at,
+        });
+        if state == SignalState::Proposed && self.store.mode == crate::config::Mode::Auto {
+            self.act(
+                Action::Acknowledge {
+                    id: Some(id),
+                    qty: None,
+                },
+                out,
+            );
+        }
+    }
+
+    /// Expire unanswered signals and wake snoozed ones; both are measured in IWM bars.
+    fn age_signals(&mut self, out: &mut Vec<Notice>) {
+        let now = self.store.bar_index;
+        let timeout = u64::from(self.cfg.signals.timeout_bars);
+        let mut expired = Vec::new();
+        let mut woken = Vec::new();
+        for e in self
+            .store
+            .signals
+            .all()
+            .iter()
+            .filter(|e| e.state.is_open())
+        {
+            match e.state {
+                SignalState::Proposed if now >= e.expires_at => expired.push(e.signal.id),
+                SignalState::Snoozed { until_bar } if now >= until_bar => woken.push(e.signal.id),
+                _ => {}
+            }
+        }
+        for id in woken {
+            self.store.push_log(
+                Severity::Info,
+                format!("signal #{id} snooze over: asking again"),
+            );
+            if let Some(e) = self.store.signals.get_mut(id) {
+                e.state = SignalState::Proposed;
+                e.expires_at = now + timeout;
+            }
+        }
+        for id in expired {
+            self.answer(id, crate::model::Answer::Expire, SignalState::Expired, out);
+        }
+        self.store.signals.fix_selection();
+    }
+
+    fn on_broker(&mut self, ev: BrokerEvent, out: &mut Vec<Notice>) {
+        match ev {
+            BrokerEvent::Accepted {
+                client_order_id,
+                broker_order_id,
+            } => {
+                if let Some(o) = self.store.order_mut(&client_order_id) {
+                    if matches!(o.status, OrderStatus::PendingNew | OrderStatus::Unknown) {
+                        o.status = OrderStatus::Accepted;
+                    }
+                    o.broker_order_id = broker_order_id;
+                }
+                out.push(Notice::OrderStatus {
+                    client_order_id,
+                    status: OrderStatus::Accepted,
+                    detail: None,
+                });
+            }
+            BrokerEvent::Rejected {
+                client_order_id,
+                reason,
+            } => {
+                self.set_status(
+                    &client_order_id,
+                    OrderStatus::Rejected,
+                    Some(reason.clone()),
+                    out,
+                );
+                self.store.push_log(
+                    Severity::Warn,
+                    format!("order {client_order_id} rejected: {reason}"),
+                );
+            }
+            BrokerEvent::Canceled { client_order_id } => {
+                self.set_status(&client_order_id, OrderStatus::Canceled, None, out);
+                self.store
+                    .push_log(Severity::Info, format!("order {client_order_id} canceled"));
+            }
+            BrokerEvent::Unknown {
+                client_order_id,
+                error,
+            } => {
+                self.set_status(
+                    &client_order_id,
+                    OrderStatus::Unknown,
+                    Some(error.clone()),
+                    out,
+                );
+                self.store.push_log(
+                    Severity::Warn,
+                    format!("order {client_order_id}: state unknown ({error}); settling by client order id, not resending"),
+                );
+            }
+            BrokerEvent::Filled(fill) => self.on_fill(fill, out),
+            BrokerEvent::Account { cash, equity } => {
+                self.store.cash = cash;
+                self.store.equity = equity;
+                self.process_engine(EngineEvent::Account { equity }, out);
+            }
+            BrokerEvent::Positions(positions) => self.reconcile(positions),
+            BrokerEvent::Error { message } => {
+                self.store
+                    .push_log(Severity::Error, format!("broker: {message}"));
+                out.push(Notice::Warning {
+                    source: "broker".into(),
+                    message,
+                });
+            }
+        }
+    }
+
+    fn set_status(
+        &mut self,
+        id: &crate::model::ClientOrderId,
+        status: OrderStatus,
+        detail: Option<String>,
+        out: &mut Vec<Notice>,
+    ) {
+        if let Some(o) = self.store.order_mut(id) {
+            o.status = status;
+            o.note = detail.clone();
+        }
+        out.push(Notice::OrderStatus {
+            client_order_id: id.clone(),
+            status,
+            detail,
+        });
+    }
+
+    fn on_fill(&mut self, fill: crate::model::Fill, out: &mut Vec<Notice>) {
+        let mut signal_id = None;
+        if let Some(o) = self.store.order_mut(&fill.client_order_id) {
+            if o.fills.contains(&fill) {
+                return; // the same fill reported twice (poll + stream, or a reconnect) counts once
+            }
+            o.fills.push(fill.clone());
+            o.filled_qty += fill.qty;
+            o.status = if o.filled_qty >= o.request.qty {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::PartiallyFilled
+            };
+            signal_id = o.request.signal_id;
+        }
+        self.store.cash += fill.cash_delta();
+        let now = fill.time;
+        self.store
+            .positions
+            .entry(fill.symbol)
+            .or_insert_with(|| Position::flat(fill.symbol, now))
+            .apply(&fill);
+        self.store
+            .positions
+            .retain(|_, p| !p.qty.is_zero() || !p.realized.is_zero());
+        self.store.equity = self.store.marked_equity();
+        self.store.push_log(
+            Severity::Info,
+            format!(
+                "fill {} {} {} @ {} (commission {})",
+                fill.side, fill.qty, fill.symbol, fill.price, fill.commission
+            ),
+        );
+        out.push(Notice::Fill { fill: fill.clone() });
+        let equity = self.store.equity;
+        self.process_engine(EngineEvent::Fill(fill), out);
+        let _ = signal_id;
+        self.process_engine(EngineEvent::Account { equity }, out);
+    }
+
+    /// The venue's positions win: they are what is really held.
+    fn reconcile(&mut self, positions: Vec<Position>) {
+        let before: Vec<(Symbol, Decimal)> = self
+            .store
+            .positions
+            .values()
+            .map(|p| (p.symbol, p.qty))
+            .collect();
+        self.store.positions = positions.into_iter().map(|p| (p.symbol, p)).collect();
+        let after: Vec<(Symbol, Decimal)> = self
+            .store
+            .positions
+            .values()
+            .map(|p| (p.symbol, p.qty))
+            .collect();
+        if before != after {
+            self.store.push_log(
+                Severity::Info,
+                format!("positions reconciled with the broker: {after:?}"),
+            );
+        }
+    }
+}
+
+pub fn health_text(h: &FeedHealth) -> String {
+    match h {
+        FeedHealth::Connected => "ok".into(),
+        FeedHealth::Idle => "idle (market closed)".into(),
+        FeedHealth::Stale { since } => format!("stale since {}", since.format("%m-%d %H:%M")),
+        FeedHealth::Reconnecting { attempt } => format!("reconnecting (attempt {attempt})"),
+        FeedHealth::Failed { error } => format!("failed: {error}"),
+        FeedHealth::Ended => "replay ended".into(),
+    }
+}

@@ -1,0 +1,55 @@
+//! What the session reports after each input: printed as JSON lines in headless mode,
+//! and the reason the dashboard redraws.
+
+use serde::Serialize;
+
+use crate::feed::FeedHealth;
+use crate::model::{
+    Answer, Bar, ClientOrderId, Fill, OrderRequest, OrderStatus, Signal, Symbol, Timeframe,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Notice {
+    Bar {
+        symbol: Symbol,
+        timeframe: Timeframe,
+        bar: Bar,
+    },
+    Signal {
+        signal: Signal,
+    },
+    Answer {
+        signal_id: u64,
+        answer: Answer,
+    },
+    Order {
+        order: OrderRequest,
+        status: OrderStatus,
+    },
+    OrderStatus {
+        client_order_id: ClientOrderId,
+        status: OrderStatus,
+        detail: Option<String>,
+    },
+    Fill {
+        fill: Fill,
+    },
+    Health {
+        source: String,
+        health: FeedHealth,
+    },
+    RiskRefused {
+        client_order_id: ClientOrderId,
+        signal_id: Option<u64>,
+        reason: String,
+    },
+    Warning {
+        source: String,
+        message: String,
+    },
+    /// Anything else worth a line: mode changes, kill switch, snapshots.
+    Info {
+        message: String,
+    },
+}

@@ -1,0 +1,208 @@
+//! The state of the app: one owner (the session) mutates it, the UI and headless printer read it.
+
+mod signals;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+pub use signals::{SignalBook, SignalEntry};
+
+use crate::broker::BrokerKind;
+use crate::config::Mode;
+use crate::engine::IndicatorRow;
+use crate::feed::FeedHealth;
+use crate::model::{
+    Bar, ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Symbol, Timeframe,
+};
+
+/// How loud a status line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warn,
+    Error,
+}
+
+/// One line of the event log pane.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogLine {
+    /// Market time (the bar clock), so a replay's log reads like the day it replays.
+    pub time: Option<DateTime<Utc>>,
+    pub severity: Severity,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderEntry {
+    pub request: OrderRequest,
+    pub status: OrderStatus,
+    pub broker_order_id: Option<String>,
+    pub filled_qty: Decimal,
+    pub fills: Vec<Fill>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ReplayStatus {
+    pub speed: f64,
+    pub paused: bool,
+    pub ended: bool,
+}
+
+/// Bars kept per symbol. A year of 1-minute bars for three symbols is ~300 k bars, ~14 MB.
+#[derive(Debug, Default, Clone)]
+pub struct Series {
+    pub bars: Vec<Bar>,
+    /// Index of the first bar that arrived live (earlier ones are history / warm-up).
+    pub live_from: usize,
+}
+
+impl Series {
+    pub fn last(&self) -> Option<&Bar> {
+        self.bars.last()
+    }
+    /// Change of the last close against the previous one, in percent.
+    pub fn change_pct(&self) -> Option<f64> {
+        let n = self.bars.len();
+        (n >= 2).then(|| (self.bars[n - 1].close / self.bars[n - 2].close - 1.0) * 100.0)
+    }
+}
+
+pub const LOG_CAPACITY: usize = 500;
+/// Live IWM bars a warning stays in the status line (it stays in the event log for good).
+pub const STATUS_BARS: u64 = 20;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub timeframe: Timeframe,
+    pub series: [Series; 3],
+    /// Indicator values, one per IWM bar, aligned with `series[IWM].bars`.
+    pub indicators: Vec<IndicatorRow>,
+    pub health: BTreeMap<String, FeedHealth>,
+    pub signals: SignalBook,
+    pub orders: Vec<OrderEntry>,
+    pub positions: BTreeMap<Symbol, Position>,
+    pub cash: Decimal,
+    pub equity: Decimal,
+    pub starting_equity: Decimal,
+    pub day_start_equity: Decimal,
+    pub log: VecDeque<LogLine>,
+    pub status: Option<LogLine>,
+    /// The status line clears itself after this many live IWM bars without a new problem.
+    pub status_until_bar: u64,
+    pub mode: Mode,
+    pub agents_paused: bool,
+    pub kill_switch: bool,
+    pub broker: BrokerKind,
+    pub replay: Option<ReplayStatus>,
+    /// The market clock: time of the newest bar.
+    pub now: Option<DateTime<Utc>>,
+    /// Count of live IWM bars: the clock signal timeouts and snoozes are measured in.
+    pub bar_index: u64,
+}
+
+impl Store {
+    pub fn new(timeframe: Timeframe, mode: Mode, broker: BrokerKind, cash: Decimal) -> Self {
+        Store {
+            timeframe,
+            series: Default::default(),
+            indicators: Vec::new(),
+            health: BTreeMap::new(),
+            signals: SignalBook::default(),
+            orders: Vec::new(),
+            positions: BTreeMap::new(),
+            cash,
+            equity: cash,
+            starting_equity: cash,
+            day_start_equity: cash,
+            log: VecDeque::with_capacity(LOG_CAPACITY),
+            status: None,
+            status_until_bar: 0,
+            mode,
+            agents_paused: false,
+            kill_switch: false,
+            broker,
+            replay: None,
+            now: None,
+            bar_index: 0,
+        }
+    }
+
+    pub fn series(&self, s: Symbol) -> &Series {
+        &self.series[s.index()]
+    }
+
+    pub fn last_price(&self, s: Symbol) -> Option<Decimal> {
+        self.series(s)
+            .last()
+            .map(|b| crate::broker::paper::price(b.close))
+    }
+
+    pub fn push_log(&mut self, severity: Severity, text: impl Into<String>) {
+        let line = LogLine {
+            time: self.now,
+            severity,
+            text: text.into(),
+        };
+        if severity != Severity::Info {
+            self.status = Some(line.clone());
+            self.status_until_bar = self.bar_index + STATUS_BARS;
+        }
+        if self.log.len() == LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(line);
+    }
+
+    pub fn order(&self, id: &ClientOrderId) -> Option<&OrderEntry> {
+        self.orders
+            .iter()
+            .rev()
+            .find(|o| &o.request.client_order_id == id)
+    }
+
+    pub fn order_mut(&mut self, id: &ClientOrderId) -> Option<&mut OrderEntry> {
+        self.orders
+            .iter_mut()
+            .rev()
+            .find(|o| &o.request.client_order_id == id)
+    }
+
+    pub fn working_orders(&self) -> impl Iterator<Item = &OrderEntry> {
+        self.orders.iter().filter(|o| o.status.is_working())
+    }
+
+    /// Position value marked at the last close.
+    pub fn position_value(&self, p: &Position) -> Decimal {
+        p.market_value(self.last_price(p.symbol).unwrap_or(p.avg_price))
+    }
+
+    /// Net IWM-beta dollars: long IWM +1×, TWM −2×, SRTY −3× value.
+    pub fn net_beta_dollars(&self) -> Decimal {
+        self.positions
+            .values()
+            .map(|p| self.position_value(p) * Decimal::from(p.symbol.leverage()))
+            .sum()
+    }
+
+    pub fn gross_beta_dollars(&self) -> Decimal {
+        self.positions
+            .values()
+            .map(|p| (self.position_value(p) * Decimal::from(p.symbol.leverage())).abs())
+            .sum()
+    }
+
+    /// Cash plus positions at the last close.
+    pub fn marked_equity(&self) -> Decimal {
+        self.cash
+            + self
+                .positions
+                .values()
+                .map(|p| self.position_value(p))
+                .sum::<Decimal>()
+    }
+}

@@ -1,0 +1,153 @@
+//! Builds a running session from the command line: config, data, broker, feed tasks and channels.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::broker::paper::PaperBroker;
+use crate::broker::{Broker, BrokerEvent};
+use crate::config::{Config, ConfigError};
+use crate::data::{embedded, load_file, LoadError, LoadWarning};
+use crate::feed::replay::{self, ReplayControl, ReplayPlan};
+use crate::feed::FeedEvent;
+use crate::model::{Bar, Symbol, Timeframe};
+use crate::session::Session;
+use crate::store::{ReplayStatus, Severity};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WiringError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Where the bars of a replay come from.
+pub enum BarSource {
+    Embedded,
+    /// Files in order IWM, TWM, SRTY (missing vehicles are simply not replayed).
+    Files(Vec<PathBuf>),
+}
+
+/// Bars of each symbol, each series ascending.
+pub type SeriesSet = Vec<(Symbol, Vec<Bar>)>;
+
+/// Loaded series plus every skipped row, so the status bar can say what was dropped.
+pub fn load_series(
+    source: &BarSource,
+) -> Result<(SeriesSet, Vec<LoadWarning>, Timeframe), WiringError> {
+    match source {
+        BarSource::Embedded => {
+            let (series, warnings) = embedded::load_all();
+            Ok((
+                series.into_iter().map(|(s, l)| (s, l.bars)).collect(),
+                warnings,
+                Timeframe::Day1,
+            ))
+        }
+        BarSource::Files(files) => {
+            let mut out = Vec::new();
+            let mut warnings = Vec::new();
+            let mut daily = true;
+            for (sym, path) in Symbol::ALL.into_iter().zip(files) {
+                let l = load_file(path)?;
+                daily &= l.daily;
+                warnings.extend(l.warnings);
+                out.push((sym, l.bars));
+            }
+            let tf = if daily {
+                Timeframe::Day1
+            } else {
+                infer_timeframe(&out[0].1)
+            };
+            Ok((out, warnings, tf))
+        }
+    }
+}
+
+/// The most common gap between bars names an intraday timeframe.
+fn infer_timeframe(bars: &[Bar]) -> Timeframe {
+    let mut gaps: Vec<i64> = bars
+        .windows(2)
+        .map(|w| (w[1].time - w[0].time).num_seconds())
+        .collect();
+    gaps.sort_unstable();
+    let typical = gaps.get(gaps.len() / 2).copied().unwrap_or(86_400);
+    Timeframe::ALL
+        .into_iter()
+        .min_by_key(|tf| (tf.seconds() - typical).abs())
+        .unwrap_or(Timeframe::Day1)
+}
+
+/// A session wired to its feeds, ready for the TUI or the headless printer.
+pub struct Wiring {
+    pub session: Session,
+    pub feed_rx: mpsc::Receiver<FeedEvent>,
+    pub broker_rx: mpsc::UnboundedReceiver<BrokerEvent>,
+    pub replay: Option<watch::Sender<ReplayControl>>,
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Wiring {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Start a replay session: the built-in paper broker and recorded bars played from `start`.
+pub fn replay(
+    cfg: Config,
+    source: &BarSource,
+    start: DateTime<Utc>,
+    speed: f64,
+) -> Result<Wiring, WiringError> {
+    let (series, warnings, timeframe) = load_series(source)?;
+    let (_broker_tx, broker_rx) = mpsc::unbounded_channel();
+    let broker: Box<dyn Broker> = Box::new(PaperBroker::new(&cfg.paper));
+    let mut session = Session::new(cfg, broker, timeframe, session_tag());
+    for w in &warnings {
+        tracing::warn!(target: crate::logging::FILE_ONLY, "{w}");
+        session.store.push_log(Severity::Warn, w.to_string());
+    }
+    session.store.replay = Some(ReplayStatus {
+        speed,
+        paused: false,
+        ended: false,
+    });
+    let plan = ReplayPlan::new(timeframe, series, start);
+    // Bounded: at --speed 0 the replay waits for the session instead of filling memory.
+    let (tx, feed_rx) = mpsc::channel(1024);
+    let (ctl_tx, ctl_rx) = watch::channel(ReplayControl {
+        speed,
+        paused: false,
+    });
+    let task = tokio::spawn(replay::run(plan, tx, ctl_rx));
+    Ok(Wiring {
+        session,
+        feed_rx,
+        broker_rx,
+        replay: Some(ctl_tx),
+        tasks: vec![task],
+    })
+}
+
+/// Short, unique-enough tag for client order ids: seconds since 2020 in base 36.
+pub fn session_tag() -> String {
+    let mut n = (Utc::now().timestamp() - 1_577_836_800).max(0) as u64;
+    let mut s = Vec::new();
+    loop {
+        s.push(b"0123456789abcdefghijklmnopqrstuvwxyz"[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}

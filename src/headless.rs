@@ -20,6 +20,7 @@ pub async fn run(
         deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365)),
     );
     tokio::pin!(sleep);
+    print(out, &std::mem::take(&mut w.startup))?;
     loop {
         tokio::select! {
             ev = w.feed_rx.recv() => {

@@ -5,6 +5,8 @@
 
 /// The dashboard's event loop, keymap and view state.
 pub mod app;
+/// Backtests: the same session in auto mode over recorded or synthetic bars.
+pub mod backtest;
 /// Venues: the built-in paper simulator and Alpaca.
 pub mod broker;
 /// Command-line interface.

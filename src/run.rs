@@ -49,7 +49,16 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
     let cfg = config(&cli)?;
     match &cli.command {
         Some(Command::Indicators { .. }) => bail!("`indicators` arrives with the engine"),
-        Some(Command::Backtest { .. }) => bail!("`backtest` arrives with the engine"),
+        Some(Command::Backtest {
+            input,
+            from,
+            to,
+            json,
+            synthetic,
+            plot,
+        }) => {
+            return backtest(cfg, input, *from, *to, *json, *synthetic, plot.as_deref());
+        }
         None => {}
     }
     if cli.live && cli.feed != FeedKind::Alpaca {
@@ -88,4 +97,50 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
                 .wrap_err("terminal")
         }
     })
+}
+
+fn backtest(
+    cfg: Config,
+    input: &[std::path::PathBuf],
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    json: bool,
+    synthetic: Option<usize>,
+    plot: Option<&std::path::Path>,
+) -> Result<()> {
+    let (series, timeframe) = match synthetic {
+        Some(n) if n >= 2 => (
+            crate::backtest::synthetic::series(n),
+            crate::model::Timeframe::Min1,
+        ),
+        Some(_) => bail!("--synthetic needs at least 2 bars"),
+        None => {
+            let source = if input.is_empty() {
+                BarSource::Embedded
+            } else {
+                BarSource::Files(input.to_vec())
+            };
+            let (series, warnings, tf) = wiring::load_series(&source)?;
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            (series, tf)
+        }
+    };
+    let from = from.map(session_midnight);
+    // `--to` is inclusive: the whole day.
+    let to = to.map(|d| session_midnight(d) + chrono::Duration::hours(23));
+    let report = crate::backtest::run(cfg, timeframe, series, from, to, !json);
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", crate::backtest::render(&report));
+    }
+    if let Some(p) = plot {
+        crate::backtest::plot::svg(p, &report.curve).map_err(|e| eyre!(e))?;
+        if !json {
+            println!("equity curve: {}", p.display());
+        }
+    }
+    Ok(())
 }

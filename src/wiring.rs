@@ -13,7 +13,7 @@ use crate::data::{embedded, load_file, LoadError, LoadWarning};
 use crate::feed::replay::{self, ReplayControl, ReplayPlan};
 use crate::feed::FeedEvent;
 use crate::model::{Bar, Symbol, Timeframe};
-use crate::session::Session;
+use crate::session::{Notice, Session};
 use crate::store::{ReplayStatus, Severity};
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +90,8 @@ pub struct Wiring {
     pub broker_rx: mpsc::UnboundedReceiver<BrokerEvent>,
     pub replay: Option<watch::Sender<ReplayControl>>,
     pub tasks: Vec<JoinHandle<()>>,
+    /// What happened while wiring (skipped rows of bar files), for headless output.
+    pub startup: Vec<Notice>,
 }
 
 impl Drop for Wiring {
@@ -111,9 +113,14 @@ pub fn replay(
     let (_broker_tx, broker_rx) = mpsc::unbounded_channel();
     let broker: Box<dyn Broker> = Box::new(PaperBroker::new(&cfg.paper));
     let mut session = Session::new(cfg, broker, timeframe, session_tag());
+    let mut startup = Vec::new();
     for w in &warnings {
         tracing::warn!(target: crate::logging::FILE_ONLY, "{w}");
         session.store.push_log(Severity::Warn, w.to_string());
+        startup.push(Notice::Warning {
+            source: w.file.clone(),
+            message: format!("line {}: skipped: {}", w.line, w.message),
+        });
     }
     session.store.replay = Some(ReplayStatus {
         speed,
@@ -134,6 +141,7 @@ pub fn replay(
         broker_rx,
         replay: Some(ctl_tx),
         tasks: vec![task],
+        startup,
     })
 }
 

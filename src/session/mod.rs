@@ -193,6 +193,14 @@ impl Session {
         }
     }
 
+    /// A signal from outside the engine, through the same path (tests and UI snapshots).
+    #[doc(hidden)]
+    pub fn inject_signal(&mut self, signal: crate::model::Signal) -> Vec<Notice> {
+        let mut out = Vec::new();
+        self.on_signal(signal, &mut out);
+        out
+    }
+
     fn on_signal(&mut self, signal: crate::model::Signal, out: &mut Vec<Notice>) {
         let nothing_held = signal.kind.is_exit() && signal.qty.is_zero();
         let state = if self.store.mode == crate::config::Mode::Observe || nothing_held {

@@ -1,3 +1,5 @@
 //! Integration tests, one binary (one link step) with a module per area.
 
+mod cli;
 mod loader;
+mod session;

@@ -1,0 +1,99 @@
+//! The real binary: headless JSON lines, config errors that name key and file, --help.
+
+use std::process::Command;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_double-agent"));
+    let dir = std::env::temp_dir().join(format!("da-cli-test-{}", std::process::id()));
+    c.env("DOUBLE_AGENT_DATA_DIR", dir);
+    c
+}
+
+#[test]
+fn headless_replay_prints_bars_of_all_three_symbols_and_exits_zero() {
+    let out = bin()
+        .args(["--headless", "--speed", "0", "--start", "2025-11-01"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let events: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    for sym in ["IWM", "TWM", "SRTY"] {
+        let n = events
+            .iter()
+            .filter(|e| e["type"] == "bar" && e["symbol"] == sym)
+            .count();
+        assert!(n >= 30, "{sym}: {n} bars");
+    }
+    // The partial last TWM session is refused as impossible, and said so.
+    assert!(events.iter().any(|e| e["type"] == "warning"
+        && e["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("impossible bar")));
+    assert_eq!(events.last().unwrap()["health"]["state"], "ended");
+}
+
+#[test]
+fn run_for_ends_a_slow_replay_cleanly() {
+    let start = std::time::Instant::now();
+    let out = bin()
+        .args(["--headless", "--speed", "1", "--run-for", "1.5"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(start.elapsed().as_secs_f64() < 20.0);
+    let bars = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("\"type\":\"bar\""))
+        .count();
+    assert!((1..=12).contains(&bars), "{bars} bars in 1.5 s at 1 bar/s");
+}
+
+#[test]
+fn unknown_config_key_and_bad_value_name_key_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    std::fs::write(&path, "[bear]\nmax_teirs = 2\n").unwrap();
+    let out = bin()
+        .args(["--headless", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bear.max_teirs") && err.contains("mine.toml"),
+        "{err}"
+    );
+    std::fs::write(&path, "[signals]\nmode = \"yolo\"\n").unwrap();
+    let out = bin()
+        .args(["--headless", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("mine.toml") && err.contains("yolo"),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_names_the_log_file() {
+    let out = bin().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("Logs:") && text.contains("double-agent.log"),
+        "{text}"
+    );
+    assert!(text.contains("--headless") && text.contains("backtest"));
+}

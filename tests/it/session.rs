@@ -1,0 +1,356 @@
+//! The signal lifecycle through the session: answers, orders, fills, expiry, kill switch, flatten.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use double_agent::broker::paper::PaperBroker;
+use double_agent::config::{Config, Mode};
+use double_agent::feed::FeedEvent;
+use double_agent::model::{
+    Agent, Answer, Bar, OrderStatus, Reason, ReasonKind, Side, Signal, SignalKind, SignalState,
+    Symbol, Timeframe,
+};
+use double_agent::session::{Action, Input, Notice, Session};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+fn t(day: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 3, 5, 0, 0).unwrap() + Duration::days(day)
+}
+
+fn bar(day: i64, px: f64) -> Bar {
+    Bar {
+        time: t(day),
+        open: px,
+        high: px * 1.01,
+        low: px * 0.99,
+        close: px,
+        volume: 1e6,
+    }
+}
+
+fn session(mode: Mode) -> Session {
+    let mut cfg = Config::default_config();
+    cfg.signals.mode = mode;
+    let broker = Box::new(PaperBroker::new(&cfg.paper));
+    Session::new(cfg, broker, Timeframe::Day1, "test")
+}
+
+/// One day: TWM then IWM, like the replay orders them.
+fn day(s: &mut Session, d: i64) -> Vec<Notice> {
+    let mut out = s.handle(Input::Feed(FeedEvent::Bar {
+        symbol: Symbol::Twm,
+        timeframe: Timeframe::Day1,
+        bar: bar(d, 30.0 + d as f64),
+    }));
+    out.extend(s.handle(Input::Feed(FeedEvent::Bar {
+        symbol: Symbol::Iwm,
+        timeframe: Timeframe::Day1,
+        bar: bar(d, 200.0 - d as f64),
+    })));
+    out
+}
+
+fn signal(id: u64, d: i64, kind: SignalKind, side: Side, qty: Decimal) -> Signal {
+    Signal {
+        id,
+        time: t(d),
+        agent: Agent::Bear,
+        kind,
+        symbol: Symbol::Twm,
+        side,
+        qty,
+        reference_price: dec!(31),
+        stop_price: Some(dec!(28)),
+        iwm_stop: Some(205.0),
+        confidence: 0.7,
+        reasons: vec![Reason::new(
+            ReasonKind::SupportBreak,
+            "close 199.00 < support 201.10 − 0.25 × ATR 3.12",
+        )],
+    }
+}
+
+fn act(s: &mut Session, a: Action) -> Vec<Notice> {
+    s.handle(Input::Action(a))
+}
+
+fn state(s: &Session, id: u64) -> SignalState {
+    s.store.signals.get(id).unwrap().state
+}
+
+#[test]
+fn acknowledged_signal_becomes_one_order_filled_at_next_open() {
+    let mut s = session(Mode::Manual);
+    day(&mut s, 0);
+    s.inject_signal(signal(
+        1,
+        0,
+        SignalKind::BearEntry { tier: 1 },
+        Side::Buy,
+        dec!(100),
+    ));
+    assert_eq!(s.store.signals.selected_id(), Some(1));
+    let out = act(
+        &mut s,
+        Action::Acknowledge {
+            id: None,
+            qty: None,
+        },
+    );
+    assert!(out.iter().any(|n| matches!(n, Notice::Order { .. })));
+    assert_eq!(state(&s, 1), SignalState::Acknowledged);
+    // A second acknowledgement of the same signal sends nothing.
+    assert!(act(
+        &mut s,
+        Action::Acknowledge {
+            id: Some(1),
+            qty: None
+        }
+    )
+    .is_empty());
+    let out = day(&mut s, 1);
+    let fill = out
+        .iter()
+        .find_map(|n| {
+            if let Notice::Fill { fill } = n {
+                Some(fill.clone())
+            } else {
+                None
+            }
+        })
+        .expect("filled");
+    assert_eq!(fill.qty, dec!(100));
+    assert_eq!(fill.price, dec!(31.0155)); // open 31 + 5 bps slippage
+    assert_eq!(s.store.orders.len(), 1);
+    assert_eq!(s.store.orders[0].status, OrderStatus::Filled);
+    let pos = &s.store.positions[&Symbol::Twm];
+    assert_eq!(pos.qty, dec!(100));
+    assert_eq!(s.store.cash, dec!(100000) + fill.cash_delta());
+}
+
+#[test]
+fn override_edit_snooze_and_expiry_are_recorded() {
+    let mut s = session(Mode::Manual);
+    day(&mut s, 0);
+    s.inject_signal(signal(
+        1,
+        0,
+        SignalKind::BearEntry { tier: 1 },
+        Side::Buy,
+        dec!(100),
+    ));
+    s.inject_signal(signal(
+        2,
+        0,
+        SignalKind::BearEntry { tier: 2 },
+        Side::Buy,
+        dec!(50),
+    ));
+    s.inject_signal(signal(
+        3,
+        0,
+        SignalKind::BearEntry { tier: 3 },
+        Side::Buy,
+        dec!(50),
+    ));
+    s.inject_signal(signal(
+        4,
+        0,
+        SignalKind::BearEntry { tier: 3 },
+        Side::Buy,
+        dec!(50),
+    ));
+    let out = act(
+        &mut s,
+        Action::Override {
+            id: Some(1),
+            reason: 'n',
+        },
+    );
+    assert!(out.iter().any(|n| matches!(
+        n,
+        Notice::Answer {
+            signal_id: 1,
+            answer: Answer::Override { reason: 'n' }
+        }
+    )));
+    assert_eq!(state(&s, 1), SignalState::Overridden { reason: 'n' });
+    act(
+        &mut s,
+        Action::Acknowledge {
+            id: Some(2),
+            qty: Some(dec!(20)),
+        },
+    );
+    assert_eq!(state(&s, 2), SignalState::Edited { qty: dec!(20) });
+    assert_eq!(s.store.orders[0].request.qty, dec!(20));
+    act(&mut s, Action::Snooze { id: Some(3) });
+    assert!(matches!(state(&s, 3), SignalState::Snoozed { .. }));
+    day(&mut s, 1); // snooze_bars = 1: asked again
+    assert_eq!(state(&s, 3), SignalState::Proposed);
+    day(&mut s, 2);
+    let out = day(&mut s, 3); // timeout_bars = 3 after injection at bar 1
+    assert_eq!(state(&s, 4), SignalState::Expired);
+    assert!(out.iter().any(|n| matches!(
+        n,
+        Notice::Answer {
+            signal_id: 4,
+            answer: Answer::Expire
+        }
+    )));
+    assert_eq!(s.store.orders.len(), 1, "only the edited signal traded");
+}
+
+#[test]
+fn kill_switch_cancels_working_orders_and_blocks_new_ones() {
+    let mut s = session(Mode::Manual);
+    day(&mut s, 0);
+    s.inject_signal(signal(
+        1,
+        0,
+        SignalKind::BearEntry { tier: 1 },
+        Side::Buy,
+        dec!(100),
+    ));
+    act(
+        &mut s,
+        Action::Acknowledge {
+            id: Some(1),
+            qty: None,
+        },
+    );
+    act(&mut s, Action::ToggleKill);
+    assert!(s.store.kill_switch);
+    assert_eq!(s.store.orders[0].status, OrderStatus::Canceled);
+    s.inject_signal(signal(
+        2,
+        0,
+        SignalKind::BearEntry { tier: 2 },
+        Side::Buy,
+        dec!(10),
+    ));
+    let out = act(
+        &mut s,
+        Action::Acknowledge {
+            id: Some(2),
+            qty: None,
+        },
+    );
+    assert!(out.iter().any(|n| matches!(
+        n,
+        Notice::RiskRefused {
+            signal_id: Some(2),
+            ..
+        }
+    )));
+    day(&mut s, 1);
+    assert!(
+        s.store.positions.is_empty(),
+        "nothing filled under the kill switch"
+    );
+    act(&mut s, Action::Flatten);
+    assert_eq!(s.store.orders.len(), 1);
+    act(&mut s, Action::ToggleKill);
+    s.inject_signal(signal(
+        3,
+        1,
+        SignalKind::BearEntry { tier: 2 },
+        Side::Buy,
+        dec!(10),
+    ));
+    act(
+        &mut s,
+        Action::Acknowledge {
+            id: Some(3),
+            qty: None,
+        },
+    );
+    assert_eq!(s.store.orders.len(), 2);
+}
+
+#[test]
+fn auto_acknowledges_observe_records_and_exits_without_holdings_are_recorded_only() {
+    let mut s = session(Mode::Auto);
+    day(&mut s, 0);
+    s.inject_signal(signal(
+        1,
+        0,
+        SignalKind::BearEntry { tier: 1 },
+        Side::Buy,
+        dec!(10),
+    ));
+    assert_eq!(state(&s, 1), SignalState::Acknowledged);
+    assert_eq!(s.store.orders.len(), 1);
+    s.inject_signal(signal(2, 0, SignalKind::BearStop, Side::Sell, dec!(0)));
+    assert_eq!(state(&s, 2), SignalState::Observed);
+
+    let mut o = session(Mode::Observe);
+    day(&mut o, 0);
+    o.inject_signal(signal(
+        1,
+        0,
+        SignalKind::BearEntry { tier: 1 },
+        Side::Buy,
+        dec!(10),
+    ));
+    assert_eq!(state(&o, 1), SignalState::Observed);
+    assert!(o.store.orders.is_empty());
+}
+
+#[test]
+fn flatten_sells_everything_once() {
+    let mut s = session(Mode::Auto);
+    day(&mut s, 0);
+    s.inject_signal(signal(
+        1,
+        0,
+        SignalKind::BearEntry { tier: 1 },
+        Side::Buy,
+        dec!(10),
+    ));
+    day(&mut s, 1);
+    act(&mut s, Action::Flatten);
+    act(&mut s, Action::Flatten); // the sell is already working: nothing more
+    let sells: Vec<_> = s
+        .store
+        .orders
+        .iter()
+        .filter(|o| o.request.side == Side::Sell)
+        .collect();
+    assert_eq!(sells.len(), 1);
+    assert_eq!(sells[0].request.qty, dec!(10));
+    day(&mut s, 2);
+    assert!(s.store.positions.values().all(|p| p.qty.is_zero()));
+}
+
+#[test]
+fn impossible_duplicate_and_out_of_order_bars_are_refused_with_a_warning() {
+    let mut s = session(Mode::Manual);
+    day(&mut s, 0);
+    day(&mut s, 1);
+    let mut nan = bar(2, 200.0);
+    nan.close = f64::NAN;
+    for b in [
+        nan,
+        bar(1, 200.0),
+        bar(0, 200.0),
+        Bar {
+            low: 0.0,
+            ..bar(3, 200.0)
+        },
+    ] {
+        let out = s.handle(Input::Feed(FeedEvent::Bar {
+            symbol: Symbol::Iwm,
+            timeframe: Timeframe::Day1,
+            bar: b,
+        }));
+        assert!(
+            matches!(out.as_slice(), [Notice::Warning { .. }]),
+            "{out:?}"
+        );
+    }
+    assert_eq!(s.store.series(Symbol::Iwm).bars.len(), 2);
+    assert!(
+        s.store.status.is_some(),
+        "the status bar says what happened"
+    );
+}

@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::model::{Bar, Symbol};
 
-pub const SEED: u64 = 0x5EED_DA;
+pub const SEED: u64 = 0x005E_EDDA;
 
 /// `n` one-minute bars per symbol starting 2000-01-03 14:30 UTC (no session gaps: it is a walk).
 pub fn series(n: usize) -> Vec<(Symbol, Vec<Bar>)> {

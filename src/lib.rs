@@ -3,6 +3,8 @@
 //! Data flows one way: feeds → app loop (the one owner of state) → engine → signals → trader →
 //! risk gates → broker → fills → back into the state. Rendering only reads the state.
 
+/// Alpaca REST client (keys, live gate, rate limits) shared by its feed and broker.
+pub mod alpaca;
 /// Venues: the built-in paper simulator and Alpaca.
 pub mod broker;
 /// Typed configuration: embedded defaults overlaid by the user's file, every key checked.

@@ -4,13 +4,16 @@
 //! is gated behind an explicit flag plus a confirmation, keys never leave the request headers,
 //! and every request passes one rate limiter so feed and broker together stay under the quota.
 
+pub mod bars;
 mod client;
 mod endpoints;
 mod error;
 mod ratelimit;
+pub mod session;
+mod trading;
 pub mod wire;
 
-pub use client::{AlpacaClient, Api, ClientConfig};
+pub use client::{backoff, AlpacaClient, Api, ClientConfig};
 pub use endpoints::{
     resolve_endpoints, Endpoints, Secret, DEFAULT_DATA_URL, DEFAULT_TRADING_URL, ENV_BASE_URL,
     ENV_DATA_URL, ENV_KEY_ID, ENV_SECRET_KEY, LIVE_HOST, PAPER_HOST,

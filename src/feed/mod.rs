@@ -1,5 +1,6 @@
 //! Feeds: tasks that bring bars and snapshots into the app loop as typed events, with their health.
 
+pub mod alpaca;
 pub mod replay;
 
 use chrono::{DateTime, Utc};

@@ -12,42 +12,19 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
-use rust_decimal::Decimal;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::alpaca_book::{Book, Phase};
+pub use super::alpaca_request::{new_order, AlpacaBrokerConfig};
 use super::{Broker, BrokerEvent, BrokerKind};
 use crate::alpaca::wire::{NewOrder, Order};
 use crate::alpaca::{backoff, AlpacaClient, AlpacaError};
-use crate::config::AlpacaConfig;
-use crate::model::{Bar, ClientOrderId, OrderRequest, OrderType, Position, Symbol};
-
-#[derive(Debug, Clone)]
-pub struct AlpacaBrokerConfig {
-    pub order_poll: Duration,
-    pub account_poll: Duration,
-    /// POST attempts (each after a lookup said 404) and lookups per settle.
-    pub max_retries: u32,
-    pub retry_base: Duration,
-    pub client_side_stops: bool,
-}
-
-impl AlpacaBrokerConfig {
-    pub fn from_config(c: &AlpacaConfig) -> Self {
-        AlpacaBrokerConfig {
-            order_poll: Duration::from_millis(c.order_poll_ms.max(1)),
-            account_poll: Duration::from_millis(c.account_poll_ms.max(1)),
-            max_retries: c.max_retries.max(1),
-            retry_base: Duration::from_millis(c.retry_base_ms),
-            client_side_stops: c.client_side_stops,
-        }
-    }
-}
+use crate::model::{Bar, ClientOrderId, OrderRequest, Position, Symbol};
 
 /// Shared by the broker handle and its tasks.
 #[derive(Clone)]
@@ -136,35 +113,6 @@ impl Broker for AlpacaBroker {
     }
 }
 
-/// The request body: qty and prices as strings, day orders, simple class.
-pub fn new_order(o: &OrderRequest, client_side_stops: bool) -> Result<NewOrder, String> {
-    if o.qty <= Decimal::ZERO {
-        return Err(format!("quantity {} is not positive", o.qty));
-    }
-    let (order_type, limit_price, stop_price) = match o.order_type {
-        OrderType::Market => ("market", None, None),
-        OrderType::Limit { limit_price } => {
-            ("limit", Some(limit_price.normalize().to_string()), None)
-        }
-        OrderType::Stop { .. } if client_side_stops => {
-            return Err(
-                "stop orders are watched client-side (alpaca.client_side_stops = true)".into(),
-            )
-        }
-        OrderType::Stop { stop_price } => ("stop", None, Some(stop_price.normalize().to_string())),
-    };
-    Ok(NewOrder {
-        symbol: o.symbol.as_str().to_string(),
-        qty: o.qty.normalize().to_string(),
-        side: o.side.as_str(),
-        order_type,
-        time_in_force: "day",
-        limit_price,
-        stop_price,
-        client_order_id: o.client_order_id.as_str().to_string(),
-    })
-}
-
 fn error(message: String) -> BrokerEvent {
     BrokerEvent::Error { message }
 }
@@ -228,6 +176,10 @@ async fn submit_task(ctx: Ctx, coid: ClientOrderId, body: NewOrder) {
                 settle(&ctx, &coid).await
             }
             Err(e) if e.is_ambiguous() => {
+                if ctx.book().phase(&coid) != Some(Phase::Submitting) {
+                    // The poller already saw it at the venue: nothing is unknown any more.
+                    return;
+                }
                 ctx.emit(vec![BrokerEvent::Unknown {
                     client_order_id: coid.clone(),
                     error: e.to_string(),

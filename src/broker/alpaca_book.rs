@@ -61,6 +61,10 @@ impl Book {
             });
     }
 
+    pub fn phase(&self, coid: &ClientOrderId) -> Option<Phase> {
+        self.orders.get(coid).map(|t| t.phase)
+    }
+
     pub fn set_phase(&mut self, coid: &ClientOrderId, phase: Phase) {
         if let Some(t) = self.orders.get_mut(coid) {
             if t.phase != Phase::Done {

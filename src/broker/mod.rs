@@ -3,6 +3,7 @@
 
 pub mod alpaca;
 mod alpaca_book;
+mod alpaca_request;
 pub mod paper;
 
 use rust_decimal::Decimal;

@@ -15,8 +15,9 @@ use super::{FeedEvent, FeedHealth};
 use crate::alpaca::bars::{backfill_start, fetch_bars, BarsQuery};
 use crate::alpaca::session::{is_final, ny_date, Sessions};
 use crate::alpaca::{AlpacaClient, AlpacaError};
-use crate::config::AlpacaConfig;
-use crate::model::{Bar, Symbol, Timeframe};
+use crate::model::{Bar, Symbol};
+
+pub use super::alpaca_config::{derive_poll_interval, AlpacaFeedConfig};
 
 pub const SOURCE: &str = "alpaca";
 
@@ -25,74 +26,6 @@ const AFTER_CLOSE: chrono::Duration = chrono::Duration::minutes(20);
 /// While closed, look at the clock at least this often (halts, schedule changes).
 const IDLE_RECHECK: Duration = Duration::from_secs(600);
 const MAX_ERROR_WAIT: Duration = Duration::from_secs(60);
-
-#[derive(Debug, Clone)]
-pub struct AlpacaFeedConfig {
-    pub timeframe: Timeframe,
-    pub symbols: Vec<Symbol>,
-    /// `iex` (free plan) or `sip`.
-    pub data_feed: String,
-    pub adjustment: String,
-    pub backfill_bars: usize,
-    pub page_limit: u32,
-    pub poll_interval: Duration,
-    pub stale_after_bars: u32,
-    pub retry_base: Duration,
-}
-
-const FEEDS: [&str; 4] = ["iex", "sip", "otc", "boats"];
-const ADJUSTMENTS: [&str; 5] = ["raw", "split", "dividend", "spin-off", "all"];
-
-impl AlpacaFeedConfig {
-    /// From `[alpaca]`; `timeframe` (the CLI's `--timeframe`) overrides `alpaca.timeframe`.
-    pub fn from_config(
-        c: &AlpacaConfig,
-        timeframe: Option<Timeframe>,
-    ) -> Result<Self, AlpacaError> {
-        let timeframe = match timeframe {
-            Some(t) => t,
-            None => c.timeframe.parse().map_err(AlpacaError::Config)?,
-        };
-        let data_feed = c.data_feed.trim().to_ascii_lowercase();
-        if !FEEDS.contains(&data_feed.as_str()) {
-            return Err(AlpacaError::Config(format!(
-                "alpaca.data_feed `{data_feed}`: expected one of {FEEDS:?}"
-            )));
-        }
-        let adjustment = c.adjustment.trim().to_ascii_lowercase();
-        if adjustment.is_empty() || !adjustment.split(',').all(|a| ADJUSTMENTS.contains(&a)) {
-            return Err(AlpacaError::Config(format!(
-                "alpaca.adjustment `{adjustment}`: expected {ADJUSTMENTS:?} (comma-combinable)"
-            )));
-        }
-        if !(1..=10_000).contains(&c.page_limit) {
-            return Err(AlpacaError::Config(
-                "alpaca.page_limit must be 1..=10000".into(),
-            ));
-        }
-        let poll_interval = match c.poll_interval_ms {
-            0 => derive_poll_interval(timeframe),
-            ms => Duration::from_millis(ms),
-        };
-        Ok(AlpacaFeedConfig {
-            timeframe,
-            symbols: Symbol::ALL.to_vec(),
-            data_feed,
-            adjustment,
-            backfill_bars: c.backfill_bars.max(1),
-            page_limit: c.page_limit,
-            poll_interval,
-            stale_after_bars: c.stale_after_bars.max(1),
-            retry_base: Duration::from_millis(c.retry_base_ms.max(1)),
-        })
-    }
-}
-
-/// A fifth of a bar, between 5 s and 60 s: new bars show within a fifth of their length
-/// without spending the rate limit on 1Day polls.
-pub fn derive_poll_interval(tf: Timeframe) -> Duration {
-    Duration::from_secs((tf.seconds() / 5).clamp(5, 60) as u64)
-}
 
 /// The receiver is gone: stop quietly.
 struct Closed;

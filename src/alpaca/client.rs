@@ -154,7 +154,7 @@ impl AlpacaClient {
             if e.is_timeout() {
                 AlpacaError::Timeout { ms: timeout_ms }
             } else {
-                AlpacaError::Transport(format!("{method} {path}: {}", e.without_url()))
+                AlpacaError::Transport(format!("{method} {path}: {}", chain(e.without_url())))
             }
         };
         let resp = req.send().await.map_err(classify)?;
@@ -262,6 +262,18 @@ impl AlpacaClient {
             .await
             .map(|_| ())
     }
+}
+
+/// The error and its causes ("connection refused" sits a few levels down in reqwest's chain).
+fn chain(e: reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
 }
 
 fn decode<T: DeserializeOwned>(path: &str, text: &str) -> Result<T, AlpacaError> {

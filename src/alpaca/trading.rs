@@ -1,8 +1,9 @@
 //! Typed Trading API calls: clock, calendar, account, positions, orders.
 
 use chrono::NaiveDate;
+use chrono_tz::America::New_York;
 
-use super::wire::{Account, CalendarDay, Clock, NewOrder, Order, WirePosition};
+use super::wire::{ny_midnight, Account, CalendarDay, Clock, NewOrder, Order, WirePosition};
 use super::{AlpacaClient, AlpacaError, Api};
 
 /// Orders per page of `GET /v2/orders` (the API maximum).
@@ -19,10 +20,14 @@ impl AlpacaClient {
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<CalendarDay>, AlpacaError> {
-        let q = [
-            ("start", start.format("%Y-%m-%d").to_string()),
-            ("end", end.format("%Y-%m-%d").to_string()),
-        ];
+        // The spec types these as date-time: send New York midnight of each date, which the
+        // server reads as that trading date (a bare date would fail strict validators).
+        let at = |d: NaiveDate| {
+            ny_midnight(d)
+                .map(|t| t.with_timezone(&New_York).to_rfc3339())
+                .unwrap_or_else(|| d.format("%Y-%m-%d").to_string())
+        };
+        let q = [("start", at(start)), ("end", at(end))];
         self.get(Api::Trading, "/v2/calendar", &q).await
     }
 

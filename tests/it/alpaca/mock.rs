@@ -222,6 +222,11 @@ pub fn ny(t: DateTime<Utc>) -> String {
     t.with_timezone(&New_York).to_rfc3339()
 }
 
+/// A date, or the New York date of an RFC3339 time (how the calendar reads `start`/`end`).
 pub fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&New_York).date_naive())
+    })
 }

@@ -209,6 +209,15 @@ fn clock(mock: &Mock) -> Response {
 fn calendar(mock: &Mock, q: &HashMap<String, String>) -> Response {
     let start = q.get("start").and_then(|s| date(s));
     let end = q.get("end").and_then(|s| date(s));
+    let rfc = |k: &str| {
+        q.get(k)
+            .is_some_and(|v| DateTime::parse_from_rfc3339(v).is_ok())
+    };
+    if !rfc("start") || !rfc("end") {
+        mock.violate(format!(
+            "calendar start/end must be date-time per the spec: {q:?}"
+        ));
+    }
     let (Some(start), Some(end)) = (start, end) else {
         mock.violate(format!("calendar start/end not dates: {q:?}"));
         return reply(400, json!({"message": "bad dates"}));

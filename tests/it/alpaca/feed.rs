@@ -281,3 +281,21 @@ async fn alpaca_feed_fails_on_401_with_alpacas_error_body() {
         .expect("a fatal error ends the feed")
         .unwrap();
 }
+
+#[tokio::test]
+async fn alpaca_feed_reconnects_when_the_host_is_unreachable() {
+    // A port that was free a moment ago: connection refused, a transient error.
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    let (tx, mut rx) = mpsc::channel(64);
+    tokio::spawn(run(cfg(), client(&url), tx, false));
+    let got = until(&mut rx, |e| {
+        is_health(e, |h| matches!(h, FeedHealth::Reconnecting { attempt: 2 }))
+    })
+    .await;
+    assert!(
+        is_health(&got[0], |h| *h == FeedHealth::Reconnecting { attempt: 1 }),
+        "{got:?}"
+    );
+}

@@ -238,6 +238,11 @@ pub struct AlpacaConfig {
     pub max_requests_per_minute: u32,
     pub stale_after_bars: u32,
     pub client_side_stops: bool,
+    pub page_limit: u32,
+    pub order_poll_ms: u64,
+    pub account_poll_ms: u64,
+    pub max_retries: u32,
+    pub retry_base_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -3,6 +3,8 @@
 //! Data flows one way: feeds → app loop (the one owner of state) → engine → signals → trader →
 //! risk gates → broker → fills → back into the state. Rendering only reads the state.
 
+/// Alpaca REST client (keys, live gate, rate limits) shared by its feed and broker.
+pub mod alpaca;
 /// The dashboard's event loop, keymap and view state.
 pub mod app;
 /// Backtests: the same session in auto mode over recorded or synthetic bars.

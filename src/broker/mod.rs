@@ -1,6 +1,9 @@
 //! Brokers behave like venues: orders go in with a client order id, events come back.
 //! The built-in paper simulator answers synchronously; Alpaca answers later through a channel.
 
+pub mod alpaca;
+mod alpaca_book;
+mod alpaca_request;
 pub mod paper;
 
 use rust_decimal::Decimal;

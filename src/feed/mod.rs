@@ -1,5 +1,7 @@
 //! Feeds: tasks that bring bars and snapshots into the app loop as typed events, with their health.
 
+pub mod alpaca;
+mod alpaca_config;
 pub mod replay;
 
 use chrono::{DateTime, Utc};

@@ -1,0 +1,355 @@
+//! The Alpaca broker (paper, or live behind the gate): orders out by REST, events back through a
+//! channel. Trait methods return at once; the HTTP work runs in spawned tasks.
+//!
+//! Idempotency: the `client_order_id` (journaled by the app before `submit`) is the key. A POST
+//! is never blindly repeated: after a timeout, 5xx or 429 the order is `Unknown` and settled by
+//! `GET /v2/orders:by_client_order_id`; only a 404 there allows a re-POST, with the same id, and
+//! a 422 `40010001` ("client_order_id must be unique") means "it exists — look it up".
+//!
+//! ATR stops are watched client-side by the engine (`alpaca.client_side_stops = true`): they
+//! trail every bar, and replacing a real stop order each bar would spend the rate limit and race
+//! against fills (a replace gets a new order id); the engine already proposes stop exits.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use chrono::Utc;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::alpaca_book::{Book, Phase};
+pub use super::alpaca_request::{new_order, AlpacaBrokerConfig};
+use super::{Broker, BrokerEvent, BrokerKind};
+use crate::alpaca::wire::{NewOrder, Order};
+use crate::alpaca::{backoff, AlpacaClient, AlpacaError};
+use crate::model::{Bar, ClientOrderId, OrderRequest, Position, Symbol};
+
+/// Shared by the broker handle and its tasks.
+#[derive(Clone)]
+struct Ctx {
+    client: AlpacaClient,
+    cfg: AlpacaBrokerConfig,
+    tx: UnboundedSender<BrokerEvent>,
+    book: Arc<Mutex<Book>>,
+}
+
+pub struct AlpacaBroker {
+    ctx: Ctx,
+    rt: Handle,
+    poller: JoinHandle<()>,
+}
+
+impl AlpacaBroker {
+    /// Start the broker: a reconcile (account, positions, open orders) right away, then a
+    /// poller for order status. Must be called inside a tokio runtime.
+    pub fn start(
+        client: AlpacaClient,
+        cfg: AlpacaBrokerConfig,
+        tx: UnboundedSender<BrokerEvent>,
+    ) -> Self {
+        let ctx = Ctx {
+            client,
+            cfg,
+            tx,
+            book: Arc::new(Mutex::new(Book::default())),
+        };
+        let rt = Handle::current();
+        let poller = rt.spawn(poll_loop(ctx.clone()));
+        AlpacaBroker { ctx, rt, poller }
+    }
+
+    /// Positions, open orders and account again, e.g. after the app saw a reconnect. Safe to
+    /// repeat: known orders are not announced twice and positions are a snapshot.
+    pub fn reconcile(&self) {
+        let ctx = self.ctx.clone();
+        self.rt.spawn(async move {
+            if let Err(e) = reconcile(&ctx).await {
+                ctx.emit(vec![error(format!("Alpaca reconcile failed: {e}"))]);
+            }
+        });
+    }
+}
+
+impl Drop for AlpacaBroker {
+    fn drop(&mut self) {
+        self.poller.abort();
+    }
+}
+
+impl Broker for AlpacaBroker {
+    fn kind(&self) -> BrokerKind {
+        self.ctx.client.kind()
+    }
+
+    fn submit(&mut self, order: &OrderRequest) -> Vec<BrokerEvent> {
+        let body = match new_order(order, self.ctx.cfg.client_side_stops) {
+            Ok(b) => b,
+            Err(reason) => {
+                return vec![BrokerEvent::Rejected {
+                    client_order_id: order.client_order_id.clone(),
+                    reason,
+                }]
+            }
+        };
+        self.ctx.book().track_submit(order);
+        let ctx = self.ctx.clone();
+        let coid = order.client_order_id.clone();
+        self.rt
+            .spawn(async move { submit_task(ctx, coid, body).await });
+        Vec::new()
+    }
+
+    fn cancel(&mut self, client_order_id: &ClientOrderId) -> Vec<BrokerEvent> {
+        let ctx = self.ctx.clone();
+        let coid = client_order_id.clone();
+        self.rt.spawn(async move { cancel_task(ctx, coid).await });
+        Vec::new()
+    }
+
+    fn on_bar(&mut self, _symbol: Symbol, _bar: &Bar) -> Vec<BrokerEvent> {
+        Vec::new()
+    }
+}
+
+fn error(message: String) -> BrokerEvent {
+    BrokerEvent::Error { message }
+}
+
+impl Ctx {
+    fn book(&self) -> MutexGuard<'_, Book> {
+        self.book.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn emit(&self, events: Vec<BrokerEvent>) {
+        for ev in events {
+            // The app loop went away: nothing left to tell.
+            let _ = self.tx.send(ev);
+        }
+    }
+
+    /// Fold a snapshot in; returns whether it carried a fill.
+    fn apply(&self, o: &Order) -> bool {
+        let events = self.book().apply(o);
+        let filled = events.iter().any(|e| matches!(e, BrokerEvent::Filled(_)));
+        self.emit(events);
+        filled
+    }
+
+    async fn pause(&self, attempt: u32) {
+        tokio::time::sleep(backoff(self.cfg.retry_base, attempt)).await;
+    }
+}
+
+enum Settled {
+    Found(Order),
+    Absent,
+    Unreachable(AlpacaError),
+}
+
+/// Ask the venue whether it has the order, with back-off on failure.
+async fn settle(ctx: &Ctx, coid: &ClientOrderId) -> Settled {
+    let mut last = None;
+    for attempt in 0..ctx.cfg.max_retries {
+        match ctx.client.order_by_client_id(coid.as_str()).await {
+            Ok(Some(o)) => return Settled::Found(o),
+            Ok(None) => return Settled::Absent,
+            Err(e) => {
+                last = Some(e);
+                ctx.pause(attempt).await;
+            }
+        }
+    }
+    Settled::Unreachable(last.unwrap_or(AlpacaError::Timeout { ms: 0 }))
+}
+
+async fn submit_task(ctx: Ctx, coid: ClientOrderId, body: NewOrder) {
+    for attempt in 0..ctx.cfg.max_retries {
+        let outcome = match ctx.client.submit_order(&body).await {
+            Ok(o) => {
+                ctx.apply(&o);
+                return;
+            }
+            Err(e) if e.is_duplicate_client_order_id() => {
+                tracing::info!(%coid, "client_order_id already at the venue; looking it up");
+                settle(&ctx, &coid).await
+            }
+            Err(e) if e.is_ambiguous() => {
+                if ctx.book().phase(&coid) != Some(Phase::Submitting) {
+                    // The poller already saw it at the venue: nothing is unknown any more.
+                    return;
+                }
+                ctx.emit(vec![BrokerEvent::Unknown {
+                    client_order_id: coid.clone(),
+                    error: e.to_string(),
+                }]);
+                settle(&ctx, &coid).await
+            }
+            Err(e) => {
+                let ev = ctx.book().reject(&coid, e.to_string());
+                ctx.emit(ev);
+                return;
+            }
+        };
+        match outcome {
+            Settled::Found(o) => {
+                ctx.apply(&o);
+                return;
+            }
+            Settled::Absent => {
+                tracing::info!(%coid, attempt, "order not at the venue; re-posting the same client_order_id");
+                ctx.pause(attempt).await;
+            }
+            Settled::Unreachable(e) => {
+                ctx.book().set_phase(&coid, Phase::Unsettled);
+                ctx.emit(vec![error(format!(
+                    "order {coid} not settled yet ({e}); still checking"
+                ))]);
+                return;
+            }
+        }
+    }
+    let ev = ctx.book().reject(
+        &coid,
+        format!("not placed after {} attempts", ctx.cfg.max_retries),
+    );
+    ctx.emit(ev);
+}
+
+async fn cancel_task(ctx: Ctx, coid: ClientOrderId) {
+    let known = ctx.book().broker_id(&coid);
+    let id = match known {
+        Some(id) => id,
+        None => match settle(&ctx, &coid).await {
+            Settled::Found(o) => {
+                ctx.apply(&o);
+                o.id
+            }
+            Settled::Absent => {
+                ctx.emit(vec![error(format!(
+                    "cancel {coid}: no such order at Alpaca"
+                ))]);
+                return;
+            }
+            Settled::Unreachable(e) => {
+                ctx.emit(vec![error(format!("cancel {coid}: {e}"))]);
+                return;
+            }
+        },
+    };
+    if let Err(e) = ctx.client.cancel_order(&id).await {
+        // 422 = no longer cancelable (filled or already canceled): the lookup below tells which.
+        ctx.emit(vec![error(format!("cancel {coid}: {e}"))]);
+    }
+    if let Ok(Some(o)) = ctx.client.order(&id).await {
+        ctx.apply(&o);
+    }
+}
+
+/// Account, positions (every traded symbol, flat ones with qty 0), then open orders.
+async fn reconcile(ctx: &Ctx) -> Result<(), AlpacaError> {
+    refresh_account(ctx).await?;
+    for o in ctx.client.open_orders().await? {
+        ctx.apply(&o);
+    }
+    Ok(())
+}
+
+async fn refresh_account(ctx: &Ctx) -> Result<(), AlpacaError> {
+    let now = Utc::now();
+    let wire = ctx.client.positions().await?;
+    let positions = Symbol::ALL
+        .iter()
+        .map(|s| {
+            let mut p = Position::flat(*s, now);
+            if let Some(w) = wire.iter().find(|w| w.symbol == s.as_str()) {
+                p.qty = w.signed_qty();
+                p.avg_price = w.avg_entry_price;
+            }
+            p
+        })
+        .collect();
+    let account = ctx.client.account().await?;
+    ctx.emit(vec![
+        BrokerEvent::Positions(positions),
+        BrokerEvent::Account {
+            cash: account.cash,
+            equity: account.equity,
+        },
+    ]);
+    Ok(())
+}
+
+/// One pass over open orders and every order the book still follows.
+async fn poll_orders(ctx: &Ctx) -> Result<bool, AlpacaError> {
+    let open = ctx.client.open_orders().await?;
+    let mut filled = false;
+    let mut seen = HashSet::new();
+    for o in &open {
+        seen.insert(o.client_order_id.clone());
+        filled |= ctx.apply(o);
+    }
+    let pending = ctx.book().pending();
+    for (coid, broker_id, phase) in pending {
+        if seen.contains(coid.as_str()) {
+            continue;
+        }
+        match (phase, broker_id) {
+            // Left the open list: fetch its final state.
+            (Phase::Working, Some(id)) => {
+                if let Some(o) = ctx.client.order(&id).await? {
+                    filled |= ctx.apply(&o);
+                }
+            }
+            (Phase::Unsettled, _) => match ctx.client.order_by_client_id(coid.as_str()).await? {
+                Some(o) => filled |= ctx.apply(&o),
+                None => {
+                    let ev = ctx.book().reject(&coid, "Alpaca has no such order".into());
+                    ctx.emit(ev);
+                }
+            },
+            _ => {}
+        }
+    }
+    Ok(filled)
+}
+
+async fn poll_loop(ctx: Ctx) {
+    // Start-up reconcile; failure here is handled as a failed poll (reconcile on recovery).
+    let mut failing = match reconcile(&ctx).await {
+        Ok(()) => false,
+        Err(e) => {
+            ctx.emit(vec![error(format!("Alpaca reconcile failed: {e}"))]);
+            true
+        }
+    };
+    let mut last_account = Instant::now();
+    loop {
+        tokio::time::sleep(ctx.cfg.order_poll).await;
+        if ctx.tx.is_closed() {
+            return;
+        }
+        let result = match poll_orders(&ctx).await {
+            Ok(filled) if failing => reconcile(&ctx).await.map(|_| filled),
+            other => other,
+        };
+        match result {
+            Ok(filled) => {
+                failing = false;
+                if filled || last_account.elapsed() >= ctx.cfg.account_poll {
+                    last_account = Instant::now();
+                    if let Err(e) = refresh_account(&ctx).await {
+                        tracing::warn!(error = %e, "Alpaca account refresh failed");
+                    }
+                }
+            }
+            Err(e) => {
+                if !failing {
+                    ctx.emit(vec![error(format!("Alpaca order poll failed: {e}"))]);
+                }
+                failing = true;
+            }
+        }
+    }
+}

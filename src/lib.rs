@@ -15,3 +15,5 @@ pub mod engine;
 pub mod feed;
 /// Domain types: bars, symbols, orders, fills, positions, signals, positioning snapshots.
 pub mod model;
+/// Risk gates in front of every broker: caps, rate limit, duplicates, staleness, kill switch.
+pub mod risk;

@@ -13,7 +13,11 @@ pub mod data;
 pub mod engine;
 /// Feeds: replay, Alpaca market data, FINRA, CFTC, with their health.
 pub mod feed;
+/// The flight recorder: a SQLite journal of sessions, bars, signals, answers, orders and fills.
+pub mod journal;
 /// Domain types: bars, symbols, orders, fills, positions, signals, positioning snapshots.
 pub mod model;
 /// Risk gates in front of every broker: caps, rate limit, duplicates, staleness, kill switch.
 pub mod risk;
+/// Secrets hygiene: refuse group/world-readable config files holding keys; redact logs.
+pub mod secrets;

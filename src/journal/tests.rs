@@ -99,6 +99,16 @@ fn schema_is_versioned_and_wal() {
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!((v, mode.as_str()), (SCHEMA_VERSION, "wal"));
+    // Intents switch to FULL for their own commit only; bars stay on the cheaper NORMAL.
+    let mut j = j;
+    j.start_session("h", BrokerKind::Sim, "replay").unwrap();
+    let id = j.next_client_order_id().unwrap();
+    j.record_intent(&order(id, None, dec!(1))).unwrap();
+    let sync: i32 = j
+        .conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 1, "back to NORMAL after the durable write");
     j.conn.execute_batch("PRAGMA user_version=99").unwrap();
     drop(j);
     let err = Journal::open(&path).expect_err("newer schema must be refused");

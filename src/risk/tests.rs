@@ -331,3 +331,12 @@ fn restore_brings_back_kill_and_used_signals() {
     o.signal_id = Some(7);
     assert_eq!(code(&mut gate, &o, &ctx()), "duplicate_order");
 }
+
+#[test]
+fn limits_from_default_config_are_exact_decimals() {
+    let l = RiskLimits::from(&crate::config::Config::default_config().risk);
+    assert_eq!(l.max_position_pct, dec!(0.3));
+    assert_eq!(l.max_beta_exposure, dec!(1));
+    assert_eq!(l.daily_loss_limit, dec!(0.03));
+    assert_eq!(l.max_order_notional, dec!(50000));
+}

@@ -89,7 +89,8 @@ pub enum JournalError {
 
 pub type Result<T, E = JournalError> = std::result::Result<T, E>;
 
-type Clock = Box<dyn FnMut() -> DateTime<Utc> + Send>;
+/// Stamps each entry; injected so tests and replays get deterministic times.
+pub type Clock = Box<dyn FnMut() -> DateTime<Utc> + Send>;
 
 pub struct Journal {
     conn: Connection,

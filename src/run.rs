@@ -23,6 +23,18 @@ pub fn parse() -> Cli {
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
+/// The phrase a trader types to trade real money; anything else (or no terminal) refuses.
+pub const LIVE_PHRASE: &str = "I accept real money";
+
+fn confirm_live(what: &str) -> bool {
+    use std::io::BufRead;
+    eprintln!(
+        "\n*** {what} ***\nType `{LIVE_PHRASE}` and Enter to continue, anything else to stop:"
+    );
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == LIVE_PHRASE
+}
+
 pub fn config(cli: &Cli) -> Result<Config> {
     let mut cfg = Config::load(cli.config.as_deref())?;
     if let Some(s) = cli.speed {
@@ -80,7 +92,13 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
                 let speed = cfg.replay.speed;
                 wiring::replay(cfg.clone(), &source, start, speed)?
             }
-            FeedKind::Alpaca => return Err(eyre!("--feed alpaca arrives with issue 5")),
+            FeedKind::Alpaca => wiring::alpaca(
+                cfg.clone(),
+                cli.timeframe,
+                cli.live,
+                &mut confirm_live,
+                cli.headless,
+            )?,
         };
         let run_for = cli.run_for.map(Duration::from_secs_f64);
         if cli.headless {

@@ -145,6 +145,47 @@ pub fn replay(
     })
 }
 
+/// Start an Alpaca session: market data polling and the Alpaca broker, sharing one client (and so
+/// one request budget). Call inside the tokio runtime. `confirm` is asked only for a live host.
+pub fn alpaca(
+    cfg: Config,
+    timeframe: Option<Timeframe>,
+    live: bool,
+    confirm: &mut dyn FnMut(&str) -> bool,
+    show_progress: bool,
+) -> Result<Wiring, WiringError> {
+    use crate::alpaca::{resolve_endpoints, AlpacaClient, ClientConfig};
+    use crate::broker::alpaca::{AlpacaBroker, AlpacaBrokerConfig};
+    use crate::feed::alpaca::{run, AlpacaFeedConfig};
+
+    let other = |e: crate::alpaca::AlpacaError| WiringError::Other(e.to_string());
+    let endpoints =
+        resolve_endpoints(&|k: &str| std::env::var(k).ok(), live, confirm).map_err(other)?;
+    let client =
+        AlpacaClient::new(endpoints, ClientConfig::from_config(&cfg.alpaca)).map_err(other)?;
+    let feed_cfg = AlpacaFeedConfig::from_config(&cfg.alpaca, timeframe).map_err(other)?;
+    let tf = feed_cfg.timeframe;
+    let (broker_tx, broker_rx) = mpsc::unbounded_channel();
+    let broker = AlpacaBroker::start(
+        client.clone(),
+        AlpacaBrokerConfig::from_config(&cfg.alpaca),
+        broker_tx,
+    );
+    // Positions and open orders first: a restart must know what is already held and working.
+    broker.reconcile();
+    let session = Session::new(cfg, Box::new(broker), tf, session_tag());
+    let (tx, feed_rx) = mpsc::channel(1024);
+    let task = tokio::spawn(run(feed_cfg, client, tx, show_progress));
+    Ok(Wiring {
+        session,
+        feed_rx,
+        broker_rx,
+        replay: None,
+        tasks: vec![task],
+        startup: Vec::new(),
+    })
+}
+
 /// Short, unique-enough tag for client order ids: seconds since 2020 in base 36.
 pub fn session_tag() -> String {
     let mut n = (Utc::now().timestamp() - 1_577_836_800).max(0) as u64;

@@ -97,3 +97,72 @@ fn help_names_the_log_file() {
     );
     assert!(text.contains("--headless") && text.contains("backtest"));
 }
+
+#[test]
+fn live_host_is_refused_without_flag_and_without_the_typed_phrase_and_keys_never_print() {
+    use std::io::Write;
+    let canary = ("PKCANARY7788", "canary-secret-5566");
+    let run = |args: &[&str], base: Option<&str>, stdin: &str| {
+        let mut c = bin();
+        c.args(args)
+            .env("APCA_API_KEY_ID", canary.0)
+            .env("APCA_API_SECRET_KEY", canary.1)
+            .env_remove("APCA_API_BASE_URL");
+        if let Some(b) = base {
+            c.env("APCA_API_BASE_URL", b);
+        }
+        let mut child = c
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // No --live: a live host is refused before any request is made.
+    let out = run(
+        &["--feed", "alpaca", "--headless", "--run-for", "5"],
+        Some("https://api.alpaca.markets"),
+        "",
+    );
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !out.status.success() && err.contains("refusing live trading host"),
+        "{err}"
+    );
+    // --live but the phrase is not typed: refused.
+    let out = run(
+        &["--feed", "alpaca", "--live", "--headless", "--run-for", "5"],
+        None,
+        "yes\n",
+    );
+    let err2 = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !out.status.success() && err2.contains("not confirmed"),
+        "{err2}"
+    );
+    // --live against a paper URL is a mismatch, not a silent downgrade.
+    let out = run(
+        &["--feed", "alpaca", "--live", "--headless"],
+        Some("https://paper-api.alpaca.markets"),
+        "",
+    );
+    assert!(!out.status.success());
+    for text in [
+        err,
+        err2,
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    ] {
+        assert!(
+            !text.contains(canary.0) && !text.contains(canary.1),
+            "a key leaked: {text}"
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! The typed recording methods: one per kind of event, each a thin wrapper over `record`.
+
+use super::{entry, insert, sql_err, Entry, Journal, JournalError, Result};
+use crate::broker::BrokerEvent;
+use crate::feed::FeedHealth;
+use crate::model::{
+    Bar, ClientOrderId, OrderRequest, Position, Signal, SignalState, Symbol, Timeframe,
+};
+use crate::risk::RiskRefused;
+
+impl Journal {
+    /// The order's intent, committed and fsynced. Only after `Ok` may the order be sent;
+    /// `Err(DuplicateIntent)` means it was journaled (and maybe sent) already: do not send.
+    pub fn record_intent(&mut self, order: &OrderRequest) -> Result<u64> {
+        self.record(&Entry::OrderIntent(order.clone()))
+    }
+
+    /// A venue's answer. `Ok(None)`: this exact fill was already journaled (a re-send after a
+    /// reconnect) and must not be applied to positions again.
+    pub fn record_broker_event(&mut self, event: &BrokerEvent) -> Result<Option<u64>> {
+        match self.record(&Entry::from_broker_event(event)) {
+            Err(JournalError::DuplicateFill(_)) => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    pub fn record_bar(&mut self, symbol: Symbol, timeframe: Timeframe, bar: &Bar) -> Result<u64> {
+        self.record(&Entry::Bar {
+            symbol,
+            timeframe,
+            bar: *bar,
+        })
+    }
+
+    /// A burst (history, warm-up) in one transaction: all of it or none of it after a crash.
+    pub fn record_bars(
+        &mut self,
+        symbol: Symbol,
+        timeframe: Timeframe,
+        bars: &[Bar],
+    ) -> Result<()> {
+        let session = self.session.clone().ok_or(JournalError::NoSession)?;
+        let time = (self.clock)();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sql_err(&self.path, e))?;
+        for bar in bars {
+            let entry = Entry::Bar {
+                symbol,
+                timeframe,
+                bar: *bar,
+            };
+            insert(&tx, &session, time, &entry).map_err(|e| sql_err(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| sql_err(&self.path, e))
+    }
+
+    /// A new signal: `Proposed`, or `Observed` when it is recorded but not offered (observe mode).
+    pub fn record_signal(&mut self, signal: &Signal, state: SignalState) -> Result<u64> {
+        self.record(&Entry::Signal {
+            signal: signal.clone(),
+            state,
+        })
+    }
+
+    /// The trader's answer, given as the state it leads to (`Snoozed` carries `until_bar`,
+    /// `Edited` the new qty, `Overridden` the reason code, `Expired` a timeout).
+    pub fn record_answer(&mut self, signal_id: u64, state: SignalState) -> Result<u64> {
+        let answer = entry::answer_for(state).ok_or(JournalError::NotAnAnswer(state))?;
+        self.record(&Entry::Answer {
+            signal_id,
+            answer,
+            state,
+        })
+    }
+
+    pub fn record_position(&mut self, position: &Position) -> Result<u64> {
+        self.record(&Entry::Position(position.clone()))
+    }
+
+    pub fn record_feed_health(&mut self, source: &str, health: &FeedHealth) -> Result<u64> {
+        self.record(&Entry::from_feed_health(source, health))
+    }
+
+    pub fn record_refusal(&mut self, refused: &RiskRefused) -> Result<u64> {
+        self.record(&Entry::from_refusal(refused))
+    }
+
+    /// Durable. `cancel`: the ids `RiskGate::engage` returned (empty on release).
+    pub fn record_kill_switch(&mut self, engaged: bool, cancel: &[ClientOrderId]) -> Result<u64> {
+        self.record(&Entry::KillSwitch {
+            engaged,
+            cancel: cancel.to_vec(),
+        })
+    }
+}

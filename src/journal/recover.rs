@@ -1,0 +1,280 @@
+//! Crash recovery: fold the journal back into what the app must know before it does anything.
+//!
+//! Scope. Positions and working orders live at a venue and outlive a process, so they are
+//! folded over every session that used the latest session's venue (all PAPER sessions, or all
+//! LIVE ones): a crash in session N, then another in N+1 before settling, still leaves N's
+//! order visible. The SIM venue dies with its process, so for SIM only the latest session is
+//! folded. Ids (next signal id, next order number) and the kill switch are global: ids must
+//! never repeat, and a kill switch stays on across restarts and venues until released.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::entry::{broker_kind, Entry};
+use super::{order_seq, Journal, Result, SessionSummary};
+use crate::broker::BrokerKind;
+use crate::model::{
+    ClientOrderId, OrderRequest, OrderStatus, Position, Signal, SignalState, Symbol,
+};
+use crate::risk::{RefusalReason, RiskRestore};
+
+/// An intent with no terminal venue event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkingOrder {
+    pub order: OrderRequest,
+    /// `Unknown`: no venue response at all, or an explicit unknown. The caller must look it up
+    /// at the venue by client order id before sending anything else.
+    pub status: OrderStatus,
+    pub filled_qty: Decimal,
+    pub session: String,
+}
+
+impl WorkingOrder {
+    pub fn needs_settlement(&self) -> bool {
+        self.status == OrderStatus::Unknown
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recovered {
+    /// The session that was running last (crashed if `!ended`).
+    pub last_session: Option<SessionSummary>,
+    /// Sessions folded for signals, positions and working orders (see module doc).
+    pub scope: Vec<String>,
+    /// Proposed or snoozed signals, by id.
+    pub open_signals: Vec<(Signal, SignalState)>,
+    /// Acknowledged (or edited) before the crash with no intent journaled: never sent.
+    pub acknowledged_unsent: Vec<(Signal, SignalState)>,
+    /// Non-flat positions rebuilt from journaled fills.
+    pub positions: Vec<Position>,
+    pub working_orders: Vec<WorkingOrder>,
+    /// Signals that already have an order that was not rejected.
+    pub ordered_signals: BTreeMap<u64, ClientOrderId>,
+    pub next_signal_id: u64,
+    pub next_order_seq: u64,
+    pub kill_switch: bool,
+    /// Day of the latest daily-loss refusal: entries stay halted if it is today.
+    pub halted_day: Option<NaiveDate>,
+}
+
+impl Recovered {
+    /// Orders the caller must settle with the venue before doing anything else.
+    pub fn unsettled(&self) -> impl Iterator<Item = &WorkingOrder> {
+        self.working_orders.iter().filter(|w| w.needs_settlement())
+    }
+
+    /// What the risk gate must remember across the restart.
+    pub fn risk_restore(&self) -> RiskRestore {
+        RiskRestore {
+            kill_switch: self.kill_switch,
+            halted_day: self.halted_day,
+            working: self
+                .working_orders
+                .iter()
+                .map(|w| {
+                    let o = &w.order;
+                    (o.client_order_id.clone(), o.signal_id, o.qty - w.filled_qty)
+                })
+                .collect(),
+            ordered_signals: self.ordered_signals.clone(),
+        }
+    }
+}
+
+struct Track {
+    order: OrderRequest,
+    session: String,
+    filled: Decimal,
+    status: OrderStatus,
+}
+
+/// Kinds recovery reads: everything except bars, which are the bulk of a journal.
+const KINDS: &str =
+    "'session_start','session_end','signal','answer','order_intent','broker_accepted',\
+'broker_rejected','broker_canceled','broker_unknown','fill','risk_refusal','kill_switch'";
+
+impl Journal {
+    /// Rebuild state after a crash or a clean stop. Read-only: call it before `start_session`.
+    pub fn recover(&self) -> Result<Recovered> {
+        let sessions = self.sessions()?;
+        let mut out = Recovered {
+            next_order_seq: self.next_order_seq,
+            ..Default::default()
+        };
+        let Some(last) = sessions.last().cloned() else {
+            out.next_signal_id = 1;
+            return Ok(out);
+        };
+        let venue = broker_kind(&last.broker);
+        out.scope = sessions
+            .iter()
+            .filter(|s| match venue {
+                Some(BrokerKind::Sim) | None => s.id == last.id,
+                Some(v) => broker_kind(&s.broker) == Some(v),
+            })
+            .map(|s| s.id.clone())
+            .collect();
+        out.last_session = Some(last);
+
+        let max_signal: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(signal_id) FROM events", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
+        out.next_signal_id = max_signal.map_or(1, |m| m as u64 + 1);
+
+        let mut signals: BTreeMap<u64, (Signal, SignalState)> = BTreeMap::new();
+        let mut orders: BTreeMap<ClientOrderId, Track> = BTreeMap::new();
+        let mut positions: BTreeMap<Symbol, Position> = BTreeMap::new();
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT session, kind, payload FROM events WHERE kind IN ({KINDS}) ORDER BY seq"
+            ))
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        for row in rows {
+            let (session, kind, payload) = row.map_err(|e| self.sql(e))?;
+            let entry = Entry::from_columns(&kind, &payload)?;
+            // Global facts first: they ignore the venue scope.
+            match &entry {
+                Entry::KillSwitch { engaged, .. } => out.kill_switch = *engaged,
+                Entry::RiskRefusal {
+                    reason: RefusalReason::DailyLossLimit { day, .. },
+                    ..
+                } => out.halted_day = Some(*day),
+                _ => {}
+            }
+            if !out.scope.contains(&session) {
+                continue;
+            }
+            apply(entry, session, &mut signals, &mut orders, &mut positions);
+        }
+
+        for (signal, state) in signals.into_values() {
+            if state.is_open() {
+                out.open_signals.push((signal, state));
+            } else if matches!(
+                state,
+                SignalState::Acknowledged | SignalState::Edited { .. }
+            ) && !orders
+                .values()
+                .any(|t| t.order.signal_id == Some(signal.id))
+            {
+                out.acknowledged_unsent.push((signal, state));
+            }
+        }
+        for t in orders.values() {
+            let rejected_unfilled = t.status == OrderStatus::Rejected && t.filled.is_zero();
+            if let (Some(s), false) = (t.order.signal_id, rejected_unfilled) {
+                out.ordered_signals
+                    .insert(s, t.order.client_order_id.clone());
+            }
+        }
+        let mut working: Vec<_> = orders
+            .into_values()
+            .filter(|t| t.status.is_working())
+            .collect();
+        working.sort_by_key(|t| order_seq(t.order.client_order_id.as_str()));
+        out.working_orders = working
+            .into_iter()
+            .map(|t| WorkingOrder {
+                order: t.order,
+                status: t.status,
+                filled_qty: t.filled,
+                session: t.session,
+            })
+            .collect();
+        out.positions = positions
+            .into_values()
+            .filter(|p| !p.qty.is_zero())
+            .collect();
+        Ok(out)
+    }
+}
+
+fn apply(
+    entry: Entry,
+    session: String,
+    signals: &mut BTreeMap<u64, (Signal, SignalState)>,
+    orders: &mut BTreeMap<ClientOrderId, Track>,
+    positions: &mut BTreeMap<Symbol, Position>,
+) {
+    // Terminal states never go back to working, whatever arrives late.
+    let set = |orders: &mut BTreeMap<ClientOrderId, Track>, id: &ClientOrderId, s: OrderStatus| {
+        if let Some(t) = orders.get_mut(id) {
+            if t.status.is_working() {
+                t.status = s;
+            }
+        }
+    };
+    match entry {
+        Entry::Signal { signal, state } => {
+            signals.insert(signal.id, (signal, state));
+        }
+        Entry::Answer {
+            signal_id, state, ..
+        } => {
+            if let Some(s) = signals.get_mut(&signal_id) {
+                s.1 = state;
+            }
+        }
+        Entry::OrderIntent(order) => {
+            let track = Track {
+                order,
+                session,
+                filled: Decimal::ZERO,
+                // No venue response yet: after a crash nobody knows whether it was sent.
+                status: OrderStatus::Unknown,
+            };
+            orders.insert(track.order.client_order_id.clone(), track);
+        }
+        Entry::BrokerAccepted {
+            client_order_id, ..
+        } => {
+            let partly = orders
+                .get(&client_order_id)
+                .is_some_and(|t| !t.filled.is_zero());
+            let s = if partly {
+                OrderStatus::PartiallyFilled
+            } else {
+                OrderStatus::Accepted
+            };
+            set(orders, &client_order_id, s);
+        }
+        Entry::BrokerUnknown {
+            client_order_id, ..
+        } => set(orders, &client_order_id, OrderStatus::Unknown),
+        Entry::BrokerRejected {
+            client_order_id, ..
+        } => set(orders, &client_order_id, OrderStatus::Rejected),
+        Entry::BrokerCanceled { client_order_id } => {
+            set(orders, &client_order_id, OrderStatus::Canceled)
+        }
+        Entry::Fill(fill) => {
+            positions
+                .entry(fill.symbol)
+                .or_insert_with(|| Position::flat(fill.symbol, fill.time))
+                .apply(&fill);
+            if let Some(t) = orders.get_mut(&fill.client_order_id) {
+                t.filled += fill.qty;
+                let s = if t.filled >= t.order.qty {
+                    OrderStatus::Filled
+                } else {
+                    OrderStatus::PartiallyFilled
+                };
+                set(orders, &fill.client_order_id, s);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,394 @@
+//! The risk gate in front of every broker: an order reaches a venue only as a `RiskApproved`.
+//!
+//! The gate is synchronous and keeps no clock: `RiskContext::now` is the only time it sees, so
+//! replay, backtest and live share the same decisions. Exits (orders that only shrink a held
+//! position) pass the kill switch, duplicate and rate checks but are exempt from every exposure
+//! cap: reducing risk must never be refused because risk is too high.
+
+mod reason;
+
+#[cfg(test)]
+mod props;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::America::New_York;
+use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::Decimal;
+
+use crate::broker::BrokerEvent;
+use crate::config::RiskConfig;
+use crate::model::{ClientOrderId, OrderRequest, OrderType, Side, Symbol};
+
+pub use reason::{pct, usd, RefusalReason};
+
+/// Limits in the units the gate compares, converted once from `[risk]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskLimits {
+    pub max_order_notional: Decimal,
+    /// One position's value as a fraction of equity.
+    pub max_position_pct: Decimal,
+    /// Gross IWM-beta dollars as a multiple of equity.
+    pub max_beta_exposure: Decimal,
+    pub max_orders_per_minute: u32,
+    /// Loss from start-of-day equity, as a fraction, that halts entries for the day.
+    pub daily_loss_limit: Decimal,
+    pub stale_after_secs: u64,
+}
+
+impl From<&RiskConfig> for RiskLimits {
+    fn from(c: &RiskConfig) -> Self {
+        // A NaN in config becomes a zero cap: the gate fails closed rather than open.
+        let dec = |x: f64| Decimal::from_f64(x).unwrap_or(Decimal::ZERO);
+        RiskLimits {
+            max_order_notional: c.max_order_notional,
+            max_position_pct: dec(c.max_position),
+            max_beta_exposure: dec(c.max_beta_exposure),
+            max_orders_per_minute: c.max_orders_per_minute,
+            daily_loss_limit: dec(c.daily_loss_limit),
+            stale_after_secs: c.stale_after_secs,
+        }
+    }
+}
+
+/// What the gate needs to know about the world at the moment of one check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskContext {
+    /// Injected time (the bar's time in replay): the gate never reads a wall clock.
+    pub now: DateTime<Utc>,
+    pub equity: Decimal,
+    pub start_of_day_equity: Decimal,
+    /// Signed quantities held, by symbol.
+    pub positions: BTreeMap<Symbol, Decimal>,
+    /// Signed quantities of orders sent but not yet filled: they count as exposure already.
+    pub pending: BTreeMap<Symbol, Decimal>,
+    /// Last price per symbol, used to value positions and market orders.
+    pub prices: BTreeMap<Symbol, Decimal>,
+    /// Time of the newest bar or quote.
+    pub last_data: Option<DateTime<Utc>>,
+    /// False while the feed reports Stale / Reconnecting / Failed.
+    pub feed_ok: bool,
+    /// Live account: market hours matter. Paper/sim trade whenever the data moves.
+    pub live: bool,
+    pub market_open: bool,
+}
+
+impl RiskContext {
+    /// Beta of a symbol against IWM: +1, −2, −3.
+    pub fn beta(symbol: Symbol) -> Decimal {
+        Decimal::from(symbol.leverage())
+    }
+
+    fn held(&self, s: Symbol) -> Decimal {
+        self.positions.get(&s).copied().unwrap_or_default()
+            + self.pending.get(&s).copied().unwrap_or_default()
+    }
+}
+
+/// An order that passed every gate. Only `RiskGate::check` builds one (private field), so a
+/// function taking `RiskApproved` cannot be handed an unchecked order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskApproved(OrderRequest);
+
+impl RiskApproved {
+    pub fn order(&self) -> &OrderRequest {
+        &self.0
+    }
+    pub fn into_order(self) -> OrderRequest {
+        self.0
+    }
+}
+
+/// An order the gate refused, with the typed reason (journaled, shown to the trader).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("order {} refused: {reason}", order.client_order_id)]
+pub struct RiskRefused {
+    pub order: OrderRequest,
+    pub reason: RefusalReason,
+}
+
+/// Gate state that must survive a restart, as rebuilt by `Journal::recover`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RiskRestore {
+    pub kill_switch: bool,
+    pub halted_day: Option<NaiveDate>,
+    /// Orders still working at the venue (client id, signal id, remaining qty).
+    pub working: Vec<(ClientOrderId, Option<u64>, Decimal)>,
+    /// Signals that already have an order: acknowledging them again must not send another.
+    pub ordered_signals: BTreeMap<u64, ClientOrderId>,
+}
+
+#[derive(Debug)]
+pub struct RiskGate {
+    limits: RiskLimits,
+    killed: bool,
+    /// Trading day (New York) on which the daily loss limit was hit.
+    halted_day: Option<NaiveDate>,
+    recent: VecDeque<DateTime<Utc>>,
+    sent_ids: HashSet<ClientOrderId>,
+    signal_orders: HashMap<u64, ClientOrderId>,
+    /// Approved and not finished: remaining qty by client id, with the signal it answers.
+    working: BTreeMap<ClientOrderId, (Option<u64>, Decimal)>,
+}
+
+impl RiskGate {
+    pub fn new(limits: RiskLimits) -> Self {
+        RiskGate {
+            limits,
+            killed: false,
+            halted_day: None,
+            recent: VecDeque::new(),
+            sent_ids: HashSet::new(),
+            signal_orders: HashMap::new(),
+            working: BTreeMap::new(),
+        }
+    }
+
+    /// Bring back what a previous process knew: kill switch, halt, working orders, used signals.
+    pub fn restore(&mut self, r: &RiskRestore) {
+        self.killed = r.kill_switch;
+        self.halted_day = r.halted_day;
+        for (id, signal, remaining) in &r.working {
+            self.sent_ids.insert(id.clone());
+            self.working.insert(id.clone(), (*signal, *remaining));
+            if let Some(s) = signal {
+                self.signal_orders.insert(*s, id.clone());
+            }
+        }
+        for (s, id) in &r.ordered_signals {
+            self.sent_ids.insert(id.clone());
+            self.signal_orders.insert(*s, id.clone());
+        }
+    }
+
+    pub fn limits(&self) -> &RiskLimits {
+        &self.limits
+    }
+
+    pub fn is_killed(&self) -> bool {
+        self.killed
+    }
+
+    pub fn halted_day(&self) -> Option<NaiveDate> {
+        self.halted_day
+    }
+
+    /// Engage the kill switch. Returns the working orders the caller must now cancel.
+    pub fn engage(&mut self) -> Vec<ClientOrderId> {
+        self.killed = true;
+        self.working.keys().cloned().collect()
+    }
+
+    pub fn release(&mut self) {
+        self.killed = false;
+    }
+
+    /// Client ids approved and not yet finished at the venue.
+    pub fn working(&self) -> Vec<ClientOrderId> {
+        self.working.keys().cloned().collect()
+    }
+
+    /// Keep the working set in step with the venue. A rejected order frees its signal (nothing
+    /// executed, so the trader may acknowledge again); a fill or cancel keeps it used.
+    pub fn on_broker_event(&mut self, event: &BrokerEvent) {
+        match event {
+            BrokerEvent::Filled(fill) => {
+                if let Some((_, remaining)) = self.working.get_mut(&fill.client_order_id) {
+                    *remaining -= fill.qty;
+                    if *remaining <= Decimal::ZERO {
+                        self.working.remove(&fill.client_order_id);
+                    }
+                }
+            }
+            BrokerEvent::Canceled { client_order_id } => {
+                self.working.remove(client_order_id);
+            }
+            BrokerEvent::Rejected {
+                client_order_id, ..
+            } => {
+                if let Some((Some(signal), _)) = self.working.remove(client_order_id) {
+                    if self.signal_orders.get(&signal) == Some(client_order_id) {
+                        self.signal_orders.remove(&signal);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The one door to the broker. Checks run cheapest and most absolute first.
+    // A refusal carries the whole order by value so the caller can journal and show it; at a
+    // few orders a minute the 160-byte Err is irrelevant, and boxing would only add noise.
+    #[allow(clippy::result_large_err)]
+    pub fn check(
+        &mut self,
+        order: &OrderRequest,
+        ctx: &RiskContext,
+    ) -> Result<RiskApproved, RiskRefused> {
+        match self.refusal(order, ctx) {
+            Some(reason) => Err(RiskRefused {
+                order: order.clone(),
+                reason,
+            }),
+            None => {
+                self.recent.push_back(ctx.now);
+                self.sent_ids.insert(order.client_order_id.clone());
+                if let Some(s) = order.signal_id {
+                    self.signal_orders.insert(s, order.client_order_id.clone());
+                }
+                self.working
+                    .insert(order.client_order_id.clone(), (order.signal_id, order.qty));
+                Ok(RiskApproved(order.clone()))
+            }
+        }
+    }
+
+    fn refusal(&mut self, order: &OrderRequest, ctx: &RiskContext) -> Option<RefusalReason> {
+        if self.killed {
+            return Some(RefusalReason::KillSwitch);
+        }
+        if order.qty <= Decimal::ZERO {
+            return Some(RefusalReason::InvalidQuantity { qty: order.qty });
+        }
+        if let Some(r) = self.duplicate(order) {
+            return Some(r);
+        }
+        let window_start = ctx.now - Duration::seconds(60);
+        while self.recent.front().is_some_and(|t| *t <= window_start) {
+            self.recent.pop_front();
+        }
+        let in_last_minute = u32::try_from(self.recent.len()).unwrap_or(u32::MAX);
+        if in_last_minute >= self.limits.max_orders_per_minute {
+            return Some(RefusalReason::OrderRateLimit {
+                in_last_minute,
+                max: self.limits.max_orders_per_minute,
+            });
+        }
+        if is_exit(order, ctx) {
+            return None;
+        }
+        self.entry_refusal(order, ctx)
+    }
+
+    fn duplicate(&self, order: &OrderRequest) -> Option<RefusalReason> {
+        let existing = if self.sent_ids.contains(&order.client_order_id) {
+            Some(order.client_order_id.clone())
+        } else {
+            order
+                .signal_id
+                .and_then(|s| self.signal_orders.get(&s).cloned())
+        };
+        existing.map(|existing| RefusalReason::DuplicateOrder {
+            client_order_id: order.client_order_id.clone(),
+            signal_id: order.signal_id,
+            existing,
+        })
+    }
+
+    /// Gates that apply only to orders that add or open exposure.
+    fn entry_refusal(&mut self, order: &OrderRequest, ctx: &RiskContext) -> Option<RefusalReason> {
+        if ctx.live && !ctx.market_open {
+            return Some(RefusalReason::MarketClosed);
+        }
+        let age = ctx.last_data.map(|t| (ctx.now - t).num_seconds());
+        let too_old = age.map_or(true, |a| a > self.limits.stale_after_secs as i64);
+        if !ctx.feed_ok || too_old {
+            return Some(RefusalReason::StaleData {
+                last_data: ctx.last_data,
+                age_secs: age,
+                max_secs: self.limits.stale_after_secs,
+                feed_ok: ctx.feed_ok,
+            });
+        }
+        let day = ctx.now.with_timezone(&New_York).date_naive();
+        let loss = ctx.start_of_day_equity - ctx.equity;
+        let limit_hit = ctx.start_of_day_equity > Decimal::ZERO
+            && loss >= ctx.start_of_day_equity * self.limits.daily_loss_limit;
+        if limit_hit {
+            // Latched: a bounce later in the day does not re-open entries.
+            self.halted_day = Some(day);
+        }
+        if self.halted_day == Some(day) {
+            return Some(RefusalReason::DailyLossLimit {
+                loss,
+                start_equity: ctx.start_of_day_equity,
+                limit_pct: self.limits.daily_loss_limit,
+                day,
+            });
+        }
+        let Some(price) = order_price(order, ctx) else {
+            return Some(RefusalReason::NoPrice {
+                symbol: order.symbol,
+            });
+        };
+        let notional = order.qty * price;
+        if notional > self.limits.max_order_notional {
+            return Some(RefusalReason::MaxOrderNotional {
+                notional,
+                max: self.limits.max_order_notional,
+            });
+        }
+        let after = ctx.held(order.symbol) + order.side.sign() * order.qty;
+        let value = (after * price).abs();
+        if value > ctx.equity * self.limits.max_position_pct {
+            return Some(RefusalReason::MaxPositionPct {
+                symbol: order.symbol,
+                value,
+                equity: ctx.equity,
+                max_pct: self.limits.max_position_pct,
+            });
+        }
+        let mut gross_beta = Decimal::ZERO;
+        for s in Symbol::ALL {
+            let (qty, p) = if s == order.symbol {
+                (after, price)
+            } else {
+                let q = ctx.held(s);
+                if q.is_zero() {
+                    continue;
+                }
+                match ctx.prices.get(&s) {
+                    Some(p) => (q, *p),
+                    None => return Some(RefusalReason::NoPrice { symbol: s }),
+                }
+            };
+            gross_beta += (RiskContext::beta(s) * qty * p).abs();
+        }
+        if gross_beta > ctx.equity * self.limits.max_beta_exposure {
+            return Some(RefusalReason::MaxGrossBeta {
+                gross_beta,
+                equity: ctx.equity,
+                max_multiple: self.limits.max_beta_exposure,
+            });
+        }
+        None
+    }
+}
+
+/// An exit shrinks a held position toward zero without flipping it (pending orders included).
+pub fn is_exit(order: &OrderRequest, ctx: &RiskContext) -> bool {
+    let held = ctx.held(order.symbol);
+    let signed = order.side.sign() * order.qty;
+    !held.is_zero()
+        && held.is_sign_positive() != signed.is_sign_positive()
+        && order.qty <= held.abs()
+}
+
+/// Price used to value an order: the limit or stop if it is worse for us, else the last price.
+fn order_price(order: &OrderRequest, ctx: &RiskContext) -> Option<Decimal> {
+    let last = ctx.prices.get(&order.symbol).copied();
+    let worst = |p: Decimal| match (order.side, last) {
+        (Side::Buy, Some(l)) => p.max(l),
+        (Side::Sell, Some(l)) => p.min(l),
+        (_, None) => p,
+    };
+    match order.order_type {
+        OrderType::Market => last,
+        OrderType::Limit { limit_price } => Some(worst(limit_price)),
+        OrderType::Stop { stop_price } => Some(worst(stop_price)),
+    }
+    .filter(|p| *p > Decimal::ZERO)
+}

@@ -1,0 +1,162 @@
+//! Property tests: the kill switch admits nothing, and no approved entry breaks a cap.
+
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+use super::tests::{ctx, limits, order, t0};
+use super::*;
+
+fn symbol() -> impl Strategy<Value = Symbol> {
+    prop_oneof![Just(Symbol::Iwm), Just(Symbol::Twm), Just(Symbol::Srty)]
+}
+
+fn side() -> impl Strategy<Value = Side> {
+    prop_oneof![Just(Side::Buy), Just(Side::Sell)]
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Check {
+        symbol: Symbol,
+        side: Side,
+        qty: u32,
+        held: i32,
+        secs: i64,
+        equity: u32,
+    },
+    Cancel(usize),
+    Engage,
+    Release,
+}
+
+fn op(with_release: bool) -> impl Strategy<Value = Op> {
+    let check = (
+        symbol(),
+        side(),
+        0u32..3000,
+        -500i32..3000,
+        0i64..4000,
+        1000u32..300_000,
+    )
+        .prop_map(|(symbol, side, qty, held, secs, equity)| Op::Check {
+            symbol,
+            side,
+            qty,
+            held,
+            secs,
+            equity,
+        });
+    let release = if with_release { 1 } else { 0 };
+    prop_oneof![
+        6 => check,
+        1 => (0usize..20).prop_map(Op::Cancel),
+        1 => Just(Op::Engage),
+        release => Just(Op::Release),
+    ]
+}
+
+/// Runs `ops`; returns for each check whether the gate approved it and whether it was killed.
+fn run(gate: &mut RiskGate, ops: &[Op]) -> Vec<(bool, bool)> {
+    let mut n = 100;
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+            Op::Check {
+                symbol,
+                side,
+                qty,
+                held,
+                secs,
+                equity,
+            } => {
+                n += 1;
+                let mut c = ctx();
+                c.now = t0() + Duration::seconds(*secs);
+                c.last_data = Some(c.now);
+                c.equity = Decimal::from(*equity);
+                c.positions.insert(*symbol, Decimal::from(*held));
+                let killed = gate.is_killed();
+                let approved = gate
+                    .check(&order(n, *symbol, *side, Decimal::from(*qty)), &c)
+                    .is_ok();
+                out.push((approved, killed));
+            }
+            Op::Cancel(i) => {
+                let working = gate.working();
+                if let Some(id) = working.get(i % working.len().max(1)) {
+                    gate.on_broker_event(&BrokerEvent::Canceled {
+                        client_order_id: id.clone(),
+                    });
+                }
+            }
+            Op::Engage => {
+                gate.engage();
+            }
+            Op::Release => gate.release(),
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn nothing_passes_an_engaged_kill_switch(
+        before in proptest::collection::vec(op(true), 0..20),
+        after in proptest::collection::vec(op(false), 1..40),
+    ) {
+        let mut gate = RiskGate::new(limits());
+        run(&mut gate, &before);
+        let working_before = gate.working();
+        let to_cancel = gate.engage();
+        prop_assert_eq!(to_cancel, working_before);
+        let results = run(&mut gate, &after);
+        prop_assert!(results.iter().all(|(approved, _)| !approved));
+        prop_assert!(gate.is_killed());
+    }
+
+    #[test]
+    fn approvals_happen_only_while_released(ops in proptest::collection::vec(op(true), 1..60)) {
+        let mut gate = RiskGate::new(limits());
+        for (approved, killed) in run(&mut gate, &ops) {
+            prop_assert!(!(approved && killed));
+        }
+    }
+
+    #[test]
+    fn approved_entries_never_exceed_caps(
+        sym in symbol(),
+        side in side(),
+        qty in 1u32..5000,
+        held in proptest::collection::vec(-200i32..3000, 3),
+        equity in 1000u32..400_000,
+    ) {
+        let mut gate = RiskGate::new(limits());
+        let mut c = ctx();
+        c.equity = Decimal::from(equity);
+        for (s, q) in Symbol::ALL.into_iter().zip(&held) {
+            c.positions.insert(s, Decimal::from(*q));
+        }
+        let o = order(1, sym, side, Decimal::from(qty));
+        let exit = is_exit(&o, &c);
+        if let Ok(approved) = gate.check(&o, &c) {
+            prop_assert_eq!(approved.order(), &o);
+            if !exit {
+                let l = gate.limits().clone();
+                let price = c.prices[&sym];
+                prop_assert!(o.qty * price <= l.max_order_notional);
+                let after = c.positions[&sym] + side.sign() * o.qty;
+                prop_assert!((after * price).abs() <= c.equity * l.max_position_pct);
+                let gross: Decimal = Symbol::ALL
+                    .into_iter()
+                    .map(|s| {
+                        let q = if s == sym { after } else { c.positions[&s] };
+                        (RiskContext::beta(s) * q * c.prices[&s]).abs()
+                    })
+                    .sum();
+                prop_assert!(gross <= c.equity * l.max_beta_exposure);
+            }
+        }
+    }
+}

@@ -39,8 +39,6 @@ pub mod ui;
 pub mod wiring;
 /// The flight recorder: a SQLite journal of sessions, bars, signals, answers, orders and fills.
 pub mod journal;
-/// Domain types: bars, symbols, orders, fills, positions, signals, positioning snapshots.
-pub mod model;
 /// Risk gates in front of every broker: caps, rate limit, duplicates, staleness, kill switch.
 pub mod risk;
 /// Secrets hygiene: refuse group/world-readable config files holding keys; redact logs.

@@ -23,12 +23,18 @@ pub mod engine;
 pub mod feed;
 /// Headless mode: JSON lines.
 pub mod headless;
+/// The flight recorder: a SQLite journal of sessions, bars, signals, answers, orders and fills.
+pub mod journal;
 /// Logging to a file, and the log pane's copy.
 pub mod logging;
 /// Domain types: bars, symbols, orders, fills, positions, signals, positioning snapshots.
 pub mod model;
+/// Risk gates in front of every broker: caps, rate limit, duplicates, staleness, kill switch.
+pub mod risk;
 /// The program edge: command line → running dashboard, headless run or tool.
 pub mod run;
+/// Secrets hygiene: refuse group/world-readable config files holding keys; redact logs.
+pub mod secrets;
 /// The one owner of the store: feed, broker and trader events in; orders and notices out.
 pub mod session;
 /// The state store: bars, indicators, signals, orders, positions, health, log.
@@ -37,9 +43,3 @@ pub mod store;
 pub mod ui;
 /// Building a running session (config, data, broker, feeds) from the command line.
 pub mod wiring;
-/// The flight recorder: a SQLite journal of sessions, bars, signals, answers, orders and fills.
-pub mod journal;
-/// Risk gates in front of every broker: caps, rate limit, duplicates, staleness, kill switch.
-pub mod risk;
-/// Secrets hygiene: refuse group/world-readable config files holding keys; redact logs.
-pub mod secrets;

@@ -272,7 +272,7 @@ async fn refresh_account(ctx: &Ctx) -> Result<(), AlpacaError> {
         .collect();
     let account = ctx.client.account().await?;
     ctx.emit(vec![
-        BrokerEvent::Positions(positions),
+        BrokerEvent::Positions { positions },
         BrokerEvent::Account {
             cash: account.cash,
             equity: account.equity,

@@ -58,7 +58,9 @@ pub enum BrokerEvent {
         equity: Decimal,
     },
     /// The venue's positions, for reconciliation at start and after reconnects.
-    Positions(Vec<Position>),
+    Positions {
+        positions: Vec<Position>,
+    },
     /// A problem worth showing in the status bar that concerns no single order.
     Error {
         message: String,

@@ -200,7 +200,7 @@ impl Entry {
                 error,
             },
             BrokerEvent::Account { cash, equity } => Entry::BrokerAccount { cash, equity },
-            BrokerEvent::Positions(positions) => Entry::BrokerPositions { positions },
+            BrokerEvent::Positions { positions } => Entry::BrokerPositions { positions },
             BrokerEvent::Error { message } => Entry::BrokerError { message },
         }
     }

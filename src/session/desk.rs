@@ -5,10 +5,8 @@ use serde::Serialize;
 
 use super::{Notice, Session};
 use crate::engine::EngineEvent;
-use crate::model::{
-    Answer, ClientOrderId, OrderRequest, OrderStatus, OrderType, Side, SignalState,
-};
-use crate::store::{OrderEntry, Severity};
+use crate::model::{Answer, OrderRequest, OrderType, Side, SignalState};
+use crate::store::Severity;
 
 /// A trader's (or auto mode's) decision. `id: None` means the selected signal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -134,6 +132,7 @@ impl Session {
         if let Some(e) = self.store.signals.get_mut(id) {
             e.state = state;
         }
+        self.journal("answer", |j| j.record_answer(id, state));
         let text = match answer {
             Answer::Acknowledge => "acknowledged".to_string(),
             Answer::Override { reason } => {
@@ -181,9 +180,8 @@ impl Session {
         qty: Decimal,
         signal_id: Option<u64>,
     ) -> OrderRequest {
-        self.order_seq += 1;
         OrderRequest {
-            client_order_id: ClientOrderId::new(&self.tag, self.order_seq),
+            client_order_id: self.next_client_order_id(),
             symbol,
             side,
             qty,
@@ -191,61 +189,6 @@ impl Session {
             signal_id,
             created: self.store.now.unwrap_or_default(),
         }
-    }
-
-    /// Every order passes here: risk gates, then the broker.
-    fn send(&mut self, order: OrderRequest, out: &mut Vec<Notice>) {
-        if let Some(reason) = self.refusal(&order) {
-            self.store
-                .push_log(Severity::Warn, format!("order refused: {reason}"));
-            out.push(Notice::RiskRefused {
-                client_order_id: order.client_order_id.clone(),
-                signal_id: order.signal_id,
-                reason,
-            });
-            return;
-        }
-        self.store.orders.push(OrderEntry {
-            request: order.clone(),
-            status: OrderStatus::PendingNew,
-            broker_order_id: None,
-            filled_qty: Decimal::ZERO,
-            fills: Vec::new(),
-            note: None,
-        });
-        self.store.push_log(
-            Severity::Info,
-            format!(
-                "order {} {} {} {} sent",
-                order.client_order_id, order.side, order.qty, order.symbol
-            ),
-        );
-        out.push(Notice::Order {
-            order: order.clone(),
-            status: OrderStatus::PendingNew,
-        });
-        for ev in self.broker.submit(&order) {
-            self.on_broker(ev, out);
-        }
-    }
-
-    fn refusal(&self, order: &OrderRequest) -> Option<String> {
-        if self.store.kill_switch {
-            return Some(
-                "kill switch is on: every new order is blocked until it is released".into(),
-            );
-        }
-        if let Some(sid) = order.signal_id {
-            if self
-                .store
-                .orders
-                .iter()
-                .any(|o| o.request.signal_id == Some(sid))
-            {
-                return Some(format!("signal #{sid} already has an order"));
-            }
-        }
-        None
     }
 
     fn flatten(&mut self, out: &mut Vec<Notice>) {
@@ -276,16 +219,21 @@ impl Session {
     }
 
     fn toggle_kill(&mut self, out: &mut Vec<Notice>) {
-        self.store.kill_switch = !self.store.kill_switch;
-        if !self.store.kill_switch {
+        if self.gate.is_killed() {
+            self.gate.release();
+            self.store.kill_switch = false;
+            self.journal("kill switch", |j| j.record_kill_switch(false, &[]));
             self.info("kill switch released: orders allowed again", out);
             return;
         }
-        let working: Vec<_> = self
-            .store
-            .working_orders()
-            .map(|o| o.request.client_order_id.clone())
-            .collect();
+        let mut working = self.gate.engage();
+        for o in self.store.working_orders() {
+            if !working.contains(&o.request.client_order_id) {
+                working.push(o.request.client_order_id.clone());
+            }
+        }
+        self.store.kill_switch = true;
+        self.journal("kill switch", |j| j.record_kill_switch(true, &working));
         self.store.push_log(
             Severity::Error,
             format!(

@@ -3,6 +3,7 @@
 //! so the TUI, headless mode, replay and backtest all drive the same code.
 
 mod desk;
+mod guard;
 mod notice;
 
 use rust_decimal::Decimal;
@@ -30,9 +31,13 @@ pub struct Session {
     pub store: Store,
     engine: Engine,
     broker: Box<dyn Broker>,
-    /// Short tag that makes client order ids unique across sessions.
+    /// Short tag that makes client order ids unique when there is no journal.
     tag: String,
     order_seq: u64,
+    gate: crate::risk::RiskGate,
+    journal: Option<crate::journal::Journal>,
+    /// Live trading: the risk gate's clock is the wall clock, not the bar clock.
+    wall_clock: bool,
 }
 
 impl Session {
@@ -49,6 +54,11 @@ impl Session {
             cfg.paper.starting_cash,
         );
         let engine = Engine::new(&cfg);
+        let gate = crate::risk::RiskGate::new(crate::risk::RiskLimits::from(&cfg.risk));
+        let wall_clock = matches!(
+            broker.kind(),
+            crate::broker::BrokerKind::Paper | crate::broker::BrokerKind::Live
+        );
         Session {
             cfg,
             store,
@@ -56,7 +66,25 @@ impl Session {
             broker,
             tag: tag.into(),
             order_seq: 0,
+            gate,
+            journal: None,
+            wall_clock,
         }
+    }
+
+    /// Record every decision in `journal` from now on.
+    pub fn with_journal(mut self, journal: crate::journal::Journal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    pub fn journal_ref(&self) -> Option<&crate::journal::Journal> {
+        self.journal.as_ref()
+    }
+
+    /// Close the journal's session (a clean stop: nothing to recover).
+    pub fn end(&mut self, reason: &str) {
+        self.journal("session end", |j| j.end_session(reason));
     }
 
     pub fn config(&self) -> &Config {
@@ -79,7 +107,12 @@ impl Session {
 
     fn on_feed(&mut self, ev: FeedEvent, out: &mut Vec<Notice>) {
         match ev {
-            FeedEvent::History { symbol, bars, .. } => {
+            FeedEvent::History {
+                symbol,
+                timeframe,
+                bars,
+            } => {
+                self.journal("history bars", |j| j.record_bars(symbol, timeframe, &bars));
                 for bar in bars {
                     self.on_bar(symbol, bar, false, out);
                 }
@@ -117,6 +150,7 @@ impl Session {
                     {
                         r.ended = true;
                     }
+                    self.journal("feed health", |j| j.record_feed_health(&source, &health));
                     self.store.health.insert(source.clone(), health.clone());
                     let stale = self.store.health.values().any(FeedHealth::is_bad);
                     self.process_engine(EngineEvent::DataStale(stale), out);
@@ -230,6 +264,7 @@ impl Session {
         out.push(Notice::Signal {
             signal: signal.clone(),
         });
+        self.journal("signal", |j| j.record_signal(&signal, state));
         let expires_at = self.store.bar_index + u64::from(self.cfg.signals.timeout_bars);
         self.store.signals.push(SignalEntry {
             signal,
@@ -283,6 +318,13 @@ impl Session {
     }
 
     fn on_broker(&mut self, ev: BrokerEvent, out: &mut Vec<Notice>) {
+        // A fill the venue re-sends after a reconnect is already journaled: apply it once.
+        if self.journal.is_some()
+            && self.journal("broker event", |j| j.record_broker_event(&ev)) == Some(None)
+        {
+            return;
+        }
+        self.gate.on_broker_event(&ev);
         match ev {
             BrokerEvent::Accepted {
                 client_order_id,
@@ -341,7 +383,7 @@ impl Session {
                 self.store.equity = equity;
                 self.process_engine(EngineEvent::Account { equity }, out);
             }
-            BrokerEvent::Positions(positions) => self.reconcile(positions),
+            BrokerEvent::Positions { positions } => self.reconcile(positions),
             BrokerEvent::Error { message } => {
                 self.store
                     .push_log(Severity::Error, format!("broker: {message}"));

@@ -298,7 +298,7 @@ async fn alpaca_restart_reconciles_position_and_working_order_without_duplicates
     let positions = got
         .iter()
         .find_map(|e| match e {
-            BrokerEvent::Positions(p) => Some(p.clone()),
+            BrokerEvent::Positions { positions: p } => Some(p.clone()),
             _ => None,
         })
         .expect("positions reported before the working order");
@@ -317,7 +317,9 @@ async fn alpaca_restart_reconciles_position_and_working_order_without_duplicates
     broker.reconcile();
     let again = drain_for(&mut rx, Duration::from_millis(200)).await;
     assert!(
-        again.iter().any(|e| matches!(e, BrokerEvent::Positions(_))),
+        again
+            .iter()
+            .any(|e| matches!(e, BrokerEvent::Positions { .. })),
         "{again:?}"
     );
     assert!(

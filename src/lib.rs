@@ -25,6 +25,8 @@ pub mod logging;
 pub mod model;
 /// The program edge: command line → running dashboard, headless run or tool.
 pub mod run;
+/// The override scorecard: each agent proposal's hypothetical result beside the trader's.
+pub mod scorecard;
 /// The one owner of the store: feed, broker and trader events in; orders and notices out.
 pub mod session;
 /// The state store: bars, indicators, signals, orders, positions, health, log.

@@ -134,6 +134,7 @@ impl Session {
         if let Some(e) = self.store.signals.get_mut(id) {
             e.state = state;
         }
+        self.store.scorecard.on_answer(id, answer); // scorecard (ui)
         let text = match answer {
             Answer::Acknowledge => "acknowledged".to_string(),
             Answer::Override { reason } => {

@@ -164,6 +164,8 @@ impl Session {
             for ev in self.broker.on_bar(symbol, &bar) {
                 self.on_broker(ev, out);
             }
+            // scorecard (ui): before the engine, so a signal on this bar enters at the next open.
+            self.store.scorecard.on_bar(symbol, &bar);
         }
         let outputs = self.engine.process(EngineEvent::Bar { symbol, bar });
         for o in outputs {
@@ -219,6 +221,7 @@ impl Session {
             ),
         );
         let id = signal.id;
+        self.store.scorecard.on_signal(&signal); // scorecard (ui)
         out.push(Notice::Signal {
             signal: signal.clone(),
         });
@@ -237,6 +240,14 @@ impl Session {
                 out,
             );
         }
+    }
+
+    /// Test hook: a hand-made signal through the same path as the engine's (dashboard tests, benches).
+    #[doc(hidden)]
+    pub fn inject_signal(&mut self, signal: crate::model::Signal) -> Vec<Notice> {
+        let mut out = Vec::new();
+        self.on_signal(signal, &mut out);
+        out
     }
 
     /// Expire unanswered signals and wake snoozed ones; both are measured in IWM bars.

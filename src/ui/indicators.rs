@@ -77,7 +77,7 @@ pub fn atr(f: &mut Frame, area: Rect, s: &Session, view: &ViewState, theme: &The
 /// The IWM indicator rows in the chart's window.
 fn window<'a>(s: &'a Session, view: &ViewState) -> &'a [IndicatorRow] {
     let rows = &s.store.indicators;
-    let r = super::chart::visible_range(s, view);
+    let r = super::bars::visible_range(s, view);
     &rows[r.start.min(rows.len())..r.end.min(rows.len())]
 }
 

@@ -2,6 +2,7 @@
 //! where things were drawn, for the mouse). Panes collapse on small terminals: at 80×24 the chart,
 //! the Decide pane and the status line survive.
 
+mod bars;
 mod chart;
 pub mod decide;
 mod indicators;

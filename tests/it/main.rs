@@ -1,4 +1,5 @@
 //! Integration tests, one binary (one link step) with a module per area.
 
+mod e2e_tmux;
 mod loader;
 mod ui;

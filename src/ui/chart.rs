@@ -85,10 +85,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme:
         buf.set_string(inner.x, y, format!("{:>7.2}", l.price), l.style);
         set(buf, inner.x + AXIS - 1, y, '◀', l.style);
     }
-    // Few bars on a wide chart: space them out instead of crowding the left edge.
-    let step = (inner.width.saturating_sub(AXIS) as usize / win.cols.len()).clamp(1, 3) as u16;
+    // Fewer bars than columns: spread them evenly over the width, each centred in its slot.
+    let avail = usize::from(right - x0);
+    let n = win.cols.len().max(1);
     for (i, c) in win.cols.iter().enumerate() {
-        let x = x0 + i as u16 * step;
+        let x = x0 + ((2 * i + 1) * avail / (2 * n)).min(avail - 1) as u16;
         if x >= right {
             break;
         }

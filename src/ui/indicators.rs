@@ -100,6 +100,7 @@ fn plot(
         return;
     }
     let n = series.len().max(2) as f64;
+    let points = envelope(series, usize::from(inner.width) * 2);
     // Dots every other braille column: dotted bands read as bands, not as data, without colour.
     let dots: Vec<Vec<(f64, f64)>> = bands
         .iter()
@@ -123,12 +124,12 @@ fn plot(
                 });
             }
             ctx.layer();
-            for (i, w) in series.windows(2).enumerate() {
-                if let [Some(a), Some(b)] = w {
+            for w in points.windows(2) {
+                if let [(x1, Some(a)), (x2, Some(b))] = w {
                     ctx.draw(&CLine {
-                        x1: i as f64,
+                        x1: *x1,
                         y1: a.clamp(lo, hi),
-                        x2: (i + 1) as f64,
+                        x2: *x2,
                         y2: b.clamp(lo, hi),
                         color: colour,
                     });
@@ -144,5 +145,65 @@ fn plot(
             f.buffer_mut()
                 .set_string(inner.x, inner.y + row, *label, *st);
         }
+    }
+}
+
+/// At most two points (the low and the high, in time order) per braille column: a long series
+/// draws the same picture for a fraction of the line segments.
+fn envelope(series: &[Option<f64>], columns: usize) -> Vec<(f64, Option<f64>)> {
+    let per = series.len().div_ceil(columns.max(1)).max(1);
+    if per <= 2 {
+        return series
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as f64, *v))
+            .collect();
+    }
+    let mut out = Vec::with_capacity(2 * columns);
+    for (k, chunk) in series.chunks(per).enumerate() {
+        let at = |j: usize| (k * per + j) as f64;
+        let vals = chunk
+            .iter()
+            .enumerate()
+            .filter_map(|(j, v)| v.map(|v| (j, v)));
+        let lo = vals.clone().min_by(|a, b| a.1.total_cmp(&b.1));
+        let hi = vals.max_by(|a, b| a.1.total_cmp(&b.1));
+        match (lo, hi) {
+            (Some(lo), Some(hi)) => {
+                let (a, b) = if lo.0 <= hi.0 { (lo, hi) } else { (hi, lo) };
+                out.push((at(a.0), Some(a.1)));
+                out.push((at(b.0), Some(b.1)));
+            }
+            // A chunk with no values keeps the gap in the line.
+            _ => out.push((at(0), None)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::envelope;
+
+    #[test]
+    fn envelope_keeps_extremes_in_order_and_gaps() {
+        let s: Vec<Option<f64>> = (0..12).map(|i| Some(f64::from(i % 6))).collect();
+        let e = envelope(&s, 2);
+        assert_eq!(
+            e,
+            [
+                (0.0, Some(0.0)),
+                (5.0, Some(5.0)),
+                (6.0, Some(0.0)),
+                (11.0, Some(5.0))
+            ]
+        );
+        let gap = [None, None, None, Some(1.0), Some(2.0), Some(0.5)];
+        assert_eq!(
+            envelope(&gap, 2),
+            [(0.0, None), (4.0, Some(2.0)), (5.0, Some(0.5))]
+        );
+        // Short series are drawn point for point.
+        assert_eq!(envelope(&s[..4], 2).len(), 4);
     }
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use double_agent::app::{event_loop, keymap::Keymap};
 use double_agent::broker::paper::PaperBroker;
 use double_agent::config::Config;
@@ -16,6 +16,7 @@ use double_agent::model::{Agent, Reason, ReasonKind, Side, Signal, SignalKind, S
 use double_agent::session::{Input, Session};
 use double_agent::store::ReplayStatus;
 use double_agent::wiring::Wiring;
+use futures::StreamExt;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use rust_decimal_macros::dec;
@@ -124,6 +125,18 @@ async fn run(
     w: u16,
     h: u16,
 ) -> Terminal<TestBackend> {
+    run_events(keys.chars().map(key).collect(), false, bars_until, w, h).await
+}
+
+/// `paced`: events 30 ms apart, like a hand, so each one meets the frame drawn before it
+/// (a mouse click needs the rows of the last frame).
+async fn run_events(
+    events: Vec<Event>,
+    paced: bool,
+    bars_until: Option<chrono::DateTime<Utc>>,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
     let session = session();
     let keymap = Keymap::from_config(&session.config().keys).unwrap();
     let (tx, feed_rx) = mpsc::channel(64);
@@ -142,7 +155,13 @@ async fn run(
         tasks: Vec::new(),
     };
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let events = futures::stream::iter(keys.chars().map(key).collect::<Vec<_>>());
+    let events = futures::stream::iter(events).then(move |e| async move {
+        if paced {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        e
+    });
+    let events = Box::pin(events);
     event_loop(
         &mut terminal,
         wiring,
@@ -194,4 +213,42 @@ async fn scorecard_compares_agent_and_trader() {
 async fn compact_pane_key_cycles_what_replaces_the_chart() {
     let t = run("\t\t\t", None, 80, 24).await;
     insta::assert_snapshot!("compact_positions_80x24", t.backend());
+}
+
+#[tokio::test]
+async fn mouse_click_selects_a_signal_and_the_wheel_scrolls_the_chart() {
+    let mouse = |kind, column, row| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let before = run_events(Vec::new(), false, None, 160, 48)
+        .await
+        .backend()
+        .to_string();
+    assert!(before.contains("▶ #1 BEAR"), "{before}");
+    let row = before
+        .lines()
+        .position(|l| l.contains("#2 BULL hedge"))
+        .expect("signal #2 listed") as u16;
+    let events = vec![
+        mouse(
+            MouseEventKind::Down(crossterm::event::MouseButton::Left),
+            120,
+            row,
+        ),
+        mouse(MouseEventKind::ScrollUp, 40, 20),
+        mouse(MouseEventKind::ScrollUp, 40, 20),
+        // The wheel outside the chart scrolls nothing.
+        mouse(MouseEventKind::ScrollUp, 120, 40),
+    ];
+    let after = run_events(events, true, None, 160, 48)
+        .await
+        .backend()
+        .to_string();
+    assert!(after.contains("▶ #2 BULL"), "{after}");
+    assert!(after.contains("· 10 back"), "{after}");
 }

@@ -61,7 +61,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
         ));
     }
     if st.agents_paused {
-        badge.push(Span::styled(" agents paused", theme.bold(theme.warn)));
+        badge.push(Span::raw(" "));
+        badge.push(Span::styled(
+            " agents paused ",
+            theme.bold(theme.warn).add_modifier(Modifier::REVERSED),
+        ));
     }
     seg(0, badge);
     let agents = if v.bear.engaged {

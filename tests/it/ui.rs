@@ -112,6 +112,7 @@ fn key(c: char) -> Event {
         '\n' => KeyCode::Enter,
         '\x1b' => KeyCode::Esc,
         '\t' => KeyCode::Tab,
+        '\x08' => KeyCode::Backspace,
         c => KeyCode::Char(c),
     };
     Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -251,4 +252,22 @@ async fn mouse_click_selects_a_signal_and_the_wheel_scrolls_the_chart() {
         .to_string();
     assert!(after.contains("▶ #2 BULL"), "{after}");
     assert!(after.contains("· 10 back"), "{after}");
+}
+
+#[tokio::test]
+async fn edit_size_snooze_pause_mode_flatten_cancel_and_quit_confirmation() {
+    // Edit #1 from 310 to 100 and acknowledge; snooze #2; pause the agents; cycle the mode;
+    // flatten asks and `n` cancels; quit asks because the order is still working.
+    let t = run("e\x08\x08\x08100\nspmfnq", None, 160, 48).await;
+    let screen = t.backend().to_string();
+    for want in [
+        "working da-t-1 BUY 100 TWM",
+        "signal #2 snoozed",
+        " agents paused ",
+        "mode AUTO",
+        "Orders are still working. Quit anyway?",
+    ] {
+        assert!(screen.contains(want), "missing {want:?}:\n{screen}");
+    }
+    insta::assert_snapshot!("edit_snooze_pause_mode_quit_160x48", t.backend());
 }

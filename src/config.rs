@@ -224,6 +224,7 @@ pub struct KeysConfig {
     pub prev_signal: String,
     pub scorecard: String,
     pub journal_view: String,
+    pub pane: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

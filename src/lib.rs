@@ -33,6 +33,8 @@ pub mod model;
 pub mod risk;
 /// The program edge: command line → running dashboard, headless run or tool.
 pub mod run;
+/// The override scorecard: each agent proposal's hypothetical result beside the trader's.
+pub mod scorecard;
 /// Secrets hygiene: refuse group/world-readable config files holding keys; redact logs.
 pub mod secrets;
 /// The one owner of the store: feed, broker and trader events in; orders and notices out.

@@ -127,6 +127,7 @@ fn on_key(
         Command::PrevSignal => actions.push(Action::SelectPrev),
         Command::Scorecard => view.screen = toggle(view.screen, Screen::Scorecard),
         Command::Journal => view.screen = toggle(view.screen, Screen::Journal),
+        Command::Pane => view.pane = (view.pane + 1) % crate::ui::COMPACT_PANES.len(),
     }
     (actions, effect)
 }

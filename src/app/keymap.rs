@@ -32,37 +32,39 @@ pub enum Command {
     PrevSignal,
     Scorecard,
     Journal,
+    Pane,
 }
 
 impl Command {
-    /// What the help overlay says the command does.
+    /// What the help overlay says the command does (short: two columns fit in 80).
     pub fn describe(self) -> &'static str {
         match self {
-            Command::Ack => "acknowledge the selected signal: the order goes to the broker",
-            Command::Override => "override: reject the signal (then a one-key reason)",
-            Command::Edit => "edit the size, then acknowledge",
-            Command::Snooze => "snooze: ask again after the snooze bars",
-            Command::Flatten => "flatten all positions (asks for confirmation)",
-            Command::PauseAgents => "pause / resume the agents (no new signals)",
-            Command::Kill => "kill switch: cancel working orders, block new ones",
-            Command::Mode => "cycle mode manual → auto → observe",
+            Command::Ack => "acknowledge: order to broker",
+            Command::Override => "override (then a reason key)",
+            Command::Edit => "edit size, then acknowledge",
+            Command::Snooze => "snooze: ask again later",
+            Command::Flatten => "flatten all (asks first)",
+            Command::PauseAgents => "pause / resume the agents",
+            Command::Kill => "kill switch: cancel + block",
+            Command::Mode => "mode manual → auto → observe",
             Command::Help => "this help",
-            Command::Quit => "quit (asks if orders are working)",
+            Command::Quit => "quit (asks if orders work)",
             Command::PauseReplay => "pause / resume the replay",
             Command::Faster => "replay faster",
             Command::Slower => "replay slower",
             Command::Focus(Symbol::Iwm) => "chart IWM",
             Command::Focus(Symbol::Twm) => "chart TWM",
             Command::Focus(Symbol::Srty) => "chart SRTY",
-            Command::Timeframe => "chart timeframe: bars / weekly",
+            Command::Timeframe => "chart: bars / weekly",
             Command::ZoomIn => "zoom in (fewer bars)",
             Command::ZoomOut => "zoom out (more bars)",
-            Command::ScrollLeft => "scroll the chart back in time",
-            Command::ScrollRight => "scroll the chart forward",
+            Command::ScrollLeft => "scroll chart back in time",
+            Command::ScrollRight => "scroll chart forward",
             Command::NextSignal => "select the next signal",
             Command::PrevSignal => "select the previous signal",
             Command::Scorecard => "override scorecard",
             Command::Journal => "signal history",
+            Command::Pane => "small screen: next pane",
         }
     }
 }
@@ -120,7 +122,7 @@ pub struct Keymap {
 
 impl Keymap {
     pub fn from_config(k: &KeysConfig) -> Result<Keymap, KeyError> {
-        let table: [(&'static str, &str, Command); 26] = [
+        let table: [(&'static str, &str, Command); 27] = [
             ("ack", &k.ack, Command::Ack),
             ("ack_alt", &k.ack_alt, Command::Ack),
             ("override", &k.r#override, Command::Override),
@@ -147,6 +149,7 @@ impl Keymap {
             ("prev_signal", &k.prev_signal, Command::PrevSignal),
             ("scorecard", &k.scorecard, Command::Scorecard),
             ("journal_view", &k.journal_view, Command::Journal),
+            ("pane", &k.pane, Command::Pane),
         ];
         let mut map = HashMap::new();
         let mut bindings = Vec::new();

@@ -40,10 +40,14 @@ pub struct ViewState {
     /// Chart aggregation: 1 = the feed's bars, 5 = weekly bars from daily ones.
     pub aggregate: usize,
     pub quit: bool,
+    /// Small terminals: which pane (index into `ui::COMPACT_PANES`) takes the chart's place.
+    pub pane: usize,
     /// Screen rows of the signals listed in the Decide pane, for mouse clicks.
     pub signal_rows: Vec<(Rect, u64)>,
     /// Where the chart was drawn, for the mouse wheel.
     pub chart_area: Rect,
+    /// Bars the chart showed in its last frame, so the indicator panes line up with it.
+    pub chart_shown: usize,
 }
 
 impl ViewState {
@@ -57,8 +61,10 @@ impl ViewState {
             scroll: 0,
             aggregate: 1,
             quit: false,
+            pane: 0,
             signal_rows: Vec::new(),
             chart_area: Rect::default(),
+            chart_shown: 0,
         }
     }
 }

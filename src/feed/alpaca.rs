@@ -275,7 +275,7 @@ impl Feed {
         for (sym, bars) in series {
             let last = self.last.get(&sym).copied();
             for b in bars {
-                if last.map_or(true, |l| l < b.time)
+                if last.is_none_or(|l| l < b.time)
                     && is_final(self.cfg.timeframe, b.time, now, &self.sessions)
                 {
                     fresh.push((sym, b));

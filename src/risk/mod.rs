@@ -294,7 +294,7 @@ impl RiskGate {
             return Some(RefusalReason::MarketClosed);
         }
         let age = ctx.last_data.map(|t| (ctx.now - t).num_seconds());
-        let too_old = age.map_or(true, |a| a > self.limits.stale_after_secs as i64);
+        let too_old = age.is_none_or(|a| a > self.limits.stale_after_secs as i64);
         if !ctx.feed_ok || too_old {
             return Some(RefusalReason::StaleData {
                 last_data: ctx.last_data,

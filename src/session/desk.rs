@@ -133,6 +133,7 @@ impl Session {
             e.state = state;
         }
         self.journal("answer", |j| j.record_answer(id, state));
+        self.store.scorecard.on_answer(id, answer); // scorecard (ui)
         let text = match answer {
             Answer::Acknowledge => "acknowledged".to_string(),
             Answer::Override { reason } => {

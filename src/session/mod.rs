@@ -198,6 +198,8 @@ impl Session {
             for ev in self.broker.on_bar(symbol, &bar) {
                 self.on_broker(ev, out);
             }
+            // scorecard (ui): before the engine, so a signal on this bar enters at the next open.
+            self.store.scorecard.on_bar(symbol, &bar);
         }
         let outputs = self.engine.process(EngineEvent::Bar { symbol, bar });
         for o in outputs {
@@ -261,6 +263,7 @@ impl Session {
             ),
         );
         let id = signal.id;
+        self.store.scorecard.on_signal(&signal); // scorecard (ui)
         out.push(Notice::Signal {
             signal: signal.clone(),
         });

@@ -103,6 +103,8 @@ pub struct Store {
     pub now: Option<DateTime<Utc>>,
     /// Count of live IWM bars: the clock signal timeouts and snoozes are measured in.
     pub bar_index: u64,
+    /// Every proposal's hypothetical result beside the trader's answer (fed by the session).
+    pub scorecard: crate::scorecard::Scorecard,
 }
 
 impl Store {
@@ -129,6 +131,7 @@ impl Store {
             replay: None,
             now: None,
             bar_index: 0,
+            scorecard: Default::default(),
         }
     }
 

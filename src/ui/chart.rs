@@ -1,182 +1,188 @@
-//! The price chart: candles of the focused symbol with SMAs, support/resistance, broken levels,
-//! the agents' stops and fill marks. One column per bar; drawn straight into the buffer.
+//! The price chart: candles of the focused symbol with SMA 50/100/200, active support and
+//! resistance, broken levels, the agents' stops and fill marks. Bars are aggregated (weekly, or
+//! daily from intraday) on request and merged several to a column when zoomed out past the width,
+//! so a year of minute bars costs no more to draw than a screenful.
 
-use chrono::Datelike;
+use chrono_tz::America::New_York;
 use ratatui::prelude::*;
 use ratatui::widgets::{Block, Borders};
 
+use super::bars::{window, Col};
 use super::Theme;
 use crate::app::view::ViewState;
 use crate::engine::LevelState;
-use crate::model::{Bar, Side, Symbol, Timeframe};
+use crate::model::{Side, SignalState, Symbol, Timeframe};
 use crate::session::Session;
 
+/// Width of the price axis on the left.
 const AXIS: u16 = 8;
 
-/// One candle and the overlays that belong to its column.
-#[derive(Clone, Copy)]
-struct Col {
-    bar: Bar,
-    smas: [Option<f64>; 3],
-    mark: Option<Side>,
+/// A horizontal line across the chart: a level or a stop.
+struct HLine {
+    price: f64,
+    glyph: char,
+    style: Style,
+    legend: String,
 }
 
 pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme: &Theme) {
     view.chart_area = area;
     let sym = view.focus;
-    let tf = s.store.timeframe;
-    let title = format!(
-        " {} · {}{} · {} bars{} ",
-        sym,
-        if view.aggregate > 1 {
-            "weekly from "
-        } else {
-            ""
-        },
-        tf_name(tf),
-        view.zoom,
-        if view.scroll > 0 {
-            format!(" · {} back", view.scroll)
-        } else {
-            String::new()
+    let inner_w = area.width.saturating_sub(2 + AXIS) as usize;
+    let win = window(s, sym, view, inner_w.max(1));
+    view.chart_shown = win.bars;
+    let lines = hlines(s, sym, theme);
+    let mut title = format!(" {sym} · {} · {} bars", period_name(s, view), win.bars);
+    if view.scroll > 0 {
+        title.push_str(&format!(" · {} back", view.scroll));
+    }
+    if win.per_col > 1 {
+        title.push_str(&format!(" · {}/col", win.per_col));
+    }
+    title.push(' ');
+    let span = match (win.cols.first(), win.cols.last()) {
+        (Some(a), Some(b)) => format!(" {} → {} ", day(a.bar.time), day(b.bar.time)),
+        _ => String::new(),
+    };
+    let mut legend: Vec<Span> = Vec::new();
+    if sym == Symbol::Iwm {
+        for (k, name) in ["SMA50 ", "SMA100 ", "SMA200 "].iter().enumerate() {
+            legend.push(Span::styled(format!("•{name}"), theme.fg(theme.sma[k])));
         }
-    );
-    let block = Block::default().borders(Borders::ALL).title(title);
+    }
+    for l in &lines {
+        legend.push(Span::styled(format!("{}{} ", l.glyph, l.legend), l.style));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .title(Line::from(span).right_aligned().style(theme.dim()))
+        .title_bottom(Line::from(legend));
     let inner = block.inner(area);
     f.render_widget(block, area);
     if inner.width <= AXIS + 2 || inner.height < 3 {
         return;
     }
-    let cols = columns(s, sym, view, (inner.width - AXIS) as usize);
-    if cols.is_empty() {
-        f.render_widget(Line::styled("waiting for bars…", theme.dim()), inner);
+    if win.cols.is_empty() {
+        f.render_widget(Line::styled(" waiting for bars…", theme.dim()), inner);
         return;
     }
-    // Horizontal lines: (price, label, style, dashed)
-    let mut lines: Vec<(f64, String, Style, bool)> = Vec::new();
-    if sym == Symbol::Iwm {
-        let v = s.engine_view();
-        for l in &v.levels {
-            if l.state == LevelState::Broken {
-                lines.push((l.price, format!("broken {:.2}", l.price), theme.dim(), true));
-            }
-        }
-        if let Some(l) = v.active_support {
-            lines.push((
-                l.price,
-                format!("support {:.2}", l.price),
-                theme.fg(theme.support),
-                false,
-            ));
-        }
-        if let Some(l) = v.active_resistance {
-            lines.push((
-                l.price,
-                format!("resist {:.2}", l.price),
-                theme.fg(theme.resistance),
-                false,
-            ));
-        }
-        if let Some(p) = v.bear.stop_iwm {
-            lines.push((p, format!("bear stop {p:.2}"), theme.fg(theme.bear), true));
-        }
-        if let Some(p) = v.bull.stop_iwm {
-            lines.push((p, format!("bull stop {p:.2}"), theme.fg(theme.bull), true));
-        }
-    }
-    let lo = cols.iter().map(|c| c.bar.low).fold(f64::MAX, f64::min);
-    let hi = cols.iter().map(|c| c.bar.high).fold(f64::MIN, f64::max);
-    // Keep lines near the candles in view; a stop far away would flatten the chart.
-    let pad = (hi - lo).max(hi * 0.001) * 0.15;
-    let (mut lo, mut hi) = (lo, hi);
-    for (p, ..) in &lines {
-        if *p > lo - pad && *p < hi + pad {
-            lo = lo.min(*p);
-            hi = hi.max(*p);
-        }
-    }
-    let h = inner.height;
-    let row = |p: f64| -> Option<u16> {
-        if !(lo..=hi).contains(&p) {
-            return None;
-        }
-        let frac = if hi > lo { (hi - p) / (hi - lo) } else { 0.5 };
-        Some(inner.y + (frac * f64::from(h - 1)).round() as u16)
-    };
+    let scale = Scale::fit(&win.cols, &lines, inner.y, inner.height);
     let buf = f.buffer_mut();
-    // Axis labels.
-    for i in 0..4u16 {
-        let y = inner.y + i * (h - 1) / 3;
-        let p = hi - (hi - lo) * f64::from(y - inner.y) / f64::from((h - 1).max(1));
+    let x0 = inner.x + AXIS;
+    let right = inner.x + inner.width;
+    for (p, y) in scale.ticks() {
         buf.set_string(inner.x, y, format!("{p:>7.2}┤"), theme.dim());
     }
-    let x0 = inner.x + AXIS;
-    let right = x0 + cols.len() as u16;
-    for (p, label, style, dashed) in &lines {
-        let Some(y) = row(*p) else { continue };
-        for x in x0..inner.x + inner.width {
-            set(buf, x, y, if *dashed { '┄' } else { '─' }, *style);
+    // Lines first, so candles stay readable where they cross; their prices replace axis ticks.
+    for l in &lines {
+        let Some(y) = scale.row(l.price) else {
+            continue;
+        };
+        for x in x0..right {
+            set(buf, x, y, l.glyph, l.style);
         }
-        let lx = (inner.x + inner.width)
-            .saturating_sub(label.chars().count() as u16 + 1)
-            .max(x0);
-        buf.set_string(lx, y, label, *style);
+        buf.set_string(inner.x, y, format!("{:>7.2}", l.price), l.style);
+        set(buf, inner.x + AXIS - 1, y, '◀', l.style);
     }
-    for (i, c) in cols.iter().enumerate() {
-        let x = x0 + i as u16;
-        let up = c.bar.close >= c.bar.open;
-        let style = theme.fg(if up { theme.up } else { theme.down });
-        let (Some(yh), Some(yl)) = (row(c.bar.high), row(c.bar.low)) else {
-            continue;
-        };
-        for y in yh..=yl {
-            set(buf, x, y, '│', style);
+    // Fewer bars than columns: spread them evenly over the width, each centred in its slot.
+    let avail = usize::from(right - x0);
+    let n = win.cols.len().max(1);
+    for (i, c) in win.cols.iter().enumerate() {
+        let x = x0 + ((2 * i + 1) * avail / (2 * n)).min(avail - 1) as u16;
+        if x >= right {
+            break;
         }
-        let (Some(yo), Some(yc)) = (row(c.bar.open), row(c.bar.close)) else {
-            continue;
-        };
-        for y in yo.min(yc)..=yo.max(yc) {
-            set(buf, x, y, '┃', style);
-        }
+        candle(buf, x, c, &scale, theme);
         for (k, sma) in c.smas.iter().enumerate() {
-            if let Some(y) = sma.and_then(row) {
+            if let Some(y) = sma.and_then(|p| scale.row(p)) {
                 set(buf, x, y, '•', theme.fg(theme.sma[k]));
             }
         }
+        let (Some(yh), Some(yl)) = (scale.row(c.bar.high), scale.row(c.bar.low)) else {
+            continue;
+        };
         match c.mark {
-            Some(Side::Buy) => set(
-                buf,
-                x,
-                (yl + 1).min(inner.y + h - 1),
-                '▲',
-                theme.bold(theme.accent),
-            ),
-            Some(Side::Sell) => set(
-                buf,
-                x,
-                yh.saturating_sub(1).max(inner.y),
-                '▼',
-                theme.bold(theme.warn),
-            ),
-            None => {}
+            Some(Side::Buy) if yl + 1 < scale.top + scale.h => {
+                set(buf, x, yl + 1, '▲', theme.bold(theme.accent))
+            }
+            Some(Side::Sell) if yh > scale.top => set(buf, x, yh - 1, '▼', theme.bold(theme.warn)),
+            _ => {}
         }
     }
-    let _ = right;
-    if sym == Symbol::Iwm {
-        let legend = Line::from(vec![
-            Span::styled("• SMA50 ", theme.fg(theme.sma[0])),
-            Span::styled("• SMA100 ", theme.fg(theme.sma[1])),
-            Span::styled("• SMA200", theme.fg(theme.sma[2])),
-        ]);
-        f.render_widget(
-            legend,
-            Rect {
-                x: x0 + 1,
-                y: inner.y,
-                width: inner.width.saturating_sub(AXIS + 1).min(30),
-                height: 1,
-            },
-        );
+}
+
+fn candle(buf: &mut Buffer, x: u16, c: &Col, scale: &Scale, theme: &Theme) {
+    let up = c.bar.close >= c.bar.open;
+    let style = theme.fg(if up { theme.up } else { theme.down });
+    let rows = [c.bar.high, c.bar.low, c.bar.open, c.bar.close].map(|p| scale.row(p));
+    let [Some(yh), Some(yl), Some(yo), Some(yc)] = rows else {
+        return;
+    };
+    for y in yh..=yl {
+        set(buf, x, y, '│', style);
+    }
+    // Hollow bodies for up bars keep direction readable without colour (NO_COLOR).
+    let body = if up && !theme.color { '║' } else { '┃' };
+    for y in yo.min(yc)..=yo.max(yc) {
+        set(buf, x, y, body, style);
+    }
+}
+
+/// Price → row mapping over the visible candles and the lines near them.
+struct Scale {
+    lo: f64,
+    hi: f64,
+    top: u16,
+    h: u16,
+}
+
+impl Scale {
+    fn fit(cols: &[Col], lines: &[HLine], top: u16, h: u16) -> Scale {
+        let lo = cols.iter().map(|c| c.bar.low).fold(f64::MAX, f64::min);
+        let hi = cols.iter().map(|c| c.bar.high).fold(f64::MIN, f64::max);
+        // Lines near the candles stay in view; a stop far away would flatten the chart.
+        let pad = (hi - lo).max(hi.abs() * 0.001) * 0.25;
+        let near = |p: f64| p > lo - pad && p < hi + pad;
+        let extra = lines
+            .iter()
+            .map(|l| l.price)
+            .chain(cols.iter().flat_map(|c| c.smas.iter().flatten().copied()));
+        let (mut lo2, mut hi2) = (lo, hi);
+        for p in extra.filter(|p| near(*p)) {
+            lo2 = lo2.min(p);
+            hi2 = hi2.max(p);
+        }
+        Scale {
+            lo: lo2,
+            hi: hi2,
+            top,
+            h,
+        }
+    }
+
+    fn row(&self, p: f64) -> Option<u16> {
+        if !(self.lo..=self.hi).contains(&p) {
+            return None;
+        }
+        let frac = if self.hi > self.lo {
+            (self.hi - p) / (self.hi - self.lo)
+        } else {
+            0.5
+        };
+        Some(self.top + (frac * f64::from(self.h - 1)).round() as u16)
+    }
+
+    /// About one labelled tick every four rows, always the top and bottom.
+    fn ticks(&self) -> Vec<(f64, u16)> {
+        let n = (self.h / 4).max(1);
+        (0..=n)
+            .map(|i| {
+                let y = self.top + i * (self.h - 1) / n;
+                let frac = f64::from(y - self.top) / f64::from((self.h - 1).max(1));
+                (self.hi - (self.hi - self.lo) * frac, y)
+            })
+            .collect()
     }
 }
 
@@ -186,81 +192,81 @@ fn set(buf: &mut Buffer, x: u16, y: u16, ch: char, style: Style) {
     }
 }
 
-fn tf_name(tf: Timeframe) -> &'static str {
-    match tf {
-        Timeframe::Day1 => "daily",
-        Timeframe::Hour1 => "hourly",
-        Timeframe::Min15 => "15-minute",
-        Timeframe::Min5 => "5-minute",
-        Timeframe::Min1 => "1-minute",
+fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&New_York).format("%Y-%m-%d").to_string()
+}
+
+fn period_name(s: &Session, view: &ViewState) -> &'static str {
+    match (view.aggregate > 1, s.store.timeframe) {
+        (true, Timeframe::Day1) => "weekly",
+        (true, _) => "daily",
+        (false, Timeframe::Day1) => "daily",
+        (false, Timeframe::Hour1) => "hourly",
+        (false, Timeframe::Min15) => "15-minute",
+        (false, Timeframe::Min5) => "5-minute",
+        (false, Timeframe::Min1) => "1-minute",
     }
 }
 
-/// The visible columns: the last `min(zoom, width)` (aggregated) bars ending `scroll` bars back.
-fn columns(s: &Session, sym: Symbol, view: &mut ViewState, width: usize) -> Vec<Col> {
-    let bars = &s.store.series(sym).bars;
-    let smas = |i: usize| -> [Option<f64>; 3] {
-        match (sym, s.store.indicators.get(i)) {
-            (Symbol::Iwm, Some(r)) => [r.sma_fast, r.sma_mid, r.sma_slow],
-            _ => [None; 3],
+/// Levels and stops to draw. Levels are IWM's; the Bear's stop shows on its vehicle too.
+fn hlines(s: &Session, sym: Symbol, theme: &Theme) -> Vec<HLine> {
+    let v = s.engine_view();
+    let mut out = Vec::new();
+    let mut line = |price: f64, glyph, style, legend: String| {
+        if price.is_finite() {
+            out.push(HLine {
+                price,
+                glyph,
+                style,
+                legend,
+            });
         }
     };
-    let want = view.zoom.min(width).max(1);
-    // Aggregation groups: consecutive bar index ranges.
-    let mut groups: Vec<(usize, usize)> = Vec::new();
-    if view.aggregate > 1 {
-        let daily = s.store.timeframe == Timeframe::Day1;
-        let mut start = 0;
-        for i in 1..=bars.len() {
-            let boundary = i == bars.len()
-                || if daily {
-                    bars[i].time.iso_week() != bars[i - 1].time.iso_week()
-                } else {
-                    (i - start) >= view.aggregate
-                };
-            if boundary {
-                groups.push((start, i));
-                start = i;
-            }
+    if sym == Symbol::Iwm {
+        if let Some(l) = v.active_support {
+            line(
+                l.price,
+                '─',
+                theme.fg(theme.support),
+                format!("support {:.2}", l.price),
+            );
         }
-    } else {
-        groups = (0..bars.len()).map(|i| (i, i + 1)).collect();
+        if let Some(l) = v.active_resistance {
+            line(
+                l.price,
+                '─',
+                theme.fg(theme.resistance),
+                format!("resist {:.2}", l.price),
+            );
+        }
+        for l in v.levels.iter().filter(|l| l.state == LevelState::Broken) {
+            line(l.price, '┄', theme.dim(), format!("broken {:.2}", l.price));
+        }
+        if let Some(p) = v.bear.stop_iwm {
+            line(p, '┈', theme.fg(theme.bear), format!("bear stop {p:.2}"));
+        }
+        if let Some(p) = v.bull.stop_iwm {
+            line(p, '┈', theme.fg(theme.bull), format!("bull stop {p:.2}"));
+        }
+        return out;
     }
-    view.scroll = view.scroll.min(groups.len().saturating_sub(want));
-    let end = groups.len() - view.scroll;
-    let begin = end.saturating_sub(want);
-    let fills: Vec<(chrono::DateTime<chrono::Utc>, Side)> = s
+    // A vehicle's stop: the one on the newest acknowledged entry into it while it is held.
+    let held = s
         .store
-        .orders
-        .iter()
-        .flat_map(|o| o.fills.iter())
-        .filter(|f| f.symbol == sym)
-        .map(|f| (f.time, f.side))
-        .collect();
-    groups[begin..end]
-        .iter()
-        .map(|&(a, b)| {
-            let g = &bars[a..b];
-            let bar = Bar {
-                time: g[0].time,
-                open: g[0].open,
-                high: g.iter().map(|x| x.high).fold(f64::MIN, f64::max),
-                low: g.iter().map(|x| x.low).fold(f64::MAX, f64::min),
-                close: g[g.len() - 1].close,
-                volume: g.iter().map(|x| x.volume).sum(),
-            };
-            let t0 = g[0].time;
-            let t1 = g[g.len() - 1].time;
-            let mark = fills
-                .iter()
-                .rev()
-                .find(|(t, _)| *t >= t0 && *t <= t1)
-                .map(|(_, side)| *side);
-            Col {
-                bar,
-                smas: smas(b - 1),
-                mark,
-            }
-        })
-        .collect()
+        .positions
+        .get(&sym)
+        .is_some_and(|p| !p.qty.is_zero());
+    let stop = s.store.signals.all().iter().rev().find_map(|e| {
+        let answered = matches!(
+            e.state,
+            SignalState::Acknowledged | SignalState::Edited { .. }
+        );
+        (held && answered && e.signal.symbol == sym && !e.signal.kind.is_exit())
+            .then_some(e.signal.stop_price)
+            .flatten()
+    });
+    if let Some(p) = stop.map(crate::broker::paper::to_f64) {
+        line(p, '┈', theme.fg(theme.bear), format!("bear stop {p:.2}"));
+    }
+    out
 }

@@ -1,7 +1,8 @@
 //! The Decide pane: signals waiting for the trader, with their reasons, confidence and time left.
+//! Lines are wrapped here, not by the Paragraph, so each signal's row is known for mouse clicks.
 
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::Theme;
 use crate::app::keymap::{Command, Keymap};
@@ -21,14 +22,19 @@ pub fn draw(
     let open: Vec<_> = s.store.signals.open().collect();
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" Decide · {} waiting ", open.len()));
+        .title(format!(" Decide · {} waiting ", open.len()))
+        .border_style(if open.is_empty() {
+            Style::default()
+        } else {
+            theme.bold(theme.accent)
+        });
     let inner = block.inner(area);
     f.render_widget(block, area);
+    let width = inner.width as usize;
     if open.is_empty() {
-        let last = s.store.signals.all().last();
-        let text = match last {
+        let text = match s.store.signals.all().last() {
             Some(e) => format!(
-                "nothing to decide.  last: #{} {} {} — {}",
+                "nothing to decide · last: #{} {} {} — {}",
                 e.signal.id,
                 e.signal.agent,
                 e.signal.kind.label(),
@@ -36,17 +42,15 @@ pub fn draw(
             ),
             None => "nothing to decide: the agents are watching.".into(),
         };
-        f.render_widget(
-            Paragraph::new(text)
-                .style(theme.dim())
-                .wrap(Wrap { trim: true }),
-            inner,
-        );
+        let lines: Vec<Line> = wrap(&text, width)
+            .into_iter()
+            .map(|l| Line::styled(l, theme.dim()))
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
         return;
     }
     let selected = s.store.signals.selected_id();
     let mut lines: Vec<Line> = Vec::new();
-    let mut y = inner.y;
     for e in open {
         let sig = &e.signal;
         let is_sel = Some(sig.id) == selected;
@@ -56,22 +60,32 @@ pub fn draw(
             theme.bull
         });
         let head_style = if is_sel {
-            Style::default().add_modifier(Modifier::REVERSED)
+            Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
             Style::default()
         };
-        let left = e.expires_at.saturating_sub(s.store.bar_index);
         let tail = match e.state {
             SignalState::Snoozed { until_bar } => format!(
-                "  (snoozed {} bars)",
+                "  snoozed, back in {} bar(s)",
                 until_bar.saturating_sub(s.store.bar_index)
             ),
-            _ => format!(
-                "  expires in {left} bar{}",
-                if left == 1 { "" } else { "s" }
-            ),
+            _ => {
+                let left = e.expires_at.saturating_sub(s.store.bar_index);
+                format!("  · {left} bar{} left", if left == 1 { "" } else { "s" })
+            }
         };
-        let head = Line::from(vec![
+        let row = inner.y + lines.len() as u16;
+        if row < inner.y + inner.height {
+            view.signal_rows.push((
+                Rect {
+                    y: row,
+                    height: 1,
+                    ..inner
+                },
+                sig.id,
+            ));
+        }
+        lines.push(Line::from(vec![
             Span::styled(if is_sel { "▶ " } else { "  " }, head_style),
             Span::styled(format!("#{} {} ", sig.id, sig.agent), agent_style),
             Span::styled(
@@ -87,46 +101,62 @@ pub fn draw(
                 head_style,
             ),
             Span::styled(tail, theme.dim()),
-        ]);
-        if y < inner.y + inner.height {
-            view.signal_rows.push((
-                Rect {
-                    x: inner.x,
-                    y,
-                    width: inner.width,
-                    height: 1,
-                },
-                sig.id,
+        ]));
+        if !is_sel {
+            continue;
+        }
+        for r in &sig.reasons {
+            for (i, l) in wrap(&r.text, width.saturating_sub(4))
+                .into_iter()
+                .enumerate()
+            {
+                let bullet = if i == 0 { "  · " } else { "    " };
+                lines.push(Line::raw(format!("{bullet}{l}")));
+            }
+        }
+        if let Some(stop) = sig.stop_price {
+            let iwm = sig
+                .iwm_stop
+                .map(|p| format!("IWM {p:.2} → "))
+                .unwrap_or_default();
+            lines.push(Line::styled(
+                format!("    stop {iwm}{} {stop}", sig.symbol),
+                theme.dim(),
             ));
         }
-        lines.push(head);
-        y += 1;
-        if is_sel {
-            for r in &sig.reasons {
-                lines.push(Line::from(Span::raw(format!("    {}", r.text))));
-                y += 1;
-            }
-            if let (Some(stop), Some(iwm)) = (sig.stop_price, sig.iwm_stop) {
-                lines.push(Line::from(Span::styled(
-                    format!("    stop IWM {iwm:.2} → {} {stop}", sig.symbol),
-                    theme.dim(),
-                )));
-                y += 1;
-            }
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "    [{}]ck  [{}] override  [{}]dit size  [{}]nooze",
-                    keymap.key_for(Command::Ack),
-                    keymap.key_for(Command::Override),
-                    keymap.key_for(Command::Edit),
-                    keymap.key_for(Command::Snooze)
-                ),
-                theme.fg(theme.accent),
-            )));
-            y += 1;
-        }
+        lines.push(Line::styled(
+            format!(
+                "    [{}] ack  [{}] override  [{}] edit size  [{}] snooze",
+                keymap.key_for(Command::Ack),
+                keymap.key_for(Command::Override),
+                keymap.key_for(Command::Edit),
+                keymap.key_for(Command::Snooze)
+            ),
+            theme.fg(theme.accent),
+        ));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Greedy word wrap to `width` columns (at least one word per line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let need = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if need > width && !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
 pub fn state_text(s: SignalState) -> String {
@@ -141,5 +171,15 @@ pub fn state_text(s: SignalState) -> String {
         SignalState::Snoozed { .. } => "snoozed".into(),
         SignalState::Expired => "expired".into(),
         SignalState::Observed => "recorded only".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrap_keeps_words_and_width() {
+        let w = super::wrap("close 198.40 < support 201.10 − 0.25 × ATR 3.12", 16);
+        assert_eq!(w, ["close 198.40 <", "support 201.10 −", "0.25 × ATR 3.12"]);
+        assert!(super::wrap("", 10).is_empty());
     }
 }

@@ -2,10 +2,13 @@
 //! where things were drawn, for the mouse). Panes collapse on small terminals: at 80×24 the chart,
 //! the Decide pane and the status line survive.
 
+mod bars;
 mod chart;
 pub mod decide;
+mod indicators;
 mod overlay;
 mod panes;
+mod scorecard;
 mod status;
 mod theme;
 
@@ -27,7 +30,7 @@ pub fn draw(f: &mut Frame, s: &Session, view: &mut ViewState, keymap: &Keymap, t
     match view.screen {
         Screen::Dashboard => dashboard(f, body, s, view, keymap, theme),
         Screen::Journal => overlay::history(f, body, s, theme),
-        Screen::Scorecard => overlay::history(f, body, s, theme),
+        Screen::Scorecard => scorecard::draw(f, body, s, theme),
     }
     if let Some(p) = &view.prompt {
         overlay::prompt(f, area, p, theme);
@@ -37,6 +40,16 @@ pub fn draw(f: &mut Frame, s: &Session, view: &mut ViewState, keymap: &Keymap, t
     }
 }
 
+/// Panes that take the chart's place on a small terminal, in `pane`-key order.
+pub const COMPACT_PANES: [&str; 6] = [
+    "chart",
+    "indicators",
+    "agents",
+    "positions",
+    "positioning",
+    "events",
+];
+
 fn dashboard(
     f: &mut Frame,
     area: Rect,
@@ -45,38 +58,67 @@ fn dashboard(
     keymap: &Keymap,
     theme: &Theme,
 ) {
-    let large = area.width >= 120 && area.height >= 34;
-    if !large {
-        // Small terminal: chart | decide, and a one-line event ticker.
-        let [main, tick] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
-        let right = (main.width * 2 / 5).clamp(30, 60);
-        let [left, decide] =
-            Layout::horizontal([Constraint::Min(0), Constraint::Length(right)]).areas(main);
-        chart::draw(f, left, s, view, theme);
-        decide::draw(f, decide, s, view, keymap, theme);
-        panes::ticker(f, tick, s, theme);
-        return;
+    if area.width < 120 || area.height < 34 {
+        return compact(f, area, s, view, keymap, theme);
     }
     let [upper, lower, log] = Layout::vertical([
         Constraint::Min(16),
-        Constraint::Length(5),
         Constraint::Length(6),
+        Constraint::Length(5),
     ])
     .areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(upper);
     let [chart_area, ind] =
-        Layout::vertical([Constraint::Min(8), Constraint::Length(5)]).areas(left);
+        Layout::vertical([Constraint::Min(8), Constraint::Length(7)]).areas(left);
     let [rsi, atr] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(ind);
     let [decide_area, agents] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(6)]).areas(right);
+    let [positions, positioning] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(lower);
     chart::draw(f, chart_area, s, view, theme);
-    panes::rsi(f, rsi, s, theme);
-    panes::atr(f, atr, s, theme);
+    indicators::rsi(f, rsi, s, view, theme);
+    indicators::atr(f, atr, s, view, theme);
     decide::draw(f, decide_area, s, view, keymap, theme);
     panes::agents(f, agents, s, theme);
-    panes::positions(f, lower, s, theme);
+    panes::positions(f, positions, s, theme);
+    panes::positioning(f, positioning, s, theme);
     panes::log(f, log, s, theme);
+}
+
+/// Small terminal: one pane (the chart unless the `pane` key picked another) over the Decide
+/// pane, and a one-line event ticker. Decide and the status line never go away.
+fn compact(
+    f: &mut Frame,
+    area: Rect,
+    s: &Session,
+    view: &mut ViewState,
+    keymap: &Keymap,
+    theme: &Theme,
+) {
+    let decide_h = if s.store.signals.open().next().is_some() {
+        Constraint::Percentage(50)
+    } else {
+        Constraint::Length(3)
+    };
+    let [main, decide_area, tick] =
+        Layout::vertical([Constraint::Min(5), decide_h, Constraint::Length(1)]).areas(area);
+    view.chart_area = Rect::default();
+    match COMPACT_PANES.get(view.pane).copied().unwrap_or("chart") {
+        "indicators" => {
+            let [rsi, atr] =
+                Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(main);
+            indicators::rsi(f, rsi, s, view, theme);
+            indicators::atr(f, atr, s, view, theme);
+        }
+        "agents" => panes::agents(f, main, s, theme),
+        "positions" => panes::positions(f, main, s, theme),
+        "positioning" => panes::positioning(f, main, s, theme),
+        "events" => panes::log(f, main, s, theme),
+        _ => chart::draw(f, main, s, view, theme),
+    }
+    decide::draw(f, decide_area, s, view, keymap, theme);
+    panes::ticker(f, tick, s, theme);
 }

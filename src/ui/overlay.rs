@@ -27,7 +27,7 @@ pub fn help(f: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
         .map(|(code, cmd)| (key_label(*code), cmd.describe()))
         .collect();
     entries.push(("Esc".into(), "close overlays and prompts"));
-    entries.push(("mouse".into(), "click selects a signal, wheel scrolls"));
+    entries.push(("mouse".into(), "click: select · wheel: scroll"));
     // Two columns when one does not fit (80×24 has room for about 20 rows).
     let two = entries.len() as u16 + 3 > area.height;
     let (width, per_col) = if two {

@@ -1,53 +1,85 @@
-//! The smaller panes: agents, RSI/ATR, positions and account, event log.
+//! The smaller panes: agents, positions and account, the positioning slot, the event log.
 
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use rust_decimal::Decimal;
 
 use super::Theme;
 use crate::broker::paper::to_f64;
 use crate::model::Symbol;
 use crate::session::Session;
 
-fn block(title: &str) -> Block<'_> {
+pub fn block(title: &str) -> Block<'_> {
     Block::default()
         .borders(Borders::ALL)
         .title(format!(" {title} "))
 }
 
+/// Dollars with thousands separators and cents: `81,240.00`.
+pub fn dollars(d: Decimal) -> String {
+    let text = format!("{:.2}", d.abs().round_dp(2));
+    let (int, cents) = text.split_once('.').unwrap_or((&text, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped}.{cents}")
+}
+
+/// A signed money amount in green or red: `+$1,308.00`, `−$25.30`.
+pub fn money(d: Decimal, theme: &Theme) -> Span<'static> {
+    let neg = d.round_dp(2).is_sign_negative() && !d.round_dp(2).is_zero();
+    let style = theme.fg(if neg { theme.down } else { theme.up });
+    Span::styled(
+        format!("{}${}", if neg { "−" } else { "+" }, dollars(d)),
+        style,
+    )
+}
+
 pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     let v = s.engine_view();
     let b = &v.bear;
+    let bear = if b.engaged {
+        let mut t = format!("● engaged  tier {}/{}", b.tiers, b.max_tiers);
+        if let Some(since) = b.since {
+            t.push_str(&format!("  since {}", since.format("%m-%d")));
+        }
+        t.push_str(&format!("  conf {:.2}", b.confidence));
+        if let Some(l) = b.broken_level {
+            t.push_str(&format!("  broke {l:.2}"));
+        }
+        if let Some(p) = b.stop_iwm {
+            t.push_str(&format!("  stop {p:.2}"));
+        }
+        t
+    } else {
+        "○ waiting for a confirmed support break".into()
+    };
     let mut lines = vec![Line::from(vec![
         Span::styled("BEAR ", theme.bold(theme.bear)),
-        Span::raw(if b.engaged {
-            format!(
-                "● engaged  tier {}/{}{}  conf {:.2}",
-                b.tiers,
-                b.max_tiers,
-                b.since
-                    .map(|t| format!("  since {}", t.format("%m-%d")))
-                    .unwrap_or_default(),
-                b.confidence
-            )
-        } else {
-            "○ waiting for a confirmed support break".into()
-        }),
+        Span::raw(bear),
     ])];
     let u = &v.bull;
-    let state = match (u.engaged, u.hedge_active) {
-        (true, _) => "● long (re-engaged)",
-        (false, true) => "● hedging",
-        _ => "○ waiting",
+    let mut state = match (u.engaged, u.hedge_active) {
+        (true, _) => "● long (re-engaged)".to_string(),
+        (false, true) => "● hedging".to_string(),
+        _ => "○ waiting".to_string(),
     };
+    if let Some(p) = u.stop_iwm {
+        state.push_str(&format!("  stop {p:.2}"));
+    }
     let have = u.evidence.iter().filter(|(_, ok)| *ok).count();
     let mut bull = vec![
         Span::styled("BULL ", theme.bold(theme.bull)),
-        Span::raw(format!("{state}  evidence {have}/{}:", u.evidence.len())),
+        Span::raw(format!("{state}  evidence {have}/{}", u.evidence.len())),
     ];
     for (name, ok) in &u.evidence {
         bull.push(Span::styled(
-            format!(" {name} {}", if *ok { "✓" } else { "✗" }),
-            theme.fg(if *ok { theme.up } else { theme.dim }),
+            format!("  {name} {}", if *ok { "✓" } else { "✗" }),
+            if *ok { theme.fg(theme.up) } else { theme.dim() },
         ));
     }
     lines.push(Line::from(bull));
@@ -55,12 +87,12 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         l.map(|l| format!("{:.2} (×{})", l.price, l.strength))
             .unwrap_or_else(|| "—".into())
     };
-    let broken = v
+    let broken: Vec<String> = v
         .levels
         .iter()
         .filter(|l| l.state == crate::engine::LevelState::Broken)
         .map(|l| format!("{:.2}", l.price))
-        .collect::<Vec<_>>();
+        .collect();
     lines.push(Line::from(format!(
         "levels: support {} · resist {}{}",
         level(v.active_support),
@@ -71,88 +103,19 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
             format!(" · broken {}", broken.join(" "))
         }
     )));
+    let st = &s.store;
+    let eq = to_f64(st.equity).max(1.0);
     lines.push(Line::from(format!(
-        "exposure: net β {:+.2}×  gross β {:.2}×",
-        v.net_beta, v.gross_beta
+        "exposure: net β {:+.2}×  gross β {:.2}×{}",
+        to_f64(st.net_beta_dollars()) / eq,
+        to_f64(st.gross_beta_dollars()) / eq,
+        if st.agents_paused {
+            "  · agents paused"
+        } else {
+            ""
+        }
     )));
     f.render_widget(Paragraph::new(lines).block(block("Agents")), area);
-}
-
-pub fn rsi(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
-    let rows = &s.store.indicators;
-    let last = rows.iter().rev().find_map(|r| r.rsi);
-    let title = match last {
-        Some(r) => format!(
-            "RSI 14 · {r:.1}{}",
-            if r < 30.0 {
-                " oversold"
-            } else if r > 70.0 {
-                " overbought"
-            } else {
-                ""
-            }
-        ),
-        None => "RSI 14 · warming up".into(),
-    };
-    let b = block(&title);
-    let inner = b.inner(area);
-    f.render_widget(b, area);
-    let width = inner.width as usize;
-    let data: Vec<u64> = rows
-        .iter()
-        .rev()
-        .take(width)
-        .rev()
-        .map(|r| r.rsi.unwrap_or(50.0).round() as u64)
-        .collect();
-    f.render_widget(
-        Sparkline::default()
-            .data(&data)
-            .max(100)
-            .style(theme.fg(theme.accent)),
-        inner,
-    );
-    if inner.height >= 3 {
-        // The 30/70 bands as labels on the sparkline's scale.
-        let y70 = inner.y + (inner.height as f64 * 0.3) as u16;
-        let y30 = inner.y + (inner.height as f64 * 0.7) as u16;
-        f.buffer_mut().set_string(inner.x, y70, "70┄", theme.dim());
-        f.buffer_mut().set_string(inner.x, y30, "30┄", theme.dim());
-    }
-}
-
-pub fn atr(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
-    let rows = &s.store.indicators;
-    let v = s.engine_view();
-    let title = match rows
-        .last()
-        .and_then(|r| r.atr.map(|a| (a, a / r.close * 100.0)))
-    {
-        Some((a, pct)) => format!(
-            "ATR 14 · {a:.2} ({pct:.1} %{})",
-            v.atr_pct_median
-                .map(|m| format!(
-                    ", 1-y median {:.1} %",
-                    m * if m < 1.0 { 100.0 } else { 1.0 }
-                ))
-                .unwrap_or_default()
-        ),
-        None => "ATR 14 · warming up".into(),
-    };
-    let b = block(&title);
-    let inner = b.inner(area);
-    f.render_widget(b, area);
-    let data: Vec<u64> = rows
-        .iter()
-        .rev()
-        .take(inner.width as usize)
-        .rev()
-        .map(|r| (r.atr.unwrap_or(0.0) / r.close * 10_000.0) as u64)
-        .collect();
-    f.render_widget(
-        Sparkline::default().data(&data).style(theme.fg(theme.warn)),
-        inner,
-    );
 }
 
 pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
@@ -160,54 +123,43 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     let mut lines = Vec::new();
     for p in st.positions.values().filter(|p| !p.qty.is_zero()) {
         let px = st.last_price(p.symbol).unwrap_or(p.avg_price);
-        let upl = p.unrealized(px);
         let days = st.now.map(|n| (n - p.opened).num_days()).unwrap_or(0);
-        let decay = match p.symbol {
-            Symbol::Iwm => String::new(),
-            _ => s
-                .engine_view()
-                .bear
-                .decay_pct
-                .map(|d| format!("  decay ~{d:.1} %"))
-                .unwrap_or_default(),
+        let beta = st.position_value(p) * Decimal::from(p.symbol.leverage());
+        // Leveraged inverse ETFs lose to volatility while held: the engine estimates how much.
+        let decay = match (p.symbol, s.engine_view().bear.decay_pct) {
+            (Symbol::Iwm, _) => String::new(),
+            (_, Some(d)) => format!("  decay ~{d:.2} %"),
+            (_, None) => "  decay n/a".into(),
         };
         lines.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "{:<4} {:+} @ {}  now {}  ",
-                    p.symbol,
-                    p.qty,
-                    p.avg_price.round_dp(2),
-                    px.round_dp(2)
-                ),
-                Style::default(),
-            ),
-            Span::styled(
-                format!("{:+.2}", upl.round_dp(2)),
-                theme.fg(if upl.is_sign_negative() {
-                    theme.down
-                } else {
-                    theme.up
-                }),
-            ),
+            Span::styled(format!("{:<4}", p.symbol), Style::default().bold()),
             Span::raw(format!(
-                "  β {:+}×  held {days}d{decay}",
-                p.symbol.leverage()
+                " {:+} @ {}  now {}  ",
+                p.qty,
+                p.avg_price.round_dp(2),
+                px.round_dp(2)
+            )),
+            money(p.unrealized(px), theme),
+            Span::raw(format!(
+                "  β {:+}× → {}${}  held {days}d{decay}",
+                p.symbol.leverage(),
+                if beta.is_sign_negative() { "−" } else { "+" },
+                dollars(beta)
             )),
         ]));
     }
     for o in st.working_orders() {
-        lines.push(Line::from(Span::styled(
+        lines.push(Line::styled(
             format!(
-                "working {} {} {} {} ({:?})",
+                "working {} {} {} {} · {:?}",
                 o.request.client_order_id,
                 o.request.side,
-                o.request.qty,
+                o.request.qty - o.filled_qty,
                 o.request.symbol,
                 o.status
             ),
             theme.fg(theme.warn),
-        )));
+        ));
     }
     if lines.is_empty() {
         lines.push(Line::styled(
@@ -216,26 +168,49 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         ));
     }
     let eq = st.equity;
-    let day = eq - st.day_start_equity;
     let total = eq - st.starting_equity;
     let total_pct = to_f64(total) / to_f64(st.starting_equity).max(1.0) * 100.0;
     let eqf = to_f64(eq).max(1.0);
+    lines.push(Line::from(vec![
+        Span::raw(format!(
+            "cash ${}  equity ${}  day ",
+            dollars(st.cash),
+            dollars(eq)
+        )),
+        money(eq - st.day_start_equity, theme),
+        Span::raw("  total "),
+        money(total, theme),
+        Span::raw(format!(" ({total_pct:+.2} %)")),
+    ]));
+    let net = st.net_beta_dollars();
     lines.push(Line::from(format!(
-        "cash ${}  equity ${}  day {:+}  total {:+} ({total_pct:+.1} %)  net β {:+.2}×  gross β {:.2}×",
-        st.cash.round_dp(2),
-        eq.round_dp(2),
-        day.round_dp(2),
-        total.round_dp(2),
-        to_f64(st.net_beta_dollars()) / eqf,
+        "IWM-beta exposure: net {}${} ({:+.2}×)  gross ${} ({:.2}×)",
+        if net.is_sign_negative() && !net.is_zero() {
+            "−"
+        } else {
+            "+"
+        },
+        dollars(net),
+        to_f64(net) / eqf,
+        dollars(st.gross_beta_dollars()),
         to_f64(st.gross_beta_dollars()) / eqf
     )));
     f.render_widget(Paragraph::new(lines).block(block("Positions · P&L")), area);
 }
 
+/// The short-interest and futures-positioning slot. The positioning summary is another
+/// engineer's type (src/positioning/); until it is wired this honestly says there is nothing.
+pub fn positioning(f: &mut Frame, area: Rect, _s: &Session, theme: &Theme) {
+    f.render_widget(
+        Paragraph::new(Line::styled("no positioning data yet", theme.dim()))
+            .block(block("Short interest · positioning")),
+        area,
+    );
+}
+
 pub fn log(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     let b = block("Events");
-    let inner = b.inner(area);
-    let n = inner.height as usize;
+    let n = b.inner(area).height as usize;
     let lines: Vec<Line> = s
         .store
         .log
@@ -265,4 +240,17 @@ pub fn ticker(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         spans.push(Span::styled(" · ", theme.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn dollars_group_thousands_and_keep_cents() {
+        assert_eq!(super::dollars(dec!(81240)), "81,240.00");
+        assert_eq!(super::dollars(dec!(-1234567.891)), "1,234,567.89");
+        assert_eq!(super::dollars(dec!(999.5)), "999.50");
+        assert_eq!(super::dollars(dec!(0)), "0.00");
+    }
 }

@@ -10,76 +10,99 @@ use crate::feed::FeedHealth;
 use crate::model::Symbol;
 use crate::session::{health_text, Session};
 
+/// A run of spans and how much it matters: lower numbers survive a narrow terminal.
+struct Segment<'a> {
+    rank: u8,
+    spans: Vec<Span<'a>>,
+}
+
 pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &str) {
     let st = &s.store;
     let v = s.engine_view();
-    let mut spans: Vec<Span> = Vec::new();
+    let mut segs: Vec<Segment> = Vec::new();
+    let mut seg = |rank, spans| segs.push(Segment { rank, spans });
     let iwm = st.series(Symbol::Iwm);
-    if let Some(b) = iwm.last() {
-        let ch = iwm.change_pct().unwrap_or(0.0);
-        let (arrow, c) = if ch >= 0.0 {
-            ("▲", theme.up)
-        } else {
-            ("▼", theme.down)
-        };
-        spans.push(Span::styled(
-            format!(" IWM {} {:.2} ", st.timeframe.label(), b.close),
-            Style::default().add_modifier(Modifier::BOLD),
-        ));
-        spans.push(Span::styled(format!("{arrow}{ch:+.1}%  "), theme.fg(c)));
-    } else {
-        spans.push(Span::raw(" IWM waiting for bars  "));
-    }
-    if v.bear.engaged {
-        spans.push(Span::styled(
-            format!("BEAR ● tier {}/{}  ", v.bear.tiers, v.bear.max_tiers),
-            theme.bold(theme.bear),
-        ));
-    } else if v.bull.engaged || v.bull.hedge_active {
-        spans.push(Span::styled(
-            if v.bull.engaged {
-                "BULL ● long  "
-            } else {
-                "BULL ● hedge  "
-            },
-            theme.bold(theme.bull),
-        ));
-    } else {
-        spans.push(Span::styled("agents ○ flat  ", theme.dim()));
-    }
-    let eq = crate::broker::paper::to_f64(st.equity).max(1.0);
-    spans.push(Span::raw(format!(
-        "net β {:+.2}×  ",
-        crate::broker::paper::to_f64(st.net_beta_dollars()) / eq
-    )));
-    spans.push(Span::styled(
-        format!(" {} ", st.mode.label()),
-        Style::default().add_modifier(Modifier::REVERSED),
-    ));
-    spans.push(Span::raw(" "));
-    spans.push(Span::styled(
-        format!("●{}", st.broker.label()),
-        theme.broker(st.broker),
-    ));
+    seg(
+        1,
+        match iwm.last() {
+            Some(b) => {
+                let ch = iwm.change_pct().unwrap_or(0.0);
+                let (arrow, c) = if ch >= 0.0 {
+                    ("▲", theme.up)
+                } else {
+                    ("▼", theme.down)
+                };
+                vec![
+                    Span::styled(
+                        format!(" IWM {} {:.2} ", st.timeframe.label(), b.close),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(format!("{arrow}{ch:+.1}% "), theme.fg(c)),
+                ]
+            }
+            None => vec![Span::raw(" IWM waiting for bars ")],
+        },
+    );
+    // The broker badge and the mode never drop out: LIVE must be impossible to miss.
+    let mut badge = vec![
+        Span::raw(" "),
+        Span::styled(format!(" {} ", st.broker.label()), theme.broker(st.broker)),
+        Span::raw(" "),
+        Span::styled(
+            format!(" {} ", st.mode.label()),
+            Style::default().add_modifier(Modifier::REVERSED),
+        ),
+    ];
     if st.kill_switch {
-        spans.push(Span::styled(
+        badge.push(Span::raw(" "));
+        badge.push(Span::styled(
             " KILL ",
             theme.broker(crate::broker::BrokerKind::Live),
         ));
     }
     if st.agents_paused {
-        spans.push(Span::styled(" agents paused", theme.bold(theme.warn)));
+        badge.push(Span::raw(" "));
+        badge.push(Span::styled(
+            " agents paused ",
+            theme.bold(theme.warn).add_modifier(Modifier::REVERSED),
+        ));
     }
+    seg(0, badge);
+    let agents = if v.bear.engaged {
+        Span::styled(
+            format!(" BEAR ● tier {}/{}", v.bear.tiers, v.bear.max_tiers),
+            theme.bold(theme.bear),
+        )
+    } else if v.bull.engaged || v.bull.hedge_active {
+        let what = if v.bull.engaged { "long" } else { "hedge" };
+        Span::styled(format!(" BULL ● {what}"), theme.bold(theme.bull))
+    } else {
+        Span::styled(" agents ○ flat", theme.dim())
+    };
+    seg(2, vec![agents]);
+    let eq = crate::broker::paper::to_f64(st.equity).max(1.0);
+    seg(
+        3,
+        vec![Span::raw(format!(
+            "  net β {:+.2}×",
+            crate::broker::paper::to_f64(st.net_beta_dollars()) / eq
+        ))],
+    );
     for (src, h) in &st.health {
         let style = match h {
             FeedHealth::Connected | FeedHealth::Idle | FeedHealth::Ended => theme.fg(theme.up),
             _ => theme.bold(theme.error),
         };
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(format!("{src} ● {}", health_text(h)), style));
+        // A bad feed is as important as the badge; a healthy one is the first thing to go.
+        let rank = if h.is_bad() { 0 } else { 3 };
+        seg(
+            rank,
+            vec![Span::styled(format!("  {src} ● {}", health_text(h)), style)],
+        );
     }
+    let mut clock = Vec::new();
     if let Some(now) = st.now {
-        spans.push(Span::raw(format!(
+        clock.push(Span::raw(format!(
             "  {}",
             now.with_timezone(&New_York).format("%Y-%m-%d")
         )));
@@ -92,16 +115,41 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
         } else if r.speed == 0.0 {
             "max speed".to_string()
         } else {
-            format!("{} bars/s", r.speed)
+            format!("{}×", r.speed)
         };
-        spans.push(Span::styled(format!(" (replay {pace})"), theme.dim()));
+        clock.push(Span::styled(format!(" replay {pace}"), theme.dim()));
+        seg(1, clock);
     } else {
-        spans.push(Span::styled(
-            format!("  {}", market_clock(chrono::Utc::now())),
-            theme.dim(),
-        ));
+        seg(1, clock);
+        // Wall-clock only when live: a replay's screen depends on nothing but its bars.
+        seg(
+            2,
+            vec![Span::styled(
+                format!("  {}", market_clock(chrono::Utc::now())),
+                theme.dim(),
+            )],
+        );
     }
-    spans.push(Span::styled(format!("   {help_key} help"), theme.dim()));
+    seg(
+        4,
+        vec![Span::styled(format!("  {help_key} help"), theme.dim())],
+    );
+    let mut keep = 4;
+    let width = |segs: &[Segment], keep: u8| -> usize {
+        segs.iter()
+            .filter(|g| g.rank <= keep)
+            .flat_map(|g| g.spans.iter())
+            .map(|s| s.width())
+            .sum()
+    };
+    while keep > 0 && width(&segs, keep) > area.width as usize {
+        keep -= 1;
+    }
+    let spans: Vec<Span> = segs
+        .into_iter()
+        .filter(|g| g.rank <= keep)
+        .flat_map(|g| g.spans)
+        .collect();
     let mut lines = vec![Line::from(spans)];
     if area.height > 1 {
         if let Some(status) = &st.status {

@@ -2,5 +2,7 @@
 
 mod alpaca;
 mod cli;
+mod e2e_tmux;
 mod loader;
 mod session;
+mod ui;

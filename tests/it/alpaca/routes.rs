@@ -123,7 +123,7 @@ fn in_range(b: &Value, q: &HashMap<String, String>) -> bool {
     let bound = |k: &str| q.get(k).and_then(|v| DateTime::parse_from_rfc3339(v).ok());
     match t {
         None => false,
-        Some(t) => bound("start").map_or(true, |s| t >= s) && bound("end").map_or(true, |e| t <= e),
+        Some(t) => bound("start").is_none_or(|s| t >= s) && bound("end").is_none_or(|e| t <= e),
     }
 }
 

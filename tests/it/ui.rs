@@ -1,0 +1,274 @@
+//! Whole-app snapshots: a session fed real embedded bars up to 2025-04-04, two hand-made signals,
+//! then scripted keys through the real event loop on a `TestBackend`, at 160×48 and 80×24.
+//! The replay status is set, so the status bar shows the replay date and never the wall clock.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use double_agent::app::{event_loop, keymap::Keymap};
+use double_agent::broker::paper::PaperBroker;
+use double_agent::config::Config;
+use double_agent::data::{embedded, loader::session_midnight};
+use double_agent::feed::replay::ReplayPlan;
+use double_agent::feed::FeedEvent;
+use double_agent::model::{Agent, Reason, ReasonKind, Side, Signal, SignalKind, Symbol, Timeframe};
+use double_agent::session::{Input, Session};
+use double_agent::store::ReplayStatus;
+use double_agent::wiring::Wiring;
+use futures::StreamExt;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use rust_decimal_macros::dec;
+use tokio::sync::mpsc;
+
+fn day(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
+    session_midnight(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+}
+
+/// Feed events of the embedded bars: history before `start`, then live steps up to `end` (exclusive).
+fn feed_events(start: chrono::DateTime<Utc>, end: chrono::DateTime<Utc>) -> Vec<FeedEvent> {
+    let (series, _) = embedded::load_all();
+    let series = series.into_iter().map(|(s, l)| (s, l.bars)).collect();
+    let plan = ReplayPlan::new(Timeframe::Day1, series, start);
+    let mut out: Vec<FeedEvent> = plan
+        .history
+        .into_iter()
+        .map(|(symbol, bars)| FeedEvent::History {
+            symbol,
+            timeframe: Timeframe::Day1,
+            bars,
+        })
+        .collect();
+    for (t, group) in plan.steps {
+        if t >= end {
+            break;
+        }
+        out.extend(group.into_iter().map(|(symbol, bar)| FeedEvent::Bar {
+            symbol,
+            timeframe: Timeframe::Day1,
+            bar,
+        }));
+    }
+    out
+}
+
+/// A paper session with live bars from 2025-03-03 to 2025-04-04 and two waiting signals:
+/// #1 Bear tier 1 into TWM (selected first), #2 Bull hedge in IWM.
+pub fn session() -> Session {
+    let cfg = Config::default_config();
+    let broker = Box::new(PaperBroker::new(&cfg.paper));
+    let mut s = Session::new(cfg, broker, Timeframe::Day1, "t");
+    for ev in feed_events(day(2025, 3, 3), day(2025, 4, 5)) {
+        s.handle(Input::Feed(ev));
+    }
+    s.store.replay = Some(ReplayStatus {
+        speed: 2.0,
+        paused: true,
+        ended: false,
+    });
+    let time = Utc.with_ymd_and_hms(2025, 4, 4, 4, 0, 0).unwrap();
+    let twm = s.store.last_price(Symbol::Twm).unwrap().round_dp(2);
+    let bear = Signal {
+        id: 1,
+        time,
+        agent: Agent::Bear,
+        kind: SignalKind::BearEntry { tier: 1 },
+        symbol: Symbol::Twm,
+        side: Side::Buy,
+        qty: dec!(310),
+        reference_price: twm,
+        stop_price: Some((twm * dec!(0.93)).round_dp(2)),
+        iwm_stop: Some(191.62),
+        confidence: 0.72,
+        reasons: vec![
+            Reason::new(
+                ReasonKind::SupportBreak,
+                "close 179.58 < support 187.49 − 0.25 × ATR 5.61 (m 1.41)",
+            ),
+            Reason::new(ReasonKind::Trend, "close < SMA50 208.30 and SMA50 < SMA200"),
+        ],
+    };
+    let bull = Signal {
+        id: 2,
+        agent: Agent::Bull,
+        kind: SignalKind::BullHedge,
+        symbol: Symbol::Iwm,
+        qty: dec!(40),
+        reference_price: dec!(179.58),
+        stop_price: Some(dec!(171.17)),
+        iwm_stop: Some(171.17),
+        confidence: 0.41,
+        reasons: vec![Reason::new(ReasonKind::Rsi, "RSI 27.4 < 30 within 3 bars")],
+        ..bear.clone()
+    };
+    s.inject_signal(bear);
+    s.inject_signal(bull);
+    s
+}
+
+fn key(c: char) -> Event {
+    let code = match c {
+        '\n' => KeyCode::Enter,
+        '\x1b' => KeyCode::Esc,
+        '\t' => KeyCode::Tab,
+        '\x08' => KeyCode::Backspace,
+        c => KeyCode::Char(c),
+    };
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Run the real event loop: `keys` first, then the live bars from 2025-04-07 up to `bars_until`.
+/// Keys always come before feed events (the loop checks the keyboard first), so this is ordered.
+async fn run(
+    keys: &str,
+    bars_until: Option<chrono::DateTime<Utc>>,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
+    run_events(keys.chars().map(key).collect(), false, bars_until, w, h).await
+}
+
+/// `paced`: events 30 ms apart, like a hand, so each one meets the frame drawn before it
+/// (a mouse click needs the rows of the last frame).
+async fn run_events(
+    events: Vec<Event>,
+    paced: bool,
+    bars_until: Option<chrono::DateTime<Utc>>,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
+    let session = session();
+    let keymap = Keymap::from_config(&session.config().keys).unwrap();
+    let (tx, feed_rx) = mpsc::channel(64);
+    if let Some(end) = bars_until {
+        for ev in feed_events(day(2025, 4, 5), end).into_iter().skip(3) {
+            tx.send(ev).await.unwrap();
+        }
+    }
+    drop(tx);
+    let (_btx, broker_rx) = mpsc::unbounded_channel();
+    let wiring = Wiring {
+        session,
+        feed_rx,
+        broker_rx,
+        replay: None,
+        tasks: Vec::new(),
+        startup: Vec::new(),
+    };
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let events = futures::stream::iter(events).then(move |e| async move {
+        if paced {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        e
+    });
+    let events = Box::pin(events);
+    event_loop(
+        &mut terminal,
+        wiring,
+        keymap,
+        None,
+        events,
+        Some(Duration::from_millis(600)),
+    )
+    .await
+    .unwrap();
+    terminal
+}
+
+macro_rules! snap {
+    ($name:literal, $keys:expr, $bars:expr) => {{
+        for (w, h) in [(160u16, 48u16), (80, 24)] {
+            let t = run($keys, $bars, w, h).await;
+            insta::assert_snapshot!(format!("{}_{w}x{h}", $name), t.backend());
+        }
+    }};
+}
+
+#[tokio::test]
+async fn dashboard_with_two_waiting_signals() {
+    snap!("dashboard", "", None);
+}
+
+#[tokio::test]
+async fn help_overlay_lists_the_live_keymap() {
+    snap!("help", "?", None);
+}
+
+#[tokio::test]
+async fn acknowledge_sends_the_order_and_the_next_bar_fills_it() {
+    snap!("ack_filled", "a", Some(day(2025, 4, 9)));
+}
+
+#[tokio::test]
+async fn override_with_a_reason_then_kill_switch() {
+    snap!("override_kill", "axnK", None);
+}
+
+#[tokio::test]
+async fn scorecard_compares_agent_and_trader() {
+    snap!("scorecard", "axno", Some(day(2025, 4, 12)));
+}
+
+#[tokio::test]
+async fn compact_pane_key_cycles_what_replaces_the_chart() {
+    let t = run("\t\t\t", None, 80, 24).await;
+    insta::assert_snapshot!("compact_positions_80x24", t.backend());
+}
+
+#[tokio::test]
+async fn mouse_click_selects_a_signal_and_the_wheel_scrolls_the_chart() {
+    let mouse = |kind, column, row| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let before = run_events(Vec::new(), false, None, 160, 48)
+        .await
+        .backend()
+        .to_string();
+    assert!(before.contains("▶ #1 BEAR"), "{before}");
+    let row = before
+        .lines()
+        .position(|l| l.contains("#2 BULL hedge"))
+        .expect("signal #2 listed") as u16;
+    let events = vec![
+        mouse(
+            MouseEventKind::Down(crossterm::event::MouseButton::Left),
+            120,
+            row,
+        ),
+        mouse(MouseEventKind::ScrollUp, 40, 20),
+        mouse(MouseEventKind::ScrollUp, 40, 20),
+        // The wheel outside the chart scrolls nothing.
+        mouse(MouseEventKind::ScrollUp, 120, 40),
+    ];
+    let after = run_events(events, true, None, 160, 48)
+        .await
+        .backend()
+        .to_string();
+    assert!(after.contains("▶ #2 BULL"), "{after}");
+    assert!(after.contains("· 10 back"), "{after}");
+}
+
+#[tokio::test]
+async fn edit_size_snooze_pause_mode_flatten_cancel_and_quit_confirmation() {
+    // Edit #1 from 310 to 100 and acknowledge; snooze #2; pause the agents; cycle the mode;
+    // flatten asks and `n` cancels; quit asks because the order is still working.
+    let t = run("e\x08\x08\x08100\nspmfnq", None, 160, 48).await;
+    let screen = t.backend().to_string();
+    for want in [
+        "working da-t-1 BUY 100 TWM",
+        "signal #2 snoozed",
+        " agents paused ",
+        "mode AUTO",
+        "Orders are still working. Quit anyway?",
+    ] {
+        assert!(screen.contains(want), "missing {want:?}:\n{screen}");
+    }
+    insta::assert_snapshot!("edit_snooze_pause_mode_quit_160x48", t.backend());
+}

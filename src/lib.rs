@@ -15,3 +15,5 @@ pub mod engine;
 pub mod feed;
 /// Domain types: bars, symbols, orders, fills, positions, signals, positioning snapshots.
 pub mod model;
+/// Short interest, short volume and futures positioning: book, Bear evidence, cache, pollers.
+pub mod positioning;

@@ -1,5 +1,9 @@
 //! Feeds: tasks that bring bars and snapshots into the app loop as typed events, with their health.
 
+/// CFTC Traders in Financial Futures (E-mini Russell 2000 / Nasdaq-100 positioning).
+pub mod cftc;
+/// FINRA short interest and Reg SHO daily short volume.
+pub mod finra;
 pub mod replay;
 
 use chrono::{DateTime, Utc};

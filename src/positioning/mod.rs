@@ -222,3 +222,6 @@ fn si_published(r: &ShortInterest) -> NaiveDate {
         .map(|t| t.date_naive())
         .unwrap_or(r.settlement_date + Days::new(ASSUMED_SI_LAG_DAYS))
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::evidence::{contracts, millions, SV_WINDOW};
-use super::{embedded::NO_BUNDLED_CFTC, PositioningBook, SIGNAL_SYMBOL};
+use super::{
+    embedded::NO_BUNDLED_CFTC, PositioningBook, MAX_AGE_SV_DAYS, MAX_AGE_TFF_DAYS, SIGNAL_SYMBOL,
+};
 use crate::feed::cftc::{
     gap_gauge, notional, range_52w, GapGauge, Range52, NASDAQ_MULTIPLIER, NQ, RTY,
     RUSSELL_MULTIPLIER,
@@ -92,9 +94,7 @@ pub(super) fn build(book: &PositioningBook, today: NaiveDate) -> PositioningSumm
                 change_pct: last.change_pct,
                 days_to_cover: last.days_to_cover,
                 revised: last.revised,
-                publication_lag_days: last
-                    .seen
-                    .map(|t| (t.date_naive() - last.settlement_date).num_days()),
+                publication_lag_days: last.publication_lag_days(),
                 age_days: (today - last.settlement_date).num_days(),
                 history: tail(si.iter().map(|r| r.shares_short), SPARK_SI),
             });
@@ -135,12 +135,19 @@ pub(super) fn build(book: &PositioningBook, today: NaiveDate) -> PositioningSumm
     } else if futures.iter().any(|f| f.lev_money_net_usd.is_none()) {
         notes.push("index level unknown: futures shown in contracts only".into());
     }
+    let evidence = book.evidence_as_of(today);
+    if evidence.facts().next().is_none() {
+        notes.push(format!(
+            "Bear evidence: none as of {today} (needs the two latest IWM reports, Reg SHO within \
+             {MAX_AGE_SV_DAYS} days, CFTC within {MAX_AGE_TFF_DAYS} days)"
+        ));
+    }
     PositioningSummary {
         short_interest,
         short_volume,
         futures,
         gap: gap_gauge(&rty, &nq, russell, nasdaq),
-        evidence: book.evidence_as_of(today),
+        evidence,
         health: book
             .health()
             .iter()
@@ -221,7 +228,7 @@ impl PositioningSummary {
             out.push(format!(
                 "SI {} {} settled {}{change}{dtc}{lag}{rev}",
                 l.symbol,
-                millions(l.shares_short as f64),
+                shares(l.shares_short),
                 l.settlement_date
             ));
         }
@@ -264,6 +271,15 @@ impl PositioningSummary {
         }
         out.extend(self.notes.iter().cloned());
         out
+    }
+}
+
+/// Millions for big counts ("79.73 M"), exact below ten million ("327,078").
+pub fn shares(n: u64) -> String {
+    if n >= 10_000_000 {
+        millions(n as f64)
+    } else {
+        contracts(n as i64)
     }
 }
 

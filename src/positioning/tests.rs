@@ -32,8 +32,11 @@ fn embedded_summary_shows_real_numbers_and_says_what_is_missing() {
     );
     // 2026: the SI report before 05-15 is not held, Reg SHO data is years old: no evidence.
     assert_eq!(s.evidence, ShortEvidence::default());
-    assert!(s
-        .lines()
+    let lines = s.lines();
+    if std::env::var_os("SHOW_SUMMARY").is_some() {
+        eprintln!("{}", lines.join("\n"));
+    }
+    assert!(lines
         .iter()
         .any(|l| l.contains("SI IWM 79.73 M settled 2026-05-15")));
 }

@@ -254,6 +254,11 @@ pub struct FinraConfig {
     pub symbols: Vec<String>,
     pub poll_interval_secs: u64,
     pub stale_after_days: i64,
+    pub page_limit: usize,
+    pub history_days: i64,
+    pub regsho_days: i64,
+    pub regsho_stale_after_days: i64,
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -266,6 +271,7 @@ pub struct CftcConfig {
     pub poll_interval_secs: u64,
     pub stale_after_days: i64,
     pub history_weeks: usize,
+    pub timeout_ms: u64,
 }
 
 impl Config {

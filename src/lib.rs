@@ -29,6 +29,8 @@ pub mod journal;
 pub mod logging;
 /// Domain types: bars, symbols, orders, fills, positions, signals, positioning snapshots.
 pub mod model;
+/// Short interest, short volume and futures positioning: book, Bear evidence, cache, pollers.
+pub mod positioning;
 /// Risk gates in front of every broker: caps, rate limit, duplicates, staleness, kill switch.
 pub mod risk;
 /// The program edge: command line → running dashboard, headless run or tool.

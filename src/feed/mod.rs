@@ -2,6 +2,10 @@
 
 pub mod alpaca;
 mod alpaca_config;
+/// CFTC Traders in Financial Futures (E-mini Russell 2000 / Nasdaq-100 positioning).
+pub mod cftc;
+/// FINRA short interest and Reg SHO daily short volume.
+pub mod finra;
 pub mod replay;
 
 use chrono::{DateTime, Utc};

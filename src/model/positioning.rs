@@ -20,6 +20,14 @@ pub struct ShortInterest {
     pub seen: Option<DateTime<Utc>>,
 }
 
+impl ShortInterest {
+    /// Days from settlement to when we first saw the report (`None` when never seen live).
+    pub fn publication_lag_days(&self) -> Option<i64> {
+        self.seen
+            .map(|t| (t.date_naive() - self.settlement_date).num_days())
+    }
+}
+
 /// FINRA Reg SHO daily short-sale volume for one symbol and day (summed over facilities).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShortVolume {

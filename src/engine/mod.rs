@@ -14,6 +14,8 @@ pub mod ledger;
 pub mod levels;
 mod propose;
 pub mod report;
+#[cfg(test)]
+mod rules_tests;
 pub mod sizing;
 mod types;
 

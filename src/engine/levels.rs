@@ -21,8 +21,6 @@ struct Entry {
     level: Level,
     /// Consecutive closes beyond the break threshold.
     below: usize,
-    /// Price closed above it last bar and it is not broken: it can break.
-    support: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +42,8 @@ pub struct LevelBook {
     poc_strength: u32,
     support: Option<usize>,
     resistance: Option<usize>,
+    prev_close: Option<f64>,
+    version: u64,
 }
 
 impl LevelBook {
@@ -69,6 +69,8 @@ impl LevelBook {
             poc_strength: l.poc_strength,
             support: None,
             resistance: None,
+            prev_close: None,
+            version: 0,
         }
     }
 
@@ -83,10 +85,20 @@ impl LevelBook {
         pivots: [Option<Pivot>; 2],
     ) -> Option<Break> {
         let mut brk = None;
-        if let Some(atr) = atr {
+        if let (Some(atr), Some(prev)) = (atr, self.prev_close) {
+            // Only levels between the previous close and this one (widened by the break and
+            // reclaim buffers) can change state: find them by binary search, O(log L + k).
+            let pad = (self.break_atr.max(self.reclaim_atr) + 0.5) * atr;
+            let lo = prev.min(close) - pad;
+            let hi = prev.max(close) + pad;
+            let start = self.entries.partition_point(|e| e.level.price < lo);
             let was_support = self.support;
-            for (i, e) in self.entries.iter_mut().enumerate() {
+            for i in start..self.entries.len() {
+                let e = &mut self.entries[i];
                 let p = e.level.price;
+                if p > hi {
+                    break;
+                }
                 match e.level.state {
                     LevelState::Intact | LevelState::Reclaimed => {
                         if close < p - self.break_atr * atr {
@@ -96,9 +108,10 @@ impl LevelBook {
                         }
                         // Only a level that was support (below the previous close) can break;
                         // a resistance far above price is not "broken" by price staying under it.
-                        if e.below >= self.confirm && e.support {
+                        if e.below >= self.confirm && p < prev {
                             e.level.state = LevelState::Broken;
                             e.below = 0;
+                            self.version += 1;
                             if was_support == Some(i) {
                                 brk = Some(Break {
                                     level: e.level,
@@ -113,6 +126,7 @@ impl LevelBook {
                     LevelState::Broken => {
                         if close > p + self.reclaim_atr * atr {
                             e.level.state = LevelState::Reclaimed;
+                            self.version += 1;
                         }
                     }
                 }
@@ -120,23 +134,34 @@ impl LevelBook {
         }
         let mut dirty = false;
         for p in pivots.into_iter().flatten() {
+            // `pivots` is arrival order (for eviction), `sorted` the same set by price; both
+            // are kept incrementally so a rebuild needs no sort.
             if self.pivots.len() >= self.max_pivots {
-                self.pivots.remove(0);
+                let old = self.pivots.remove(0);
+                let same = |q: &Pivot| q.bar == old.bar && q.kind == old.kind;
+                if let Some(k) = self.sorted.iter().position(same) {
+                    self.sorted.remove(k);
+                }
             }
             self.pivots.push(p);
+            let at = self.sorted.partition_point(|q| q.price < p.price);
+            self.sorted.insert(at, p);
             dirty = true;
         }
-        if poc != self.poc {
+        // A POC that moved less than the cluster tolerance does not reshuffle the levels.
+        let tol = atr.map(|a| self.cluster_atr * a).unwrap_or(0.0);
+        let moved = match (poc, self.poc) {
+            (Some(a), Some(b)) => (a - b).abs() > tol,
+            (a, b) => a.is_some() != b.is_some(),
+        };
+        if moved {
             self.poc = poc;
             dirty = true;
         }
         if let (true, Some(atr)) = (dirty, atr) {
             self.rebuild(atr);
         }
-        for e in &mut self.entries {
-            // A level is support while price closes above it; a broken support is resistance.
-            e.support = close > e.level.price && e.level.state != LevelState::Broken;
-        }
+        self.prev_close = Some(close);
         self.pick_active(close, atr);
         brk
     }
@@ -145,10 +170,6 @@ impl LevelBook {
     /// the new level nearest an old one within the cluster tolerance.
     fn rebuild(&mut self, atr: f64) {
         let tol = self.cluster_atr * atr;
-        self.sorted.clear();
-        self.sorted.extend_from_slice(&self.pivots);
-        self.sorted
-            .sort_unstable_by(|a, b| a.price.total_cmp(&b.price));
         self.fresh.clear();
         let mut i = 0;
         while i < self.sorted.len() {
@@ -172,34 +193,44 @@ impl LevelBook {
             self.fresh.push(entry(pv / v, LevelSource::Pivot, n));
             i = j;
         }
-        for k in 0..self.configured.len() {
-            let p = self.configured[k];
-            self.fresh
-                .push(entry(p, LevelSource::Configured, self.configured_strength));
+        // Clusters come out in price order; the few configured levels and the POC are inserted
+        // in place rather than sorting the whole list.
+        let extra = self
+            .configured
+            .iter()
+            .map(|p| (*p, LevelSource::Configured, self.configured_strength))
+            .chain(
+                self.poc
+                    .map(|p| (p, LevelSource::PointOfControl, self.poc_strength)),
+            );
+        for (p, source, strength) in extra {
+            let at = self.fresh.partition_point(|e| e.level.price < p);
+            self.fresh.insert(at, entry(p, source, strength));
         }
-        if let Some(p) = self.poc {
-            self.fresh
-                .push(entry(p, LevelSource::PointOfControl, self.poc_strength));
-        }
-        self.fresh
-            .sort_unstable_by(|a, b| a.level.price.total_cmp(&b.level.price));
         merge_close(&mut self.fresh, tol);
-        // Inherit state from the nearest previous level within tolerance.
+        // Inherit state from the nearest previous level within tolerance. Both lists are sorted
+        // by price, so one forward pass finds each nearest neighbour: O(L).
+        let mut j = 0;
         for f in &mut self.fresh {
-            let near = self
-                .entries
-                .iter()
-                .filter(|e| (e.level.price - f.level.price).abs() <= tol)
+            let p = f.level.price;
+            while j + 1 < self.entries.len() && self.entries[j + 1].level.price <= p {
+                j += 1;
+            }
+            let near = [j, j + 1]
+                .into_iter()
+                .filter_map(|k| self.entries.get(k))
+                .filter(|e| (e.level.price - p).abs() <= tol)
                 .min_by(|a, b| {
-                    let da = (a.level.price - f.level.price).abs();
-                    let db = (b.level.price - f.level.price).abs();
-                    da.total_cmp(&db)
+                    (a.level.price - p)
+                        .abs()
+                        .total_cmp(&(b.level.price - p).abs())
                 });
             if let Some(e) = near {
                 f.level.state = e.level.state;
                 f.below = e.below;
             }
         }
+        self.version += 1;
         std::mem::swap(&mut self.entries, &mut self.fresh);
         self.support = None;
         self.resistance = None;
@@ -220,10 +251,13 @@ impl LevelBook {
                         && (a.price - close).abs() < (b.price - close).abs())
             }
         };
-        for i in 0..self.entries.len() {
+        let start = self
+            .entries
+            .partition_point(|e| e.level.price < close - reach);
+        for i in start..self.entries.len() {
             let l = self.entries[i].level;
-            if (l.price - close).abs() > reach {
-                continue;
+            if l.price > close + reach {
+                break;
             }
             if l.price < close && l.state != LevelState::Broken {
                 if better(self.support, i, &self.entries) {
@@ -233,6 +267,11 @@ impl LevelBook {
                 self.resistance = Some(i);
             }
         }
+    }
+
+    /// Changes whenever a level is added, moved or changes state (the view copies on change).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     pub fn active_support(&self) -> Option<Level> {
@@ -259,7 +298,6 @@ fn entry(price: f64, source: LevelSource, strength: u32) -> Entry {
             state: LevelState::Intact,
         },
         below: 0,
-        support: false,
     }
 }
 

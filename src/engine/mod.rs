@@ -61,6 +61,10 @@ pub struct Engine {
     pending: (f64, f64),
     /// Vehicle shares the Bear proposed since it engaged (its hypothetical position).
     bear_proposed: Decimal,
+    /// Level-book version last copied into the view.
+    levels_seen: u64,
+    /// Shares held (Bear vehicle, IWM) as f64, refreshed on fills, for per-bar exposure.
+    held_f64: (f64, f64),
 }
 
 impl Engine {
@@ -95,6 +99,8 @@ impl Engine {
             scratch: Vec::with_capacity(cfg.risk.vol_lookback),
             pending: (0.0, 0.0),
             bear_proposed: Decimal::ZERO,
+            levels_seen: u64::MAX,
+            held_f64: (0.0, 0.0),
         }
     }
 
@@ -112,10 +118,22 @@ impl Engine {
     }
 
     pub fn process(&mut self, event: EngineEvent) -> Vec<EngineOutput> {
+        let mut out = Vec::new();
+        self.process_into(event, &mut out);
+        out
+    }
+
+    /// Like `process`, appending to `out`: with a reused buffer the per-bar path allocates
+    /// nothing unless a signal fires (its reasons are text).
+    pub fn process_into(&mut self, event: EngineEvent, out: &mut Vec<EngineOutput>) {
         match event {
-            EngineEvent::Bar { symbol, bar } => return self.on_bar(symbol, bar),
+            EngineEvent::Bar { symbol, bar } => self.on_bar(symbol, bar, out),
             EngineEvent::Fill { fill, signal_id } => {
                 self.ledger.apply(&fill, signal_id);
+                self.held_f64 = (
+                    to_f64(self.ledger.bear_total()),
+                    to_f64(self.ledger.hedge + self.ledger.bull),
+                );
                 self.refresh_exposure();
             }
             EngineEvent::Account { equity } => {
@@ -133,27 +151,26 @@ impl Engine {
                 self.view.paused = p;
             }
         }
-        Vec::new()
     }
 
-    fn on_bar(&mut self, symbol: Symbol, bar: Bar) -> Vec<EngineOutput> {
+    fn on_bar(&mut self, symbol: Symbol, bar: Bar, out: &mut Vec<EngineOutput>) {
         let k = symbol.index();
         // Impossible bars and bars not newer than the last one never reach the rules.
-        if bar.impossibility().is_some() || self.last_time[k].is_some_and(|t| bar.time <= t) {
-            return Vec::new();
+        if self.last_time[k].is_some_and(|t| bar.time <= t) || !plausible(&bar) {
+            return;
         }
         self.last_time[k] = Some(bar.time);
         self.last_close[k] = Some(bar.close);
         if symbol != Symbol::Iwm {
             self.refresh_exposure();
-            return Vec::new();
+            return;
         }
         let snap = self.ind.push(&bar);
         let seq = self.ind.bars() - 1;
         let brk = self
             .levels
             .update(seq, bar.close, snap.atr, snap.poc, snap.pivots);
-        let mut out = vec![EngineOutput::Indicators(row(&bar, &snap))];
+        out.push(EngineOutput::Indicators(row(&bar, &snap)));
         if let Some(atr) = snap.atr {
             let c = Ctx {
                 seq,
@@ -162,12 +179,11 @@ impl Engine {
                 ind: &snap,
                 atr,
             };
-            self.decide(&c, brk, &mut out);
+            self.decide(&c, brk, out);
         }
         self.prev_iwm = Some(bar);
         self.pending = (0.0, 0.0);
         self.refresh_view(seq, &snap, bar.close);
-        out
     }
 
     /// The agents' turn on one bar.
@@ -223,15 +239,11 @@ impl Engine {
 
     /// (net, gross) IWM-beta dollars held by the agents.
     fn beta_dollars(&self) -> (f64, f64) {
+        let v = self.ledger.bear_symbol;
         let mut net = 0.0;
         let mut gross = 0.0;
-        let v = self.ledger.bear_symbol;
-        let held = [
-            (v, self.ledger.bear_total()),
-            (Symbol::Iwm, self.ledger.hedge + self.ledger.bull),
-        ];
-        for (s, q) in held {
-            let value = to_f64(q) * self.price(s).unwrap_or(0.0);
+        for (s, q) in [(v, self.held_f64.0), (Symbol::Iwm, self.held_f64.1)] {
+            let value = q * self.price(s).unwrap_or(0.0);
             net += f64::from(s.leverage()) * value;
             gross += f64::from(s.leverage()).abs() * value;
         }
@@ -240,7 +252,10 @@ impl Engine {
 
     fn refresh_view(&mut self, seq: u64, snap: &Snapshot, close: f64) {
         let v = &mut self.view;
-        self.levels.levels_into(&mut v.levels);
+        if self.levels.version() != self.levels_seen {
+            self.levels_seen = self.levels.version();
+            self.levels.levels_into(&mut v.levels);
+        }
         v.active_support = self.levels.active_support();
         v.active_resistance = self.levels.active_resistance();
         v.atr_pct_median = snap.atr_pct_median;
@@ -291,6 +306,22 @@ impl Engine {
         u.held = self.ledger.bull;
         self.refresh_exposure();
     }
+}
+
+/// `Bar::impossibility` without building its message (the per-bar path stays allocation-free).
+fn plausible(b: &Bar) -> bool {
+    let p = [b.open, b.high, b.low, b.close];
+    let finite = p.iter().all(|x| x.is_finite() && *x > 0.0) && b.volume.is_finite();
+    let tol = 1e-9 * b.high.abs().max(1.0);
+    let ok = finite
+        && b.volume >= 0.0
+        && b.high >= b.low
+        && b.open <= b.high + tol
+        && b.open >= b.low - tol
+        && b.close <= b.high + tol
+        && b.close >= b.low - tol;
+    debug_assert_eq!(ok, b.impossibility().is_none());
+    ok
 }
 
 fn row(bar: &Bar, s: &Snapshot) -> IndicatorRow {

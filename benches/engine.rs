@@ -1,1 +1,86 @@
-fn main() {}
+//! The engine's per-bar cost: the full indicator set, levels and both agents over 10 M synthetic
+//! IWM bars (a deterministic random walk laid out contiguously in a Vec). Reports time per bar.
+
+use std::time::Instant;
+
+use chrono::{Duration, TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use double_agent::config::Config;
+use double_agent::engine::{Engine, EngineEvent};
+use double_agent::model::{Bar, Symbol};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+const BARS_DEFAULT: usize = 10_000_000;
+
+fn walk(n: usize) -> Vec<Bar> {
+    let mut rng = SmallRng::seed_from_u64(42);
+    let t0 = Utc.with_ymd_and_hms(1990, 1, 1, 14, 30, 0).unwrap();
+    let mut p = 200.0_f64;
+    let mut bars = Vec::with_capacity(n);
+    for i in 0..n {
+        let open = p;
+        // Mean-reverting in log space so 10 M bars stay in a sane price range.
+        let pull = (200.0_f64 / p).ln() * 0.001;
+        p *= 1.0 + pull + rng.gen_range(-0.015..0.015);
+        let high = open.max(p) * (1.0 + rng.gen_range(0.0..0.006));
+        let low = open.min(p) * (1.0 - rng.gen_range(0.0..0.006));
+        bars.push(Bar {
+            time: t0 + Duration::minutes(5 * i as i64),
+            open,
+            high,
+            low,
+            close: p,
+            volume: rng.gen_range(5e5..5e6),
+        });
+    }
+    bars
+}
+
+fn bench(c: &mut Criterion) {
+    // ENGINE_BENCH_BARS overrides the count (for profiling runs).
+    let n_bars = std::env::var("ENGINE_BENCH_BARS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(BARS_DEFAULT);
+    let bars = walk(n_bars);
+    let cfg = Config::default_config();
+    // One full pass, timed by hand, for the headline ns/bar and the signal count.
+    let mut engine = Engine::new(&cfg);
+    let start = Instant::now();
+    let mut signals = 0usize;
+    for bar in &bars {
+        signals += engine
+            .process(EngineEvent::Bar {
+                symbol: Symbol::Iwm,
+                bar: *bar,
+            })
+            .len()
+            - 1;
+    }
+    let ns = start.elapsed().as_nanos() as f64 / n_bars as f64;
+    eprintln!("engine: {n_bars} bars, {ns:.1} ns/bar, {signals} signals");
+
+    let mut g = c.benchmark_group("engine");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(n_bars as u64));
+    g.bench_function("indicators + levels + both agents", |b| {
+        b.iter(|| {
+            let mut engine = Engine::new(&cfg);
+            let mut n = 0usize;
+            for bar in &bars {
+                n += engine
+                    .process(EngineEvent::Bar {
+                        symbol: Symbol::Iwm,
+                        bar: *bar,
+                    })
+                    .len();
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

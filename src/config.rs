@@ -98,6 +98,8 @@ pub struct LevelsConfig {
     pub cluster_atr: f64,
     pub active_within_atr: f64,
     pub max_pivots: usize,
+    pub configured_strength: u32,
+    pub poc_strength: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -126,6 +128,7 @@ pub struct BullConfig {
     pub dryup_low_bars: usize,
     pub dryup_ratio: f64,
     pub reclaim_memory_bars: usize,
+    pub reclaim_atr: f64,
     pub reclaim_min_evidence: usize,
 }
 

@@ -238,7 +238,8 @@ impl Session {
     }
 
     fn on_signal(&mut self, signal: crate::model::Signal, out: &mut Vec<Notice>) {
-        let nothing_held = signal.kind.is_exit() && signal.qty.is_zero();
+        // Nothing to trade (an exit with nothing held, a hedge of zero exposure): recorded, not asked.
+        let nothing_held = signal.qty.is_zero();
         let state = if self.store.mode == crate::config::Mode::Observe || nothing_held {
             SignalState::Observed
         } else {
@@ -256,7 +257,7 @@ impl Session {
                 signal.symbol,
                 signal.reference_price,
                 if nothing_held {
-                    " (nothing held: recorded only)"
+                    " (size 0: recorded only)"
                 } else {
                     ""
                 }
@@ -451,8 +452,7 @@ impl Session {
         );
         out.push(Notice::Fill { fill: fill.clone() });
         let equity = self.store.equity;
-        self.process_engine(EngineEvent::Fill(fill), out);
-        let _ = signal_id;
+        self.process_engine(EngineEvent::Fill { fill, signal_id }, out);
         self.process_engine(EngineEvent::Account { equity }, out);
     }
 

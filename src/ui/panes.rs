@@ -126,9 +126,9 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         let days = st.now.map(|n| (n - p.opened).num_days()).unwrap_or(0);
         let beta = st.position_value(p) * Decimal::from(p.symbol.leverage());
         // Leveraged inverse ETFs lose to volatility while held: the engine estimates how much.
-        let decay = match (p.symbol, s.engine_view().bear.decay_pct) {
+        let decay = match (p.symbol, s.engine_view().bear.decay_total) {
             (Symbol::Iwm, _) => String::new(),
-            (_, Some(d)) => format!("  decay ~{d:.2} %"),
+            (_, Some(d)) => format!("  decay ~{:.2} %", d * 100.0),
             (_, None) => "  decay n/a".into(),
         };
         lines.push(Line::from(vec![

@@ -104,6 +104,10 @@ pub fn session() -> Session {
     };
     s.inject_signal(bear);
     s.inject_signal(bull);
+    // The engine proposed its own signal on these bars too; the scripted keys answer #1 first.
+    s.handle(double_agent::session::Input::Action(
+        double_agent::session::Action::Select { id: 1 },
+    ));
     s
 }
 

@@ -1,0 +1,331 @@
+//! The Bear agent: buys the inverse vehicle on a confirmed support break in a downtrend (tier 1),
+//! adds on failed rebounds (tiers 2, 3), trails an ATR stop in IWM terms, scales out on a reclaim.
+
+use chrono::{DateTime, Utc};
+
+use super::context::{short_interest, Ctx, Proposal, Sizing};
+use super::ledger::Book;
+use super::levels::Break;
+use crate::config::Config;
+use crate::model::{Agent, Reason, ReasonKind, ShortEvidence, Side, SignalKind, Symbol};
+
+#[derive(Debug, Clone)]
+struct Params {
+    vehicle: Symbol,
+    break_memory: u64,
+    max_tiers: u8,
+    tier_gap: u64,
+    extension_atr: f64,
+    rebound_atr: f64,
+    stop_level_atr: f64,
+    stop_mult: f64,
+}
+
+/// The Bear's position as its state machine sees it (its proposals assumed taken).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BearPos {
+    pub level: f64,
+    pub tiers: u8,
+    pub first_bar: u64,
+    pub since: DateTime<Utc>,
+    pub last_tier_bar: u64,
+    pub entry_iwm: f64,
+    pub stop: f64,
+    pub lowest_close: f64,
+    /// Lowest low since the last tier, for the "traded 1 ATR below the level" test.
+    pub min_low: f64,
+    pub confidence: f64,
+    pub magnitude: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Bear {
+    p: Params,
+    memory: Option<Break>,
+    pos: Option<BearPos>,
+    /// The break behind the latest tier 1, handed to the Bull as the level to reclaim.
+    last_entry_break: Option<Break>,
+}
+
+impl Bear {
+    pub fn new(cfg: &Config) -> Self {
+        let b = &cfg.bear;
+        Bear {
+            p: Params {
+                vehicle: b.vehicle,
+                break_memory: b.break_memory_bars as u64,
+                max_tiers: b.max_tiers.clamp(1, 255) as u8,
+                tier_gap: b.tier_gap_bars as u64,
+                extension_atr: b.tier_extension_atr,
+                rebound_atr: b.tier_rebound_atr,
+                stop_level_atr: b.stop_level_atr,
+                stop_mult: cfg.stop.atr_mult,
+            },
+            memory: None,
+            pos: None,
+            last_entry_break: None,
+        }
+    }
+
+    pub fn pos(&self) -> Option<&BearPos> {
+        self.pos.as_ref()
+    }
+
+    /// The break behind a tier 1 proposed on this call, taken once.
+    pub fn take_entry_break(&mut self) -> Option<Break> {
+        self.last_entry_break.take()
+    }
+
+    pub fn max_tiers(&self) -> u8 {
+        self.p.max_tiers
+    }
+
+    pub fn vehicle(&self) -> Symbol {
+        self.p.vehicle
+    }
+
+    /// The level gave way: remember it for `break_memory_bars` while price stays below.
+    pub fn on_break(&mut self, brk: Break) {
+        self.memory = Some(brk);
+    }
+
+    /// Forget remembered breaks that expired or that price climbed back over.
+    pub fn age_memory(&mut self, seq: u64, close: f64) {
+        if let Some(m) = self.memory {
+            if seq >= m.bar + self.p.break_memory || close >= m.level.price {
+                self.memory = None;
+            }
+        }
+    }
+
+    /// The stop, then the trail: a close above the stop set at the previous bar exits; then the
+    /// stop follows the lowest close + `atr_mult` × ATR, never raised.
+    pub fn check_stop(&mut self, c: &Ctx) -> Option<Proposal> {
+        let pos = self.pos.as_mut()?;
+        if c.close() > pos.stop {
+            let reasons = vec![Reason::new(
+                ReasonKind::AtrStop,
+                format!(
+                    "close {:.2} > stop {:.2} (lowest close {:.2} + {} × ATR, never raised)",
+                    c.close(),
+                    pos.stop,
+                    pos.lowest_close,
+                    self.p.stop_mult
+                ),
+            )];
+            let stop = pos.stop;
+            self.pos = None;
+            return Some(self.exit(SignalKind::BearStop, Book::BearAll, stop, 0.9, reasons));
+        }
+        pos.lowest_close = pos.lowest_close.min(c.close());
+        pos.min_low = pos.min_low.min(c.bar.low);
+        pos.stop = pos.stop.min(pos.lowest_close + self.p.stop_mult * c.atr);
+        None
+    }
+
+    /// Tier 1 on a remembered break + trend; tiers 2..max on failed rebounds.
+    pub fn check_entry(&mut self, c: &Ctx, ev: Option<&ShortEvidence>) -> Option<Proposal> {
+        match self.pos {
+            Some(pos) => self.check_tier(c, pos, ev),
+            None => self.check_first(c, ev),
+        }
+    }
+
+    fn check_first(&mut self, c: &Ctx, ev: Option<&ShortEvidence>) -> Option<Proposal> {
+        let m = self.memory?;
+        let (trend_text, extra) = trend(c)?;
+        let level = m.level.price;
+        let close = c.close();
+        let magnitude = (level - close) / c.atr;
+        let stop = (level + self.p.stop_level_atr * c.atr).min(close + self.p.stop_mult * c.atr);
+        let mut reasons = vec![
+            Reason::new(
+                ReasonKind::SupportBreak,
+                format!(
+                    "close {:.2} < support {:.2} − 0.25 × ATR {:.2} on {} (strength {}, {:?})",
+                    m.close,
+                    level,
+                    m.atr,
+                    m.time_label(c.seq),
+                    m.level.strength,
+                    m.level.source
+                ),
+            ),
+            Reason::new(ReasonKind::Trend, trend_text),
+            Reason::new(
+                ReasonKind::AtrStop,
+                format!(
+                    "stop IWM {:.2} = min(level {:.2} + {} × ATR, close {:.2} + {} × ATR {:.2})",
+                    stop, level, self.p.stop_level_atr, close, self.p.stop_mult, c.atr
+                ),
+            ),
+        ];
+        let mut confidence = 0.45 + 0.05 * extra as f64 + 0.05 * magnitude.clamp(0.0, 2.0);
+        confidence += short_interest(ev, &mut reasons);
+        let confidence = confidence.clamp(0.0, 1.0);
+        self.memory = None;
+        self.last_entry_break = Some(m);
+        self.pos = Some(BearPos {
+            level,
+            tiers: 1,
+            first_bar: c.seq,
+            since: c.time(),
+            last_tier_bar: c.seq,
+            entry_iwm: close,
+            stop,
+            lowest_close: close,
+            min_low: c.bar.low,
+            confidence,
+            magnitude,
+        });
+        Some(self.entry(1, stop, confidence, magnitude, reasons))
+    }
+
+    fn check_tier(
+        &mut self,
+        c: &Ctx,
+        pos: BearPos,
+        ev: Option<&ShortEvidence>,
+    ) -> Option<Proposal> {
+        let b = c.bar;
+        let (level, atr) = (pos.level, c.atr);
+        let ready = pos.tiers < self.p.max_tiers
+            && c.seq >= pos.last_tier_bar + self.p.tier_gap
+            && pos.min_low <= level - self.p.extension_atr * atr
+            && b.high >= level - self.p.rebound_atr * atr
+            && b.close < level
+            && b.close < b.open;
+        if !ready {
+            return None;
+        }
+        let tier = pos.tiers + 1;
+        let magnitude = (level - b.close) / atr;
+        let mut reasons = vec![
+            Reason::new(
+                ReasonKind::Rebound,
+                format!(
+                    "failed rebound: high {:.2} ≥ level {:.2} − {} × ATR {:.2}, close {:.2} < level and < open {:.2}",
+                    b.high, level, self.p.rebound_atr, atr, b.close, b.open
+                ),
+            ),
+            Reason::new(
+                ReasonKind::SupportBreak,
+                format!(
+                    "traded {:.2} ≤ level − {} × ATR since tier {}, {} bars ago",
+                    pos.min_low,
+                    self.p.extension_atr,
+                    pos.tiers,
+                    c.seq - pos.last_tier_bar
+                ),
+            ),
+        ];
+        let conf = (pos.confidence + short_interest(ev, &mut reasons) * 0.5 + 0.05).clamp(0.0, 1.0);
+        self.pos = Some(BearPos {
+            tiers: tier,
+            last_tier_bar: c.seq,
+            min_low: b.low,
+            confidence: conf,
+            magnitude,
+            ..pos
+        });
+        Some(self.entry(tier, pos.stop, conf, magnitude, reasons))
+    }
+
+    /// The Bull reclaimed the level: one scale-out proposal per tier, top tier first.
+    pub fn scale_out(&mut self, why: &str) -> Vec<Proposal> {
+        let Some(pos) = self.pos.take() else {
+            return Vec::new();
+        };
+        (1..=pos.tiers)
+            .rev()
+            .map(|t| {
+                let reasons = vec![Reason::new(ReasonKind::Reclaim, why.to_string())];
+                self.exit(
+                    SignalKind::BearScaleOut { tier: t },
+                    Book::BearTier(t),
+                    pos.stop,
+                    0.8,
+                    reasons,
+                )
+            })
+            .collect()
+    }
+
+    fn entry(
+        &self,
+        tier: u8,
+        stop: f64,
+        confidence: f64,
+        m: f64,
+        reasons: Vec<Reason>,
+    ) -> Proposal {
+        Proposal {
+            agent: Agent::Bear,
+            kind: SignalKind::BearEntry { tier },
+            symbol: self.p.vehicle,
+            side: Side::Buy,
+            stop_iwm: Some(stop),
+            confidence,
+            reasons,
+            sizing: Sizing::Risk { m: Some(m) },
+        }
+    }
+
+    fn exit(
+        &self,
+        kind: SignalKind,
+        book: Book,
+        stop: f64,
+        conf: f64,
+        reasons: Vec<Reason>,
+    ) -> Proposal {
+        Proposal {
+            agent: Agent::Bear,
+            kind,
+            symbol: self.p.vehicle,
+            side: Side::Sell,
+            stop_iwm: Some(stop),
+            confidence: conf,
+            reasons,
+            sizing: Sizing::Exit(book),
+        }
+    }
+}
+
+impl Break {
+    fn time_label(&self, seq: u64) -> String {
+        match seq - self.bar {
+            0 => "this bar".to_string(),
+            n => format!("{n} bars ago"),
+        }
+    }
+}
+
+/// Trend confirmation: close < SMA50 and one of close < SMA200, SMA50 < SMA200, bearish stack.
+/// Returns the facts and how many of the optional conditions hold.
+pub fn trend(c: &Ctx) -> Option<(String, u32)> {
+    let i = c.ind;
+    let (fast, mid, slow) = (i.sma_fast?, i.sma_mid?, i.sma_slow?);
+    let close = c.close();
+    if close >= fast {
+        return None;
+    }
+    let below_slow = close < slow;
+    let cross = fast < slow;
+    let stack = slow > mid && mid > fast;
+    let extra = below_slow as u32 + cross as u32 + stack as u32;
+    if extra == 0 {
+        return None;
+    }
+    let mut text = format!("close {close:.2} < SMA50 {fast:.2}");
+    if below_slow {
+        text += &format!("; close < SMA200 {slow:.2}");
+    }
+    if cross {
+        text += &format!("; SMA50 < SMA200 {slow:.2}");
+    }
+    if stack {
+        text += &format!("; SMA200 {slow:.2} > SMA100 {mid:.2} > SMA50");
+    }
+    Some((text, extra))
+}

@@ -1,0 +1,336 @@
+//! The Bull agent: a small counter-trend IWM hedge on oversold bounces while the Bear is in, the
+//! reversal evidence it counts, and the re-engagement (a full long) when the broken support is
+//! reclaimed, with a trailing ATR stop that is never lowered.
+
+use chrono::{DateTime, Utc};
+
+use super::context::{Ctx, Proposal, Sizing};
+use super::indicators::Ring;
+use super::ledger::Book;
+use super::levels::Break;
+use crate::config::Config;
+use crate::model::{Agent, Reason, ReasonKind, Side, SignalKind, Symbol};
+
+#[derive(Debug, Clone)]
+struct Params {
+    hedge_fraction: f64,
+    oversold: f64,
+    hedge_stop_atr: f64,
+    hedge_time: u64,
+    evidence_bars: u64,
+    dryup_ratio: f64,
+    reclaim_memory: u64,
+    reclaim_atr: f64,
+    min_evidence: usize,
+    stop_mult: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hedge {
+    pub entry: f64,
+    pub bar: u64,
+    pub target: Option<f64>,
+    pub stop: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BullPos {
+    pub entry: f64,
+    pub stop: f64,
+    pub highest: f64,
+    pub since: DateTime<Utc>,
+}
+
+/// The pieces of reversal evidence, in the order `BullView.evidence` shows them.
+pub const EVIDENCE: [&str; 3] = [
+    "RSI oversold",
+    "volume dry-up on a new low",
+    "close back above the broken support",
+];
+
+#[derive(Debug, Clone)]
+pub struct Bull {
+    p: Params,
+    rsi: Ring<f64>,
+    /// Last bar each piece of evidence was seen.
+    seen: [Option<u64>; 3],
+    last_break: Option<(Break, bool)>,
+    hedge: Option<Hedge>,
+    pos: Option<BullPos>,
+}
+
+impl Bull {
+    pub fn new(cfg: &Config) -> Self {
+        let b = &cfg.bull;
+        Bull {
+            p: Params {
+                hedge_fraction: b.hedge_fraction,
+                oversold: b.oversold_rsi,
+                hedge_stop_atr: b.hedge_stop_atr,
+                hedge_time: b.hedge_time_bars as u64,
+                evidence_bars: b.evidence_bars.max(1) as u64,
+                dryup_ratio: b.dryup_ratio,
+                reclaim_memory: b.reclaim_memory_bars as u64,
+                reclaim_atr: b.reclaim_atr,
+                min_evidence: b.reclaim_min_evidence,
+                stop_mult: cfg.stop.atr_mult,
+            },
+            rsi: Ring::new(b.hedge_rsi_bars.max(1)),
+            seen: [None; 3],
+            last_break: None,
+            hedge: None,
+            pos: None,
+        }
+    }
+
+    pub fn hedge(&self) -> Option<&Hedge> {
+        self.hedge.as_ref()
+    }
+
+    pub fn pos(&self) -> Option<&BullPos> {
+        self.pos.as_ref()
+    }
+
+    /// Is each piece of evidence present in the window ending at `seq`?
+    pub fn evidence(&self, seq: u64) -> [bool; 3] {
+        self.seen
+            .map(|s| s.is_some_and(|b| seq < b + self.p.evidence_bars))
+    }
+
+    /// The Bear broke this support (its tier-1 level): the one a reclaim must take back.
+    pub fn on_bear_break(&mut self, brk: Break) {
+        self.last_break = Some((brk, false));
+    }
+
+    /// Record this bar's evidence; true when it reclaims the most recently broken support.
+    pub fn observe(&mut self, c: &Ctx) -> bool {
+        let i = c.ind;
+        if let Some(r) = i.rsi {
+            self.rsi.push(r);
+            if r < self.p.oversold {
+                self.seen[0] = Some(c.seq);
+            }
+        }
+        if i.new_low
+            && i.volume_sma
+                .is_some_and(|v| c.bar.volume < self.p.dryup_ratio * v)
+        {
+            self.seen[1] = Some(c.seq);
+        }
+        let Some((b, reclaimed)) = self.last_break.as_mut() else {
+            return false;
+        };
+        let fresh = !*reclaimed && c.seq <= b.bar + self.p.reclaim_memory;
+        if fresh && c.close() > b.level.price + self.p.reclaim_atr * c.atr {
+            *reclaimed = true;
+            self.seen[2] = Some(c.seq);
+            return true;
+        }
+        false
+    }
+
+    /// Re-engagement on a reclaim bar with enough other evidence: a full long IWM.
+    pub fn check_reengage(&mut self, c: &Ctx, reclaim: bool) -> Option<(Proposal, String)> {
+        if !reclaim || self.pos.is_some() {
+            return None;
+        }
+        let (b, _) = self.last_break?;
+        let ev = self.evidence(c.seq);
+        let others = ev[0] as usize + ev[1] as usize;
+        if others < self.p.min_evidence.max(1) {
+            return None;
+        }
+        let close = c.close();
+        let stop = close - self.p.stop_mult * c.atr;
+        let why = format!(
+            "close {:.2} > broken support {:.2} + {} × ATR {:.2} ({} bars after the break)",
+            close,
+            b.level.price,
+            self.p.reclaim_atr,
+            c.atr,
+            c.seq - b.bar
+        );
+        let mut reasons = vec![Reason::new(ReasonKind::Reclaim, why.clone())];
+        for (k, name) in EVIDENCE.iter().enumerate().take(2) {
+            if ev[k] {
+                reasons.push(Reason::new(
+                    ReasonKind::Evidence,
+                    format!("{name} within the last {} bars", self.p.evidence_bars),
+                ));
+            }
+        }
+        reasons.push(Reason::new(
+            ReasonKind::AtrStop,
+            format!(
+                "stop {stop:.2} = close {close:.2} − {} × ATR {:.2}",
+                self.p.stop_mult, c.atr
+            ),
+        ));
+        if let Some(h) = self.hedge.take() {
+            reasons.push(Reason::new(
+                ReasonKind::Evidence,
+                format!("the hedge bought at {:.2} joins this position", h.entry),
+            ));
+        }
+        self.pos = Some(BullPos {
+            entry: close,
+            stop,
+            highest: close,
+            since: c.time(),
+        });
+        let confidence = (0.45 + 0.15 * (others + 1) as f64).min(1.0);
+        let p = proposal(
+            SignalKind::BullEntry,
+            Side::Buy,
+            Some(stop),
+            confidence,
+            reasons,
+            Sizing::Risk { m: None },
+        );
+        Some((p, why))
+    }
+
+    /// Exits: the hedge's target, stop or time stop; the main position's trailing stop.
+    pub fn check_exits(&mut self, c: &Ctx) -> [Option<Proposal>; 2] {
+        [self.check_hedge_exit(c), self.check_stop(c)]
+    }
+
+    fn check_hedge_exit(&mut self, c: &Ctx) -> Option<Proposal> {
+        let h = self.hedge?;
+        let close = c.close();
+        let held = c.seq - h.bar;
+        let why = match h.target {
+            Some(t) if close >= t => format!("target reached: close {close:.2} ≥ {t:.2}"),
+            _ if close <= h.stop => format!("hedge stop: close {close:.2} ≤ {:.2}", h.stop),
+            _ if held >= self.p.hedge_time => format!("time stop: {held} bars since the hedge"),
+            _ => return None,
+        };
+        self.hedge = None;
+        let reasons = vec![Reason::new(ReasonKind::Target, why)];
+        Some(proposal(
+            SignalKind::BullHedgeExit,
+            Side::Sell,
+            Some(h.stop),
+            0.9,
+            reasons,
+            Sizing::Exit(Book::Hedge),
+        ))
+    }
+
+    fn check_stop(&mut self, c: &Ctx) -> Option<Proposal> {
+        let pos = self.pos.as_mut()?;
+        let close = c.close();
+        if close < pos.stop {
+            let reasons = vec![Reason::new(
+                ReasonKind::AtrStop,
+                format!(
+                    "close {close:.2} < stop {:.2} (highest close {:.2} − {} × ATR, never lowered)",
+                    pos.stop, pos.highest, self.p.stop_mult
+                ),
+            )];
+            let stop = pos.stop;
+            self.pos = None;
+            return Some(proposal(
+                SignalKind::BullStop,
+                Side::Sell,
+                Some(stop),
+                0.9,
+                reasons,
+                Sizing::Exit(Book::Bull),
+            ));
+        }
+        pos.highest = pos.highest.max(close);
+        pos.stop = pos.stop.max(pos.highest - self.p.stop_mult * c.atr);
+        None
+    }
+
+    /// The counter-trend hedge: Bear in, RSI oversold on one of the last bars, a bullish bar.
+    pub fn check_hedge(&mut self, c: &Ctx, bear_level: Option<f64>) -> Option<Proposal> {
+        let level = bear_level?;
+        if self.hedge.is_some() || self.pos.is_some() {
+            return None;
+        }
+        let b = c.bar;
+        let prev_high = c.prev_high?;
+        let min_rsi = self.rsi.iter().fold(f64::MAX, f64::min);
+        if !(min_rsi < self.p.oversold && b.close > b.open && b.close > prev_high) {
+            return None;
+        }
+        let close = b.close;
+        let stop = close - self.p.hedge_stop_atr * c.atr;
+        // Target: the nearer of the broken level and the EMA that lies above the entry.
+        let target = [Some(level), c.ind.ema]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t > close)
+            .min_by(f64::total_cmp);
+        let mut reasons = vec![
+            Reason::new(
+                ReasonKind::Rsi,
+                format!(
+                    "RSI {min_rsi:.1} < {} within the last {} bars",
+                    self.p.oversold,
+                    self.rsi.cap()
+                ),
+            ),
+            Reason::new(
+                ReasonKind::Rebound,
+                format!(
+                    "bullish bar: close {close:.2} > open {:.2} and > previous high {prev_high:.2}",
+                    b.open
+                ),
+            ),
+            Reason::new(
+                ReasonKind::AtrStop,
+                format!(
+                    "stop {stop:.2} = close − {} × ATR {:.2}; time stop {} bars",
+                    self.p.hedge_stop_atr, c.atr, self.p.hedge_time
+                ),
+            ),
+        ];
+        if let Some(t) = target {
+            reasons.push(Reason::new(
+                ReasonKind::Target,
+                format!("target {t:.2} (broken level {level:.2} or EMA)"),
+            ));
+        }
+        self.hedge = Some(Hedge {
+            entry: close,
+            bar: c.seq,
+            target,
+            stop,
+        });
+        let ev = self.evidence(c.seq).iter().filter(|x| **x).count();
+        let confidence = (0.3 + 0.1 * ev as f64).min(1.0);
+        Some(proposal(
+            SignalKind::BullHedge,
+            Side::Buy,
+            Some(stop),
+            confidence,
+            reasons,
+            Sizing::HedgeOfBear {
+                fraction: self.p.hedge_fraction,
+            },
+        ))
+    }
+}
+
+fn proposal(
+    kind: SignalKind,
+    side: Side,
+    stop: Option<f64>,
+    confidence: f64,
+    reasons: Vec<Reason>,
+    sizing: Sizing,
+) -> Proposal {
+    Proposal {
+        agent: Agent::Bull,
+        kind,
+        symbol: Symbol::Iwm,
+        side,
+        stop_iwm: stop,
+        confidence,
+        reasons,
+        sizing,
+    }
+}

@@ -1,0 +1,127 @@
+//! What an agent sees on a bar, and the proposal it hands back for the engine to size and number.
+
+use chrono::{DateTime, Utc};
+
+use super::indicators::Snapshot;
+use super::ledger::Book;
+use crate::model::{Agent, Bar, Reason, ReasonKind, ShortEvidence, Side, SignalKind, Symbol};
+
+/// One IWM bar with its indicators; built only when the ATR is known.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub seq: u64,
+    pub bar: &'a Bar,
+    pub prev_high: Option<f64>,
+    pub ind: &'a Snapshot,
+    pub atr: f64,
+}
+
+impl Ctx<'_> {
+    pub fn close(&self) -> f64 {
+        self.bar.close
+    }
+    pub fn time(&self) -> DateTime<Utc> {
+        self.bar.time
+    }
+}
+
+/// How the engine turns a proposal into a quantity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sizing {
+    /// A risk budget; the Bear scales it by its break magnitude m, the Bull by 1.
+    Risk { m: Option<f64> },
+    /// A fraction of the Bear's beta exposure (the counter-trend hedge).
+    HedgeOfBear { fraction: f64 },
+    /// Sell what this book really holds.
+    Exit(Book),
+}
+
+/// An agent's proposal before sizing: the engine adds id, quantity, prices and sizing reasons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub agent: Agent,
+    pub kind: SignalKind,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub stop_iwm: Option<f64>,
+    pub confidence: f64,
+    pub reasons: Vec<Reason>,
+    pub sizing: Sizing,
+}
+
+/// Short-interest validation: each fact that holds raises confidence, each that does not (or is
+/// missing) lowers it a little; never blocks. Returns the change and the reasons citing the texts.
+pub fn short_interest(evidence: Option<&ShortEvidence>, reasons: &mut Vec<Reason>) -> f64 {
+    let Some(ev) = evidence else {
+        reasons.push(Reason::new(
+            ReasonKind::ShortInterest,
+            "no short-interest data yet: confidence lowered by 0.10",
+        ));
+        return -0.10;
+    };
+    let slots = [
+        ("short interest rising", &ev.short_interest_rising),
+        (
+            "short-volume ratio above its mean",
+            &ev.short_volume_above_mean,
+        ),
+        ("leveraged funds at a 52-week low", &ev.lev_funds_at_52w_low),
+    ];
+    let mut delta = 0.0;
+    for (name, fact) in slots {
+        match fact {
+            Some(f) if f.holds => {
+                delta += 0.10;
+                reasons.push(Reason::new(
+                    ReasonKind::ShortInterest,
+                    format!("{} (+0.10)", f.text),
+                ));
+            }
+            Some(f) => {
+                delta -= 0.05;
+                reasons.push(Reason::new(
+                    ReasonKind::ShortInterest,
+                    format!("{} (−0.05)", f.text),
+                ));
+            }
+            None => {
+                delta -= 0.03;
+                reasons.push(Reason::new(
+                    ReasonKind::ShortInterest,
+                    format!("{name}: no data (−0.03)"),
+                ));
+            }
+        }
+    }
+    delta
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EvidenceFact;
+
+    #[test]
+    fn short_interest_raises_lowers_and_cites() {
+        let mut r = Vec::new();
+        assert!((short_interest(None, &mut r) + 0.10).abs() < 1e-12);
+        assert!(r[0].text.contains("no short-interest data"));
+        let ev = ShortEvidence {
+            short_interest_rising: Some(EvidenceFact {
+                holds: true,
+                text: "IWM short interest 120.1M > 110.3M".into(),
+            }),
+            short_volume_above_mean: Some(EvidenceFact {
+                holds: false,
+                text: "short-volume ratio 0.41 < mean 0.45".into(),
+            }),
+            lev_funds_at_52w_low: None,
+        };
+        let mut r = Vec::new();
+        let d = short_interest(Some(&ev), &mut r);
+        assert!((d - (0.10 - 0.05 - 0.03)).abs() < 1e-12);
+        assert!(r[0].text.contains("120.1M"));
+        assert!(r[1].text.contains("0.41"));
+        assert_eq!(r.len(), 3);
+    }
+}

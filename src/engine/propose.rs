@@ -1,0 +1,204 @@
+//! Turning an agent's proposal into a numbered, sized signal with its sizing reasons.
+
+use rust_decimal::Decimal;
+
+use super::context::{Ctx, Proposal, Sizing};
+use super::ledger::Book;
+use super::sizing::{self, CapHit, Exposure};
+use super::{Engine, EngineOutput};
+use crate::broker::paper::{price, to_f64};
+use crate::model::{Reason, ReasonKind, Signal, SignalKind, Symbol};
+
+impl Engine {
+    /// Size `p`, number it, remember which book it belongs to, and push it to `out`.
+    pub(super) fn emit(&mut self, c: &Ctx, p: Proposal, out: &mut Vec<EngineOutput>) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut reasons = p.reasons;
+        let lev = f64::from(p.symbol.leverage()).abs();
+        let px = if p.symbol == Symbol::Iwm {
+            Some(c.close())
+        } else {
+            self.price(p.symbol)
+        };
+        let qty = match (p.sizing, px) {
+            (Sizing::Exit(book), _) => {
+                let held = self.held(book);
+                reasons.push(Reason::new(
+                    ReasonKind::Sizing,
+                    format!("sell the {held} {} held (attributed fills)", p.symbol),
+                ));
+                held
+            }
+            (_, None) => {
+                reasons.push(Reason::new(
+                    ReasonKind::Sizing,
+                    format!("no {} price yet: size 0", p.symbol),
+                ));
+                Decimal::ZERO
+            }
+            (Sizing::Risk { m }, Some(px)) => {
+                self.size_risk(c, m, p.stop_iwm, lev, px, p.symbol, &mut reasons)
+            }
+            (Sizing::HedgeOfBear { fraction }, Some(px)) => {
+                self.size_hedge(fraction, px, &mut reasons)
+            }
+        };
+        if let SignalKind::BearEntry { .. } = p.kind {
+            self.bear_proposed += qty;
+        }
+        if matches!(
+            p.kind,
+            SignalKind::BearStop | SignalKind::BearScaleOut { tier: 1 }
+        ) {
+            self.bear_proposed = Decimal::ZERO;
+        }
+        let stop_price = match (p.stop_iwm, px) {
+            (Some(s), Some(px)) if p.symbol != Symbol::Iwm => {
+                Some(price(sizing::vehicle_stop(px, lev, s, c.close())))
+            }
+            (Some(s), _) => Some(price(s)),
+            _ => None,
+        };
+        self.ledger
+            .remember(id, Book::of(p.agent, p.kind), p.symbol);
+        out.push(EngineOutput::Signal(Signal {
+            id,
+            time: c.time(),
+            agent: p.agent,
+            kind: p.kind,
+            symbol: p.symbol,
+            side: p.side,
+            qty,
+            reference_price: px.map(price).unwrap_or_default(),
+            stop_price,
+            iwm_stop: p.stop_iwm,
+            confidence: p.confidence.clamp(0.0, 1.0),
+            reasons,
+        }));
+    }
+
+    fn held(&self, book: Book) -> Decimal {
+        match book {
+            Book::BearTier(t) => self.ledger.tier(t),
+            Book::BearAll => self.ledger.bear_total(),
+            Book::Hedge => self.ledger.hedge,
+            Book::Bull => self.ledger.bull,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn size_risk(
+        &mut self,
+        c: &Ctx,
+        m: Option<f64>,
+        stop: Option<f64>,
+        lev: f64,
+        px: f64,
+        symbol: Symbol,
+        reasons: &mut Vec<Reason>,
+    ) -> Decimal {
+        let r = &self.cfg.risk;
+        let Some(stop) = stop else {
+            return Decimal::ZERO;
+        };
+        let scale = m.map(|m| sizing::bear_scale(m, r)).unwrap_or(1.0);
+        let median = self.ind.exact_atr_pct_median(&mut self.scratch);
+        let atr_pct = c.atr / c.close();
+        let vol_adj = sizing::vol_adjust(median, atr_pct, r);
+        let risk = sizing::risk_budget(self.equity, scale, vol_adj, r);
+        let raw = sizing::shares_for_risk(risk, c.close(), stop, lev, px);
+        let d = (c.close() - stop).abs() / c.close();
+        let scale_text = match m {
+            Some(m) => format!("scale {scale:.2} (m {m:.2})"),
+            None => "scale 1".to_string(),
+        };
+        reasons.push(Reason::new(
+            ReasonKind::Sizing,
+            format!(
+                "risk ${risk:.0} = {:.1}% × equity ${:.0} × {scale_text} × vol adj {vol_adj:.2} (median ATR% {} / ATR% {:.2})",
+                r.per_trade * 100.0,
+                self.equity,
+                median.map(|m| format!("{:.2}", m * 100.0)).unwrap_or_else(|| "n/a".into()),
+                atr_pct * 100.0,
+            ),
+        ));
+        reasons.push(Reason::new(
+            ReasonKind::Sizing,
+            format!(
+                "{raw:.0} {symbol} = ${risk:.0} / ({lev} × stop distance {:.2}%) / price {px:.2}",
+                d * 100.0
+            ),
+        ));
+        self.capped(raw, px, lev, symbol, reasons)
+    }
+
+    fn size_hedge(&mut self, fraction: f64, px: f64, reasons: &mut Vec<Reason>) -> Decimal {
+        let v = self.bear.vehicle();
+        let lev_v = f64::from(v.leverage()).abs();
+        let real = self.ledger.bear_total();
+        let (qty, basis) = if real > Decimal::ZERO {
+            (real, "held")
+        } else {
+            (self.bear_proposed, "proposed")
+        };
+        let beta = to_f64(qty) * self.price(v).unwrap_or(0.0) * lev_v;
+        let raw = (fraction * beta / px).floor();
+        reasons.push(Reason::new(
+            ReasonKind::Sizing,
+            format!(
+                "{raw:.0} IWM = {fraction} × Bear beta ${beta:.0} ({qty} {v} {basis} × {lev_v}) / {px:.2}"
+            ),
+        ));
+        self.capped(raw, px, 1.0, Symbol::Iwm, reasons)
+    }
+
+    fn capped(
+        &mut self,
+        raw: f64,
+        px: f64,
+        lev: f64,
+        symbol: Symbol,
+        reasons: &mut Vec<Reason>,
+    ) -> Decimal {
+        let (_, gross) = self.beta_dollars();
+        let held = if symbol == Symbol::Iwm {
+            self.ledger.hedge + self.ledger.bull
+        } else {
+            self.ledger.bear_total()
+        };
+        let pending_value = if symbol == Symbol::Iwm {
+            self.pending.1
+        } else {
+            0.0
+        };
+        let x = Exposure {
+            equity: self.equity,
+            gross_beta: gross + self.pending.0,
+            position_value: to_f64(held) * px + pending_value,
+        };
+        let (n, hit) = sizing::cap_shares(raw, px, lev, x, &self.cfg.risk);
+        match hit {
+            Some(CapHit::GrossBeta) => reasons.push(Reason::new(
+                ReasonKind::Sizing,
+                format!(
+                    "capped to {n:.0}: gross beta ≤ {} × equity",
+                    self.cfg.risk.max_beta_exposure
+                ),
+            )),
+            Some(CapHit::Position) => reasons.push(Reason::new(
+                ReasonKind::Sizing,
+                format!(
+                    "capped to {n:.0}: one position ≤ {:.0}% of equity",
+                    self.cfg.risk.max_position * 100.0
+                ),
+            )),
+            None => {}
+        }
+        self.pending.0 += n * px * lev;
+        if symbol == Symbol::Iwm {
+            self.pending.1 += n * px;
+        }
+        sizing::shares(n)
+    }
+}

@@ -1,0 +1,284 @@
+//! Table-driven tests of the Bear and Bull rules, one agent at a time, on hand-made bars.
+
+use chrono::{Duration, TimeZone, Utc};
+
+use super::bear::{trend, Bear};
+use super::bull::Bull;
+use super::context::{Ctx, Sizing};
+use super::indicators::Snapshot;
+use super::levels::Break;
+use super::types::{Level, LevelSource, LevelState};
+use crate::config::Config;
+use crate::model::{Bar, SignalKind};
+
+fn bar(seq: u64, open: f64, high: f64, low: f64, close: f64) -> Bar {
+    Bar {
+        time: Utc.with_ymd_and_hms(2025, 1, 1, 5, 0, 0).unwrap() + Duration::days(seq as i64),
+        open,
+        high,
+        low,
+        close,
+        volume: 1e6,
+    }
+}
+
+/// Indicators of a downtrend: close below SMA50, SMA50 < SMA200.
+fn down() -> Snapshot {
+    Snapshot {
+        rsi: Some(40.0),
+        atr: Some(4.0),
+        sma_fast: Some(220.0),
+        sma_mid: Some(222.0),
+        sma_slow: Some(225.0),
+        ema: Some(212.0),
+        volume_sma: Some(1e6),
+        ..Snapshot::default()
+    }
+}
+
+fn ctx<'a>(seq: u64, b: &'a Bar, s: &'a Snapshot, prev_high: Option<f64>) -> Ctx<'a> {
+    Ctx {
+        seq,
+        bar: b,
+        prev_high,
+        ind: s,
+        atr: s.atr.unwrap_or(4.0),
+    }
+}
+
+fn brk(level: f64, bar: u64, close: f64) -> Break {
+    Break {
+        level: Level {
+            price: level,
+            source: LevelSource::Pivot,
+            strength: 3,
+            state: LevelState::Broken,
+        },
+        bar,
+        close,
+        atr: 4.0,
+        magnitude: (level - close) / 4.0,
+    }
+}
+
+#[test]
+fn trend_table() {
+    // (close, sma50, sma100, sma200, confirmed)
+    let cases = [
+        (210.0, 220.0, 222.0, 225.0, true),  // all three extras
+        (221.0, 220.0, 222.0, 225.0, false), // above SMA50: never
+        (215.0, 220.0, 210.0, 212.0, false), // above SMA200, SMA50 > SMA200, no stack
+        (211.0, 220.0, 210.0, 212.0, true),  // close < SMA200 suffices
+    ];
+    for (close, f, m, s, want) in cases {
+        let snap = Snapshot {
+            sma_fast: Some(f),
+            sma_mid: Some(m),
+            sma_slow: Some(s),
+            ..down()
+        };
+        let b = bar(0, close, close, close, close);
+        assert_eq!(
+            trend(&ctx(0, &b, &snap, None)).is_some(),
+            want,
+            "close {close}"
+        );
+    }
+}
+
+#[test]
+fn tier_one_needs_a_remembered_break_and_the_trend() {
+    let cfg = Config::default_config();
+    let s = down();
+    // (bars after the break, close, trend snapshot?, fires)
+    let cases = [
+        (0, 212.0, true, true),
+        (4, 212.0, true, true),  // still remembered on the 5th bar
+        (5, 212.0, true, false), // forgotten after break_memory_bars = 5
+        (1, 214.5, true, false), // price climbed back over the level: forgotten
+        (0, 212.0, false, false),
+    ];
+    for (after, close, trending, fires) in cases {
+        let mut bear = Bear::new(&cfg);
+        bear.on_break(brk(214.0, 10, 212.0));
+        let snap = if trending {
+            s
+        } else {
+            Snapshot {
+                sma_fast: Some(200.0),
+                ..s
+            }
+        };
+        let b = bar(10 + after, close + 1.0, close + 1.5, close - 0.5, close);
+        let c = ctx(10 + after, &b, &snap, None);
+        bear.age_memory(c.seq, close);
+        let p = bear.check_entry(&c, None);
+        assert_eq!(
+            p.is_some(),
+            fires,
+            "after {after}, close {close}, trend {trending}"
+        );
+        if let Some(p) = p {
+            assert_eq!(p.kind, SignalKind::BearEntry { tier: 1 });
+            // stop = min(level + 0.5 ATR, close + 2 ATR) = min(216, 220)
+            assert_eq!(p.stop_iwm, Some(216.0));
+            assert!(matches!(p.sizing, Sizing::Risk { m: Some(m) } if (m - 0.5).abs() < 1e-9));
+            assert!(
+                p.reasons[0].text.contains("support 214.00"),
+                "{:?}",
+                p.reasons
+            );
+        }
+    }
+}
+
+#[test]
+fn later_tiers_need_extension_gap_and_a_failed_rebound() {
+    let cfg = Config::default_config();
+    let s = down();
+    // level 214, ATR 4: extension ≤ 210, rebound high ≥ 212, close < 214 and < open.
+    // (bar, open, high, low, close, fires)
+    let cases = [
+        (13, 213.5, 213.0, 209.0, 211.0, true),
+        (12, 213.5, 213.0, 209.0, 211.0, false), // only 2 bars after tier 1
+        (13, 213.5, 211.5, 209.0, 211.0, false), // high not within 0.5 ATR of the level
+        (13, 210.5, 213.0, 209.0, 211.0, false), // closes above its open
+        (13, 215.0, 215.0, 209.0, 214.5, false), // closes above the level
+        (13, 213.5, 213.0, 210.5, 211.0, false), // never traded 1 ATR below
+    ];
+    for (seq, o, h, l, c, fires) in cases {
+        let mut bear = Bear::new(&cfg);
+        bear.on_break(brk(214.0, 10, 212.0));
+        let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
+        assert!(bear.check_entry(&ctx(10, &b0, &s, None), None).is_some());
+        let b = bar(seq, o, h, l, c);
+        let cx = ctx(seq, &b, &s, None);
+        assert!(bear.check_stop(&cx).is_none());
+        let p = bear.check_entry(&cx, None);
+        assert_eq!(
+            p.map(|p| p.kind),
+            fires.then_some(SignalKind::BearEntry { tier: 2 }),
+            "bar {seq} {o} {h} {l} {c}"
+        );
+    }
+}
+
+#[test]
+fn bear_stop_trails_down_and_fires_above() {
+    let cfg = Config::default_config();
+    let s = down();
+    let mut bear = Bear::new(&cfg);
+    bear.on_break(brk(214.0, 10, 212.0));
+    let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
+    bear.check_entry(&ctx(10, &b0, &s, None), None);
+    // (close, stop after the bar, stopped)
+    let cases = [
+        (206.0, 214.0, false),
+        (209.0, 214.0, false),
+        (200.0, 208.0, false),
+        (208.5, 208.0, true),
+    ];
+    for (i, (close, stop, stopped)) in cases.into_iter().enumerate() {
+        let b = bar(11 + i as u64, close, close + 0.5, close - 0.5, close);
+        let p = bear.check_stop(&ctx(11 + i as u64, &b, &s, None));
+        assert_eq!(p.is_some(), stopped, "close {close}");
+        if !stopped {
+            assert_eq!(bear.pos().map(|p| p.stop), Some(stop), "close {close}");
+        }
+    }
+    assert!(bear.pos().is_none());
+}
+
+#[test]
+fn hedge_table() {
+    let cfg = Config::default_config();
+    // (RSI of the previous bars, open, close, previous high, bear engaged, fires)
+    let cases = [
+        ([25.0, 35.0, 36.0], 200.0_f64, 203.0_f64, 202.0, true, true),
+        ([35.0, 35.0, 36.0], 200.0, 203.0, 202.0, true, false), // never oversold
+        ([25.0, 35.0, 36.0], 204.0, 203.0, 202.0, true, false), // bearish bar
+        ([25.0, 35.0, 36.0], 200.0, 201.0, 202.0, true, false), // not above the previous high
+        ([25.0, 35.0, 36.0], 200.0, 203.0, 202.0, false, false), // no Bear to hedge
+    ];
+    for (rsis, open, close, prev_high, engaged, fires) in cases {
+        let mut bull = Bull::new(&cfg);
+        for (i, r) in rsis.iter().enumerate() {
+            let snap = Snapshot {
+                rsi: Some(*r),
+                ..down()
+            };
+            let b = bar(i as u64, 200.0, 201.0, 199.0, 200.0);
+            bull.observe(&ctx(i as u64, &b, &snap, None));
+        }
+        let b = bar(3, open, close.max(open) + 0.5, open.min(close) - 0.5, close);
+        let snap = down();
+        let p = bull.check_hedge(
+            &ctx(3, &b, &snap, Some(prev_high)),
+            engaged.then_some(214.0),
+        );
+        assert_eq!(
+            p.is_some(),
+            fires,
+            "{rsis:?} {open} {close} {prev_high} {engaged}"
+        );
+        if let Some(p) = p {
+            // stop = close − 1.5 ATR; target = nearer of level 214 and EMA 212 above the close
+            assert_eq!(p.stop_iwm, Some(close - 6.0));
+            assert_eq!(bull.hedge().and_then(|h| h.target), Some(212.0));
+        }
+    }
+}
+
+#[test]
+fn reengagement_needs_a_reclaim_plus_evidence_and_the_stop_only_rises() {
+    let cfg = Config::default_config();
+    // (RSI before the reclaim, reclaim close, bars after the break, fires)
+    let cases = [
+        (25.0, 216.0, 10, true),
+        (45.0, 216.0, 10, false), // no other evidence
+        (25.0, 214.5, 10, false), // not above level + 0.25 ATR = 215
+        (25.0, 216.0, 61, false), // too long after the break
+    ];
+    for (rsi, close, after, fires) in cases {
+        let mut bull = Bull::new(&cfg);
+        bull.on_bear_break(brk(214.0, 0, 212.0));
+        let snap = Snapshot {
+            rsi: Some(rsi),
+            ..down()
+        };
+        let b = bar(after - 1, 210.0, 211.0, 209.0, 210.0);
+        bull.observe(&ctx(after - 1, &b, &snap, None));
+        let b = bar(after, 213.0, close + 0.5, 212.5, close);
+        let s = down();
+        let c = ctx(after, &b, &s, None);
+        let reclaim = bull.observe(&c);
+        let p = bull.check_reengage(&c, reclaim);
+        assert_eq!(p.is_some(), fires, "rsi {rsi} close {close} after {after}");
+    }
+    // Trailing: highest close − 2 ATR, never lowered; a close below exits.
+    let mut bull = Bull::new(&cfg);
+    bull.on_bear_break(brk(214.0, 0, 212.0));
+    let s = Snapshot {
+        rsi: Some(25.0),
+        ..down()
+    };
+    let b = bar(1, 213.0, 216.5, 212.5, 216.0);
+    let c = ctx(1, &b, &s, None);
+    let r = bull.observe(&c);
+    assert!(bull.check_reengage(&c, r).is_some());
+    let mut last = bull.pos().map(|p| p.stop).unwrap_or_default();
+    assert_eq!(last, 208.0);
+    for (i, close) in [220.0, 215.0, 221.0, 212.0].into_iter().enumerate() {
+        let b = bar(2 + i as u64, close, close + 0.5, close - 0.5, close);
+        let [_, stop] = bull.check_exits(&ctx(2 + i as u64, &b, &s, None));
+        match bull.pos() {
+            Some(p) => {
+                assert!(p.stop >= last);
+                last = p.stop;
+            }
+            None => assert_eq!(stop.map(|p| p.kind), Some(SignalKind::BullStop)),
+        }
+    }
+    assert_eq!(last, 213.0);
+    assert!(bull.pos().is_none(), "212 < 213 exits");
+}

@@ -1,0 +1,133 @@
+//! The engine's public vocabulary: events in, outputs out, and the view the dashboard reads.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::model::{Bar, Fill, ShortEvidence, Signal, Symbol};
+
+/// Everything the engine reacts to.
+#[derive(Debug, Clone)]
+pub enum EngineEvent {
+    /// A closed bar. IWM bars drive every rule; TWM/SRTY bars only mark vehicle prices.
+    Bar { symbol: Symbol, bar: Bar },
+    /// A fill from the broker, with the signal its order answered (None: flatten, kill switch,
+    /// manual orders). Attributes the shares to the agent that proposed them.
+    Fill { fill: Fill, signal_id: Option<u64> },
+    /// Account equity from the broker, for sizing.
+    Account { equity: Decimal },
+    /// Latest short-interest / positioning evidence.
+    Evidence(ShortEvidence),
+    /// Data health: while stale, no signal is proposed.
+    DataStale(bool),
+    /// Trader paused the agents (no new signals) or resumed them.
+    Paused(bool),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EngineOutput {
+    /// The indicator values of the IWM bar just processed.
+    Indicators(IndicatorRow),
+    Signal(Signal),
+}
+
+/// One IWM bar's indicator values (None while warming up).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IndicatorRow {
+    pub time: DateTime<Utc>,
+    pub close: f64,
+    pub rsi: Option<f64>,
+    pub atr: Option<f64>,
+    pub sma_fast: Option<f64>,
+    pub sma_mid: Option<f64>,
+    pub sma_slow: Option<f64>,
+    pub ema: Option<f64>,
+    pub volume_sma: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelSource {
+    Configured,
+    Pivot,
+    PointOfControl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelState {
+    Intact,
+    Broken,
+    Reclaimed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Level {
+    pub price: f64,
+    pub source: LevelSource,
+    pub strength: u32,
+    pub state: LevelState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BearView {
+    pub engaged: bool,
+    pub tiers: u8,
+    pub max_tiers: u8,
+    pub since: Option<DateTime<Utc>>,
+    pub broken_level: Option<f64>,
+    pub entry_iwm: Option<f64>,
+    pub stop_iwm: Option<f64>,
+    pub confidence: f64,
+    /// The vehicle (TWM or SRTY) and the stop translated into its price.
+    pub vehicle: Option<Symbol>,
+    pub stop_vehicle: Option<f64>,
+    /// Shares of the vehicle the Bear really holds (from attributed fills).
+    pub held: Decimal,
+    /// Bars (trading days on daily bars) since the first tier.
+    pub days_held: u32,
+    /// Estimated volatility decay of the vehicle, (L² − L)/2 · σ² per bar, σ = IWM return
+    /// volatility; and that rate times `days_held`.
+    pub decay_per_day: Option<f64>,
+    pub decay_total: Option<f64>,
+    /// Break magnitude of the last tier, in ATRs.
+    pub magnitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BullView {
+    pub hedge_active: bool,
+    pub engaged: bool,
+    pub since: Option<DateTime<Utc>>,
+    pub stop_iwm: Option<f64>,
+    /// Each piece of reversal evidence and whether it is present in the window.
+    pub evidence: Vec<(String, bool)>,
+    /// The hedge's target and stop, in IWM dollars, while it is on.
+    pub hedge_target: Option<f64>,
+    pub hedge_stop: Option<f64>,
+    /// IWM shares really held by the hedge and by the main position.
+    pub hedge_held: Decimal,
+    pub held: Decimal,
+}
+
+/// What the dashboard reads from the engine.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EngineView {
+    pub levels: Vec<Level>,
+    pub active_support: Option<Level>,
+    pub active_resistance: Option<Level>,
+    pub bear: BearView,
+    pub bull: BullView,
+    /// Median ATR% over the volatility lookback, for the ATR pane.
+    pub atr_pct_median: Option<f64>,
+    /// Net and gross IWM-beta exposure as multiples of equity.
+    pub net_beta: f64,
+    pub gross_beta: f64,
+    /// Equity the sizing uses (last `Account` event, else the paper starting cash).
+    pub equity: Decimal,
+    /// The point of control of the volume profile.
+    pub poc: Option<f64>,
+    pub stale: bool,
+    pub paused: bool,
+}

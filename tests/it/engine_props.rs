@@ -66,6 +66,9 @@ fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(f64::NAN)
 }
 
+/// The last stop seen for an agent: (position opened at, stop price).
+type LastStop = Option<(Option<DateTime<Utc>>, f64)>;
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -97,7 +100,7 @@ proptest! {
     fn stops_never_loosen(seed in any::<u64>(), vol in 0.01f64..0.04) {
         let cfg = Config::default_config();
         let mut engine = Engine::new(&cfg);
-        let (mut bear, mut bull): (Option<(Option<DateTime<Utc>>, f64)>, Option<(Option<DateTime<Utc>>, f64)>) = (None, None);
+        let (mut bear, mut bull): (LastStop, LastStop) = (None, None);
         for (sym, bar) in market(seed, 700, vol) {
             engine.process(EngineEvent::Bar { symbol: sym, bar });
             let v = engine.view();

@@ -134,13 +134,14 @@ pub fn replay(
         speed,
         paused: false,
     });
-    let task = tokio::spawn(replay::run(plan, tx, ctl_rx));
+    let mut tasks = positioning_pollers(session.config(), &tx, false);
+    tasks.push(tokio::spawn(replay::run(plan, tx, ctl_rx)));
     Ok(Wiring {
         session,
         feed_rx,
         broker_rx,
         replay: Some(ctl_tx),
-        tasks: vec![task],
+        tasks,
         startup,
     })
 }
@@ -175,15 +176,26 @@ pub fn alpaca(
     broker.reconcile();
     let session = Session::new(cfg, Box::new(broker), tf, session_tag());
     let (tx, feed_rx) = mpsc::channel(1024);
-    let task = tokio::spawn(run(feed_cfg, client, tx, show_progress));
+    let mut tasks = positioning_pollers(session.config(), &tx, true);
+    tasks.push(tokio::spawn(run(feed_cfg, client, tx, show_progress)));
     Ok(Wiring {
         session,
         feed_rx,
         broker_rx,
         replay: None,
-        tasks: vec![task],
+        tasks,
         startup: Vec::new(),
     })
+}
+
+/// FINRA / CFTC pollers into the same feed channel, caching in the data dir.
+fn positioning_pollers(
+    cfg: &Config,
+    tx: &mpsc::Sender<FeedEvent>,
+    always: bool,
+) -> Vec<JoinHandle<()>> {
+    let cache = crate::logging::data_dir().join("positioning.sqlite3");
+    crate::positioning::spawn_for_session(cfg, cache, tx.clone(), always)
 }
 
 /// Short, unique-enough tag for client order ids: seconds since 2020 in base 36.

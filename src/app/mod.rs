@@ -84,17 +84,23 @@ pub async fn event_loop<B: Backend>(
                 }
                 dirty = true;
             }
-            ev = w.feed_rx.recv(), if feeds_open => {
+            // A paused replay also leaves the bars already queued in the channel where they are.
+            ev = w.feed_rx.recv(), if feeds_open && !replay_paused(&w) => {
                 let Some(ev) = ev else { feeds_open = false; continue };
+                let hold = cfg.replay.pause_on_signal && w.replay.is_some();
                 let mut signal = on_feed(&mut w, ev);
                 for _ in 0..FEED_BATCH {
+                    // A decision is waiting: stop at this bar so the trader has time to answer.
+                    if signal && hold && w.session.store.mode == Mode::Manual {
+                        set_replay_paused(&mut w, true);
+                        break;
+                    }
                     match w.feed_rx.try_recv() {
                         Ok(ev) => signal |= on_feed(&mut w, ev),
                         Err(_) => break,
                     }
                 }
-                // A decision is waiting: hold the replay so the trader has time to answer.
-                if signal && cfg.replay.pause_on_signal && w.session.store.mode == Mode::Manual {
+                if signal && hold && w.session.store.mode == Mode::Manual {
                     set_replay_paused(&mut w, true);
                 }
                 dirty = true;
@@ -128,6 +134,10 @@ async fn recv_log(rx: &mut LogRx) -> Option<(Severity, String)> {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
+}
+
+fn replay_paused(w: &Wiring) -> bool {
+    w.session.store.replay.is_some_and(|r| r.paused)
 }
 
 fn set_replay_paused(w: &mut Wiring, paused: bool) {

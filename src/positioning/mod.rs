@@ -24,7 +24,7 @@ use crate::model::{FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume
 
 pub use cache::{Cache, CacheError};
 pub use embedded::embedded_events;
-pub use pollers::{spawn_pollers, spawn_pollers_with_env};
+pub use pollers::{spawn_for_session, spawn_pollers, spawn_pollers_with_env};
 pub use summary::{FuturesLine, PositioningSummary, ShortInterestLine, ShortVolumeLine};
 
 /// The symbol every piece of evidence is about.
@@ -143,6 +143,30 @@ impl PositioningBook {
         s.sort_by_key(|x| (x != SIGNAL_SYMBOL, x.clone()));
         s.dedup();
         s
+    }
+
+    /// `symbol`'s short-interest reports published by `day` (a replay never peeks ahead).
+    pub fn short_interest_as_of(&self, symbol: &str, day: NaiveDate) -> Vec<ShortInterest> {
+        self.short_interest(symbol)
+            .into_iter()
+            .filter(|r| si_published(r) <= day)
+            .collect()
+    }
+
+    /// `symbol`'s short-volume days up to `day`.
+    pub fn short_volume_as_of(&self, symbol: &str, day: NaiveDate) -> Vec<ShortVolume> {
+        self.short_volume(symbol)
+            .into_iter()
+            .filter(|r| r.date <= day)
+            .collect()
+    }
+
+    /// `market`'s weekly rows released by `day` (report Tuesday + the Friday release lag).
+    pub fn futures_as_of(&self, market: &str, day: NaiveDate) -> Vec<FuturesPositioning> {
+        self.futures(market)
+            .into_iter()
+            .filter(|r| r.report_date + Days::new(TFF_RELEASE_LAG_DAYS) <= day)
+            .collect()
     }
 
     /// What the Bear reads on `day`: only data published by then and not older than its max age

@@ -65,6 +65,39 @@ pub fn spawn_pollers_with_env(
     ]
 }
 
+/// The pollers a session runs: every source when trading against a real account (`always`),
+/// otherwise only the sources whose base URL the environment names (`FINRA_API_URL`,
+/// `CFTC_API_URL`), so an embedded replay never reaches the internet unless asked to.
+pub fn spawn_for_session(
+    cfg: &Config,
+    cache: PathBuf,
+    tx: mpsc::Sender<FeedEvent>,
+    always: bool,
+) -> Vec<JoinHandle<()>> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let mut tasks = Vec::new();
+    if always || env("FINRA_API_URL").is_some() {
+        tasks.push(tokio::spawn(run(
+            Poller::Si(SiPoller::new(cfg, &env)),
+            cache.clone(),
+            tx.clone(),
+        )));
+        tasks.push(tokio::spawn(run(
+            Poller::RegSho(RegShoPoller::new(cfg, &env)),
+            cache.clone(),
+            tx.clone(),
+        )));
+    }
+    if always || env("CFTC_API_URL").is_some() {
+        tasks.push(tokio::spawn(run(
+            Poller::Cftc(CftcPoller::new(cfg, &env)),
+            cache,
+            tx,
+        )));
+    }
+    tasks
+}
+
 pub enum Poller {
     Si(SiPoller),
     RegSho(RegShoPoller),

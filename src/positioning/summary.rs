@@ -84,7 +84,7 @@ pub(super) fn build(book: &PositioningBook, today: NaiveDate) -> PositioningSumm
     let mut short_interest = Vec::new();
     let mut short_volume = Vec::new();
     for sym in book.symbols() {
-        let si = book.short_interest(&sym);
+        let si = book.short_interest_as_of(&sym, today);
         if let Some(last) = si.last() {
             short_interest.push(ShortInterestLine {
                 symbol: sym.clone(),
@@ -99,7 +99,7 @@ pub(super) fn build(book: &PositioningBook, today: NaiveDate) -> PositioningSumm
                 history: tail(si.iter().map(|r| r.shares_short), SPARK_SI),
             });
         }
-        let sv = book.short_volume(&sym);
+        let sv = book.short_volume_as_of(&sym, today);
         if let Some(last) = sv.last() {
             let ratios: Vec<f64> = sv.iter().filter_map(|r| r.ratio()).collect();
             let mean_20 = (ratios.len() >= SV_WINDOW)
@@ -115,11 +115,13 @@ pub(super) fn build(book: &PositioningBook, today: NaiveDate) -> PositioningSumm
         }
     }
     if short_interest.iter().all(|l| l.symbol != SIGNAL_SYMBOL) {
-        notes.push("IWM short interest: no data".into());
+        notes.push(format!(
+            "IWM short interest: no report published by {today}"
+        ));
     }
     let (russell, nasdaq) = book.index_levels();
-    let rty = book.futures(RTY);
-    let nq = book.futures(NQ);
+    let rty = book.futures_as_of(RTY, today);
+    let nq = book.futures_as_of(NQ, today);
     let futures: Vec<FuturesLine> = [
         (&rty, RUSSELL_MULTIPLIER, russell),
         (&nq, NASDAQ_MULTIPLIER, nasdaq),

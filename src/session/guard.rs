@@ -78,7 +78,7 @@ impl Session {
             pending,
             prices,
             last_data: st.now,
-            feed_ok: !st.health.values().any(FeedHealth::is_bad),
+            feed_ok: !st.bars_unhealthy(),
             live: st.broker == BrokerKind::Live,
             market_open: !st.health.values().any(|h| *h == FeedHealth::Idle),
         }

@@ -152,7 +152,7 @@ impl Session {
                     }
                     self.journal("feed health", |j| j.record_feed_health(&source, &health));
                     self.store.health.insert(source.clone(), health.clone());
-                    let stale = self.store.health.values().any(FeedHealth::is_bad);
+                    let stale = self.store.bars_unhealthy();
                     self.process_engine(EngineEvent::DataStale(stale), out);
                     out.push(Notice::Health { source, health });
                 }
@@ -162,7 +162,18 @@ impl Session {
                     .push_log(Severity::Warn, format!("{source}: {message}"));
                 out.push(Notice::Warning { source, message });
             }
-            FeedEvent::ShortInterest(_) | FeedEvent::ShortVolume(_) | FeedEvent::Positioning(_) => {
+            ev @ (FeedEvent::ShortInterest(_)
+            | FeedEvent::ShortVolume(_)
+            | FeedEvent::Positioning(_)) => {
+                if self.store.positioning.apply(&ev) {
+                    self.refresh_positioning(out);
+                }
+                out.push(match ev {
+                    FeedEvent::ShortInterest(snapshot) => Notice::ShortInterest { snapshot },
+                    FeedEvent::ShortVolume(snapshot) => Notice::ShortVolume { snapshot },
+                    FeedEvent::Positioning(snapshot) => Notice::Positioning { snapshot },
+                    _ => return,
+                });
             }
         }
     }
@@ -201,6 +212,17 @@ impl Session {
             // scorecard (ui): before the engine, so a signal on this bar enters at the next open.
             self.store.scorecard.on_bar(symbol, &bar);
         }
+        // The bar clock ticks before the engine speaks, so a signal of this bar has its full
+        // `timeout_bars` of bars after it to be answered.
+        if live && symbol == Symbol::Iwm {
+            self.store.bar_index += 1;
+            if self.store.bar_index >= self.store.status_until_bar {
+                self.store.status = None;
+            }
+        }
+        if symbol == Symbol::Iwm && (new_day || self.store.positioning_summary.is_none()) {
+            self.refresh_positioning(out);
+        }
         let outputs = self.engine.process(EngineEvent::Bar { symbol, bar });
         for o in outputs {
             match o {
@@ -211,10 +233,6 @@ impl Session {
             }
         }
         if live && symbol == Symbol::Iwm {
-            self.store.bar_index += 1;
-            if self.store.bar_index >= self.store.status_until_bar {
-                self.store.status = None;
-            }
             self.age_signals(out);
         }
         self.store.equity = self.store.marked_equity();
@@ -227,6 +245,18 @@ impl Session {
                 self.on_signal(s, out);
             }
         }
+    }
+
+    /// Rebuild the positioning summary and hand the Bear the evidence as of the bar clock's day:
+    /// it only ever sees reports already published on that day.
+    fn refresh_positioning(&mut self, out: &mut Vec<Notice>) {
+        let Some(now) = self.store.now else { return };
+        let day = now
+            .with_timezone(&chrono_tz::America::New_York)
+            .date_naive();
+        self.store.positioning_summary = Some(self.store.positioning.summary(day));
+        let evidence = self.store.positioning.evidence_as_of(day);
+        self.process_engine(EngineEvent::Evidence(evidence), out);
     }
 
     /// A signal from outside the engine, through the same path (tests and UI snapshots).
@@ -255,7 +285,7 @@ impl Session {
                 signal.side,
                 signal.qty,
                 signal.symbol,
-                signal.reference_price,
+                signal.reference_price.round_dp(2),
                 if nothing_held {
                     " (size 0: recorded only)"
                 } else {

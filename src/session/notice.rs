@@ -7,6 +7,7 @@ use crate::feed::FeedHealth;
 use crate::model::{
     Answer, Bar, ClientOrderId, Fill, OrderRequest, OrderStatus, Signal, Symbol, Timeframe,
 };
+use crate::model::{FuturesPositioning, ShortInterest, ShortVolume};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -47,6 +48,18 @@ pub enum Notice {
     Warning {
         source: String,
         message: String,
+    },
+    /// A new short-interest report (FINRA, twice a month).
+    ShortInterest {
+        snapshot: ShortInterest,
+    },
+    /// A day of Reg SHO short-sale volume.
+    ShortVolume {
+        snapshot: ShortVolume,
+    },
+    /// A weekly CFTC Traders in Financial Futures row.
+    Positioning {
+        snapshot: FuturesPositioning,
     },
     /// Anything else worth a line: mode changes, kill switch, snapshots.
     Info {

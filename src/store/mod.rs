@@ -72,6 +72,12 @@ impl Series {
     }
 }
 
+/// Feeds that bring bars. Only their health can make the data stale for trading; a late
+/// short-interest file lowers the Bear's confidence instead.
+pub fn is_bar_source(source: &str) -> bool {
+    matches!(source, "replay" | "alpaca")
+}
+
 pub const LOG_CAPACITY: usize = 500;
 /// Live IWM bars a warning stays in the status line (it stays in the event log for good).
 pub const STATUS_BARS: u64 = 20;
@@ -101,6 +107,10 @@ pub struct Store {
     pub replay: Option<ReplayStatus>,
     /// The market clock: time of the newest bar.
     pub now: Option<DateTime<Utc>>,
+    /// Short interest, short volume and futures positioning (bundled snapshots, then pollers).
+    pub positioning: crate::positioning::PositioningBook,
+    /// What the positioning pane shows, rebuilt when the book or the day changes (not per frame).
+    pub positioning_summary: Option<crate::positioning::PositioningSummary>,
     /// Count of live IWM bars: the clock signal timeouts and snoozes are measured in.
     pub bar_index: u64,
     /// Every proposal's hypothetical result beside the trader's answer (fed by the session).
@@ -131,8 +141,17 @@ impl Store {
             replay: None,
             now: None,
             bar_index: 0,
+            positioning: crate::positioning::PositioningBook::with_embedded(),
+            positioning_summary: None,
             scorecard: Default::default(),
         }
+    }
+
+    /// True while any bar feed is stale, reconnecting or failed.
+    pub fn bars_unhealthy(&self) -> bool {
+        self.health
+            .iter()
+            .any(|(src, h)| is_bar_source(src) && h.is_bad())
     }
 
     pub fn series(&self, s: Symbol) -> &Series {

@@ -95,7 +95,7 @@ pub fn draw(
                     sig.side,
                     sig.qty,
                     sig.symbol,
-                    sig.reference_price,
+                    sig.reference_price.round_dp(2),
                     sig.confidence
                 ),
                 head_style,

@@ -136,7 +136,7 @@ pub fn history(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
                     sig.side,
                     sig.qty,
                     sig.symbol,
-                    sig.reference_price,
+                    sig.reference_price.round_dp(2),
                     sig.confidence
                 )),
                 Span::styled(super::decide::state_text(e.state), theme.bold(theme.accent)),

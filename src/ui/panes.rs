@@ -1,7 +1,7 @@
 //! The smaller panes: agents, positions and account, the positioning slot, the event log.
 
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 use rust_decimal::Decimal;
 
 use super::Theme;
@@ -200,12 +200,71 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
 
 /// The short-interest and futures-positioning slot. The positioning summary is another
 /// engineer's type (src/positioning/); until it is wired this honestly says there is nothing.
-pub fn positioning(f: &mut Frame, area: Rect, _s: &Session, theme: &Theme) {
+pub fn positioning(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
+    let b = block("Short interest · positioning");
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let Some(sum) = &s.store.positioning_summary else {
+        f.render_widget(
+            Line::styled("waiting for the first bar's date", theme.dim()),
+            inner,
+        );
+        return;
+    };
+    // The IWM short-interest history gets the last row as a sparkline when there is room.
+    let spark = sum
+        .short_interest
+        .iter()
+        .find(|l| l.symbol == "IWM")
+        .map(|l| l.history.clone())
+        .filter(|h| h.len() > 1);
+    let text_rows = if spark.is_some() && inner.height > 2 {
+        inner.height - 1
+    } else {
+        inner.height
+    };
+    let lines: Vec<Line> = sum
+        .lines()
+        .into_iter()
+        .map(|l| {
+            let style = if l.starts_with("[x]") {
+                theme.fg(theme.bear)
+            } else if l.starts_with("no ") || l.contains("none as of") {
+                theme.dim()
+            } else {
+                Style::default()
+            };
+            Line::styled(l, style)
+        })
+        .collect();
     f.render_widget(
-        Paragraph::new(Line::styled("no positioning data yet", theme.dim()))
-            .block(block("Short interest · positioning")),
-        area,
+        Paragraph::new(lines),
+        Rect {
+            height: text_rows,
+            ..inner
+        },
     );
+    if let (Some(h), true) = (spark, text_rows < inner.height) {
+        let row = Rect {
+            y: inner.y + text_rows,
+            height: 1,
+            ..inner
+        };
+        let label = "IWM SI ";
+        f.render_widget(Span::styled(label, theme.dim()), row);
+        let data = &h[h
+            .len()
+            .saturating_sub(row.width.saturating_sub(label.len() as u16) as usize)..];
+        let spark_area = Rect {
+            x: row.x + label.len() as u16,
+            width: row.width.saturating_sub(label.len() as u16),
+            ..row
+        };
+        f.render_widget(
+            Sparkline::default().data(data).style(theme.fg(theme.warn)),
+            spark_area,
+        );
+    }
 }
 
 pub fn log(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {

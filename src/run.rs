@@ -60,7 +60,18 @@ pub fn config(cli: &Cli) -> Result<Config> {
 pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
     let cfg = config(&cli)?;
     match &cli.command {
-        Some(Command::Indicators { .. }) => bail!("`indicators` arrives with the engine"),
+        Some(Command::Indicators { input }) => {
+            let loaded = crate::data::load_file(input)?;
+            for w in &loaded.warnings {
+                eprintln!("warning: {w}");
+            }
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            return match crate::engine::write_indicators_csv(&loaded.bars, &cfg, &mut out) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.wrap_err("writing CSV"),
+            };
+        }
         Some(Command::Backtest {
             input,
             from,

@@ -166,3 +166,74 @@ fn live_host_is_refused_without_flag_and_without_the_typed_phrase_and_keys_never
         );
     }
 }
+
+#[test]
+fn indicators_prints_csv_that_matches_talib_on_a_real_file() {
+    let input = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/engine");
+    let file = std::fs::read_dir(&input)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| {
+            let n = p.file_name().unwrap().to_string_lossy().to_string();
+            n.contains("daily") && !n.contains("talib") && n.ends_with(".csv")
+        });
+    let file = file.expect("daily bar fixture");
+    let out = bin()
+        .arg("indicators")
+        .arg("--input")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "time,close,rsi14,atr14,sma50,sma100,sma200,ema20,vol_sma20"
+    );
+    let last: Vec<&str> = text.lines().last().unwrap().split(',').collect();
+    assert_eq!(last.len(), 9);
+    let rsi: f64 = last[2].parse().unwrap();
+    assert!((0.0..=100.0).contains(&rsi));
+    assert!(
+        !last[6].is_empty(),
+        "SMA200 is warm by the end of the fixture"
+    );
+}
+
+#[test]
+fn backtest_json_reports_every_figure_and_trades_on_the_embedded_data() {
+    let out = bin().args(["backtest", "--json"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for k in [
+        "total_return",
+        "cagr",
+        "max_drawdown",
+        "sharpe",
+        "trades",
+        "win_rate",
+        "exposure",
+        "bars",
+        "bars_per_second",
+    ] {
+        assert!(v[k].is_number(), "{k}: {v}");
+    }
+    assert!(
+        v["pnl_per_agent"]["bear"].is_number() && v["buy_and_hold"]["total_return"].is_number()
+    );
+    assert!(
+        v["fills"].as_u64().unwrap() > 10,
+        "the agents trade the 2016–2025 data: {v}"
+    );
+    assert!(v["bars"].as_u64().unwrap() > 2000);
+}

@@ -134,9 +134,10 @@ fn dashboard_keys_and_clean_exit_in_tmux() {
     quit_and_check_restored(&t, deadline);
 }
 
-/// Needs real signals, so it waits for the engine (today's engine is a pass-through).
+/// The real engine on the real 2025 bars: acknowledge the Bear's first tier, see the order and
+/// its fill, override the next signal with a reason, engage the kill switch and see the next
+/// acknowledgement refused.
 #[test]
-#[ignore = "needs the engine branch"]
 fn signal_ack_fill_override_kill_in_tmux() {
     let Some(t) = Tmux::start("signals") else {
         return;
@@ -166,6 +167,12 @@ fn signal_ack_fill_override_kill_in_tmux() {
     t.wait_for("overridden (reason: news)", deadline);
     t.keys(&["K"]);
     t.wait_for("KILL SWITCH", deadline);
+    // Resume until the next signal waits, acknowledge it: the kill switch refuses the order.
+    t.keys(&["Space"]);
+    t.wait_for("▶ #", deadline);
+    t.keys(&["a"]);
+    let s = t.wait_for("order refused", deadline);
+    assert!(s.contains("kill switch"), "{s}");
     t.keys(&["?"]);
     t.wait_for("Help · double-agent", deadline);
     t.keys(&["Escape"]);

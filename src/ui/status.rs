@@ -43,6 +43,21 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
             None => vec![Span::raw(" IWM waiting for bars ")],
         },
     );
+    // The inverse vehicles beside IWM: they move about −2× and −3× its daily change.
+    let mut vehicles = Vec::new();
+    for sym in [Symbol::Twm, Symbol::Srty] {
+        let series = st.series(sym);
+        if let (Some(b), Some(ch)) = (series.last(), series.change_pct()) {
+            vehicles.push(Span::styled(format!("{sym} {:.2} ", b.close), theme.dim()));
+            vehicles.push(Span::styled(
+                format!("{ch:+.1}%  "),
+                theme.fg(if ch >= 0.0 { theme.up } else { theme.down }),
+            ));
+        }
+    }
+    if !vehicles.is_empty() {
+        seg(3, vehicles);
+    }
     // The broker badge and the mode never drop out: LIVE must be impossible to miss.
     let mut badge = vec![
         Span::raw(" "),

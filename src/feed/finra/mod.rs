@@ -89,6 +89,27 @@ pub(crate) fn fold(name: &str) -> String {
         .collect()
 }
 
+/// The header row of a pipe-delimited FINRA file (short interest, Reg SHO): columns are found by
+/// folded name, so case, spaces and column order do not matter.
+pub(crate) struct PipeHeader(Vec<String>);
+
+impl PipeHeader {
+    /// Read the first non-blank line of `lines` as the header.
+    pub(crate) fn read<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Result<Self, FinraError> {
+        let line = lines
+            .find(|l| !l.trim().is_empty())
+            .ok_or(FinraError::NoHeader)?;
+        Ok(PipeHeader(line.split('|').map(fold).collect()))
+    }
+
+    pub(crate) fn col(&self, name: &'static str) -> Result<usize, FinraError> {
+        self.0
+            .iter()
+            .position(|h| *h == fold(name))
+            .ok_or(FinraError::MissingColumn(name))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

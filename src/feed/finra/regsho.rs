@@ -8,26 +8,15 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::{fold, parse_number, FinraError, Parsed};
+use super::{parse_number, FinraError, Parsed, PipeHeader};
 use crate::model::ShortVolume;
 
 /// Parse one Reg SHO daily file. `symbols` empty = keep all. A repeated (date, symbol) row within
 /// the file is dropped (the FNYX file repeats IWM 2011-05-31), so summing facilities stays right.
 pub fn parse_regsho(text: &str, symbols: &[&str]) -> Result<Parsed<ShortVolume>, FinraError> {
     let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
-    let header: Vec<String> = lines
-        .by_ref()
-        .find(|l| !l.trim().is_empty())
-        .ok_or(FinraError::NoHeader)?
-        .split('|')
-        .map(fold)
-        .collect();
-    let col = |name: &'static str| {
-        header
-            .iter()
-            .position(|h| *h == fold(name))
-            .ok_or(FinraError::MissingColumn(name))
-    };
+    let header = PipeHeader::read(&mut lines)?;
+    let col = |name: &'static str| header.col(name);
     let (c_date, c_sym, c_short, c_total) = (
         col("Date")?,
         col("Symbol")?,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde_json::Value;
 
-use super::{fold, parse_number, FinraError, Parsed};
+use super::{parse_number, FinraError, Parsed, PipeHeader};
 use crate::model::ShortInterest;
 
 /// Two reports further apart than this are not consecutive (semi-monthly + holiday shifts).
@@ -95,19 +95,8 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 /// `symbols` empty = keep every symbol; otherwise only those (the real file holds ~20k issues).
 pub fn parse_si_pipe(text: &str, symbols: &[&str]) -> Result<Parsed<ShortInterest>, FinraError> {
     let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
-    let header: Vec<String> = lines
-        .by_ref()
-        .find(|l| !l.trim().is_empty())
-        .ok_or(FinraError::NoHeader)?
-        .split('|')
-        .map(fold)
-        .collect();
-    let col = |name: &'static str| {
-        header
-            .iter()
-            .position(|h| *h == fold(name))
-            .ok_or(FinraError::MissingColumn(name))
-    };
+    let header = PipeHeader::read(&mut lines)?;
+    let col = |name: &'static str| header.col(name);
     let (c_sym, c_date, c_cur) = (
         col("symbolCode")?,
         col("settlementDate")?,

@@ -9,6 +9,7 @@ mod engine_reference;
 mod engine_replay;
 mod finra;
 mod loader;
+mod recovery;
 mod session;
 mod short_mock;
 mod short_prop;

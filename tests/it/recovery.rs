@@ -74,7 +74,10 @@ fn check_journal(data: &Path) -> (usize, usize) {
     let mut last_cash = None;
     for r in &rows {
         match r.entry().expect("entry") {
-            Entry::Signal { signal, state } if state == SignalState::Proposed => {
+            Entry::Signal {
+                signal,
+                state: SignalState::Proposed,
+            } => {
                 proposed.insert(signal.id);
             }
             Entry::Answer {

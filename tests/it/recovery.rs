@@ -72,12 +72,29 @@ fn check_journal(data: &Path) -> (usize, usize) {
     let mut fills = Vec::new();
     let mut finals = BTreeMap::new();
     let mut last_cash = None;
+    // A bar or a signal seen twice in one session means a restart traded it again.
+    let mut once = BTreeSet::new();
     for r in &rows {
         match r.entry().expect("entry") {
+            Entry::Bar {
+                symbol,
+                bar,
+                live: true,
+                ..
+            } => assert!(
+                once.insert(format!("{} bar {symbol} {}", r.session, bar.time)),
+                "live bar {symbol} {} journaled twice",
+                bar.time
+            ),
             Entry::Signal {
                 signal,
                 state: SignalState::Proposed,
             } => {
+                let key = format!(
+                    "{} {} {:?} {}",
+                    signal.time, signal.agent, signal.kind, signal.symbol
+                );
+                assert!(once.insert(key.clone()), "signal {key} proposed twice");
                 proposed.insert(signal.id);
             }
             Entry::Answer {

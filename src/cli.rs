@@ -20,11 +20,11 @@ pub struct Cli {
     pub config: Option<PathBuf>,
 
     /// Run without the dashboard: one JSON object per line for every event.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub headless: bool,
 
     /// Replay pace in bars per second (0 = as fast as possible).
-    #[arg(long, value_name = "BARS_PER_SEC")]
+    #[arg(long, value_name = "BARS_PER_SEC", global = true)]
     pub speed: Option<f64>,
 
     /// First replayed bar; earlier bars are history and indicator warm-up.
@@ -44,15 +44,15 @@ pub struct Cli {
     pub input: Vec<PathBuf>,
 
     /// Signal mode at start.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, global = true)]
     pub mode: Option<ModeArg>,
 
     /// Acknowledge every signal automatically (still through every risk check). Same as --mode auto.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub auto_ack: bool,
 
     /// End the run cleanly (exit 0) after this many seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", global = true)]
     pub run_for: Option<f64>,
 
     /// Allow Alpaca's live (real money) trading host. You will be asked to type a confirmation.
@@ -96,6 +96,29 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         input: PathBuf,
     },
+    /// The flight recorder: recent decisions (signals, answers, orders, fills, refusals).
+    Journal {
+        #[command(subcommand)]
+        what: Option<JournalWhat>,
+        /// Only this session (ids: `double-agent journal sessions`).
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+        /// The last N entries (default: 50 in the table, all in csv/json).
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Only these kinds, comma-separated: signal, answer, order_intent, fill, risk_refusal,
+        /// broker_accepted, broker_rejected, kill_switch, bar, feed_health, ...
+        #[arg(long, value_name = "KIND", value_delimiter = ',')]
+        kind: Vec<String>,
+        #[arg(long, value_enum, default_value_t = JournalFormat::Table)]
+        format: JournalFormat,
+    },
+    /// Replay a recorded session from the journal's bars: the same signals at the same bars.
+    Replay {
+        /// The session to replay (ids: `double-agent journal sessions`).
+        #[arg(long, value_name = "ID")]
+        session: String,
+    },
     /// Run the engine and the paper broker in auto mode as fast as possible and print the results.
     Backtest {
         /// Bar files: IWM first, then TWM and SRTY (default: the embedded daily bars).
@@ -119,4 +142,17 @@ pub enum Command {
 
 fn parse_timeframe(s: &str) -> Result<Timeframe, String> {
     s.parse()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalWhat {
+    /// Every recorded session: start, broker, feed, size, and whether it stopped cleanly.
+    Sessions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JournalFormat {
+    Table,
+    Csv,
+    Json,
 }

@@ -21,20 +21,22 @@ pub async fn run(
     );
     tokio::pin!(sleep);
     print(out, &std::mem::take(&mut w.startup))?;
-    loop {
+    let reason = loop {
         tokio::select! {
             ev = w.feed_rx.recv() => {
-                let Some(ev) = ev else { break };
+                let Some(ev) = ev else { break "feeds closed" };
                 let ended = matches!(&ev, FeedEvent::Health { health: FeedHealth::Ended, .. });
                 print(out, &w.session.handle(Input::Feed(ev)))?;
                 if ended {
-                    break;
+                    break "replay ended";
                 }
             }
             Some(ev) = w.broker_rx.recv() => print(out, &w.session.handle(Input::Broker(ev)))?,
-            _ = &mut sleep, if deadline.is_some() => break,
+            _ = &mut sleep, if deadline.is_some() => break "run-for elapsed",
         }
-    }
+    };
+    // A clean stop: the next start begins a new session instead of resuming this one.
+    w.session.end(reason);
     out.flush()
 }
 

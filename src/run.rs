@@ -6,7 +6,7 @@ use clap::{CommandFactory, FromArgMatches};
 use color_eyre::eyre::{bail, eyre, Result, WrapErr};
 
 use crate::app::keymap::Keymap;
-use crate::cli::{Cli, Command, FeedKind};
+use crate::cli::{Cli, Command, FeedKind, JournalFormat, JournalWhat};
 use crate::config::{Config, Mode};
 use crate::data::loader::session_midnight;
 use crate::wiring::{self, BarSource};
@@ -36,6 +36,10 @@ fn confirm_live(what: &str) -> bool {
 }
 
 pub fn config(cli: &Cli) -> Result<Config> {
+    if let Some(path) = &cli.config {
+        // Before parsing: a secret in a file others can read is refused whatever else it holds.
+        crate::secrets::check_config_file_permissions(path)?;
+    }
     let mut cfg = Config::load(cli.config.as_deref())?;
     if let Some(s) = cli.speed {
         if !(s >= 0.0 && s.is_finite()) {
@@ -82,7 +86,22 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
         }) => {
             return backtest(cfg, input, *from, *to, *json, *synthetic, plot.as_deref());
         }
-        None => {}
+        Some(Command::Journal {
+            what,
+            session,
+            limit,
+            kind,
+            format,
+        }) => {
+            let filter = crate::journal::JournalFilter {
+                session: session.clone(),
+                kinds: kind.clone(),
+                limit: *limit,
+                ..Default::default()
+            };
+            return journal(what.as_ref(), filter, *format);
+        }
+        Some(Command::Replay { .. }) | None => {}
     }
     if cli.live && cli.feed != FeedKind::Alpaca {
         bail!("--live only applies to --feed alpaca");
@@ -92,8 +111,11 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let wiring = match cli.feed {
-            FeedKind::Replay => {
+        let wiring = match (&cli.command, cli.feed) {
+            (Some(Command::Replay { session }), _) => {
+                wiring::replay_session(cfg.clone(), session, cfg.replay.speed)?
+            }
+            (_, FeedKind::Replay) => {
                 let source = if cli.input.is_empty() {
                     BarSource::Embedded
                 } else {
@@ -103,7 +125,7 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
                 let speed = cfg.replay.speed;
                 wiring::replay(cfg.clone(), &source, start, speed)?
             }
-            FeedKind::Alpaca => wiring::alpaca(
+            (_, FeedKind::Alpaca) => wiring::alpaca(
                 cfg.clone(),
                 cli.timeframe,
                 cli.live,
@@ -126,6 +148,51 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
                 .wrap_err("terminal")
         }
     })
+}
+
+/// `double-agent journal [sessions]`: read-only, so it works while a session is recording.
+fn journal(
+    what: Option<&JournalWhat>,
+    mut filter: crate::journal::JournalFilter,
+    format: JournalFormat,
+) -> Result<()> {
+    let path = wiring::flight::journal_path();
+    if !path.exists() {
+        bail!(
+            "no journal at {} yet: it is written by every dashboard or --headless run",
+            path.display()
+        );
+    }
+    let journal = crate::journal::Journal::open(&path)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = if matches!(what, Some(JournalWhat::Sessions)) {
+        let sessions = journal.sessions()?;
+        match format {
+            JournalFormat::Table => crate::journal::write_sessions(&mut out, &sessions),
+            _ => serde_json::to_writer_pretty(&mut out, &sessions)
+                .map_err(crate::journal::JournalError::from),
+        }
+    } else {
+        if filter.kinds.is_empty() {
+            filter.kinds = crate::journal::DECISION_KINDS.map(String::from).to_vec();
+        }
+        if format == JournalFormat::Table && filter.limit.is_none() {
+            filter.limit = Some(50);
+        }
+        let rows = journal.list(&filter)?;
+        match format {
+            JournalFormat::Table => crate::journal::write_table(&mut out, &rows),
+            JournalFormat::Csv => crate::journal::export_csv(&mut out, &rows),
+            JournalFormat::Json => crate::journal::export_json(&mut out, &rows),
+        }
+    };
+    match written.and_then(|_| Ok(std::io::Write::flush(&mut out)?)) {
+        Err(crate::journal::JournalError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(())
+        }
+        r => r.wrap_err("writing the journal"),
+    }
 }
 
 fn backtest(

@@ -65,7 +65,7 @@ pub async fn event_loop<B: Backend>(
     let mut last_draw = Instant::now() - frame;
     let deadline = run_for.map(|d| Instant::now() + d);
     let mut feeds_open = true;
-    loop {
+    let reason = loop {
         let draw_at = last_draw + frame;
         tokio::select! {
             biased;
@@ -113,12 +113,14 @@ pub async fn event_loop<B: Backend>(
                 w.session.store.push_log(sev, text);
                 dirty = true;
             }
-            _ = tokio::time::sleep_until(deadline.unwrap_or(last_draw)), if deadline.is_some() => break,
+            _ = tokio::time::sleep_until(deadline.unwrap_or(last_draw)), if deadline.is_some() => break "run-for elapsed",
         }
         if view.quit {
-            break;
+            break "quit";
         }
-    }
+    };
+    // A clean stop: the next start begins a new session instead of resuming this one.
+    w.session.end(reason);
     Ok(())
 }
 

@@ -60,6 +60,16 @@ impl AlpacaBroker {
         AlpacaBroker { ctx, rt, poller }
     }
 
+    /// Orders recovered from the journal whose state is unknown (a crash between intent and
+    /// answer): the next poll looks each up by client order id and reports what the venue
+    /// did with it (accepted, filled, or "no such order" as a rejection). Never resent.
+    pub fn settle<'a>(&self, orders: impl IntoIterator<Item = &'a OrderRequest>) {
+        let mut book = self.ctx.book();
+        for o in orders {
+            book.track_unsettled(o);
+        }
+    }
+
     /// Positions, open orders and account again, e.g. after the app saw a reconnect. Safe to
     /// repeat: known orders are not announced twice and positions are a snapshot.
     pub fn reconcile(&self) {

@@ -61,6 +61,13 @@ impl Book {
             });
     }
 
+    /// An order a previous process sent (or may have sent) with no known answer: the poller
+    /// looks it up by client order id, and every fill of it is reported from zero.
+    pub fn track_unsettled(&mut self, req: &OrderRequest) {
+        self.track_submit(req);
+        self.set_phase(&req.client_order_id, Phase::Unsettled);
+    }
+
     pub fn phase(&self, coid: &ClientOrderId) -> Option<Phase> {
         self.orders.get(coid).map(|t| t.phase)
     }

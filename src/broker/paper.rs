@@ -37,6 +37,29 @@ impl PaperBroker {
         }
     }
 
+    /// Bring back a simulator that died with its process (a resumed session): cash and
+    /// positions as rebuilt from the journal, and the working orders whose intents were
+    /// journaled, under their own client order ids. Returns `Accepted` for each order, which
+    /// is what the venue would have answered had it been sent (or sent again) now.
+    pub fn restore(
+        &mut self,
+        cash: Decimal,
+        positions: &[Position],
+        working: &[OrderRequest],
+    ) -> Vec<BrokerEvent> {
+        self.cash = cash;
+        self.positions = positions.iter().map(|p| (p.symbol, p.clone())).collect();
+        self.working = working.to_vec();
+        self.seen = working.iter().map(|o| o.client_order_id.clone()).collect();
+        working
+            .iter()
+            .map(|o| BrokerEvent::Accepted {
+                client_order_id: o.client_order_id.clone(),
+                broker_order_id: Some(format!("sim-{}", o.client_order_id)),
+            })
+            .collect()
+    }
+
     pub fn cash(&self) -> Decimal {
         self.cash
     }
@@ -253,6 +276,24 @@ mod tests {
         assert_eq!(f.commission, dec!(1.00));
         assert_eq!(b.cash(), dec!(100000) - dec!(3201.6) - dec!(1));
         assert_eq!(b.equity(), b.cash() + dec!(3250));
+    }
+
+    #[test]
+    fn restored_simulator_fills_its_working_orders_and_refuses_their_ids_again() {
+        let cfg = Config::default_config().paper;
+        let mut b = PaperBroker::new(&cfg);
+        let t = Utc.with_ymd_and_hms(2025, 4, 1, 0, 0, 0).unwrap();
+        let mut held = Position::flat(Symbol::Twm, t);
+        held.qty = dec!(10);
+        held.avg_price = dec!(30);
+        let o = order(7, Side::Sell, dec!(10), t);
+        let ev = b.restore(dec!(500), &[held], std::slice::from_ref(&o));
+        assert!(matches!(&ev[..], [BrokerEvent::Accepted { .. }]));
+        assert_eq!(b.cash(), dec!(500));
+        assert!(matches!(b.submit(&o)[0], BrokerEvent::Rejected { .. }));
+        let ev = b.on_bar(Symbol::Twm, &bar(2, 32.0, 33.0, 31.0, 32.5));
+        assert!(matches!(&ev[0], BrokerEvent::Filled(f) if f.qty == dec!(10)));
+        assert_eq!(b.positions().count(), 0, "the restored 10 were sold");
     }
 
     #[test]

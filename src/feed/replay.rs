@@ -36,20 +36,29 @@ impl ReplayPlan {
         start: DateTime<Utc>,
     ) -> Self {
         let mut history = Vec::new();
-        let mut live: Vec<(DateTime<Utc>, Symbol, Bar)> = Vec::new();
+        let mut live = Vec::new();
         for (sym, bars) in series {
             let split = bars.partition_point(|b| b.time < start);
-            live.extend(bars[split..].iter().map(|b| (b.time, sym, *b)));
+            live.extend(bars[split..].iter().map(|b| (sym, *b)));
             history.push((sym, bars[..split].to_vec()));
         }
+        ReplayPlan::from_parts(timeframe, history, live)
+    }
+
+    /// A plan from bars already split into history and live (e.g. as a journal recorded them).
+    pub fn from_parts(
+        timeframe: Timeframe,
+        history: Vec<(Symbol, Vec<Bar>)>,
+        mut live: Vec<(Symbol, Bar)>,
+    ) -> Self {
         // Vehicles before IWM within a timestamp: when IWM's close fires a signal, the engine
         // already knows the vehicle's price of the same bar.
-        live.sort_by_key(|(t, s, _)| (*t, *s == Symbol::Iwm, *s));
+        live.sort_by_key(|(s, b)| (b.time, *s == Symbol::Iwm, *s));
         let mut steps: Vec<Step> = Vec::new();
-        for (t, s, b) in live {
+        for (s, b) in live {
             match steps.last_mut() {
-                Some((lt, group)) if *lt == t => group.push((s, b)),
-                _ => steps.push((t, vec![(s, b)])),
+                Some((lt, group)) if *lt == b.time => group.push((s, b)),
+                _ => steps.push((b.time, vec![(s, b)])),
             }
         }
         ReplayPlan {
@@ -57,6 +66,25 @@ impl ReplayPlan {
             history,
             steps,
         }
+    }
+
+    /// Resume after a crash: every live bar of a symbol up to its cutoff (the last one the
+    /// session journaled) becomes history, so it warms the engine but is never traded again.
+    pub fn resume_after(self, cutoffs: &[(Symbol, DateTime<Utc>)]) -> Self {
+        let cutoff = |s: Symbol| cutoffs.iter().find(|(c, _)| *c == s).map(|(_, t)| *t);
+        let mut history = self.history;
+        let mut live = Vec::new();
+        for (s, b) in self.steps.into_iter().flat_map(|(_, g)| g) {
+            if cutoff(s).is_some_and(|t| b.time <= t) {
+                match history.iter_mut().find(|(h, _)| *h == s) {
+                    Some((_, bars)) => bars.push(b),
+                    None => history.push((s, vec![b])),
+                }
+            } else {
+                live.push((s, b));
+            }
+        }
+        ReplayPlan::from_parts(self.timeframe, history, live)
     }
 }
 

@@ -53,6 +53,10 @@ pub enum Entry {
         symbol: Symbol,
         timeframe: Timeframe,
         bar: Bar,
+        /// False for history / warm-up bars: `replay --session` and a resumed replay must know
+        /// which bars the agents could act on. Absent (older entries) reads as history.
+        #[serde(default)]
+        live: bool,
     },
     /// A proposal (state `Proposed`) or a signal only recorded (`Observed`, mode observe).
     Signal {

@@ -16,6 +16,7 @@ mod entry;
 mod query;
 mod record;
 mod recover;
+mod table;
 
 #[cfg(test)]
 mod crash_tests;
@@ -37,6 +38,7 @@ pub use query::{
     export_csv, export_json, JournalFilter, JournalRow, RecordedBar, RecordedSignal, SessionSummary,
 };
 pub use recover::{Recovered, WorkingOrder};
+pub use table::{summary, write_sessions, write_table, DECISION_KINDS};
 
 /// Bump with a migration in `migrate` whenever the table or a payload changes shape.
 pub const SCHEMA_VERSION: i32 = 1;
@@ -212,6 +214,17 @@ impl Journal {
         };
         self.record(&Entry::SessionStart(start))?;
         Ok(id)
+    }
+
+    /// Continue recording `id` (a simulator session that stopped uncleanly, being resumed):
+    /// one session id across the crash keeps its fills, orders and signals in one recovery
+    /// scope, so a second crash before the end still recovers everything.
+    pub fn resume_session(&mut self, id: &str) -> Result<()> {
+        if !self.session_exists(id)? {
+            return Err(JournalError::NoSession);
+        }
+        self.session = Some(id.to_string());
+        Ok(())
     }
 
     /// Mark a clean shutdown; recovery reports sessions without one as crashed.

@@ -66,6 +66,8 @@ pub struct RecordedBar {
     pub symbol: Symbol,
     pub timeframe: Timeframe,
     pub bar: Bar,
+    /// Recorded as a live bar (not history / warm-up).
+    pub live: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -213,15 +215,30 @@ impl Journal {
                     symbol,
                     timeframe,
                     bar,
+                    live,
                 } => Ok(RecordedBar {
                     seq: row.seq,
                     symbol,
                     timeframe,
                     bar,
+                    live,
                 }),
                 other => Err(unexpected(&other)),
             })
             .collect()
+    }
+
+    /// Per symbol, the time of the last live bar the session journaled: where a resumed replay
+    /// picks up (bars are journaled before they are acted on).
+    pub fn last_live_bars(&self, session: &str) -> Result<Vec<(Symbol, DateTime<Utc>)>> {
+        let mut last: Vec<(Symbol, DateTime<Utc>)> = Vec::new();
+        for b in self.session_bars(session)?.into_iter().filter(|b| b.live) {
+            match last.iter_mut().find(|(s, _)| *s == b.symbol) {
+                Some((_, t)) => *t = (*t).max(b.bar.time),
+                None => last.push((b.symbol, b.bar.time)),
+            }
+        }
+        Ok(last)
     }
 
     /// The session's signals in proposal order, each with the state its answers left it in.

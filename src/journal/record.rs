@@ -24,11 +24,13 @@ impl Journal {
         }
     }
 
+    /// A live bar, one the agents may act on (history goes through `record_bars`).
     pub fn record_bar(&mut self, symbol: Symbol, timeframe: Timeframe, bar: &Bar) -> Result<u64> {
         self.record(&Entry::Bar {
             symbol,
             timeframe,
             bar: *bar,
+            live: true,
         })
     }
 
@@ -50,6 +52,7 @@ impl Journal {
                 symbol,
                 timeframe,
                 bar: *bar,
+                live: false,
             };
             insert(&tx, &session, time, &entry).map_err(|e| sql_err(&self.path, e))?;
         }

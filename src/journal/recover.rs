@@ -16,7 +16,7 @@ use super::entry::{broker_kind, Entry};
 use super::{order_seq, Journal, Result, SessionSummary};
 use crate::broker::BrokerKind;
 use crate::model::{
-    ClientOrderId, OrderRequest, OrderStatus, Position, Signal, SignalState, Symbol,
+    ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Signal, SignalState, Symbol,
 };
 use crate::risk::{RefusalReason, RiskRestore};
 
@@ -57,6 +57,11 @@ pub struct Recovered {
     pub kill_switch: bool,
     /// Day of the latest daily-loss refusal: entries stay halted if it is today.
     pub halted_day: Option<NaiveDate>,
+    /// Every journaled fill in scope, oldest first, with the signal its order answered: a
+    /// resumed session hands them to the engine so the agents know what is held.
+    pub fills: Vec<(Fill, Option<u64>)>,
+    /// Σ fill cash deltas in scope: the simulator's cash is its starting cash plus this.
+    pub fills_cash: Decimal,
 }
 
 impl Recovered {
@@ -98,13 +103,27 @@ const KINDS: &str =
 impl Journal {
     /// Rebuild state after a crash or a clean stop. Read-only: call it before `start_session`.
     pub fn recover(&self) -> Result<Recovered> {
+        self.recover_for(None)
+    }
+
+    /// Like `recover`, for the latest session on `venue` (`None`: whatever ran last). An
+    /// Alpaca start must settle Alpaca's orders even if a simulator session ran in between.
+    pub fn recover_for(&self, venue: Option<BrokerKind>) -> Result<Recovered> {
         let sessions = self.sessions()?;
         let mut out = Recovered {
             next_order_seq: self.next_order_seq,
             ..Default::default()
         };
-        let Some(last) = sessions.last().cloned() else {
+        let on_venue = |s: &&SessionSummary| venue.is_none() || broker_kind(&s.broker) == venue;
+        let Some(last) = sessions.iter().rev().find(on_venue).cloned() else {
             out.next_signal_id = 1;
+            // Ids and the kill switch are global even when this venue has no session yet.
+            if !sessions.is_empty() {
+                let all = self.recover_for(None)?;
+                out.next_signal_id = all.next_signal_id;
+                out.kill_switch = all.kill_switch;
+                out.halted_day = all.halted_day;
+            }
             return Ok(out);
         };
         let venue = broker_kind(&last.broker);
@@ -127,6 +146,8 @@ impl Journal {
         let mut signals: BTreeMap<u64, (Signal, SignalState)> = BTreeMap::new();
         let mut orders: BTreeMap<ClientOrderId, Track> = BTreeMap::new();
         let mut positions: BTreeMap<Symbol, Position> = BTreeMap::new();
+        // Acknowledged signals the gate refused were answered in full: nothing to resend.
+        let mut refused: std::collections::BTreeSet<u64> = Default::default();
         let mut stmt = self
             .conn
             .prepare(&format!(
@@ -157,6 +178,17 @@ impl Journal {
             if !out.scope.contains(&session) {
                 continue;
             }
+            match &entry {
+                Entry::RiskRefusal { order, .. } => refused.extend(order.signal_id),
+                Entry::Fill(f) => {
+                    let signal = orders
+                        .get(&f.client_order_id)
+                        .and_then(|t| t.order.signal_id);
+                    out.fills_cash += f.cash_delta();
+                    out.fills.push((f.clone(), signal));
+                }
+                _ => {}
+            }
             apply(entry, session, &mut signals, &mut orders, &mut positions);
         }
 
@@ -166,9 +198,10 @@ impl Journal {
             } else if matches!(
                 state,
                 SignalState::Acknowledged | SignalState::Edited { .. }
-            ) && !orders
-                .values()
-                .any(|t| t.order.signal_id == Some(signal.id))
+            ) && !refused.contains(&signal.id)
+                && !orders
+                    .values()
+                    .any(|t| t.order.signal_id == Some(signal.id))
             {
                 out.acknowledged_unsent.push((signal, state));
             }

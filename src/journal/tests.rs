@@ -130,6 +130,7 @@ fn every_entry_kind_round_trips_through_its_columns() {
             symbol: Symbol::Iwm,
             timeframe: Timeframe::Day1,
             bar: bar(3),
+            live: true,
         },
         Entry::Signal {
             signal: signal(1),

@@ -86,6 +86,20 @@ impl Session {
 
     /// Every order passes here: risk gate, durable intent, then the broker.
     pub(super) fn send(&mut self, order: OrderRequest, out: &mut Vec<Notice>) {
+        if let Some(waiting) = self.unsettled().cloned() {
+            let reason = format!(
+                "order {waiting} from before the restart is not settled yet (looking it up at \
+                 the venue by client order id): no new order until it is"
+            );
+            self.store
+                .push_log(Severity::Warn, format!("order refused: {reason}"));
+            out.push(Notice::RiskRefused {
+                client_order_id: order.client_order_id,
+                signal_id: order.signal_id,
+                reason,
+            });
+            return;
+        }
         let ctx = self.risk_context();
         let approved = match self.gate.check(&order, &ctx) {
             Ok(a) => a,
@@ -119,6 +133,7 @@ impl Session {
             );
             return;
         }
+        crash_hook("after_intent");
         self.store.orders.push(crate::store::OrderEntry {
             request: order.clone(),
             status: crate::model::OrderStatus::PendingNew,
@@ -141,5 +156,20 @@ impl Session {
         for ev in self.broker.submit(order) {
             self.on_broker(ev, out);
         }
+    }
+}
+
+/// Test hook, not a feature: `DOUBLE_AGENT_CRASH_AT=<point>` aborts the process at that point,
+/// so crash tests can stop the real binary deterministically where a kill could only land by
+/// luck (`after_intent`: the intent is durable, the order was never sent). Unset, it costs one
+/// cached lookup.
+fn crash_hook(point: &str) {
+    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if AT
+        .get_or_init(|| std::env::var("DOUBLE_AGENT_CRASH_AT").ok())
+        .as_deref()
+        == Some(point)
+    {
+        std::process::abort();
     }
 }

@@ -5,11 +5,13 @@
 mod desk;
 mod guard;
 mod notice;
+mod restore;
 
 use rust_decimal::Decimal;
 
 pub use desk::{override_reason_text, Action, OVERRIDE_REASONS};
 pub use notice::Notice;
+pub use restore::Restored;
 
 use crate::broker::{Broker, BrokerEvent};
 use crate::config::Config;
@@ -38,6 +40,7 @@ pub struct Session {
     journal: Option<crate::journal::Journal>,
     /// Live trading: the risk gate's clock is the wall clock, not the bar clock.
     wall_clock: bool,
+    recovery: restore::Pending,
 }
 
 impl Session {
@@ -69,6 +72,7 @@ impl Session {
             gate,
             journal: None,
             wall_clock,
+            recovery: Default::default(),
         }
     }
 
@@ -84,6 +88,7 @@ impl Session {
 
     /// Close the journal's session (a clean stop: nothing to recover).
     pub fn end(&mut self, reason: &str) {
+        self.journal_final_positions();
         self.journal("session end", |j| j.end_session(reason));
     }
 
@@ -112,7 +117,9 @@ impl Session {
                 timeframe,
                 bars,
             } => {
-                self.journal("history bars", |j| j.record_bars(symbol, timeframe, &bars));
+                if !self.recovery.history_journaled {
+                    self.journal("history bars", |j| j.record_bars(symbol, timeframe, &bars));
+                }
                 for bar in bars {
                     self.on_bar(symbol, bar, false, out);
                 }
@@ -124,6 +131,10 @@ impl Session {
                 timeframe,
                 bar,
             } => {
+                // Journaled before it is acted on: a resumed replay continues after the last
+                // journaled bar, so a bar whose signal was sent is never traded twice.
+                self.journal("bar", |j| j.record_bar(symbol, timeframe, &bar));
+                self.before_live_bar(out);
                 if self.on_bar(symbol, bar, true, out) {
                     out.push(Notice::Bar {
                         symbol,
@@ -359,6 +370,7 @@ impl Session {
             return;
         }
         self.gate.on_broker_event(&ev);
+        self.settle(&ev);
         match ev {
             BrokerEvent::Accepted {
                 client_order_id,

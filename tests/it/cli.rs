@@ -4,7 +4,10 @@ use std::process::Command;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_double-agent"));
-    let dir = std::env::temp_dir().join(format!("da-cli-test-{}", std::process::id()));
+    // One data dir per run: a recording session locks its data dir.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("da-cli-test-{}-{n}", std::process::id()));
     c.env("DOUBLE_AGENT_DATA_DIR", dir);
     c
 }

@@ -10,6 +10,7 @@ mod engine_replay;
 mod finra;
 mod loader;
 mod positioning_wiring;
+mod recovery;
 mod session;
 mod short_mock;
 mod short_prop;

@@ -1,4 +1,7 @@
-//! Builds a running session from the command line: config, data, broker, feed tasks and channels.
+//! Builds a running session from the command line: config, data, broker, journal, feed tasks
+//! and channels.
+
+pub mod flight;
 
 use std::path::PathBuf;
 
@@ -102,7 +105,21 @@ impl Drop for Wiring {
     }
 }
 
+impl BarSource {
+    /// How the journal names the feed; a crashed session is resumed only on the same one.
+    fn describe(&self) -> String {
+        match self {
+            BarSource::Embedded => "embedded".into(),
+            BarSource::Files(files) => {
+                let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+                names.join(",")
+            }
+        }
+    }
+}
+
 /// Start a replay session: the built-in paper broker and recorded bars played from `start`.
+/// Resumes the last simulator session instead if it stopped uncleanly on the same replay.
 pub fn replay(
     cfg: Config,
     source: &BarSource,
@@ -110,11 +127,54 @@ pub fn replay(
     speed: f64,
 ) -> Result<Wiring, WiringError> {
     let (series, warnings, timeframe) = load_series(source)?;
+    let plan = ReplayPlan::new(timeframe, series, start);
+    let feed = format!("replay:{} from {}", source.describe(), start.date_naive());
+    replay_plan(cfg, plan, &warnings, &feed, speed)
+}
+
+/// Replay a recorded session from the journal's bars: the same history, then the same live
+/// bars in the same order, so the agents see exactly what they saw.
+pub fn replay_session(cfg: Config, id: &str, speed: f64) -> Result<Wiring, WiringError> {
+    let journal = crate::journal::Journal::open(&flight::journal_path())
+        .map_err(|e| WiringError::Other(e.to_string()))?;
+    let bars = journal
+        .session_bars(id)
+        .map_err(|e| WiringError::Other(e.to_string()))?;
+    drop(journal);
+    let Some(timeframe) = bars.first().map(|b| b.timeframe) else {
+        return Err(WiringError::Other(format!(
+            "session {id} has no recorded bars (list sessions with `double-agent journal sessions`)"
+        )));
+    };
+    let mut history: Vec<(Symbol, Vec<Bar>)> =
+        Symbol::ALL.iter().map(|s| (*s, Vec::new())).collect();
+    let mut live = Vec::new();
+    for b in bars {
+        if b.live {
+            live.push((b.symbol, b.bar));
+        } else if let Some((_, h)) = history.iter_mut().find(|(s, _)| *s == b.symbol) {
+            h.push(b.bar);
+        }
+    }
+    let plan = ReplayPlan::from_parts(timeframe, history, live);
+    replay_plan(cfg, plan, &[], &format!("journal:{id}"), speed)
+}
+
+fn replay_plan(
+    cfg: Config,
+    plan: ReplayPlan,
+    warnings: &[LoadWarning],
+    feed: &str,
+    speed: f64,
+) -> Result<Wiring, WiringError> {
+    let timeframe = plan.timeframe;
     let (_broker_tx, broker_rx) = mpsc::unbounded_channel();
-    let broker: Box<dyn Broker> = Box::new(PaperBroker::new(&cfg.paper));
-    let mut session = Session::new(cfg, broker, timeframe, session_tag());
-    let mut startup = Vec::new();
-    for w in &warnings {
+    let mut paper = PaperBroker::new(&cfg.paper);
+    let (start, plan) = flight::start_sim(&cfg, feed, plan, &mut paper)?;
+    let broker: Box<dyn Broker> = Box::new(paper);
+    let session = Session::new(cfg, broker, timeframe, session_tag());
+    let (mut session, mut startup) = flight::attach_sim(session, start);
+    for w in warnings {
         tracing::warn!(target: crate::logging::FILE_ONLY, "{w}");
         session.store.push_log(Severity::Warn, w.to_string());
         startup.push(Notice::Warning {
@@ -127,7 +187,6 @@ pub fn replay(
         paused: false,
         ended: false,
     });
-    let plan = ReplayPlan::new(timeframe, series, start);
     // Bounded: at --speed 0 the replay waits for the session instead of filling memory.
     let (tx, feed_rx) = mpsc::channel(1024);
     let (ctl_tx, ctl_rx) = watch::channel(ReplayControl {
@@ -172,9 +231,15 @@ pub fn alpaca(
         AlpacaBrokerConfig::from_config(&cfg.alpaca),
         broker_tx,
     );
+    let kind = broker.kind();
+    let (journal, rec) = flight::open(Some(kind))?;
+    // Unknown orders are looked up before the first poll; their answers, like every broker
+    // event, reach the journal through the session before any new order can be sent.
+    broker.settle(rec.unsettled().map(|w| &w.order));
     // Positions and open orders first: a restart must know what is already held and working.
     broker.reconcile();
     let session = Session::new(cfg, Box::new(broker), tf, session_tag());
+    let (session, startup) = flight::attach_venue(session, journal, &rec, &format!("alpaca:{tf}"))?;
     let (tx, feed_rx) = mpsc::channel(1024);
     let mut tasks = positioning_pollers(session.config(), &tx, true);
     tasks.push(tokio::spawn(run(feed_cfg, client, tx, show_progress)));
@@ -184,7 +249,7 @@ pub fn alpaca(
         broker_rx,
         replay: None,
         tasks,
-        startup: Vec::new(),
+        startup,
     })
 }
 

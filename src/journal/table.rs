@@ -1,0 +1,135 @@
+//! The journal as a human reads it: one line per entry (`double-agent journal`) and one per
+//! session (`double-agent journal sessions`), aligned columns, a summary instead of raw JSON.
+
+use std::io::Write;
+
+use super::entry::Entry;
+use super::{JournalRow, Result, SessionSummary};
+use crate::model::SignalState;
+
+/// Kinds `double-agent journal` shows by default: the decisions, not the bulk (bars, health).
+pub const DECISION_KINDS: [&str; 12] = [
+    "session_start",
+    "session_end",
+    "signal",
+    "answer",
+    "order_intent",
+    "broker_accepted",
+    "broker_rejected",
+    "broker_canceled",
+    "broker_unknown",
+    "fill",
+    "risk_refusal",
+    "kill_switch",
+];
+
+fn state_text(s: &SignalState) -> String {
+    match s {
+        SignalState::Proposed => "proposed".into(),
+        SignalState::Acknowledged => "acknowledged".into(),
+        SignalState::Overridden { reason } => format!("overridden ({reason})"),
+        SignalState::Edited { qty } => format!("edited to {qty}"),
+        SignalState::Snoozed { until_bar } => format!("snoozed until bar {until_bar}"),
+        SignalState::Expired => "expired".into(),
+        SignalState::Observed => "observed".into(),
+    }
+}
+
+/// One line saying what the entry means.
+pub fn summary(entry: &Entry) -> String {
+    match entry {
+        Entry::SessionStart(s) => format!("{} {} config {}", s.broker, s.feed, s.config_hash),
+        Entry::SessionEnd { reason } => format!("clean stop: {reason}"),
+        Entry::Bar {
+            symbol, bar, live, ..
+        } => format!(
+            "{symbol} {} close {}{}",
+            bar.time.format("%Y-%m-%d %H:%M"),
+            bar.close,
+            if *live { "" } else { " (history)" }
+        ),
+        Entry::Signal { signal: s, state } => format!(
+            "{} {} {} {} {} @ {} bar {} [{}]",
+            s.agent,
+            s.kind.label(),
+            s.side,
+            s.qty,
+            s.symbol,
+            s.reference_price.round_dp(2),
+            s.time.format("%Y-%m-%d %H:%M"),
+            state_text(state)
+        ),
+        Entry::Answer { state, .. } => state_text(state),
+        Entry::OrderIntent(o) => format!("{} {} {} {:?}", o.side, o.qty, o.symbol, o.order_type),
+        Entry::BrokerAccepted {
+            broker_order_id, ..
+        } => format!(
+            "accepted {}",
+            broker_order_id.as_deref().unwrap_or("(no venue id)")
+        ),
+        Entry::BrokerRejected { reason, .. } => format!("rejected: {reason}"),
+        Entry::BrokerCanceled { .. } => "canceled".into(),
+        Entry::BrokerUnknown { error, .. } => format!("state unknown: {error}"),
+        Entry::BrokerAccount { cash, equity } => format!("cash {cash} equity {equity}"),
+        Entry::BrokerPositions { positions } => format!("{} positions reported", positions.len()),
+        Entry::BrokerError { message } => message.clone(),
+        Entry::Fill(f) => format!(
+            "{} {} {} @ {} (commission {})",
+            f.side, f.qty, f.symbol, f.price, f.commission
+        ),
+        Entry::Position(p) => format!("{} {} @ {}", p.symbol, p.qty, p.avg_price),
+        Entry::FeedHealth { source, health } => format!("{source}: {health}"),
+        Entry::RiskRefusal { text, .. } => text.clone(),
+        Entry::KillSwitch { engaged, cancel } => match engaged {
+            true => format!("ENGAGED, canceling {}", cancel.len()),
+            false => "released".into(),
+        },
+    }
+}
+
+pub fn write_table(out: &mut impl Write, rows: &[JournalRow]) -> Result<()> {
+    writeln!(
+        out,
+        "{:>6}  {:<19}  {:<16}  {:<15}  {:>6}  {:<22}  WHAT",
+        "SEQ", "TIME (UTC)", "SESSION", "KIND", "SIGNAL", "ORDER"
+    )?;
+    for r in rows {
+        let what = r
+            .entry()
+            .map(|e| summary(&e))
+            .unwrap_or_else(|e| format!("unreadable entry: {e}"));
+        writeln!(
+            out,
+            "{:>6}  {:<19}  {:<16}  {:<15}  {:>6}  {:<22}  {what}",
+            r.seq,
+            r.time.format("%Y-%m-%d %H:%M:%S"),
+            r.session,
+            r.kind,
+            r.signal_id.map(|s| format!("#{s}")).unwrap_or_default(),
+            r.client_order_id.as_deref().unwrap_or(""),
+        )?;
+    }
+    Ok(())
+}
+
+pub fn write_sessions(out: &mut impl Write, sessions: &[SessionSummary]) -> Result<()> {
+    writeln!(
+        out,
+        "{:<16}  {:<19}  {:<6}  {:>7}  {:>7}  {:<9}  FEED",
+        "SESSION", "STARTED (UTC)", "BROKER", "EVENTS", "BARS", "STOPPED"
+    )?;
+    for s in sessions {
+        writeln!(
+            out,
+            "{:<16}  {:<19}  {:<6}  {:>7}  {:>7}  {:<9}  {}",
+            s.id,
+            s.started.format("%Y-%m-%d %H:%M:%S"),
+            s.broker,
+            s.events,
+            s.bars,
+            if s.ended { "cleanly" } else { "UNCLEAN" },
+            s.feed
+        )?;
+    }
+    Ok(())
+}

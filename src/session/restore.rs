@@ -1,0 +1,181 @@
+//! Crash recovery inside the session: put back what the journal says the previous process knew
+//! (signals waiting for an answer, positions, working orders, ids, the kill switch), and hold
+//! new orders until every order whose state at the venue is unknown has been settled.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use super::{Action, Notice, Session};
+use crate::broker::BrokerEvent;
+use crate::engine::EngineEvent;
+use crate::journal::Recovered;
+use crate::model::{ClientOrderId, Fill, SignalState};
+use crate::risk::RiskRestore;
+use crate::store::{OrderEntry, Severity, SignalEntry};
+
+/// Recovery work that waits for the right moment.
+#[derive(Debug, Default)]
+pub(super) struct Pending {
+    /// Orders of a previous process nobody knows the venue's answer to: until each is settled
+    /// (looked up by client order id), no new order may go out.
+    unsettled: BTreeSet<ClientOrderId>,
+    /// Journaled fills for the engine, so the agents know what is held. Given at the first
+    /// live bar, after the history burst has warmed the indicators.
+    engine_fills: Vec<(Fill, Option<u64>)>,
+    /// Restored signals that auto mode acknowledges at the first live bar (when prices are known).
+    auto_ack: Vec<u64>,
+    /// A resumed session already journaled its history burst.
+    pub(super) history_journaled: bool,
+}
+
+/// What a restore brought back, for the status line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Restored {
+    pub positions: usize,
+    pub working_orders: usize,
+    pub pending_signals: usize,
+    pub unsettled: usize,
+}
+
+impl Session {
+    /// Continue signal numbering after a restart: ids stay unique across sessions.
+    pub fn set_next_signal_id(&mut self, id: u64) {
+        self.engine.set_next_signal_id(id);
+    }
+
+    /// What survives any restart, even onto a fresh venue: ids and the kill switch (a kill
+    /// switch stays on until a trader releases it).
+    pub fn restore_globals(&mut self, rec: &Recovered) {
+        self.set_next_signal_id(rec.next_signal_id);
+        self.gate.restore(&RiskRestore {
+            kill_switch: rec.kill_switch,
+            halted_day: rec.halted_day,
+            ..Default::default()
+        });
+        self.store.kill_switch = rec.kill_switch;
+    }
+
+    /// Everything the previous process of this venue knew. `cash`: the simulator's cash when
+    /// it is resumed (a real venue reports its own). `resumed`: the same journal session goes
+    /// on, its history already recorded.
+    pub fn restore(&mut self, rec: &Recovered, cash: Option<Decimal>, resumed: bool) -> Restored {
+        self.restore_globals(rec);
+        self.gate.restore(&rec.risk_restore());
+        self.store.positions = rec
+            .positions
+            .iter()
+            .map(|p| (p.symbol, p.clone()))
+            .collect();
+        if let Some(cash) = cash {
+            self.store.cash = cash;
+            self.store.equity = self.store.marked_equity();
+        }
+        for w in &rec.working_orders {
+            if w.needs_settlement() {
+                self.recovery
+                    .unsettled
+                    .insert(w.order.client_order_id.clone());
+            }
+            self.store.orders.push(OrderEntry {
+                request: w.order.clone(),
+                status: w.status,
+                broker_order_id: None,
+                filled_qty: w.filled_qty,
+                fills: Vec::new(),
+                note: Some(format!("recovered from session {}", w.session)),
+            });
+        }
+        // Snoozed, proposed, or acknowledged but never sent: the trader is asked again.
+        let expires_at = self.store.bar_index + u64::from(self.cfg.signals.timeout_bars);
+        let waiting = rec.open_signals.iter().chain(&rec.acknowledged_unsent);
+        for (signal, _) in waiting {
+            if self.store.mode == crate::config::Mode::Auto {
+                self.recovery.auto_ack.push(signal.id);
+            }
+            self.store.signals.push(SignalEntry {
+                signal: signal.clone(),
+                state: SignalState::Proposed,
+                expires_at,
+            });
+        }
+        self.recovery.engine_fills = rec.fills.clone();
+        self.recovery.history_journaled = resumed;
+        Restored {
+            positions: rec.positions.len(),
+            working_orders: rec.working_orders.len(),
+            pending_signals: rec.open_signals.len() + rec.acknowledged_unsent.len(),
+            unsettled: self.recovery.unsettled.len(),
+        }
+    }
+
+    /// Broker events that concern recovered orders, handled (and journaled) before anything else.
+    pub fn restore_broker_events(&mut self, events: Vec<BrokerEvent>) -> Vec<Notice> {
+        let mut out = Vec::new();
+        for ev in events {
+            self.on_broker(ev, &mut out);
+        }
+        out
+    }
+
+    /// A line on the status bar (warn level, so it stays visible for a while).
+    pub fn status(&mut self, text: impl Into<String>) -> Notice {
+        let message = text.into();
+        self.store.push_log(Severity::Warn, message.clone());
+        Notice::Info { message }
+    }
+
+    /// Before the first live bar after a restore: tell the engine what is held and acknowledge
+    /// the restored signals in auto mode.
+    pub(super) fn before_live_bar(&mut self, out: &mut Vec<Notice>) {
+        if self.recovery.engine_fills.is_empty() && self.recovery.auto_ack.is_empty() {
+            return;
+        }
+        for (fill, signal_id) in std::mem::take(&mut self.recovery.engine_fills) {
+            self.process_engine(EngineEvent::Fill { fill, signal_id }, out);
+        }
+        let equity = self.store.marked_equity();
+        self.process_engine(EngineEvent::Account { equity }, out);
+        for id in std::mem::take(&mut self.recovery.auto_ack) {
+            self.act(
+                Action::Acknowledge {
+                    id: Some(id),
+                    qty: None,
+                },
+                out,
+            );
+        }
+    }
+
+    /// Any answer but "unknown" settles a recovered order.
+    pub(super) fn settle(&mut self, ev: &BrokerEvent) {
+        let id = match ev {
+            BrokerEvent::Accepted {
+                client_order_id, ..
+            }
+            | BrokerEvent::Rejected {
+                client_order_id, ..
+            }
+            | BrokerEvent::Canceled { client_order_id } => client_order_id,
+            BrokerEvent::Filled(f) => &f.client_order_id,
+            _ => return,
+        };
+        if self.recovery.unsettled.remove(id) && self.recovery.unsettled.is_empty() {
+            self.store
+                .push_log(Severity::Info, "recovered orders settled: trading resumes");
+        }
+    }
+
+    /// The order a new order must wait for, if any.
+    pub(super) fn unsettled(&self) -> Option<&ClientOrderId> {
+        self.recovery.unsettled.iter().next()
+    }
+
+    /// Journal the positions held at a clean stop (audit: they must equal Σ fills).
+    pub(super) fn journal_final_positions(&mut self) {
+        let held: Vec<_> = self.store.positions.values().cloned().collect();
+        for p in held {
+            self.journal("final position", |j| j.record_position(&p));
+        }
+    }
+}

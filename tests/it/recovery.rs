@@ -1,0 +1,310 @@
+//! Crash recovery of the real binary: a headless auto-mode replay is killed with SIGKILL (or
+//! aborts at a test hook) at several points, restarted until it ends cleanly, and the journal
+//! must show every decision exactly once. Also `replay --session` and secrets at the edge.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use double_agent::journal::{Entry, Journal, JournalFilter};
+use double_agent::model::SignalState;
+use rust_decimal::Decimal;
+
+const RUN: [&str; 6] = [
+    "--headless",
+    "--auto-ack",
+    "--speed",
+    "200",
+    "--start",
+    "2025-02-10",
+];
+
+fn bin(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_double-agent"));
+    c.env("DOUBLE_AGENT_DATA_DIR", data)
+        .env_remove("DOUBLE_AGENT_CRASH_AT");
+    c
+}
+
+/// Run the replay; SIGKILL it once `n` output lines contain `pattern`. Returns the output.
+fn run_until(data: &Path, kill_at: Option<(&str, usize)>, env: &[(&str, &str)]) -> String {
+    let mut cmd = bin(data);
+    cmd.args(RUN).envs(env.iter().copied());
+    let mut child = cmd.stdout(Stdio::piped()).spawn().expect("spawn");
+    let mut seen = 0;
+    let mut text = String::new();
+    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
+        let line = line.expect("line");
+        text.push_str(&line);
+        text.push('\n');
+        if let Some((pattern, n)) = kill_at {
+            seen += usize::from(line.contains(pattern));
+            if seen >= n {
+                child.kill().expect("SIGKILL");
+                break;
+            }
+        }
+    }
+    let status = child.wait().expect("wait");
+    if kill_at.is_none() && env.is_empty() {
+        assert!(status.success(), "clean run failed: {text}");
+    }
+    text
+}
+
+/// The invariants a crash must never break, read back from the journal.
+fn check_journal(data: &Path) -> (usize, usize) {
+    let j = Journal::open(&data.join("journal.sqlite3")).expect("journal");
+    let sessions = j.sessions().expect("sessions");
+    assert!(
+        sessions.last().expect("a session").ended,
+        "last run ends cleanly"
+    );
+    let rows = j.list(&JournalFilter::default()).expect("list");
+    let mut proposed = BTreeSet::new();
+    let mut acked = BTreeSet::new();
+    let mut answered = BTreeSet::new();
+    let mut intents: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut refused = BTreeSet::new();
+    let mut ids = BTreeSet::new();
+    let mut accepted: BTreeMap<String, usize> = BTreeMap::new();
+    let mut fills = Vec::new();
+    let mut finals = BTreeMap::new();
+    let mut last_cash = None;
+    // A bar or a signal seen twice in one session means a restart traded it again.
+    let mut once = BTreeSet::new();
+    for r in &rows {
+        match r.entry().expect("entry") {
+            Entry::Bar {
+                symbol,
+                bar,
+                live: true,
+                ..
+            } => assert!(
+                once.insert(format!("{} bar {symbol} {}", r.session, bar.time)),
+                "live bar {symbol} {} journaled twice",
+                bar.time
+            ),
+            Entry::Signal {
+                signal,
+                state: SignalState::Proposed,
+            } => {
+                let key = format!(
+                    "{} {} {:?} {}",
+                    signal.time, signal.agent, signal.kind, signal.symbol
+                );
+                assert!(once.insert(key.clone()), "signal {key} proposed twice");
+                proposed.insert(signal.id);
+            }
+            Entry::Answer {
+                signal_id, state, ..
+            } => {
+                answered.insert(signal_id);
+                if matches!(
+                    state,
+                    SignalState::Acknowledged | SignalState::Edited { .. }
+                ) {
+                    acked.insert(signal_id);
+                }
+            }
+            Entry::OrderIntent(o) => {
+                assert!(ids.insert(o.client_order_id.clone()), "intent twice");
+                *intents.entry(o.signal_id.unwrap_or(0)).or_default() += 1;
+            }
+            Entry::RiskRefusal { order, .. } => {
+                refused.extend(order.signal_id);
+            }
+            Entry::BrokerAccepted {
+                client_order_id, ..
+            } => *accepted.entry(client_order_id.0).or_default() += 1,
+            Entry::BrokerRejected { reason, .. } => {
+                assert!(!reason.contains("unique"), "an id was sent twice: {reason}");
+            }
+            Entry::Fill(f) => fills.push(f),
+            Entry::Position(p) if r.session == sessions.last().unwrap().id => {
+                finals.insert(p.symbol, p.qty);
+            }
+            Entry::BrokerAccount { cash, .. } => last_cash = Some(cash),
+            _ => {}
+        }
+    }
+    for id in &acked {
+        let n = intents.get(id).copied().unwrap_or(0);
+        assert!(
+            n == 1 || (n == 0 && refused.contains(id)),
+            "signal #{id}: {n} order intents"
+        );
+    }
+    for id in &proposed {
+        assert!(answered.contains(id), "pending signal #{id} was lost");
+    }
+    for (id, n) in &accepted {
+        assert_eq!(*n, 1, "{id} accepted {n} times: sent twice");
+    }
+    // Σ fills per symbol is what the session held at its clean stop, and the simulator's
+    // own cash agrees with the journal's fills.
+    let mut held: BTreeMap<_, Decimal> = BTreeMap::new();
+    let mut cash = Decimal::from(100_000);
+    for f in &fills {
+        *held.entry(f.symbol).or_default() += f.side.sign() * f.qty;
+        cash += f.cash_delta();
+    }
+    held.retain(|_, q| !q.is_zero());
+    finals.retain(|_, q: &mut Decimal| !q.is_zero());
+    assert_eq!(held, finals, "final positions == Σ fills");
+    if let Some(c) = last_cash {
+        assert_eq!(c, cash, "simulator cash == starting cash + Σ fill cash");
+    }
+    (acked.len(), fills.len())
+}
+
+fn crash_then_finish(kill_at: Option<(&str, usize)>, env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_until(dir.path(), kill_at, env);
+    let resumed = run_until(dir.path(), None, &[]);
+    let (acked, fills) = check_journal(dir.path());
+    assert!(
+        acked >= 5 && fills >= 5,
+        "{acked} acknowledged, {fills} fills"
+    );
+    resumed
+}
+
+#[test]
+fn sigkill_at_five_points_then_restart_loses_and_doubles_nothing() {
+    // Each point is a different moment: mid-signal burst, after orders, after fills, mid-bars.
+    for point in [
+        ("signal", 2),
+        ("\"order\"", 3),
+        ("fill", 5),
+        ("bar", 150),
+        ("signal", 9),
+    ] {
+        let out = crash_then_finish(Some(point), &[]);
+        assert!(
+            out.contains("resumed session"),
+            "{point:?}: the restart must resume: {}",
+            &out[..out.len().min(400)]
+        );
+    }
+}
+
+#[test]
+fn abort_between_intent_and_send_resends_the_same_order_once() {
+    // The test hook aborts right after the first intent is durable, before the broker sees it.
+    let out = crash_then_finish(None, &[("DOUBLE_AGENT_CRASH_AT", "after_intent")]);
+    assert!(
+        out.contains("1 working orders"),
+        "{}",
+        &out[..out.len().min(600)]
+    );
+}
+
+#[test]
+fn replay_session_reproduces_the_signals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let signals = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| e["type"] == "signal")
+            .map(|e| {
+                let s = &e["signal"];
+                format!(
+                    "{} {} {} {} {} {}",
+                    s["time"], s["agent"], s["kind"], s["symbol"], s["side"], s["qty"]
+                )
+            })
+            .collect()
+    };
+    let first = run_until(dir.path(), None, &[]);
+    let j = Journal::open(&dir.path().join("journal.sqlite3")).expect("journal");
+    let id = j.sessions().expect("sessions")[0].id.clone();
+    drop(j);
+    let out = bin(dir.path())
+        .args(["replay", "--session", &id, "--headless", "--auto-ack"])
+        .args(["--speed", "0"])
+        .output()
+        .expect("replay");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = signals(&first);
+    assert!(want.len() >= 5, "{want:?}");
+    assert_eq!(signals(&String::from_utf8_lossy(&out.stdout)), want);
+    let table = bin(dir.path())
+        .args(["journal", "--kind", "fill"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.lines().count() > 5 && table.contains("fill"),
+        "{table}"
+    );
+}
+
+#[test]
+fn canary_keys_never_reach_the_data_dir_help_or_errors_and_readable_secret_configs_are_refused() {
+    let canary = ("PKCANARY4242", "canary-secret-9191");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let with_keys = |args: &[&str]| {
+        bin(dir.path())
+            .args(args)
+            .env("APCA_API_KEY_ID", canary.0)
+            .env("APCA_API_SECRET_KEY", canary.1)
+            .env("DOUBLE_AGENT_LOG", "debug")
+            .output()
+            .expect("run")
+    };
+    let mut texts = Vec::new();
+    for args in [
+        &[
+            "--headless",
+            "--auto-ack",
+            "--speed",
+            "0",
+            "--start",
+            "2025-11-01",
+        ][..],
+        &["--help"],
+        &["journal", "--format", "json", "--limit", "100000"],
+        &["replay", "--session", "no-such-session", "--headless"],
+    ] {
+        let out = with_keys(args);
+        texts.push(String::from_utf8_lossy(&out.stdout).to_string());
+        texts.push(String::from_utf8_lossy(&out.stderr).to_string());
+    }
+    assert!(
+        texts.iter().any(|t| t.contains("no recorded bars")),
+        "{texts:?}"
+    );
+    // A config file with a key that others can read: refused with the fix, the key not echoed.
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, format!("api_key = \"{}\"\n", canary.0)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = with_keys(&["--config", cfg.to_str().unwrap(), "--headless"]);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!out.status.success() && err.contains("chmod 600"), "{err}");
+        texts.push(err);
+    }
+    std::fs::remove_file(&cfg).unwrap();
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        texts.push(String::from_utf8_lossy(&bytes).to_string());
+        files += 1;
+    }
+    assert!(files >= 3, "log, journal and its WAL or lock are written");
+    for t in &texts {
+        assert!(
+            !t.contains(canary.0) && !t.contains(canary.1),
+            "a key leaked: {t:.300}"
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! The config file's sections, one struct each, every field documented in config/default.toml.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::model::Symbol;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayConfig {
+    pub start: chrono::NaiveDate,
+    pub speed: f64,
+    pub speed_step: f64,
+    pub pause_on_signal: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaperConfig {
+    pub starting_cash: Decimal,
+    pub slippage_bps: f64,
+    pub commission_per_share: Decimal,
+    pub commission_min: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorConfig {
+    pub rsi_period: usize,
+    pub atr_period: usize,
+    pub sma_fast: usize,
+    pub sma_mid: usize,
+    pub sma_slow: usize,
+    pub ema_period: usize,
+    pub volume_sma: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PivotConfig {
+    pub k: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelsConfig {
+    pub support: Vec<f64>,
+    pub resistance: Vec<f64>,
+    pub profile_bars: usize,
+    pub bucket_atr: f64,
+    pub cluster_atr: f64,
+    pub active_within_atr: f64,
+    pub max_pivots: usize,
+    pub configured_strength: u32,
+    pub poc_strength: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BearConfig {
+    pub vehicle: Symbol,
+    pub break_atr: f64,
+    pub confirm_closes: usize,
+    pub break_memory_bars: usize,
+    pub max_tiers: usize,
+    pub tier_gap_bars: usize,
+    pub tier_extension_atr: f64,
+    pub tier_rebound_atr: f64,
+    pub stop_level_atr: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BullConfig {
+    pub hedge_fraction: f64,
+    pub oversold_rsi: f64,
+    pub hedge_rsi_bars: usize,
+    pub hedge_stop_atr: f64,
+    pub hedge_time_bars: usize,
+    pub evidence_bars: usize,
+    pub dryup_low_bars: usize,
+    pub dryup_ratio: f64,
+    pub reclaim_memory_bars: usize,
+    pub reclaim_atr: f64,
+    pub reclaim_min_evidence: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopConfig {
+    pub atr_mult: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskConfig {
+    pub per_trade: f64,
+    pub scale_base: f64,
+    pub scale_per_m: f64,
+    pub scale_min: f64,
+    pub scale_max: f64,
+    pub vol_lookback: usize,
+    pub vol_min: f64,
+    pub vol_max: f64,
+    pub max_beta_exposure: f64,
+    pub max_position: f64,
+    pub max_order_notional: Decimal,
+    pub max_orders_per_minute: u32,
+    pub daily_loss_limit: f64,
+    pub stale_after_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Manual,
+    Auto,
+    Observe,
+}
+
+impl Mode {
+    pub fn next(self) -> Mode {
+        match self {
+            Mode::Manual => Mode::Auto,
+            Mode::Auto => Mode::Observe,
+            Mode::Observe => Mode::Manual,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Manual => "MANUAL",
+            Mode::Auto => "AUTO",
+            Mode::Observe => "OBSERVE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalsConfig {
+    pub mode: Mode,
+    pub timeout_bars: u32,
+    pub snooze_bars: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    pub frame_ms: u64,
+    pub chart_bars: usize,
+    pub theme: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    pub ack: String,
+    pub ack_alt: String,
+    pub r#override: String,
+    pub edit: String,
+    pub snooze: String,
+    pub flatten: String,
+    pub pause_agents: String,
+    pub kill: String,
+    pub mode: String,
+    pub help: String,
+    pub quit: String,
+    pub pause_replay: String,
+    pub faster: String,
+    pub slower: String,
+    pub focus_iwm: String,
+    pub focus_twm: String,
+    pub focus_srty: String,
+    pub timeframe: String,
+    pub zoom_in: String,
+    pub zoom_out: String,
+    pub scroll_left: String,
+    pub scroll_right: String,
+    pub next_signal: String,
+    pub prev_signal: String,
+    pub scorecard: String,
+    pub journal_view: String,
+    pub pane: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlpacaConfig {
+    pub timeframe: String,
+    pub data_feed: String,
+    pub adjustment: String,
+    pub backfill_bars: usize,
+    pub poll_interval_ms: u64,
+    pub timeout_ms: u64,
+    pub max_requests_per_minute: u32,
+    pub stale_after_bars: u32,
+    pub client_side_stops: bool,
+    pub page_limit: u32,
+    pub order_poll_ms: u64,
+    pub account_poll_ms: u64,
+    pub max_retries: u32,
+    pub retry_base_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinraConfig {
+    pub api_url: String,
+    pub cdn_url: String,
+    pub symbols: Vec<String>,
+    pub poll_interval_secs: u64,
+    pub stale_after_days: i64,
+    pub page_limit: usize,
+    pub history_days: i64,
+    pub regsho_days: i64,
+    pub regsho_stale_after_days: i64,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CftcConfig {
+    pub api_url: String,
+    pub dataset: String,
+    pub russell_code: String,
+    pub nasdaq_code: String,
+    pub poll_interval_secs: u64,
+    pub stale_after_days: i64,
+    pub history_weeks: usize,
+    pub timeout_ms: u64,
+}

@@ -1,0 +1,170 @@
+//! What the venue says: acceptances, rejections, fills, cancels, unknown states and positions.
+
+use rust_decimal::Decimal;
+
+use super::{Notice, Session};
+use crate::broker::BrokerEvent;
+use crate::engine::EngineEvent;
+use crate::model::{OrderStatus, Position, Symbol};
+use crate::store::Severity;
+
+impl Session {
+    pub(super) fn on_broker(&mut self, ev: BrokerEvent, out: &mut Vec<Notice>) {
+        // A fill the venue re-sends after a reconnect is already journaled: apply it once.
+        if self.journal.is_some()
+            && self.journal("broker event", |j| j.record_broker_event(&ev)) == Some(None)
+        {
+            return;
+        }
+        self.gate.on_broker_event(&ev);
+        self.settle(&ev);
+        match ev {
+            BrokerEvent::Accepted {
+                client_order_id,
+                broker_order_id,
+            } => {
+                if let Some(o) = self.store.order_mut(&client_order_id) {
+                    if matches!(o.status, OrderStatus::PendingNew | OrderStatus::Unknown) {
+                        o.status = OrderStatus::Accepted;
+                    }
+                    o.broker_order_id = broker_order_id;
+                }
+                out.push(Notice::OrderStatus {
+                    client_order_id,
+                    status: OrderStatus::Accepted,
+                    detail: None,
+                });
+            }
+            BrokerEvent::Rejected {
+                client_order_id,
+                reason,
+            } => {
+                self.set_status(
+                    &client_order_id,
+                    OrderStatus::Rejected,
+                    Some(reason.clone()),
+                    out,
+                );
+                self.store.push_log(
+                    Severity::Warn,
+                    format!("order {client_order_id} rejected: {reason}"),
+                );
+            }
+            BrokerEvent::Canceled { client_order_id } => {
+                self.set_status(&client_order_id, OrderStatus::Canceled, None, out);
+                self.store
+                    .push_log(Severity::Info, format!("order {client_order_id} canceled"));
+            }
+            BrokerEvent::Unknown {
+                client_order_id,
+                error,
+            } => {
+                self.set_status(
+                    &client_order_id,
+                    OrderStatus::Unknown,
+                    Some(error.clone()),
+                    out,
+                );
+                self.store.push_log(
+                    Severity::Warn,
+                    format!("order {client_order_id}: state unknown ({error}); settling by client order id, not resending"),
+                );
+            }
+            BrokerEvent::Filled(fill) => self.on_fill(fill, out),
+            BrokerEvent::Account { cash, equity } => {
+                self.store.cash = cash;
+                self.store.equity = equity;
+                self.process_engine(EngineEvent::Account { equity }, out);
+            }
+            BrokerEvent::Positions { positions } => self.reconcile(positions),
+            BrokerEvent::Error { message } => {
+                self.store
+                    .push_log(Severity::Error, format!("broker: {message}"));
+                out.push(Notice::Warning {
+                    source: "broker".into(),
+                    message,
+                });
+            }
+        }
+    }
+
+    fn set_status(
+        &mut self,
+        id: &crate::model::ClientOrderId,
+        status: OrderStatus,
+        detail: Option<String>,
+        out: &mut Vec<Notice>,
+    ) {
+        if let Some(o) = self.store.order_mut(id) {
+            o.status = status;
+            o.note = detail.clone();
+        }
+        out.push(Notice::OrderStatus {
+            client_order_id: id.clone(),
+            status,
+            detail,
+        });
+    }
+
+    fn on_fill(&mut self, fill: crate::model::Fill, out: &mut Vec<Notice>) {
+        let mut signal_id = None;
+        if let Some(o) = self.store.order_mut(&fill.client_order_id) {
+            if o.fills.contains(&fill) {
+                return; // the same fill reported twice (poll + stream, or a reconnect) counts once
+            }
+            o.fills.push(fill.clone());
+            o.filled_qty += fill.qty;
+            o.status = if o.filled_qty >= o.request.qty {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::PartiallyFilled
+            };
+            signal_id = o.request.signal_id;
+        }
+        self.store.cash += fill.cash_delta();
+        let now = fill.time;
+        self.store
+            .positions
+            .entry(fill.symbol)
+            .or_insert_with(|| Position::flat(fill.symbol, now))
+            .apply(&fill);
+        self.store
+            .positions
+            .retain(|_, p| !p.qty.is_zero() || !p.realized.is_zero());
+        self.store.equity = self.store.marked_equity();
+        self.store.push_log(
+            Severity::Info,
+            format!(
+                "fill {} {} {} @ {} (commission {})",
+                fill.side, fill.qty, fill.symbol, fill.price, fill.commission
+            ),
+        );
+        out.push(Notice::Fill { fill: fill.clone() });
+        let equity = self.store.equity;
+        self.process_engine(EngineEvent::Fill { fill, signal_id }, out);
+        self.process_engine(EngineEvent::Account { equity }, out);
+    }
+
+    /// The venue's positions win: they are what is really held.
+    fn reconcile(&mut self, positions: Vec<Position>) {
+        let before: Vec<(Symbol, Decimal)> = self
+            .store
+            .positions
+            .values()
+            .map(|p| (p.symbol, p.qty))
+            .collect();
+        self.store.positions = positions.into_iter().map(|p| (p.symbol, p)).collect();
+        let after: Vec<(Symbol, Decimal)> = self
+            .store
+            .positions
+            .values()
+            .map(|p| (p.symbol, p.qty))
+            .collect();
+        if before != after {
+            self.store.push_log(
+                Severity::Info,
+                format!("positions reconciled with the broker: {after:?}"),
+            );
+        }
+    }
+}

@@ -175,7 +175,9 @@ async fn submit_task(ctx: Ctx, coid: ClientOrderId, body: NewOrder) {
                 tracing::info!(%coid, "client_order_id already at the venue; looking it up");
                 settle(&ctx, &coid).await
             }
-            Err(e) if e.is_ambiguous() => {
+            // A 2xx whose body cannot be read (truncated, not JSON) is as ambiguous as a
+            // timeout: the venue most likely took the order, so settle it, never reject it.
+            Err(e) if e.is_ambiguous() || matches!(e, AlpacaError::Decode(_)) => {
                 if ctx.book().phase(&coid) != Some(Phase::Submitting) {
                     // The poller already saw it at the venue: nothing is unknown any more.
                     return;

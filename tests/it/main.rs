@@ -7,6 +7,7 @@ mod e2e_tmux;
 mod engine_props;
 mod engine_reference;
 mod engine_replay;
+mod faults;
 mod finra;
 mod loader;
 mod session;

@@ -10,6 +10,7 @@ mod engine_replay;
 mod faults;
 mod finra;
 mod loader;
+mod parser_prop;
 mod session;
 mod short_mock;
 mod short_prop;

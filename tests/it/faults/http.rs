@@ -279,3 +279,54 @@ async fn fault_lookups_failing_too_leave_the_order_unknown_then_the_poller_settl
     assert_eq!(rig.mock.requests(Method::POST, "/v2/orders").len(), 1);
     rig.fill_and_audit(&coid).await;
 }
+
+#[tokio::test]
+async fn fault_kill_switch_cancel_survives_a_failing_delete() {
+    let mut rig = Rig::start().await;
+    let coid = rig.acknowledge(1);
+    let c = coid.clone();
+    rig.pump_until(move |s| s.store.order(&c).unwrap().status == OrderStatus::Accepted)
+        .await;
+    // The first two DELETEs fail (503, then a reset): the kill switch must still cancel.
+    rig.faults.arm(
+        "DELETE /v2/orders/",
+        Fault::Raw(503, r#"{"message":"busy"}"#),
+        1,
+    );
+    rig.faults.arm("DELETE /v2/orders/", Fault::Reset, 1);
+    rig.session.handle(Input::Action(Action::ToggleKill));
+    let c = coid.clone();
+    rig.pump_until(move |s| s.store.order(&c).unwrap().status == OrderStatus::Canceled)
+        .await;
+    assert_eq!(rig.faults.hit_count(), 2);
+    assert!(rig.log_has("KILL SWITCH"), "{:#?}", rig.session.store.log);
+    assert!(
+        rig.log_has(&format!("cancel {coid}: Alpaca HTTP 503")),
+        "failures are shown"
+    );
+    let venue = rig.mock.order_by_coid(coid.as_str()).unwrap();
+    assert_eq!(venue["status"], "canceled", "canceled at the venue");
+    // Killed: a new acknowledgement sends nothing.
+    rig.session.inject_signal(Signal {
+        id: 2,
+        time: Utc::now(),
+        agent: Agent::Bear,
+        kind: SignalKind::BearEntry { tier: 1 },
+        symbol: Symbol::Twm,
+        side: Side::Buy,
+        qty: dec!(10),
+        reference_price: dec!(31),
+        stop_price: None,
+        iwm_stop: None,
+        confidence: 0.7,
+        reasons: vec![],
+    });
+    rig.session.handle(Input::Action(Action::Acknowledge {
+        id: Some(2),
+        qty: None,
+    }));
+    assert_eq!(rig.session.store.orders.len(), 1);
+    assert_eq!(rig.faults.sent("POST /v2/orders "), 1);
+    audit(&rig.session, true);
+    assert_no_violations(&rig.mock);
+}

@@ -85,7 +85,8 @@ impl AlpacaError {
     }
 
     /// Build from a non-2xx response body; a body that is not Alpaca's JSON is kept short.
-    pub(crate) fn from_response(status: u16, body: &str) -> Self {
+    /// Public so the `alpaca_json` fuzz target can reach it.
+    pub fn from_response(status: u16, body: &str) -> Self {
         let parsed: Option<ApiErrorBody> = serde_json::from_str(body).ok();
         let (code, message) = match parsed {
             Some(b) if !b.message.is_empty() || b.code.is_some() => (b.code, b.message),

@@ -185,7 +185,9 @@ async fn submit_task(ctx: Ctx, coid: ClientOrderId, body: NewOrder) {
                 tracing::info!(%coid, "client_order_id already at the venue; looking it up");
                 settle(&ctx, &coid).await
             }
-            Err(e) if e.is_ambiguous() => {
+            // A 2xx whose body cannot be read (truncated, not JSON) is as ambiguous as a
+            // timeout: the venue most likely took the order, so settle it, never reject it.
+            Err(e) if e.is_ambiguous() || matches!(e, AlpacaError::Decode(_)) => {
                 if ctx.book().phase(&coid) != Some(Phase::Submitting) {
                     // The poller already saw it at the venue: nothing is unknown any more.
                     return;
@@ -248,9 +250,20 @@ async fn cancel_task(ctx: Ctx, coid: ClientOrderId) {
             }
         },
     };
-    if let Err(e) = ctx.client.cancel_order(&id).await {
-        // 422 = no longer cancelable (filled or already canceled): the lookup below tells which.
-        ctx.emit(vec![error(format!("cancel {coid}: {e}"))]);
+    // The kill switch depends on this: an ambiguous failure (timeout, reset, 5xx, 429) is
+    // retried, since repeating a cancel is harmless; anything else is final.
+    for attempt in 0..ctx.cfg.max_retries.max(1) {
+        match ctx.client.cancel_order(&id).await {
+            Ok(()) => break,
+            Err(e) => {
+                // 422 = no longer cancelable (filled or already canceled): the lookup tells which.
+                ctx.emit(vec![error(format!("cancel {coid}: {e}"))]);
+                if !e.is_ambiguous() {
+                    break;
+                }
+                ctx.pause(attempt).await;
+            }
+        }
     }
     if let Ok(Some(o)) = ctx.client.order(&id).await {
         ctx.apply(&o);

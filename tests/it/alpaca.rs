@@ -3,7 +3,7 @@
 mod broker;
 mod client;
 mod feed;
-mod mock;
+pub mod mock;
 mod routes;
 mod security;
 

@@ -39,20 +39,13 @@ fn walk(n: usize) -> Vec<Bar> {
     bars
 }
 
-fn bench(c: &mut Criterion) {
-    // ENGINE_BENCH_BARS overrides the count (for profiling runs).
-    let n_bars = std::env::var("ENGINE_BENCH_BARS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(BARS_DEFAULT);
-    let bars = walk(n_bars);
-    let cfg = Config::default_config();
-    // One full pass, timed by hand, for the headline ns/bar and the signal count.
-    let mut engine = Engine::new(&cfg);
+/// One pass through `process_into`: (ns per bar, signals).
+fn timed_pass(cfg: &Config, bars: &[Bar]) -> (f64, usize) {
+    let mut engine = Engine::new(cfg);
     let mut out = Vec::new();
     let start = Instant::now();
     let mut signals = 0usize;
-    for bar in &bars {
+    for bar in bars {
         out.clear();
         let event = EngineEvent::Bar {
             symbol: Symbol::Iwm,
@@ -62,8 +55,23 @@ fn bench(c: &mut Criterion) {
         // Every IWM bar yields its indicator row; the rest are signals.
         signals += out.len() - 1;
     }
-    let ns = start.elapsed().as_nanos() as f64 / n_bars as f64;
-    eprintln!("engine: {n_bars} bars, {ns:.1} ns/bar, {signals} signals");
+    let ns = start.elapsed().as_nanos() as f64 / bars.len() as f64;
+    (ns, signals)
+}
+
+fn bench(c: &mut Criterion) {
+    // ENGINE_BENCH_BARS overrides the count (for profiling runs).
+    let n_bars = std::env::var("ENGINE_BENCH_BARS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(BARS_DEFAULT);
+    let bars = walk(n_bars);
+    let cfg = Config::default_config();
+    // One full pass, timed by hand, for the headline ns/bar and the signal count.
+    let (ns, signals) = timed_pass(&cfg, &bars);
+    let pct = 100.0 * signals as f64 / n_bars as f64;
+    eprintln!("engine: {n_bars} bars, {ns:.1} ns/bar, {signals} signals ({pct:.2} % of bars)");
+    let mut out = Vec::new();
 
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);

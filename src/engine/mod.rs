@@ -221,8 +221,9 @@ impl Engine {
         for p in self.bull.check_exits(c).into_iter().flatten() {
             self.emit(c, p, out);
         }
-        let ev = self.evidence.clone();
-        if let Some(p) = self.bear.check_entry(c, ev.as_ref()) {
+        // Borrowed, not cloned: the evidence holds Strings, and a clone on every bar would
+        // allocate on bars that fire nothing.
+        if let Some(p) = self.bear.check_entry(c, self.evidence.as_ref()) {
             self.emit(c, p, out);
         }
         if let Some(b) = self.bear.take_entry_break() {

@@ -2,6 +2,7 @@
 //! one list, each with a state (intact, broken, reclaimed), and the active support / resistance.
 
 use super::indicators::Pivot;
+use super::pivot_set::PivotSet;
 use super::types::{Level, LevelSource, LevelState};
 use crate::config::Config;
 
@@ -26,11 +27,9 @@ struct Entry {
 #[derive(Debug, Clone)]
 pub struct LevelBook {
     configured: Vec<f64>,
-    pivots: Vec<Pivot>,
-    max_pivots: usize,
+    pivots: PivotSet,
     entries: Vec<Entry>,
     /// Scratch space for rebuilding, kept to stay allocation-free.
-    sorted: Vec<Pivot>,
     fresh: Vec<Entry>,
     poc: Option<f64>,
     cluster_atr: f64,
@@ -54,10 +53,8 @@ impl LevelBook {
         let cap = l.max_pivots + configured.len() + 2;
         LevelBook {
             configured,
-            pivots: Vec::with_capacity(l.max_pivots + 2),
-            max_pivots: l.max_pivots.max(1),
+            pivots: PivotSet::new(l.max_pivots),
             entries: Vec::with_capacity(cap),
-            sorted: Vec::with_capacity(l.max_pivots + 2),
             fresh: Vec::with_capacity(cap),
             poc: None,
             cluster_atr: l.cluster_atr,
@@ -134,18 +131,7 @@ impl LevelBook {
         }
         let mut dirty = false;
         for p in pivots.into_iter().flatten() {
-            // `pivots` is arrival order (for eviction), `sorted` the same set by price; both
-            // are kept incrementally so a rebuild needs no sort.
-            if self.pivots.len() >= self.max_pivots {
-                let old = self.pivots.remove(0);
-                let same = |q: &Pivot| q.bar == old.bar && q.kind == old.kind;
-                if let Some(k) = self.sorted.iter().position(same) {
-                    self.sorted.remove(k);
-                }
-            }
-            self.pivots.push(p);
-            let at = self.sorted.partition_point(|q| q.price < p.price);
-            self.sorted.insert(at, p);
+            self.pivots.insert(p.price, p.volume);
             dirty = true;
         }
         // A POC that moved less than the cluster tolerance does not reshuffle the levels.
@@ -171,28 +157,10 @@ impl LevelBook {
     fn rebuild(&mut self, atr: f64) {
         let tol = self.cluster_atr * atr;
         self.fresh.clear();
-        let mut i = 0;
-        while i < self.sorted.len() {
-            // "Within 0.5 × ATR of each other": a sweep in price order where a pivot joins while
-            // it is within `tol` of the cluster's lowest pivot, so no cluster spans more than
-            // `tol` (chaining would let a cluster creep across several real levels).
-            let (mut pv, mut v, mut n) = (0.0, 0.0, 0u32);
-            let first = self.sorted[i].price;
-            let mut j = i;
-            while j < self.sorted.len() {
-                let p = self.sorted[j];
-                if p.price - first > tol {
-                    break;
-                }
-                let w = p.volume.max(1.0);
-                pv += p.price * w;
-                v += w;
-                n += 1;
-                j += 1;
-            }
-            self.fresh.push(entry(pv / v, LevelSource::Pivot, n));
-            i = j;
-        }
+        let fresh = &mut self.fresh;
+        self.pivots.clusters(tol, |mean, n| {
+            fresh.push(entry(mean, LevelSource::Pivot, n))
+        });
         // Clusters come out in price order; the few configured levels and the POC are inserted
         // in place rather than sorting the whole list.
         let extra = self

@@ -12,6 +12,7 @@ pub mod context;
 pub mod indicators;
 pub mod ledger;
 pub mod levels;
+mod pivot_set;
 mod propose;
 pub mod report;
 #[cfg(test)]
@@ -65,6 +66,8 @@ pub struct Engine {
     levels_seen: u64,
     /// Shares held (Bear vehicle, IWM) as f64, refreshed on fills, for per-bar exposure.
     held_f64: (f64, f64),
+    /// The Bear's shares over all tiers, refreshed on fills (a Decimal sum is slow per bar).
+    bear_held: Decimal,
 }
 
 impl Engine {
@@ -101,6 +104,7 @@ impl Engine {
             bear_proposed: Decimal::ZERO,
             levels_seen: u64::MAX,
             held_f64: (0.0, 0.0),
+            bear_held: Decimal::ZERO,
         }
     }
 
@@ -130,8 +134,9 @@ impl Engine {
             EngineEvent::Bar { symbol, bar } => self.on_bar(symbol, bar, out),
             EngineEvent::Fill { fill, signal_id } => {
                 self.ledger.apply(&fill, signal_id);
+                self.bear_held = self.ledger.bear_total();
                 self.held_f64 = (
-                    to_f64(self.ledger.bear_total()),
+                    to_f64(self.bear_held),
                     to_f64(self.ledger.hedge + self.ledger.bull),
                 );
                 self.refresh_exposure();
@@ -216,8 +221,9 @@ impl Engine {
         for p in self.bull.check_exits(c).into_iter().flatten() {
             self.emit(c, p, out);
         }
-        let ev = self.evidence.clone();
-        if let Some(p) = self.bear.check_entry(c, ev.as_ref()) {
+        // Borrowed, not cloned: the evidence holds Strings, and a clone on every bar would
+        // allocate on bars that fire nothing.
+        if let Some(p) = self.bear.check_entry(c, self.evidence.as_ref()) {
             self.emit(c, p, out);
         }
         if let Some(b) = self.bear.take_entry_break() {
@@ -263,7 +269,7 @@ impl Engine {
         let lev = f64::from(self.bear.vehicle().leverage()).abs();
         let decay = snap.return_var.map(|var| (lev * lev - lev) / 2.0 * var);
         let b = &mut v.bear;
-        b.held = self.ledger.bear_total();
+        b.held = self.bear_held;
         match self.bear.pos() {
             Some(p) => {
                 b.engaged = true;

@@ -55,23 +55,26 @@ impl PivotDetector {
             return [None, None];
         }
         let k = self.k;
-        let Some(c) = self.ring.get(k) else {
-            return [None, None];
-        };
+        let c = self.ring.nth(k);
         // Ties: strictly beyond the older side, at least equal to the newer side, so a flat
-        // double bottom yields one pivot (the first), not two.
+        // double bottom yields one pivot (the first), not two. Most bars are neither, so the
+        // scan stops as soon as both tests failed.
         let mut is_low = true;
         let mut is_high = true;
-        for ago in 0..(2 * k + 1) {
-            let Some(o) = self.ring.get(ago) else {
-                continue;
-            };
-            if ago < k {
-                is_low &= c.low <= o.low;
-                is_high &= c.high >= o.high;
-            } else if ago > k {
-                is_low &= c.low < o.low;
-                is_high &= c.high > o.high;
+        for ago in 0..k {
+            let o = self.ring.nth(ago);
+            is_low &= c.low <= o.low;
+            is_high &= c.high >= o.high;
+            if !(is_low || is_high) {
+                return [None, None];
+            }
+        }
+        for ago in k + 1..2 * k + 1 {
+            let o = self.ring.nth(ago);
+            is_low &= c.low < o.low;
+            is_high &= c.high > o.high;
+            if !(is_low || is_high) {
+                return [None, None];
             }
         }
         let make = |kind, price| Pivot {

@@ -13,7 +13,7 @@
 //!   `window / 8` bars, so rebuilds cost at most 8 operations per bar amortized. A price outside
 //!   the bucket array also triggers a rebuild (re-centred with a wide margin), rare by design.
 
-use super::window::Ring;
+use super::window::{floor_i64, Ring};
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
@@ -89,7 +89,7 @@ impl VolumeProfile {
 
     fn bucket_of(&self, price: f64) -> i64 {
         if self.width > 0.0 {
-            (price / self.width).floor() as i64
+            floor_i64(price / self.width)
         } else {
             0
         }
@@ -152,7 +152,7 @@ impl VolumeProfile {
         let (width, base) = (self.width, self.base);
         let buckets = &mut self.buckets;
         self.ring.for_each_mut(|s| {
-            s.bucket = (s.price / width).floor() as i64;
+            s.bucket = floor_i64(s.price / width);
             let i = (s.bucket - base).clamp(0, len as i64 - 1) as usize;
             buckets[i] += s.volume;
         });

@@ -20,6 +20,9 @@ use crate::feed::{FeedEvent, FeedHealth};
 use crate::model::{Bar, Symbol, Timeframe};
 use crate::store::{Severity, Store};
 
+/// Clock skew tolerated between a venue's bar stamps and ours before a bar counts as from the future.
+const FUTURE_SLACK_MINUTES: i64 = 10;
+
 /// Everything that can happen to a session.
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -198,6 +201,14 @@ impl Session {
                 "{} bar at {} is not after {} (duplicate or out of order)",
                 symbol, bar.time, last.time
             )),
+            // On a live clock a bar from the future is a vendor error; taking it would make every
+            // real bar after it look out of order and freeze the symbol.
+            _ if self.wall_clock
+                && bar.time
+                    > chrono::Utc::now() + chrono::Duration::minutes(FUTURE_SLACK_MINUTES) =>
+            {
+                Some(format!("{symbol} bar at {} is in the future", bar.time))
+            }
             _ => None,
         };
         if let Some(message) = refusal {

@@ -354,3 +354,62 @@ fn impossible_duplicate_and_out_of_order_bars_are_refused_with_a_warning() {
         "the status bar says what happened"
     );
 }
+
+/// A live-clock session (Alpaca) refuses a bar stamped in the future instead of letting it freeze
+/// the symbol; the next real bar is taken. (A replay has no "now" to compare with.)
+#[test]
+fn live_clock_refuses_a_bar_from_the_future_and_keeps_taking_real_ones() {
+    struct Venue;
+    impl double_agent::broker::Broker for Venue {
+        fn kind(&self) -> double_agent::broker::BrokerKind {
+            double_agent::broker::BrokerKind::Paper
+        }
+        fn submit(
+            &mut self,
+            _: &double_agent::model::OrderRequest,
+        ) -> Vec<double_agent::broker::BrokerEvent> {
+            Vec::new()
+        }
+        fn cancel(
+            &mut self,
+            _: &double_agent::model::ClientOrderId,
+        ) -> Vec<double_agent::broker::BrokerEvent> {
+            Vec::new()
+        }
+        fn on_bar(&mut self, _: Symbol, _: &Bar) -> Vec<double_agent::broker::BrokerEvent> {
+            Vec::new()
+        }
+    }
+    let mut s = Session::new(
+        Config::default_config(),
+        Box::new(Venue),
+        Timeframe::Day1,
+        "live",
+    );
+    let feed = |b: Bar| {
+        Input::Feed(FeedEvent::Bar {
+            symbol: Symbol::Iwm,
+            timeframe: Timeframe::Day1,
+            bar: b,
+        })
+    };
+    let now = Utc::now();
+    let at = |t: DateTime<Utc>| Bar {
+        time: t,
+        ..bar(0, 200.0)
+    };
+    assert!(matches!(
+        s.handle(feed(at(now - Duration::days(2)))).as_slice(),
+        [Notice::Bar { .. }, ..]
+    ));
+    let out = s.handle(feed(at(now + Duration::days(365 * 75))));
+    assert!(
+        matches!(out.as_slice(), [Notice::Warning { message, .. }] if message.contains("in the future")),
+        "{out:?}"
+    );
+    assert!(matches!(
+        s.handle(feed(at(now - Duration::days(1)))).as_slice(),
+        [Notice::Bar { .. }, ..]
+    ));
+    assert_eq!(s.store.series(Symbol::Iwm).bars.len(), 2);
+}

@@ -9,6 +9,7 @@
 pub mod bear;
 pub mod bull;
 pub mod context;
+mod fixfmt;
 pub mod indicators;
 pub mod ledger;
 pub mod levels;

@@ -71,6 +71,29 @@ fn bench(c: &mut Criterion) {
     let (ns, signals) = timed_pass(&cfg, &bars);
     let pct = 100.0 * signals as f64 / n_bars as f64;
     eprintln!("engine: {n_bars} bars, {ns:.1} ns/bar, {signals} signals ({pct:.2} % of bars)");
+    // ENGINE_BENCH_PASS_ONLY=1 stops after that pass (for callgrind: count `process_into`).
+    if std::env::var_os("ENGINE_BENCH_PASS_ONLY").is_some() {
+        return;
+    }
+    // ENGINE_BENCH_HASH=1: a differential check instead — hash every output and the whole view
+    // after every bar (compare the printed hash before and after an engine change).
+    if std::env::var_os("ENGINE_BENCH_HASH").is_some() {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut out = Vec::new();
+        let mut engine = Engine::new(&cfg);
+        for bar in &bars {
+            out.clear();
+            let event = EngineEvent::Bar {
+                symbol: Symbol::Iwm,
+                bar: *bar,
+            };
+            engine.process_into(event, &mut out);
+            format!("{out:?}{:?}", engine.view()).hash(&mut h);
+        }
+        eprintln!("engine: output+view hash {:016x}", h.finish());
+        return;
+    }
     let mut out = Vec::new();
 
     let mut g = c.benchmark_group("engine");

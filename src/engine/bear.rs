@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::context::{short_interest, Ctx, Proposal, Sizing};
+use super::fixfmt::f2;
 use super::ledger::Book;
 use super::levels::Break;
 use crate::config::Config;
@@ -106,10 +107,10 @@ impl Bear {
             let reasons = vec![Reason::new(
                 ReasonKind::AtrStop,
                 format!(
-                    "close {:.2} > stop {:.2} (lowest close {:.2} + {} × ATR, never raised)",
-                    c.close(),
-                    pos.stop,
-                    pos.lowest_close,
+                    "close {} > stop {} (lowest close {} + {} × ATR, never raised)",
+                    f2(c.close()),
+                    f2(pos.stop),
+                    f2(pos.lowest_close),
                     self.p.stop_mult
                 ),
             )];
@@ -142,10 +143,10 @@ impl Bear {
             Reason::new(
                 ReasonKind::SupportBreak,
                 format!(
-                    "close {:.2} < support {:.2} − 0.25 × ATR {:.2} on {} (strength {}, {:?})",
-                    m.close,
-                    level,
-                    m.atr,
+                    "close {} < support {} − 0.25 × ATR {} on {} (strength {}, {:?})",
+                    f2(m.close),
+                    f2(level),
+                    f2(m.atr),
                     m.time_label(c.seq),
                     m.level.strength,
                     m.level.source
@@ -155,8 +156,13 @@ impl Bear {
             Reason::new(
                 ReasonKind::AtrStop,
                 format!(
-                    "stop IWM {:.2} = min(level {:.2} + {} × ATR, close {:.2} + {} × ATR {:.2})",
-                    stop, level, self.p.stop_level_atr, close, self.p.stop_mult, c.atr
+                    "stop IWM {} = min(level {} + {} × ATR, close {} + {} × ATR {})",
+                    f2(stop),
+                    f2(level),
+                    self.p.stop_level_atr,
+                    f2(close),
+                    self.p.stop_mult,
+                    f2(c.atr)
                 ),
             ),
         ];
@@ -203,20 +209,11 @@ impl Bear {
         let mut reasons = vec![
             Reason::new(
                 ReasonKind::Rebound,
-                format!(
-                    "failed rebound: high {:.2} ≥ level {:.2} − {} × ATR {:.2}, close {:.2} < level and < open {:.2}",
-                    b.high, level, self.p.rebound_atr, atr, b.close, b.open
-                ),
+                format!("failed rebound: high {} ≥ level {} − {} × ATR {}, close {} < level and < open {}", f2(b.high), f2(level), self.p.rebound_atr, f2(atr), f2(b.close), f2(b.open)),
             ),
             Reason::new(
                 ReasonKind::SupportBreak,
-                format!(
-                    "traded {:.2} ≤ level − {} × ATR since tier {}, {} bars ago",
-                    pos.min_low,
-                    self.p.extension_atr,
-                    pos.tiers,
-                    c.seq - pos.last_tier_bar
-                ),
+                format!("traded {} ≤ level − {} × ATR since tier {}, {} bars ago", f2(pos.min_low), self.p.extension_atr, pos.tiers, c.seq - pos.last_tier_bar),
             ),
         ];
         let conf = (pos.confidence + short_interest(ev, &mut reasons) * 0.5 + 0.05).clamp(0.0, 1.0);
@@ -317,15 +314,15 @@ pub fn trend(c: &Ctx) -> Option<(String, u32)> {
     if extra == 0 {
         return None;
     }
-    let mut text = format!("close {close:.2} < SMA50 {fast:.2}");
+    let mut text = format!("close {} < SMA50 {}", f2(close), f2(fast));
     if below_slow {
-        text += &format!("; close < SMA200 {slow:.2}");
+        text += &format!("; close < SMA200 {}", f2(slow));
     }
     if cross {
-        text += &format!("; SMA50 < SMA200 {slow:.2}");
+        text += &format!("; SMA50 < SMA200 {}", f2(slow));
     }
     if stack {
-        text += &format!("; SMA200 {slow:.2} > SMA100 {mid:.2} > SMA50");
+        text += &format!("; SMA200 {} > SMA100 {} > SMA50", f2(slow), f2(mid));
     }
     Some((text, extra))
 }

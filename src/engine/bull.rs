@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::context::{Ctx, Proposal, Sizing};
+use super::fixfmt::{f1, f2};
 use super::indicators::Ring;
 use super::ledger::Book;
 use super::levels::Break;
@@ -143,11 +144,11 @@ impl Bull {
         let close = c.close();
         let stop = close - self.p.stop_mult * c.atr;
         let why = format!(
-            "close {:.2} > broken support {:.2} + {} × ATR {:.2} ({} bars after the break)",
-            close,
-            b.level.price,
+            "close {} > broken support {} + {} × ATR {} ({} bars after the break)",
+            f2(close),
+            f2(b.level.price),
             self.p.reclaim_atr,
-            c.atr,
+            f2(c.atr),
             c.seq - b.bar
         );
         let mut reasons = vec![Reason::new(ReasonKind::Reclaim, why.clone())];
@@ -162,14 +163,17 @@ impl Bull {
         reasons.push(Reason::new(
             ReasonKind::AtrStop,
             format!(
-                "stop {stop:.2} = close {close:.2} − {} × ATR {:.2}",
-                self.p.stop_mult, c.atr
+                "stop {} = close {} − {} × ATR {}",
+                f2(stop),
+                f2(close),
+                self.p.stop_mult,
+                f2(c.atr)
             ),
         ));
         if let Some(h) = self.hedge.take() {
             reasons.push(Reason::new(
                 ReasonKind::Evidence,
-                format!("the hedge bought at {:.2} joins this position", h.entry),
+                format!("the hedge bought at {} joins this position", f2(h.entry)),
             ));
         }
         self.pos = Some(BullPos {
@@ -200,8 +204,8 @@ impl Bull {
         let close = c.close();
         let held = c.seq - h.bar;
         let why = match h.target {
-            Some(t) if close >= t => format!("target reached: close {close:.2} ≥ {t:.2}"),
-            _ if close <= h.stop => format!("hedge stop: close {close:.2} ≤ {:.2}", h.stop),
+            Some(t) if close >= t => format!("target reached: close {} ≥ {}", f2(close), f2(t)),
+            _ if close <= h.stop => format!("hedge stop: close {} ≤ {}", f2(close), f2(h.stop)),
             _ if held >= self.p.hedge_time => format!("time stop: {held} bars since the hedge"),
             _ => return None,
         };
@@ -224,8 +228,11 @@ impl Bull {
             let reasons = vec![Reason::new(
                 ReasonKind::AtrStop,
                 format!(
-                    "close {close:.2} < stop {:.2} (highest close {:.2} − {} × ATR, never lowered)",
-                    pos.stop, pos.highest, self.p.stop_mult
+                    "close {} < stop {} (highest close {} − {} × ATR, never lowered)",
+                    f2(close),
+                    f2(pos.stop),
+                    f2(pos.highest),
+                    self.p.stop_mult
                 ),
             )];
             let stop = pos.stop;
@@ -268,7 +275,8 @@ impl Bull {
             Reason::new(
                 ReasonKind::Rsi,
                 format!(
-                    "RSI {min_rsi:.1} < {} within the last {} bars",
+                    "RSI {} < {} within the last {} bars",
+                    f1(min_rsi),
                     self.p.oversold,
                     self.rsi.cap()
                 ),
@@ -276,22 +284,27 @@ impl Bull {
             Reason::new(
                 ReasonKind::Rebound,
                 format!(
-                    "bullish bar: close {close:.2} > open {:.2} and > previous high {prev_high:.2}",
-                    b.open
+                    "bullish bar: close {} > open {} and > previous high {}",
+                    f2(close),
+                    f2(b.open),
+                    f2(prev_high)
                 ),
             ),
             Reason::new(
                 ReasonKind::AtrStop,
                 format!(
-                    "stop {stop:.2} = close − {} × ATR {:.2}; time stop {} bars",
-                    self.p.hedge_stop_atr, c.atr, self.p.hedge_time
+                    "stop {} = close − {} × ATR {}; time stop {} bars",
+                    f2(stop),
+                    self.p.hedge_stop_atr,
+                    f2(c.atr),
+                    self.p.hedge_time
                 ),
             ),
         ];
         if let Some(t) = target {
             reasons.push(Reason::new(
                 ReasonKind::Target,
-                format!("target {t:.2} (broken level {level:.2} or EMA)"),
+                format!("target {} (broken level {} or EMA)", f2(t), f2(level)),
             ));
         }
         self.hedge = Some(Hedge {

@@ -9,6 +9,7 @@
 pub mod bear;
 pub mod bull;
 pub mod context;
+mod fixfmt;
 pub mod indicators;
 pub mod ledger;
 pub mod levels;
@@ -47,7 +48,14 @@ pub struct Engine {
     bear: Bear,
     bull: Bull,
     ledger: Ledger,
-    view: EngineView,
+    /// The view as it stands when the engine was created (no IWM bar yet): levels empty, agents idle.
+    view0: EngineView,
+    /// The view, assembled on demand by `view()` and dropped by every event.
+    view: std::sync::OnceLock<EngineView>,
+    /// What the view needs from the last IWM bar (None before the first).
+    at_bar: Option<ViewAtBar>,
+    /// Equity as the `Account` event gave it (the paper starting cash before).
+    equity_dec: Decimal,
     evidence: Option<ShortEvidence>,
     equity: f64,
     stale: bool,
@@ -62,8 +70,6 @@ pub struct Engine {
     pending: (f64, f64),
     /// Vehicle shares the Bear proposed since it engaged (its hypothetical position).
     bear_proposed: Decimal,
-    /// Level-book version last copied into the view.
-    levels_seen: u64,
     /// Shares held (Bear vehicle, IWM) as f64, refreshed on fills, for per-bar exposure.
     held_f64: (f64, f64),
     /// The Bear's shares over all tiers, refreshed on fills (a Decimal sum is slow per bar).
@@ -90,7 +96,10 @@ impl Engine {
             ledger: Ledger::new(cfg.bear.max_tiers, bear.vehicle()),
             bear,
             bull: Bull::new(cfg),
-            view,
+            view0: view,
+            view: std::sync::OnceLock::new(),
+            at_bar: None,
+            equity_dec: cfg.paper.starting_cash,
             evidence: None,
             equity: to_f64(cfg.paper.starting_cash),
             stale: false,
@@ -102,7 +111,6 @@ impl Engine {
             scratch: Vec::with_capacity(cfg.risk.vol_lookback),
             pending: (0.0, 0.0),
             bear_proposed: Decimal::ZERO,
-            levels_seen: u64::MAX,
             held_f64: (0.0, 0.0),
             bear_held: Decimal::ZERO,
         }
@@ -118,7 +126,7 @@ impl Engine {
     }
 
     pub fn view(&self) -> &EngineView {
-        &self.view
+        self.view.get_or_init(|| self.build_view())
     }
 
     pub fn process(&mut self, event: EngineEvent) -> Vec<EngineOutput> {
@@ -130,6 +138,8 @@ impl Engine {
     /// Like `process`, appending to `out`: with a reused buffer the per-bar path allocates
     /// nothing unless a signal fires (its reasons are text).
     pub fn process_into(&mut self, event: EngineEvent, out: &mut Vec<EngineOutput>) {
+        // Any event may change what the view shows; it is rebuilt at the next `view()`.
+        self.view.take();
         match event {
             EngineEvent::Bar { symbol, bar } => self.on_bar(symbol, bar, out),
             EngineEvent::Fill { fill, signal_id } => {
@@ -139,22 +149,14 @@ impl Engine {
                     to_f64(self.bear_held),
                     to_f64(self.ledger.hedge + self.ledger.bull),
                 );
-                self.refresh_exposure();
             }
             EngineEvent::Account { equity } => {
                 self.equity = to_f64(equity);
-                self.view.equity = equity;
-                self.refresh_exposure();
+                self.equity_dec = equity;
             }
             EngineEvent::Evidence(ev) => self.evidence = Some(ev),
-            EngineEvent::DataStale(s) => {
-                self.stale = s;
-                self.view.stale = s;
-            }
-            EngineEvent::Paused(p) => {
-                self.paused = p;
-                self.view.paused = p;
-            }
+            EngineEvent::DataStale(s) => self.stale = s,
+            EngineEvent::Paused(p) => self.paused = p,
         }
     }
 
@@ -167,7 +169,6 @@ impl Engine {
         self.last_time[k] = Some(bar.time);
         self.last_close[k] = Some(bar.close);
         if symbol != Symbol::Iwm {
-            self.refresh_exposure();
             return;
         }
         let snap = self.ind.push(&bar);
@@ -188,7 +189,18 @@ impl Engine {
         }
         self.prev_iwm = Some(bar);
         self.pending = (0.0, 0.0);
-        self.refresh_view(seq, &snap, bar.close);
+        // Only what the view cannot read later from the engine's state is kept from this bar.
+        self.at_bar = Some(ViewAtBar {
+            seq,
+            close: bar.close,
+            atr_pct_median: snap.atr_pct_median,
+            poc: snap.poc,
+            return_var: snap.return_var,
+            vehicle_px: self.last_close[self.bear.vehicle().index()],
+            bear_held: self.bear_held,
+            hedge_held: self.ledger.hedge,
+            bull_held: self.ledger.bull,
+        });
     }
 
     /// The agents' turn on one bar.
@@ -236,11 +248,11 @@ impl Engine {
     }
 
     /// Net and gross beta of what the agents really hold, as multiples of equity.
-    fn refresh_exposure(&mut self) {
+    fn exposure(&self, v: &mut EngineView) {
         let (net, gross) = self.beta_dollars();
         let eq = self.equity.max(f64::MIN_POSITIVE);
-        self.view.net_beta = net / eq;
-        self.view.gross_beta = gross / eq;
+        v.net_beta = net / eq;
+        v.gross_beta = gross / eq;
     }
 
     /// (net, gross) IWM-beta dollars held by the agents.
@@ -256,20 +268,31 @@ impl Engine {
         (net, gross)
     }
 
-    fn refresh_view(&mut self, seq: u64, snap: &Snapshot, close: f64) {
-        let v = &mut self.view;
-        if self.levels.version() != self.levels_seen {
-            self.levels_seen = self.levels.version();
-            self.levels.levels_into(&mut v.levels);
+    /// The view from the engine's state: levels and agents as the last IWM bar left them,
+    /// exposure, equity and flags as the latest events left them.
+    fn build_view(&self) -> EngineView {
+        let mut v = self.view0.clone();
+        v.equity = self.equity_dec;
+        v.stale = self.stale;
+        v.paused = self.paused;
+        if let Some(at) = &self.at_bar {
+            self.bar_view(&mut v, at);
         }
+        self.exposure(&mut v);
+        v
+    }
+
+    fn bar_view(&self, v: &mut EngineView, at: &ViewAtBar) {
+        let (seq, close) = (at.seq, at.close);
+        self.levels.levels_into(&mut v.levels);
         v.active_support = self.levels.active_support();
         v.active_resistance = self.levels.active_resistance();
-        v.atr_pct_median = snap.atr_pct_median;
-        v.poc = snap.poc;
+        v.atr_pct_median = at.atr_pct_median;
+        v.poc = at.poc;
         let lev = f64::from(self.bear.vehicle().leverage()).abs();
-        let decay = snap.return_var.map(|var| (lev * lev - lev) / 2.0 * var);
+        let decay = at.return_var.map(|var| (lev * lev - lev) / 2.0 * var);
         let b = &mut v.bear;
-        b.held = self.bear_held;
+        b.held = at.bear_held;
         match self.bear.pos() {
             Some(p) => {
                 b.engaged = true;
@@ -283,9 +306,10 @@ impl Engine {
                 b.days_held = (seq - p.first_bar) as u32;
                 b.decay_per_day = decay;
                 b.decay_total = decay.map(|d| d * f64::from(b.days_held));
-                let vp = self.last_close[self.bear.vehicle().index()];
-                // From today's prices: the vehicle moves ≈ −L × IWM's move to the stop.
-                b.stop_vehicle = vp.map(|pv| sizing::vehicle_stop(pv, lev, p.stop, close));
+                // From the bar's prices: the vehicle moves ≈ −L × IWM's move to the stop.
+                b.stop_vehicle = at
+                    .vehicle_px
+                    .map(|pv| sizing::vehicle_stop(pv, lev, p.stop, close));
             }
             None => {
                 *b = BearView {
@@ -308,10 +332,24 @@ impl Engine {
         u.engaged = self.bull.pos().is_some();
         u.since = self.bull.pos().map(|p| p.since);
         u.stop_iwm = self.bull.pos().map(|p| p.stop);
-        u.hedge_held = self.ledger.hedge;
-        u.held = self.ledger.bull;
-        self.refresh_exposure();
+        u.hedge_held = at.hedge_held;
+        u.held = at.bull_held;
     }
+}
+
+/// What the view keeps from the last IWM bar: values that later events (fills, vehicle bars)
+/// change in the engine but that the view shows as of that bar.
+#[derive(Clone, Copy)]
+struct ViewAtBar {
+    seq: u64,
+    close: f64,
+    atr_pct_median: Option<f64>,
+    poc: Option<f64>,
+    return_var: Option<f64>,
+    vehicle_px: Option<f64>,
+    bear_held: Decimal,
+    hedge_held: Decimal,
+    bull_held: Decimal,
 }
 
 /// `Bar::impossibility` without building its message (the per-bar path stays allocation-free).

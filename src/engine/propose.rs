@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::context::{Ctx, Proposal, Sizing};
+use super::fixfmt::{f0, f1, f2};
 use super::ledger::Book;
 use super::sizing::{self, CapHit, Exposure};
 use super::{Engine, EngineOutput};
@@ -110,24 +111,21 @@ impl Engine {
         let raw = sizing::shares_for_risk(risk, c.close(), stop, lev, px);
         let d = (c.close() - stop).abs() / c.close();
         let scale_text = match m {
-            Some(m) => format!("scale {scale:.2} (m {m:.2})"),
+            Some(m) => format!("scale {} (m {})", f2(scale), f2(m)),
             None => "scale 1".to_string(),
         };
         reasons.push(Reason::new(
             ReasonKind::Sizing,
-            format!(
-                "risk ${risk:.0} = {:.1}% × equity ${:.0} × {scale_text} × vol adj {vol_adj:.2} (median ATR% {} / ATR% {:.2})",
-                r.per_trade * 100.0,
-                self.equity,
-                median.map(|m| format!("{:.2}", m * 100.0)).unwrap_or_else(|| "n/a".into()),
-                atr_pct * 100.0,
-            ),
+            format!("risk ${} = {}% × equity ${} × {scale_text} × vol adj {} (median ATR% {} / ATR% {})", f0(risk), f1(r.per_trade * 100.0), f0(self.equity), f2(vol_adj), median.map(|m| f2(m * 100.0).to_string()).unwrap_or_else(|| "n/a".into()), f2(atr_pct * 100.0)),
         ));
         reasons.push(Reason::new(
             ReasonKind::Sizing,
             format!(
-                "{raw:.0} {symbol} = ${risk:.0} / ({lev} × stop distance {:.2}%) / price {px:.2}",
-                d * 100.0
+                "{} {symbol} = ${} / ({lev} × stop distance {}%) / price {}",
+                f0(raw),
+                f0(risk),
+                f2(d * 100.0),
+                f2(px)
             ),
         ));
         self.capped(raw, px, lev, symbol, reasons)
@@ -147,7 +145,10 @@ impl Engine {
         reasons.push(Reason::new(
             ReasonKind::Sizing,
             format!(
-                "{raw:.0} IWM = {fraction} × Bear beta ${beta:.0} ({qty} {v} {basis} × {lev_v}) / {px:.2}"
+                "{} IWM = {fraction} × Bear beta ${} ({qty} {v} {basis} × {lev_v}) / {}",
+                f0(raw),
+                f0(beta),
+                f2(px)
             ),
         ));
         self.capped(raw, px, 1.0, Symbol::Iwm, reasons)
@@ -182,15 +183,17 @@ impl Engine {
             Some(CapHit::GrossBeta) => reasons.push(Reason::new(
                 ReasonKind::Sizing,
                 format!(
-                    "capped to {n:.0}: gross beta ≤ {} × equity",
+                    "capped to {}: gross beta ≤ {} × equity",
+                    f0(n),
                     self.cfg.risk.max_beta_exposure
                 ),
             )),
             Some(CapHit::Position) => reasons.push(Reason::new(
                 ReasonKind::Sizing,
                 format!(
-                    "capped to {n:.0}: one position ≤ {:.0}% of equity",
-                    self.cfg.risk.max_position * 100.0
+                    "capped to {}: one position ≤ {}% of equity",
+                    f0(n),
+                    f0(self.cfg.risk.max_position * 100.0)
                 ),
             )),
             None => {}

@@ -222,7 +222,6 @@ impl Session {
     fn toggle_kill(&mut self, out: &mut Vec<Notice>) {
         if self.gate.is_killed() {
             self.gate.release();
-            self.store.kill_switch = false;
             self.journal("kill switch", |j| j.record_kill_switch(false, &[]));
             self.info("kill switch released: orders allowed again", out);
             return;
@@ -233,7 +232,6 @@ impl Session {
                 working.push(o.request.client_order_id.clone());
             }
         }
-        self.store.kill_switch = true;
         self.journal("kill switch", |j| j.record_kill_switch(true, &working));
         self.store.push_log(
             Severity::Error,

@@ -95,6 +95,11 @@ impl Session {
         self.journal("session end", |j| j.end_session(reason));
     }
 
+    /// The kill switch is the risk gate's state; this is the one place to read it.
+    pub fn kill_switch(&self) -> bool {
+        self.gate.is_killed()
+    }
+
     pub fn config(&self) -> &Config {
         &self.cfg
     }

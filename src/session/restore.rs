@@ -53,7 +53,6 @@ impl Session {
             halted_day: rec.halted_day,
             ..Default::default()
         });
-        self.store.kill_switch = rec.kill_switch;
     }
 
     /// Everything the previous process of this venue knew. `cash`: the simulator's cash when

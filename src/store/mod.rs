@@ -102,7 +102,6 @@ pub struct Store {
     pub status_until_bar: u64,
     pub mode: Mode,
     pub agents_paused: bool,
-    pub kill_switch: bool,
     pub broker: BrokerKind,
     pub replay: Option<ReplayStatus>,
     /// The market clock: time of the newest bar.
@@ -136,7 +135,6 @@ impl Store {
             status_until_bar: 0,
             mode,
             agents_paused: false,
-            kill_switch: false,
             broker,
             replay: None,
             now: None,

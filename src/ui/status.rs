@@ -68,7 +68,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
             Style::default().add_modifier(Modifier::REVERSED),
         ),
     ];
-    if st.kill_switch {
+    if s.kill_switch() {
         badge.push(Span::raw(" "));
         badge.push(Span::styled(
             " KILL ",

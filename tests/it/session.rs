@@ -219,7 +219,7 @@ fn kill_switch_cancels_working_orders_and_blocks_new_ones() {
         },
     );
     act(&mut s, Action::ToggleKill);
-    assert!(s.store.kill_switch);
+    assert!(s.kill_switch());
     assert_eq!(s.store.orders[0].status, OrderStatus::Canceled);
     s.inject_signal(signal(
         2,

@@ -111,7 +111,7 @@ impl Rig {
             r.s.store.log
         );
         r.s.handle(Input::Action(Action::ToggleKill));
-        assert!(r.s.store.kill_switch);
+        assert!(r.s.kill_switch());
         r
     }
 
@@ -172,7 +172,7 @@ proptest! {
         let keymap = Keymap::from_config(&r.s.config().keys).unwrap();
         let mut view = ViewState::new(200);
         for st in steps {
-            let (killed, before) = (r.s.store.kill_switch, r.s.store.orders.len());
+            let (killed, before) = (r.s.kill_switch(), r.s.store.orders.len());
             match st {
                 Step::Act(a) => { r.s.handle(Input::Action(a)); }
                 Step::Key(c) => {
@@ -184,7 +184,7 @@ proptest! {
                 Step::Bars(k) => r.advance(k),
                 Step::Signal { symbol, sell, qty } => r.signal(symbol, sell, qty),
             }
-            if killed && r.s.store.kill_switch {
+            if killed && r.s.kill_switch() {
                 prop_assert_eq!(r.s.store.orders.len(), before, "an order while killed");
             }
         }

@@ -9,7 +9,6 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use double_agent::app::{input, keymap::Keymap, view::ViewState};
 use double_agent::broker::paper::PaperBroker;
 use double_agent::config::Config;
-use double_agent::engine::IndicatorRow;
 use double_agent::feed::FeedEvent;
 use double_agent::model::{
     Agent, Bar, Reason, ReasonKind, Side, Signal, SignalKind, Symbol, Timeframe,
@@ -46,7 +45,8 @@ fn walk(n: usize, start: f64, step: Duration, seed: u64) -> Vec<Bar> {
         .collect()
 }
 
-/// A session holding `n` bars per symbol, realistic indicator rows and one waiting signal.
+/// A session holding `n` bars per symbol (the engine computes their indicators and levels) and one
+/// waiting signal.
 fn session(n: usize, tf: Timeframe) -> Session {
     let cfg = Config::default_config();
     let broker = Box::new(PaperBroker::new(&cfg.paper));
@@ -62,17 +62,6 @@ fn session(n: usize, tf: Timeframe) -> Session {
             timeframe: tf,
             bars: walk(n, start, step, seed),
         }));
-    }
-    // The placeholder engine leaves indicators empty; fill them so every pane draws its lines.
-    for (i, r) in s.store.indicators.iter_mut().enumerate() {
-        *r = IndicatorRow {
-            rsi: Some(50.0 + 20.0 * (i as f64 / 9.0).sin()),
-            atr: Some(r.close * 0.02),
-            sma_fast: Some(r.close * 0.99),
-            sma_mid: Some(r.close * 0.98),
-            sma_slow: Some(r.close * 0.97),
-            ..*r
-        };
     }
     s.store.replay = Some(ReplayStatus {
         speed: 2.0,

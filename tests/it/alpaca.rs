@@ -2,7 +2,7 @@
 
 mod broker;
 mod client;
-mod feed;
+pub mod feed;
 pub mod mock;
 mod routes;
 mod security;
@@ -34,4 +34,42 @@ pub fn client(base: &str) -> AlpacaClient {
 pub fn assert_no_violations(m: &mock::Mock) {
     let v = m.violations.lock().unwrap();
     assert!(v.is_empty(), "contract violations: {v:#?}");
+}
+
+/// A channel the tests read from: bounded (feeds) or unbounded (brokers).
+pub trait Recv<T> {
+    fn recv_next(&mut self) -> impl std::future::Future<Output = Option<T>>;
+}
+
+impl<T> Recv<T> for tokio::sync::mpsc::Receiver<T> {
+    fn recv_next(&mut self) -> impl std::future::Future<Output = Option<T>> {
+        self.recv()
+    }
+}
+
+impl<T> Recv<T> for tokio::sync::mpsc::UnboundedReceiver<T> {
+    fn recv_next(&mut self) -> impl std::future::Future<Output = Option<T>> {
+        self.recv()
+    }
+}
+
+/// Receive until `pred` holds for an event (inclusive); panic with what came if it never does.
+pub async fn until<T: std::fmt::Debug>(
+    rx: &mut impl Recv<T>,
+    mut pred: impl FnMut(&T) -> bool,
+) -> Vec<T> {
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv_next()).await {
+            Ok(Some(ev)) => {
+                let done = pred(&ev);
+                got.push(ev);
+                if done {
+                    return got;
+                }
+            }
+            other => panic!("no matching event ({other:?}); got {got:#?}"),
+        }
+    }
 }

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::mock::{self, fixture, Mock, Scripted};
 use super::routes::order_json;
-use super::{assert_no_violations, client};
+use super::{assert_no_violations, client, until};
 
 fn cfg() -> AlpacaBrokerConfig {
     AlpacaBrokerConfig {
@@ -38,24 +38,6 @@ fn order(coid: &str, order_type: OrderType) -> OrderRequest {
 }
 
 type Rx = mpsc::UnboundedReceiver<BrokerEvent>;
-
-/// Receive until `pred` holds (inclusive); panic with what came if it never does.
-pub async fn until(rx: &mut Rx, mut pred: impl FnMut(&BrokerEvent) -> bool) -> Vec<BrokerEvent> {
-    let mut got = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(ev)) => {
-                let done = pred(&ev);
-                got.push(ev);
-                if done {
-                    return got;
-                }
-            }
-            other => panic!("no matching event ({other:?}); got {got:#?}"),
-        }
-    }
-}
 
 /// Everything that arrives within `d`.
 async fn drain_for(rx: &mut Rx, d: Duration) -> Vec<BrokerEvent> {

@@ -11,9 +11,10 @@ use double_agent::model::{Symbol, Timeframe};
 use tokio::sync::mpsc;
 
 use super::mock::{self, fixture, Mock};
-use super::{assert_no_violations, client, client_with};
+use super::{assert_no_violations, client, client_with, until};
 
-fn cfg() -> AlpacaFeedConfig {
+/// A fast feed for tests: one-minute bars, small pages, a 20 ms poll.
+pub fn cfg() -> AlpacaFeedConfig {
     AlpacaFeedConfig {
         timeframe: Timeframe::Min1,
         symbols: Symbol::ALL.to_vec(),
@@ -24,27 +25,6 @@ fn cfg() -> AlpacaFeedConfig {
         poll_interval: Duration::from_millis(20),
         stale_after_bars: 3,
         retry_base: Duration::from_millis(10),
-    }
-}
-
-/// Receive until `pred` holds for an event (inclusive); panic with what came if it never does.
-async fn until(
-    rx: &mut mpsc::Receiver<FeedEvent>,
-    mut pred: impl FnMut(&FeedEvent) -> bool,
-) -> Vec<FeedEvent> {
-    let mut got = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(ev)) => {
-                let done = pred(&ev);
-                got.push(ev);
-                if done {
-                    return got;
-                }
-            }
-            other => panic!("no matching event ({other:?}); got {got:#?}"),
-        }
     }
 }
 

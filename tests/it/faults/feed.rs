@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use double_agent::config::Mode;
-use double_agent::feed::alpaca::{run, AlpacaFeedConfig};
+use double_agent::feed::alpaca::run;
 use double_agent::feed::{FeedEvent, FeedHealth};
 use double_agent::model::{Symbol, Timeframe};
 use double_agent::session::Input;
@@ -13,22 +13,9 @@ use tokio::sync::mpsc;
 
 use super::proxy::{self, Fault, Faults};
 use super::{audit, journaled};
+use crate::alpaca::feed::cfg;
 use crate::alpaca::mock::{self, Mock};
 use crate::alpaca::{assert_no_violations, client};
-
-fn cfg() -> AlpacaFeedConfig {
-    AlpacaFeedConfig {
-        timeframe: Timeframe::Min1,
-        symbols: Symbol::ALL.to_vec(),
-        data_feed: "iex".into(),
-        adjustment: "split".into(),
-        backfill_bars: 8,
-        page_limit: 7,
-        poll_interval: Duration::from_millis(20),
-        stale_after_bars: 3,
-        retry_base: Duration::from_millis(10),
-    }
-}
 
 fn minute_floor(t: DateTime<Utc>) -> DateTime<Utc> {
     Utc.timestamp_opt(t.timestamp() / 60 * 60, 0).unwrap()

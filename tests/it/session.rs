@@ -131,34 +131,15 @@ fn acknowledged_signal_becomes_one_order_filled_at_next_open() {
 fn override_edit_snooze_and_expiry_are_recorded() {
     let mut s = session(Mode::Manual);
     day(&mut s, 0);
-    s.inject_signal(signal(
-        1,
-        0,
-        SignalKind::BearEntry { tier: 1 },
-        Side::Buy,
-        dec!(100),
-    ));
-    s.inject_signal(signal(
-        2,
-        0,
-        SignalKind::BearEntry { tier: 2 },
-        Side::Buy,
-        dec!(50),
-    ));
-    s.inject_signal(signal(
-        3,
-        0,
-        SignalKind::BearEntry { tier: 3 },
-        Side::Buy,
-        dec!(50),
-    ));
-    s.inject_signal(signal(
-        4,
-        0,
-        SignalKind::BearEntry { tier: 3 },
-        Side::Buy,
-        dec!(50),
-    ));
+    for (id, tier, qty) in [(1, 1, 100), (2, 2, 50), (3, 3, 50), (4, 3, 50)] {
+        s.inject_signal(signal(
+            id,
+            0,
+            SignalKind::BearEntry { tier },
+            Side::Buy,
+            Decimal::from(qty),
+        ));
+    }
     let out = act(
         &mut s,
         Action::Override {

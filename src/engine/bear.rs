@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::context::{short_interest, Ctx, Proposal, Sizing};
-use super::fixfmt::f2;
+use super::context::{Ctx, Proposal, ShortCheck, Sizing};
 use super::ledger::Book;
 use super::levels::Break;
+use super::why::Why;
 use crate::config::Config;
-use crate::model::{Agent, Reason, ReasonKind, ShortEvidence, Side, SignalKind, Symbol};
+use crate::model::{Agent, Side, SignalKind, Symbol};
 
 #[derive(Debug, Clone)]
 struct Params {
@@ -104,16 +104,12 @@ impl Bear {
     pub fn check_stop(&mut self, c: &Ctx) -> Option<Proposal> {
         let pos = self.pos.as_mut()?;
         if c.close() > pos.stop {
-            let reasons = vec![Reason::new(
-                ReasonKind::AtrStop,
-                format!(
-                    "close {} > stop {} (lowest close {} + {} × ATR, never raised)",
-                    f2(c.close()),
-                    f2(pos.stop),
-                    f2(pos.lowest_close),
-                    self.p.stop_mult
-                ),
-            )];
+            let reasons = vec![Why::BearStopHit {
+                close: c.close(),
+                stop: pos.stop,
+                lowest: pos.lowest_close,
+                mult: self.p.stop_mult,
+            }];
             let stop = pos.stop;
             self.pos = None;
             return Some(self.exit(SignalKind::BearStop, Book::BearAll, stop, 0.9, reasons));
@@ -125,49 +121,42 @@ impl Bear {
     }
 
     /// Tier 1 on a remembered break + trend; tiers 2..max on failed rebounds.
-    pub fn check_entry(&mut self, c: &Ctx, ev: Option<&ShortEvidence>) -> Option<Proposal> {
+    pub fn check_entry(&mut self, c: &Ctx, ev: &ShortCheck) -> Option<Proposal> {
         match self.pos {
             Some(pos) => self.check_tier(c, pos, ev),
             None => self.check_first(c, ev),
         }
     }
 
-    fn check_first(&mut self, c: &Ctx, ev: Option<&ShortEvidence>) -> Option<Proposal> {
+    fn check_first(&mut self, c: &Ctx, ev: &ShortCheck) -> Option<Proposal> {
         let m = self.memory?;
-        let (trend_text, extra) = trend(c)?;
+        let (trend_why, extra) = trend(c)?;
         let level = m.level.price;
         let close = c.close();
         let magnitude = (level - close) / c.atr;
         let stop = (level + self.p.stop_level_atr * c.atr).min(close + self.p.stop_mult * c.atr);
-        let mut reasons = vec![
-            Reason::new(
-                ReasonKind::SupportBreak,
-                format!(
-                    "close {} < support {} − 0.25 × ATR {} on {} (strength {}, {:?})",
-                    f2(m.close),
-                    f2(level),
-                    f2(m.atr),
-                    m.time_label(c.seq),
-                    m.level.strength,
-                    m.level.source
-                ),
-            ),
-            Reason::new(ReasonKind::Trend, trend_text),
-            Reason::new(
-                ReasonKind::AtrStop,
-                format!(
-                    "stop IWM {} = min(level {} + {} × ATR, close {} + {} × ATR {})",
-                    f2(stop),
-                    f2(level),
-                    self.p.stop_level_atr,
-                    f2(close),
-                    self.p.stop_mult,
-                    f2(c.atr)
-                ),
-            ),
-        ];
+        let mut reasons = Vec::with_capacity(10);
+        reasons.extend([
+            Why::Break {
+                close: m.close,
+                level,
+                atr: m.atr,
+                bars_ago: c.seq - m.bar,
+                strength: m.level.strength,
+                source: m.level.source,
+            },
+            trend_why,
+            Why::BearEntryStop {
+                stop,
+                level,
+                level_atr: self.p.stop_level_atr,
+                close,
+                mult: self.p.stop_mult,
+                atr: c.atr,
+            },
+        ]);
         let mut confidence = 0.45 + 0.05 * extra as f64 + 0.05 * magnitude.clamp(0.0, 2.0);
-        confidence += short_interest(ev, &mut reasons);
+        confidence += ev.apply(&mut reasons);
         let confidence = confidence.clamp(0.0, 1.0);
         self.memory = None;
         self.last_entry_break = Some(m);
@@ -187,12 +176,7 @@ impl Bear {
         Some(self.entry(1, stop, confidence, magnitude, reasons))
     }
 
-    fn check_tier(
-        &mut self,
-        c: &Ctx,
-        pos: BearPos,
-        ev: Option<&ShortEvidence>,
-    ) -> Option<Proposal> {
+    fn check_tier(&mut self, c: &Ctx, pos: BearPos, ev: &ShortCheck) -> Option<Proposal> {
         let b = c.bar;
         let (level, atr) = (pos.level, c.atr);
         let ready = pos.tiers < self.p.max_tiers
@@ -206,17 +190,24 @@ impl Bear {
         }
         let tier = pos.tiers + 1;
         let magnitude = (level - b.close) / atr;
-        let mut reasons = vec![
-            Reason::new(
-                ReasonKind::Rebound,
-                format!("failed rebound: high {} ≥ level {} − {} × ATR {}, close {} < level and < open {}", f2(b.high), f2(level), self.p.rebound_atr, f2(atr), f2(b.close), f2(b.open)),
-            ),
-            Reason::new(
-                ReasonKind::SupportBreak,
-                format!("traded {} ≤ level − {} × ATR since tier {}, {} bars ago", f2(pos.min_low), self.p.extension_atr, pos.tiers, c.seq - pos.last_tier_bar),
-            ),
-        ];
-        let conf = (pos.confidence + short_interest(ev, &mut reasons) * 0.5 + 0.05).clamp(0.0, 1.0);
+        let mut reasons = Vec::with_capacity(9);
+        reasons.extend([
+            Why::FailedRebound {
+                high: b.high,
+                level,
+                rebound_atr: self.p.rebound_atr,
+                atr,
+                close: b.close,
+                open: b.open,
+            },
+            Why::Extension {
+                min_low: pos.min_low,
+                extension_atr: self.p.extension_atr,
+                tiers: pos.tiers,
+                bars_ago: c.seq - pos.last_tier_bar,
+            },
+        ]);
+        let conf = (pos.confidence + ev.apply(&mut reasons) * 0.5 + 0.05).clamp(0.0, 1.0);
         self.pos = Some(BearPos {
             tiers: tier,
             last_tier_bar: c.seq,
@@ -229,14 +220,14 @@ impl Bear {
     }
 
     /// The Bull reclaimed the level: one scale-out proposal per tier, top tier first.
-    pub fn scale_out(&mut self, why: &str) -> Vec<Proposal> {
+    pub fn scale_out(&mut self, why: &Why) -> Vec<Proposal> {
         let Some(pos) = self.pos.take() else {
             return Vec::new();
         };
         (1..=pos.tiers)
             .rev()
             .map(|t| {
-                let reasons = vec![Reason::new(ReasonKind::Reclaim, why.to_string())];
+                let reasons = vec![why.clone()];
                 self.exit(
                     SignalKind::BearScaleOut { tier: t },
                     Book::BearTier(t),
@@ -248,14 +239,7 @@ impl Bear {
             .collect()
     }
 
-    fn entry(
-        &self,
-        tier: u8,
-        stop: f64,
-        confidence: f64,
-        m: f64,
-        reasons: Vec<Reason>,
-    ) -> Proposal {
+    fn entry(&self, tier: u8, stop: f64, confidence: f64, m: f64, reasons: Vec<Why>) -> Proposal {
         Proposal {
             agent: Agent::Bear,
             kind: SignalKind::BearEntry { tier },
@@ -274,7 +258,7 @@ impl Bear {
         book: Book,
         stop: f64,
         conf: f64,
-        reasons: Vec<Reason>,
+        reasons: Vec<Why>,
     ) -> Proposal {
         Proposal {
             agent: Agent::Bear,
@@ -289,18 +273,9 @@ impl Bear {
     }
 }
 
-impl Break {
-    fn time_label(&self, seq: u64) -> String {
-        match seq - self.bar {
-            0 => "this bar".to_string(),
-            n => format!("{n} bars ago"),
-        }
-    }
-}
-
 /// Trend confirmation: close < SMA50 and one of close < SMA200, SMA50 < SMA200, bearish stack.
 /// Returns the facts and how many of the optional conditions hold.
-pub fn trend(c: &Ctx) -> Option<(String, u32)> {
+pub fn trend(c: &Ctx) -> Option<(Why, u32)> {
     let i = c.ind;
     let (fast, mid, slow) = (i.sma_fast?, i.sma_mid?, i.sma_slow?);
     let close = c.close();
@@ -314,15 +289,14 @@ pub fn trend(c: &Ctx) -> Option<(String, u32)> {
     if extra == 0 {
         return None;
     }
-    let mut text = format!("close {} < SMA50 {}", f2(close), f2(fast));
-    if below_slow {
-        text += &format!("; close < SMA200 {}", f2(slow));
-    }
-    if cross {
-        text += &format!("; SMA50 < SMA200 {}", f2(slow));
-    }
-    if stack {
-        text += &format!("; SMA200 {} > SMA100 {} > SMA50", f2(slow), f2(mid));
-    }
-    Some((text, extra))
+    let why = Why::Trend {
+        close,
+        fast,
+        mid,
+        slow,
+        below_slow,
+        cross,
+        stack,
+    };
+    Some((why, extra))
 }

@@ -5,12 +5,12 @@
 use chrono::{DateTime, Utc};
 
 use super::context::{Ctx, Proposal, Sizing};
-use super::fixfmt::{f1, f2};
 use super::indicators::Ring;
 use super::ledger::Book;
 use super::levels::Break;
+use super::why::Why;
 use crate::config::Config;
-use crate::model::{Agent, Reason, ReasonKind, Side, SignalKind, Symbol};
+use crate::model::{Agent, Side, SignalKind, Symbol};
 
 #[derive(Debug, Clone)]
 struct Params {
@@ -131,7 +131,7 @@ impl Bull {
     }
 
     /// Re-engagement on a reclaim bar with enough other evidence: a full long IWM.
-    pub fn check_reengage(&mut self, c: &Ctx, reclaim: bool) -> Option<(Proposal, String)> {
+    pub fn check_reengage(&mut self, c: &Ctx, reclaim: bool) -> Option<(Proposal, Why)> {
         if !reclaim || self.pos.is_some() {
             return None;
         }
@@ -143,38 +143,29 @@ impl Bull {
         }
         let close = c.close();
         let stop = close - self.p.stop_mult * c.atr;
-        let why = format!(
-            "close {} > broken support {} + {} × ATR {} ({} bars after the break)",
-            f2(close),
-            f2(b.level.price),
-            self.p.reclaim_atr,
-            f2(c.atr),
-            c.seq - b.bar
-        );
-        let mut reasons = vec![Reason::new(ReasonKind::Reclaim, why.clone())];
-        for (k, name) in EVIDENCE.iter().enumerate().take(2) {
-            if ev[k] {
-                reasons.push(Reason::new(
-                    ReasonKind::Evidence,
-                    format!("{name} within the last {} bars", self.p.evidence_bars),
-                ));
-            }
+        let why = Why::Reclaim {
+            close,
+            level: b.level.price,
+            reclaim_atr: self.p.reclaim_atr,
+            atr: c.atr,
+            bars_after: c.seq - b.bar,
+        };
+        let mut reasons = Vec::with_capacity(8);
+        reasons.push(why.clone());
+        for (which, _) in ev.iter().enumerate().take(2).filter(|(_, seen)| **seen) {
+            reasons.push(Why::EvidenceWithin {
+                which,
+                bars: self.p.evidence_bars,
+            });
         }
-        reasons.push(Reason::new(
-            ReasonKind::AtrStop,
-            format!(
-                "stop {} = close {} − {} × ATR {}",
-                f2(stop),
-                f2(close),
-                self.p.stop_mult,
-                f2(c.atr)
-            ),
-        ));
+        reasons.push(Why::BullEntryStop {
+            stop,
+            close,
+            mult: self.p.stop_mult,
+            atr: c.atr,
+        });
         if let Some(h) = self.hedge.take() {
-            reasons.push(Reason::new(
-                ReasonKind::Evidence,
-                format!("the hedge bought at {} joins this position", f2(h.entry)),
-            ));
+            reasons.push(Why::HedgeJoins { entry: h.entry });
         }
         self.pos = Some(BullPos {
             entry: close,
@@ -204,13 +195,16 @@ impl Bull {
         let close = c.close();
         let held = c.seq - h.bar;
         let why = match h.target {
-            Some(t) if close >= t => format!("target reached: close {} ≥ {}", f2(close), f2(t)),
-            _ if close <= h.stop => format!("hedge stop: close {} ≤ {}", f2(close), f2(h.stop)),
-            _ if held >= self.p.hedge_time => format!("time stop: {held} bars since the hedge"),
+            Some(target) if close >= target => Why::TargetReached { close, target },
+            _ if close <= h.stop => Why::HedgeStopHit {
+                close,
+                stop: h.stop,
+            },
+            _ if held >= self.p.hedge_time => Why::TimeStop { held },
             _ => return None,
         };
         self.hedge = None;
-        let reasons = vec![Reason::new(ReasonKind::Target, why)];
+        let reasons = vec![why];
         Some(proposal(
             SignalKind::BullHedgeExit,
             Side::Sell,
@@ -225,16 +219,12 @@ impl Bull {
         let pos = self.pos.as_mut()?;
         let close = c.close();
         if close < pos.stop {
-            let reasons = vec![Reason::new(
-                ReasonKind::AtrStop,
-                format!(
-                    "close {} < stop {} (highest close {} − {} × ATR, never lowered)",
-                    f2(close),
-                    f2(pos.stop),
-                    f2(pos.highest),
-                    self.p.stop_mult
-                ),
-            )];
+            let reasons = vec![Why::BullStopHit {
+                close,
+                stop: pos.stop,
+                highest: pos.highest,
+                mult: self.p.stop_mult,
+            }];
             let stop = pos.stop;
             self.pos = None;
             return Some(proposal(
@@ -271,41 +261,27 @@ impl Bull {
             .flatten()
             .filter(|t| *t > close)
             .min_by(f64::total_cmp);
-        let mut reasons = vec![
-            Reason::new(
-                ReasonKind::Rsi,
-                format!(
-                    "RSI {} < {} within the last {} bars",
-                    f1(min_rsi),
-                    self.p.oversold,
-                    self.rsi.cap()
-                ),
-            ),
-            Reason::new(
-                ReasonKind::Rebound,
-                format!(
-                    "bullish bar: close {} > open {} and > previous high {}",
-                    f2(close),
-                    f2(b.open),
-                    f2(prev_high)
-                ),
-            ),
-            Reason::new(
-                ReasonKind::AtrStop,
-                format!(
-                    "stop {} = close − {} × ATR {}; time stop {} bars",
-                    f2(stop),
-                    self.p.hedge_stop_atr,
-                    f2(c.atr),
-                    self.p.hedge_time
-                ),
-            ),
-        ];
-        if let Some(t) = target {
-            reasons.push(Reason::new(
-                ReasonKind::Target,
-                format!("target {} (broken level {} or EMA)", f2(t), f2(level)),
-            ));
+        let mut reasons = Vec::with_capacity(6);
+        reasons.extend([
+            Why::HedgeRsi {
+                min_rsi,
+                oversold: self.p.oversold,
+                bars: self.rsi.cap(),
+            },
+            Why::BullishBar {
+                close,
+                open: b.open,
+                prev_high,
+            },
+            Why::HedgeStop {
+                stop,
+                stop_atr: self.p.hedge_stop_atr,
+                atr: c.atr,
+                time_bars: self.p.hedge_time,
+            },
+        ]);
+        if let Some(target) = target {
+            reasons.push(Why::HedgeTarget { target, level });
         }
         self.hedge = Some(Hedge {
             entry: close,
@@ -333,7 +309,7 @@ fn proposal(
     side: Side,
     stop: Option<f64>,
     confidence: f64,
-    reasons: Vec<Reason>,
+    reasons: Vec<Why>,
     sizing: Sizing,
 ) -> Proposal {
     Proposal {

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::indicators::Snapshot;
 use super::ledger::Book;
-use crate::model::{Agent, Bar, Reason, ReasonKind, ShortEvidence, Side, SignalKind, Symbol};
+use super::why::Why;
+use crate::model::{Agent, Bar, ShortEvidence, Side, SignalKind, Symbol};
 
 /// One IWM bar with its indicators; built only when the ATR is known.
 #[derive(Debug, Clone, Copy)]
@@ -45,55 +46,62 @@ pub struct Proposal {
     pub side: Side,
     pub stop_iwm: Option<f64>,
     pub confidence: f64,
-    pub reasons: Vec<Reason>,
+    pub reasons: Vec<Why>,
     pub sizing: Sizing,
 }
 
-/// Short-interest validation: each fact that holds raises confidence, each that does not (or is
-/// missing) lowers it a little; never blocks. Returns the change and the reasons citing the texts.
-pub fn short_interest(evidence: Option<&ShortEvidence>, reasons: &mut Vec<Reason>) -> f64 {
-    let Some(ev) = evidence else {
-        reasons.push(Reason::new(
-            ReasonKind::ShortInterest,
-            "no short-interest data yet: confidence lowered by 0.10",
-        ));
-        return -0.10;
-    };
-    let slots = [
-        ("short interest rising", &ev.short_interest_rising),
-        (
-            "short-volume ratio above its mean",
-            &ev.short_volume_above_mean,
-        ),
-        ("leveraged funds at a 52-week low", &ev.lev_funds_at_52w_low),
-    ];
-    let mut delta = 0.0;
-    for (name, fact) in slots {
-        match fact {
-            Some(f) if f.holds => {
-                delta += 0.10;
-                reasons.push(Reason::new(
-                    ReasonKind::ShortInterest,
-                    format!("{} (+0.10)", f.text),
-                ));
-            }
-            Some(f) => {
-                delta -= 0.05;
-                reasons.push(Reason::new(
-                    ReasonKind::ShortInterest,
-                    format!("{} (−0.05)", f.text),
-                ));
-            }
-            None => {
-                delta -= 0.03;
-                reasons.push(Reason::new(
-                    ReasonKind::ShortInterest,
-                    format!("{name}: no data (−0.03)"),
-                ));
-            }
+/// Short-interest validation, worked out once per evidence update (daily), not per signal: each
+/// fact that holds raises confidence, each that does not (or is missing) lowers it a little; it
+/// never blocks. `delta` is the change, `reasons` cite the facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShortCheck {
+    pub delta: f64,
+    pub reasons: Vec<Why>,
+}
+
+impl ShortCheck {
+    pub fn new(evidence: Option<&ShortEvidence>) -> Self {
+        let Some(ev) = evidence else {
+            return ShortCheck {
+                delta: -0.10,
+                reasons: vec![Why::NoShortData],
+            };
+        };
+        let slots = [
+            ("short interest rising", &ev.short_interest_rising),
+            (
+                "short-volume ratio above its mean",
+                &ev.short_volume_above_mean,
+            ),
+            ("leveraged funds at a 52-week low", &ev.lev_funds_at_52w_low),
+        ];
+        let mut delta = 0.0;
+        let mut reasons = Vec::with_capacity(slots.len());
+        for (name, fact) in slots {
+            let text = match fact {
+                Some(f) if f.holds => {
+                    delta += 0.10;
+                    format!("{} (+0.10)", f.text)
+                }
+                Some(f) => {
+                    delta -= 0.05;
+                    format!("{} (−0.05)", f.text)
+                }
+                None => {
+                    delta -= 0.03;
+                    format!("{name}: no data (−0.03)")
+                }
+            };
+            reasons.push(Why::ShortFact(text.into()));
         }
+        ShortCheck { delta, reasons }
     }
-    delta
+
+    /// Append the reasons (cheap clones: the texts are shared) and return the change.
+    pub fn apply(&self, reasons: &mut Vec<Why>) -> f64 {
+        reasons.extend(self.reasons.iter().cloned());
+        self.delta
+    }
 }
 
 #[cfg(test)]
@@ -104,8 +112,8 @@ mod tests {
     #[test]
     fn short_interest_raises_lowers_and_cites() {
         let mut r = Vec::new();
-        assert!((short_interest(None, &mut r) + 0.10).abs() < 1e-12);
-        assert!(r[0].text.contains("no short-interest data"));
+        assert!((ShortCheck::new(None).apply(&mut r) + 0.10).abs() < 1e-12);
+        assert!(r[0].to_string().contains("no short-interest data"));
         let ev = ShortEvidence {
             short_interest_rising: Some(EvidenceFact {
                 holds: true,
@@ -118,10 +126,10 @@ mod tests {
             lev_funds_at_52w_low: None,
         };
         let mut r = Vec::new();
-        let d = short_interest(Some(&ev), &mut r);
+        let d = ShortCheck::new(Some(&ev)).apply(&mut r);
         assert!((d - (0.10 - 0.05 - 0.03)).abs() < 1e-12);
-        assert!(r[0].text.contains("120.1M"));
-        assert!(r[1].text.contains("0.41"));
+        assert!(r[0].to_string().contains("120.1M"));
+        assert!(r[1].to_string().contains("0.41"));
         assert_eq!(r.len(), 3);
     }
 }

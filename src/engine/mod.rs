@@ -9,6 +9,7 @@
 pub mod bear;
 pub mod bull;
 pub mod context;
+mod draft;
 mod fixfmt;
 pub mod indicators;
 pub mod ledger;
@@ -20,7 +21,9 @@ pub mod report;
 mod rules_tests;
 pub mod sizing;
 mod types;
+pub mod why;
 
+pub use draft::SignalDraft;
 pub use report::write_indicators_csv;
 pub use types::{
     BearView, BullView, EngineEvent, EngineOutput, EngineView, IndicatorRow, Level, LevelSource,
@@ -32,10 +35,10 @@ use rust_decimal::Decimal;
 
 use crate::broker::paper::to_f64;
 use crate::config::Config;
-use crate::model::{Bar, ShortEvidence, Symbol};
+use crate::model::{Bar, Symbol};
 use bear::Bear;
 use bull::Bull;
-use context::Ctx;
+use context::{Ctx, ShortCheck};
 use indicators::{IndicatorSet, Snapshot};
 use ledger::Ledger;
 use levels::LevelBook;
@@ -56,7 +59,8 @@ pub struct Engine {
     at_bar: Option<ViewAtBar>,
     /// Equity as the `Account` event gave it (the paper starting cash before).
     equity_dec: Decimal,
-    evidence: Option<ShortEvidence>,
+    /// Short-interest validation of the latest evidence, worked out when it arrives.
+    short: ShortCheck,
     equity: f64,
     stale: bool,
     paused: bool,
@@ -100,7 +104,7 @@ impl Engine {
             view: std::sync::OnceLock::new(),
             at_bar: None,
             equity_dec: cfg.paper.starting_cash,
-            evidence: None,
+            short: ShortCheck::new(None),
             equity: to_f64(cfg.paper.starting_cash),
             stale: false,
             paused: false,
@@ -136,7 +140,7 @@ impl Engine {
     }
 
     /// Like `process`, appending to `out`: with a reused buffer the per-bar path allocates
-    /// nothing unless a signal fires (its reasons are text).
+    /// nothing unless a signal fires (one `Vec` of reasons).
     pub fn process_into(&mut self, event: EngineEvent, out: &mut Vec<EngineOutput>) {
         // Any event may change what the view shows; it is rebuilt at the next `view()`.
         self.view.take();
@@ -154,7 +158,7 @@ impl Engine {
                 self.equity = to_f64(equity);
                 self.equity_dec = equity;
             }
-            EngineEvent::Evidence(ev) => self.evidence = Some(ev),
+            EngineEvent::Evidence(ev) => self.short = ShortCheck::new(Some(&ev)),
             EngineEvent::DataStale(s) => self.stale = s,
             EngineEvent::Paused(p) => self.paused = p,
         }
@@ -233,9 +237,7 @@ impl Engine {
         for p in self.bull.check_exits(c).into_iter().flatten() {
             self.emit(c, p, out);
         }
-        // Borrowed, not cloned: the evidence holds Strings, and a clone on every bar would
-        // allocate on bars that fire nothing.
-        if let Some(p) = self.bear.check_entry(c, self.evidence.as_ref()) {
+        if let Some(p) = self.bear.check_entry(c, &self.short) {
             self.emit(c, p, out);
         }
         if let Some(b) = self.bear.take_entry_break() {

@@ -3,12 +3,13 @@
 use rust_decimal::Decimal;
 
 use super::context::{Ctx, Proposal, Sizing};
-use super::fixfmt::{f0, f1, f2};
+use super::draft::SignalDraft;
 use super::ledger::Book;
 use super::sizing::{self, CapHit, Exposure};
+use super::why::Why;
 use super::{Engine, EngineOutput};
-use crate::broker::paper::{price, to_f64};
-use crate::model::{Reason, ReasonKind, Signal, SignalKind, Symbol};
+use crate::broker::paper::to_f64;
+use crate::model::{SignalKind, Symbol};
 
 impl Engine {
     /// Size `p`, number it, remember which book it belongs to, and push it to `out`.
@@ -25,17 +26,14 @@ impl Engine {
         let qty = match (p.sizing, px) {
             (Sizing::Exit(book), _) => {
                 let held = self.held(book);
-                reasons.push(Reason::new(
-                    ReasonKind::Sizing,
-                    format!("sell the {held} {} held (attributed fills)", p.symbol),
-                ));
+                reasons.push(Why::SellHeld {
+                    held,
+                    symbol: p.symbol,
+                });
                 held
             }
             (_, None) => {
-                reasons.push(Reason::new(
-                    ReasonKind::Sizing,
-                    format!("no {} price yet: size 0", p.symbol),
-                ));
+                reasons.push(Why::NoPrice { symbol: p.symbol });
                 Decimal::ZERO
             }
             (Sizing::Risk { m }, Some(px)) => {
@@ -56,14 +54,14 @@ impl Engine {
         }
         let stop_price = match (p.stop_iwm, px) {
             (Some(s), Some(px)) if p.symbol != Symbol::Iwm => {
-                Some(price(sizing::vehicle_stop(px, lev, s, c.close())))
+                Some(sizing::vehicle_stop(px, lev, s, c.close()))
             }
-            (Some(s), _) => Some(price(s)),
+            (Some(s), _) => Some(s),
             _ => None,
         };
         self.ledger
             .remember(id, Book::of(p.agent, p.kind), p.symbol);
-        out.push(EngineOutput::Signal(Signal {
+        out.push(EngineOutput::Signal(SignalDraft {
             id,
             time: c.time(),
             agent: p.agent,
@@ -71,7 +69,7 @@ impl Engine {
             symbol: p.symbol,
             side: p.side,
             qty,
-            reference_price: px.map(price).unwrap_or_default(),
+            reference_price: px,
             stop_price,
             iwm_stop: p.stop_iwm,
             confidence: p.confidence.clamp(0.0, 1.0),
@@ -97,7 +95,7 @@ impl Engine {
         lev: f64,
         px: f64,
         symbol: Symbol,
-        reasons: &mut Vec<Reason>,
+        reasons: &mut Vec<Why>,
     ) -> Decimal {
         let r = &self.cfg.risk;
         let Some(stop) = stop else {
@@ -110,47 +108,47 @@ impl Engine {
         let risk = sizing::risk_budget(self.equity, scale, vol_adj, r);
         let raw = sizing::shares_for_risk(risk, c.close(), stop, lev, px);
         let d = (c.close() - stop).abs() / c.close();
-        let scale_text = match m {
-            Some(m) => format!("scale {} (m {})", f2(scale), f2(m)),
-            None => "scale 1".to_string(),
-        };
-        reasons.push(Reason::new(
-            ReasonKind::Sizing,
-            format!("risk ${} = {}% × equity ${} × {scale_text} × vol adj {} (median ATR% {} / ATR% {})", f0(risk), f1(r.per_trade * 100.0), f0(self.equity), f2(vol_adj), median.map(|m| f2(m * 100.0).to_string()).unwrap_or_else(|| "n/a".into()), f2(atr_pct * 100.0)),
-        ));
-        reasons.push(Reason::new(
-            ReasonKind::Sizing,
-            format!(
-                "{} {symbol} = ${} / ({lev} × stop distance {}%) / price {}",
-                f0(raw),
-                f0(risk),
-                f2(d * 100.0),
-                f2(px)
-            ),
-        ));
+        reasons.push(Why::RiskBudget {
+            risk,
+            per_trade: r.per_trade,
+            equity: self.equity,
+            scale: m.map(|m| (scale, m)),
+            vol_adj,
+            median_atr_pct: median,
+            atr_pct,
+        });
+        reasons.push(Why::RiskShares {
+            raw,
+            symbol,
+            risk,
+            lev,
+            distance: d,
+            px,
+        });
         self.capped(raw, px, lev, symbol, reasons)
     }
 
-    fn size_hedge(&mut self, fraction: f64, px: f64, reasons: &mut Vec<Reason>) -> Decimal {
+    fn size_hedge(&mut self, fraction: f64, px: f64, reasons: &mut Vec<Why>) -> Decimal {
         let v = self.bear.vehicle();
         let lev_v = f64::from(v.leverage()).abs();
         let real = self.ledger.bear_total();
-        let (qty, basis) = if real > Decimal::ZERO {
-            (real, "held")
+        let (qty, held) = if real > Decimal::ZERO {
+            (real, true)
         } else {
-            (self.bear_proposed, "proposed")
+            (self.bear_proposed, false)
         };
         let beta = to_f64(qty) * self.price(v).unwrap_or(0.0) * lev_v;
         let raw = (fraction * beta / px).floor();
-        reasons.push(Reason::new(
-            ReasonKind::Sizing,
-            format!(
-                "{} IWM = {fraction} × Bear beta ${} ({qty} {v} {basis} × {lev_v}) / {}",
-                f0(raw),
-                f0(beta),
-                f2(px)
-            ),
-        ));
+        reasons.push(Why::HedgeShares {
+            raw,
+            fraction,
+            beta,
+            qty,
+            vehicle: v,
+            held,
+            lev: lev_v,
+            px,
+        });
         self.capped(raw, px, 1.0, Symbol::Iwm, reasons)
     }
 
@@ -160,7 +158,7 @@ impl Engine {
         px: f64,
         lev: f64,
         symbol: Symbol,
-        reasons: &mut Vec<Reason>,
+        reasons: &mut Vec<Why>,
     ) -> Decimal {
         let (_, gross) = self.beta_dollars();
         let held = if symbol == Symbol::Iwm {
@@ -180,22 +178,14 @@ impl Engine {
         };
         let (n, hit) = sizing::cap_shares(raw, px, lev, x, &self.cfg.risk);
         match hit {
-            Some(CapHit::GrossBeta) => reasons.push(Reason::new(
-                ReasonKind::Sizing,
-                format!(
-                    "capped to {}: gross beta ≤ {} × equity",
-                    f0(n),
-                    self.cfg.risk.max_beta_exposure
-                ),
-            )),
-            Some(CapHit::Position) => reasons.push(Reason::new(
-                ReasonKind::Sizing,
-                format!(
-                    "capped to {}: one position ≤ {}% of equity",
-                    f0(n),
-                    f0(self.cfg.risk.max_position * 100.0)
-                ),
-            )),
+            Some(CapHit::GrossBeta) => reasons.push(Why::CappedGross {
+                n,
+                max_beta: self.cfg.risk.max_beta_exposure,
+            }),
+            Some(CapHit::Position) => reasons.push(Why::CappedPosition {
+                n,
+                max_position: self.cfg.risk.max_position,
+            }),
             None => {}
         }
         self.pending.0 += n * px * lev;

@@ -4,7 +4,7 @@ use chrono::{Duration, TimeZone, Utc};
 
 use super::bear::{trend, Bear};
 use super::bull::Bull;
-use super::context::{Ctx, Sizing};
+use super::context::{Ctx, ShortCheck, Sizing};
 use super::indicators::Snapshot;
 use super::levels::Break;
 use super::types::{Level, LevelSource, LevelState};
@@ -112,7 +112,7 @@ fn tier_one_needs_a_remembered_break_and_the_trend() {
         let b = bar(10 + after, close + 1.0, close + 1.5, close - 0.5, close);
         let c = ctx(10 + after, &b, &snap, None);
         bear.age_memory(c.seq, close);
-        let p = bear.check_entry(&c, None);
+        let p = bear.check_entry(&c, &ShortCheck::new(None));
         assert_eq!(
             p.is_some(),
             fires,
@@ -124,7 +124,7 @@ fn tier_one_needs_a_remembered_break_and_the_trend() {
             assert_eq!(p.stop_iwm, Some(216.0));
             assert!(matches!(p.sizing, Sizing::Risk { m: Some(m) } if (m - 0.5).abs() < 1e-9));
             assert!(
-                p.reasons[0].text.contains("support 214.00"),
+                p.reasons[0].to_string().contains("support 214.00"),
                 "{:?}",
                 p.reasons
             );
@@ -150,11 +150,13 @@ fn later_tiers_need_extension_gap_and_a_failed_rebound() {
         let mut bear = Bear::new(&cfg);
         bear.on_break(brk(214.0, 10, 212.0));
         let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
-        assert!(bear.check_entry(&ctx(10, &b0, &s, None), None).is_some());
+        assert!(bear
+            .check_entry(&ctx(10, &b0, &s, None), &ShortCheck::new(None))
+            .is_some());
         let b = bar(seq, o, h, l, c);
         let cx = ctx(seq, &b, &s, None);
         assert!(bear.check_stop(&cx).is_none());
-        let p = bear.check_entry(&cx, None);
+        let p = bear.check_entry(&cx, &ShortCheck::new(None));
         assert_eq!(
             p.map(|p| p.kind),
             fires.then_some(SignalKind::BearEntry { tier: 2 }),
@@ -170,7 +172,7 @@ fn bear_stop_trails_down_and_fires_above() {
     let mut bear = Bear::new(&cfg);
     bear.on_break(brk(214.0, 10, 212.0));
     let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
-    bear.check_entry(&ctx(10, &b0, &s, None), None);
+    bear.check_entry(&ctx(10, &b0, &s, None), &ShortCheck::new(None));
     // (close, stop after the bar, stopped)
     let cases = [
         (206.0, 214.0, false),

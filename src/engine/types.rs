@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::model::{Bar, Fill, ShortEvidence, Signal, Symbol};
+use super::draft::SignalDraft;
+use crate::model::{Bar, Fill, ShortEvidence, Symbol};
 
 /// Everything the engine reacts to.
 #[derive(Debug, Clone)]
@@ -24,12 +25,11 @@ pub enum EngineEvent {
     Paused(bool),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum EngineOutput {
     /// The indicator values of the IWM bar just processed.
     Indicators(IndicatorRow),
-    Signal(Signal),
+    Signal(SignalDraft),
 }
 
 /// One IWM bar's indicator values (None while warming up).

@@ -254,7 +254,7 @@ impl Session {
         for o in outputs {
             match o {
                 EngineOutput::Indicators(row) => self.store.indicators.push(row),
-                EngineOutput::Signal(signal) if live => self.on_signal(signal, out),
+                EngineOutput::Signal(d) if live => self.on_signal(d.to_signal(), out),
                 // Signals during warm-up are history: the agents remember them, nobody is asked.
                 EngineOutput::Signal(_) => {}
             }
@@ -269,7 +269,7 @@ impl Session {
     fn process_engine(&mut self, ev: EngineEvent, out: &mut Vec<Notice>) {
         for o in self.engine.process(ev) {
             if let EngineOutput::Signal(s) = o {
-                self.on_signal(s, out);
+                self.on_signal(s.to_signal(), out);
             }
         }
     }

@@ -53,10 +53,10 @@ fn run(engine: &mut Engine, events: impl IntoIterator<Item = EngineEvent>) -> Ve
     events.into_iter().flat_map(|e| engine.process(e)).collect()
 }
 
-fn signals(out: &[EngineOutput]) -> Vec<&Signal> {
+fn signals(out: &[EngineOutput]) -> Vec<Signal> {
     out.iter()
         .filter_map(|o| match o {
-            EngineOutput::Signal(s) => Some(s),
+            EngineOutput::Signal(s) => Some(s.to_signal()),
             _ => None,
         })
         .collect()
@@ -82,6 +82,7 @@ proptest! {
         for (sym, bar) in market(seed, 700, vol) {
             for out in engine.process(EngineEvent::Bar { symbol: sym, bar }) {
                 let EngineOutput::Signal(s) = out else { continue };
+                let s = s.to_signal();
                 prop_assert!(s.qty >= Decimal::ZERO && s.qty.fract().is_zero(), "{s:?}");
                 if s.side == Side::Buy {
                     let value = f(s.qty) * f(s.reference_price);

@@ -53,6 +53,7 @@ pub fn replay(cfg: &Config) -> Vec<Signal> {
             let EngineOutput::Signal(s) = out else {
                 continue;
             };
+            let s = s.to_signal();
             if s.qty > rust_decimal::Decimal::ZERO {
                 broker.submit(&OrderRequest {
                     client_order_id: ClientOrderId::new("replay", s.id),

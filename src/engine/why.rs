@@ -1,0 +1,336 @@
+//! Why a signal fired, as the numbers the rule compared. The engine only records them; the text
+//! a trader reads ("close 213.83 < support 214.79 − 0.25 × ATR 3.62 …") is rendered when the
+//! signal is shown or journaled, so a backtest or warm-up that never shows a signal never formats
+//! one, and deciding stays free of allocation-heavy string work.
+
+use std::fmt;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use super::fixfmt::{f0, f1, f2};
+use super::types::LevelSource;
+use crate::model::{ReasonKind, Symbol};
+
+/// One fact behind a signal. `Display` gives the text, `kind` its family.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Why {
+    /// A confirmed close below the active support.
+    Break {
+        close: f64,
+        level: f64,
+        atr: f64,
+        bars_ago: u64,
+        strength: u32,
+        source: LevelSource,
+    },
+    /// Close under SMA50 plus the optional trend conditions that hold.
+    Trend {
+        close: f64,
+        fast: f64,
+        mid: f64,
+        slow: f64,
+        below_slow: bool,
+        cross: bool,
+        stack: bool,
+    },
+    BearEntryStop {
+        stop: f64,
+        level: f64,
+        level_atr: f64,
+        close: f64,
+        mult: f64,
+        atr: f64,
+    },
+    BearStopHit {
+        close: f64,
+        stop: f64,
+        lowest: f64,
+        mult: f64,
+    },
+    FailedRebound {
+        high: f64,
+        level: f64,
+        rebound_atr: f64,
+        atr: f64,
+        close: f64,
+        open: f64,
+    },
+    Extension {
+        min_low: f64,
+        extension_atr: f64,
+        tiers: u8,
+        bars_ago: u64,
+    },
+    /// Close back above the broken support: the Bear scales out, the Bull goes long.
+    Reclaim {
+        close: f64,
+        level: f64,
+        reclaim_atr: f64,
+        atr: f64,
+        bars_after: u64,
+    },
+    /// Piece `which` of `bull::EVIDENCE` was seen within the last `bars` bars.
+    EvidenceWithin {
+        which: usize,
+        bars: u64,
+    },
+    BullEntryStop {
+        stop: f64,
+        close: f64,
+        mult: f64,
+        atr: f64,
+    },
+    HedgeJoins {
+        entry: f64,
+    },
+    BullStopHit {
+        close: f64,
+        stop: f64,
+        highest: f64,
+        mult: f64,
+    },
+    HedgeRsi {
+        min_rsi: f64,
+        oversold: f64,
+        bars: usize,
+    },
+    BullishBar {
+        close: f64,
+        open: f64,
+        prev_high: f64,
+    },
+    HedgeStop {
+        stop: f64,
+        stop_atr: f64,
+        atr: f64,
+        time_bars: u64,
+    },
+    HedgeTarget {
+        target: f64,
+        level: f64,
+    },
+    TargetReached {
+        close: f64,
+        target: f64,
+    },
+    HedgeStopHit {
+        close: f64,
+        stop: f64,
+    },
+    TimeStop {
+        held: u64,
+    },
+    NoShortData,
+    /// A short-interest fact, rendered once when the evidence arrived (it changes daily).
+    ShortFact(Arc<str>),
+    SellHeld {
+        held: Decimal,
+        symbol: Symbol,
+    },
+    NoPrice {
+        symbol: Symbol,
+    },
+    RiskBudget {
+        risk: f64,
+        per_trade: f64,
+        equity: f64,
+        /// (scale, break magnitude m) for the Bear; None for the Bull (scale 1).
+        scale: Option<(f64, f64)>,
+        vol_adj: f64,
+        median_atr_pct: Option<f64>,
+        atr_pct: f64,
+    },
+    RiskShares {
+        raw: f64,
+        symbol: Symbol,
+        risk: f64,
+        lev: f64,
+        distance: f64,
+        px: f64,
+    },
+    HedgeShares {
+        raw: f64,
+        fraction: f64,
+        beta: f64,
+        qty: Decimal,
+        vehicle: Symbol,
+        held: bool,
+        lev: f64,
+        px: f64,
+    },
+    CappedGross {
+        n: f64,
+        max_beta: f64,
+    },
+    CappedPosition {
+        n: f64,
+        max_position: f64,
+    },
+}
+
+impl Why {
+    pub fn kind(&self) -> ReasonKind {
+        use ReasonKind as K;
+        match self {
+            Why::Break { .. } | Why::Extension { .. } => K::SupportBreak,
+            Why::Trend { .. } => K::Trend,
+            Why::BearEntryStop { .. }
+            | Why::BearStopHit { .. }
+            | Why::BullEntryStop { .. }
+            | Why::BullStopHit { .. }
+            | Why::HedgeStop { .. } => K::AtrStop,
+            Why::FailedRebound { .. } | Why::BullishBar { .. } => K::Rebound,
+            Why::Reclaim { .. } => K::Reclaim,
+            Why::EvidenceWithin { .. } | Why::HedgeJoins { .. } => K::Evidence,
+            Why::HedgeRsi { .. } => K::Rsi,
+            Why::HedgeTarget { .. }
+            | Why::TargetReached { .. }
+            | Why::HedgeStopHit { .. }
+            | Why::TimeStop { .. } => K::Target,
+            Why::NoShortData | Why::ShortFact(_) => K::ShortInterest,
+            Why::SellHeld { .. }
+            | Why::NoPrice { .. }
+            | Why::RiskBudget { .. }
+            | Why::RiskShares { .. }
+            | Why::HedgeShares { .. }
+            | Why::CappedGross { .. }
+            | Why::CappedPosition { .. } => K::Sizing,
+        }
+    }
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Why::Break { close, level, atr, bars_ago, strength, source } => {
+                write!(f, "close {} < support {} − 0.25 × ATR {} on ", f2(*close), f2(*level), f2(*atr))?;
+                match bars_ago {
+                    0 => f.write_str("this bar")?,
+                    n => write!(f, "{n} bars ago")?,
+                }
+                write!(f, " (strength {strength}, {source:?})")
+            }
+            Why::Trend { close, fast, mid, slow, below_slow, cross, stack } => {
+                write!(f, "close {} < SMA50 {}", f2(*close), f2(*fast))?;
+                if *below_slow {
+                    write!(f, "; close < SMA200 {}", f2(*slow))?;
+                }
+                if *cross {
+                    write!(f, "; SMA50 < SMA200 {}", f2(*slow))?;
+                }
+                if *stack {
+                    write!(f, "; SMA200 {} > SMA100 {} > SMA50", f2(*slow), f2(*mid))?;
+                }
+                Ok(())
+            }
+            Why::BearEntryStop { stop, level, level_atr, close, mult, atr } => write!(
+                f,
+                "stop IWM {} = min(level {} + {level_atr} × ATR, close {} + {mult} × ATR {})",
+                f2(*stop), f2(*level), f2(*close), f2(*atr)
+            ),
+            Why::BearStopHit { close, stop, lowest, mult } => write!(
+                f,
+                "close {} > stop {} (lowest close {} + {mult} × ATR, never raised)",
+                f2(*close), f2(*stop), f2(*lowest)
+            ),
+            Why::FailedRebound { high, level, rebound_atr, atr, close, open } => write!(
+                f,
+                "failed rebound: high {} ≥ level {} − {rebound_atr} × ATR {}, close {} < level and < open {}",
+                f2(*high), f2(*level), f2(*atr), f2(*close), f2(*open)
+            ),
+            Why::Extension { min_low, extension_atr, tiers, bars_ago } => write!(
+                f,
+                "traded {} ≤ level − {extension_atr} × ATR since tier {tiers}, {bars_ago} bars ago",
+                f2(*min_low)
+            ),
+            Why::Reclaim { close, level, reclaim_atr, atr, bars_after } => write!(
+                f,
+                "close {} > broken support {} + {reclaim_atr} × ATR {} ({bars_after} bars after the break)",
+                f2(*close), f2(*level), f2(*atr)
+            ),
+            Why::EvidenceWithin { which, bars } => {
+                let name = super::bull::EVIDENCE.get(*which).copied().unwrap_or("evidence");
+                write!(f, "{name} within the last {bars} bars")
+            }
+            Why::BullEntryStop { stop, close, mult, atr } => write!(
+                f,
+                "stop {} = close {} − {mult} × ATR {}",
+                f2(*stop), f2(*close), f2(*atr)
+            ),
+            Why::HedgeJoins { entry } => {
+                write!(f, "the hedge bought at {} joins this position", f2(*entry))
+            }
+            Why::BullStopHit { close, stop, highest, mult } => write!(
+                f,
+                "close {} < stop {} (highest close {} − {mult} × ATR, never lowered)",
+                f2(*close), f2(*stop), f2(*highest)
+            ),
+            Why::HedgeRsi { min_rsi, oversold, bars } => {
+                write!(f, "RSI {} < {oversold} within the last {bars} bars", f1(*min_rsi))
+            }
+            Why::BullishBar { close, open, prev_high } => write!(
+                f,
+                "bullish bar: close {} > open {} and > previous high {}",
+                f2(*close), f2(*open), f2(*prev_high)
+            ),
+            Why::HedgeStop { stop, stop_atr, atr, time_bars } => write!(
+                f,
+                "stop {} = close − {stop_atr} × ATR {}; time stop {time_bars} bars",
+                f2(*stop), f2(*atr)
+            ),
+            Why::HedgeTarget { target, level } => {
+                write!(f, "target {} (broken level {} or EMA)", f2(*target), f2(*level))
+            }
+            Why::TargetReached { close, target } => {
+                write!(f, "target reached: close {} ≥ {}", f2(*close), f2(*target))
+            }
+            Why::HedgeStopHit { close, stop } => {
+                write!(f, "hedge stop: close {} ≤ {}", f2(*close), f2(*stop))
+            }
+            Why::TimeStop { held } => write!(f, "time stop: {held} bars since the hedge"),
+            Why::NoShortData => {
+                f.write_str("no short-interest data yet: confidence lowered by 0.10")
+            }
+            Why::ShortFact(text) => f.write_str(text),
+            Why::SellHeld { held, symbol } => {
+                write!(f, "sell the {held} {symbol} held (attributed fills)")
+            }
+            Why::NoPrice { symbol } => write!(f, "no {symbol} price yet: size 0"),
+            Why::RiskBudget { risk, per_trade, equity, scale, vol_adj, median_atr_pct, atr_pct } => {
+                write!(f, "risk ${} = {}% × equity ${} × ", f0(*risk), f1(per_trade * 100.0), f0(*equity))?;
+                match scale {
+                    Some((s, m)) => write!(f, "scale {} (m {})", f2(*s), f2(*m))?,
+                    None => f.write_str("scale 1")?,
+                }
+                write!(f, " × vol adj {} (median ATR% ", f2(*vol_adj))?;
+                match median_atr_pct {
+                    Some(m) => write!(f, "{}", f2(m * 100.0))?,
+                    None => f.write_str("n/a")?,
+                }
+                write!(f, " / ATR% {})", f2(atr_pct * 100.0))
+            }
+            Why::RiskShares { raw, symbol, risk, lev, distance, px } => write!(
+                f,
+                "{} {symbol} = ${} / ({lev} × stop distance {}%) / price {}",
+                f0(*raw), f0(*risk), f2(distance * 100.0), f2(*px)
+            ),
+            Why::HedgeShares { raw, fraction, beta, qty, vehicle, held, lev, px } => {
+                let basis = if *held { "held" } else { "proposed" };
+                write!(
+                    f,
+                    "{} IWM = {fraction} × Bear beta ${} ({qty} {vehicle} {basis} × {lev}) / {}",
+                    f0(*raw), f0(*beta), f2(*px)
+                )
+            }
+            Why::CappedGross { n, max_beta } => {
+                write!(f, "capped to {}: gross beta ≤ {max_beta} × equity", f0(*n))
+            }
+            Why::CappedPosition { n, max_position } => write!(
+                f,
+                "capped to {}: one position ≤ {}% of equity",
+                f0(*n), f0(max_position * 100.0)
+            ),
+        }
+    }
+}

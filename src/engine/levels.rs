@@ -1,8 +1,16 @@
-//! Support and resistance: configured levels, pivot clusters and the point of control merged into
-//! one list, each with a state (intact, broken, reclaimed), and the active support / resistance.
+//! Support and resistance: configured levels, pivot clusters and the point of control in one
+//! list sorted by price, each with a strength and a state (intact, broken, reclaimed), and the
+//! active support / resistance.
+//!
+//! Clusters grow as pivots arrive: a confirmed pivot joins the level it lies within tolerance of
+//! (a pivot cluster whose span stays within 0.5 × ATR with it, or a configured level or the POC
+//! within 0.5 × ATR), using the ATR of the bar that confirmed it; otherwise it starts a level of
+//! its own. The oldest pivot (beyond `max_pivots`) leaves its level, and a cluster without pivots
+//! is gone. So a level a trader has seen stays where it is when volatility changes, and a pivot
+//! costs O(log L + max_pivots) once instead of a recluster of every pivot.
 
-use super::indicators::Pivot;
-use super::pivot_set::PivotSet;
+use super::clusters::{Entry, Member, PocAt};
+use super::indicators::{Pivot, Ring};
 use super::types::{Level, LevelSource, LevelState};
 use crate::config::Config;
 
@@ -17,58 +25,55 @@ pub struct Break {
     pub magnitude: f64,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    level: Level,
-    /// Consecutive closes beyond the break threshold.
-    below: usize,
-}
-
 #[derive(Debug, Clone)]
 pub struct LevelBook {
-    configured: Vec<f64>,
-    pivots: PivotSet,
-    entries: Vec<Entry>,
-    /// Scratch space for rebuilding, kept to stay allocation-free.
-    fresh: Vec<Entry>,
-    poc: Option<f64>,
-    cluster_atr: f64,
-    within_atr: f64,
-    break_atr: f64,
-    reclaim_atr: f64,
-    confirm: usize,
-    configured_strength: u32,
-    poc_strength: u32,
-    support: Option<usize>,
-    resistance: Option<usize>,
-    prev_close: Option<f64>,
-    version: u64,
+    pub(super) entries: Vec<Entry>,
+    pub(super) members: Ring<Member>,
+    pub(super) next_id: u32,
+    pub(super) poc: Option<(f64, PocAt)>,
+    pub(super) cluster_atr: f64,
+    pub(super) within_atr: f64,
+    pub(super) break_atr: f64,
+    pub(super) reclaim_atr: f64,
+    pub(super) confirm: usize,
+    pub(super) poc_strength: u32,
+    pub(super) support: Option<usize>,
+    pub(super) resistance: Option<usize>,
+    pub(super) prev_close: Option<f64>,
+    pub(super) version: u64,
 }
 
 impl LevelBook {
     pub fn new(cfg: &Config) -> Self {
         let l = &cfg.levels;
-        let mut configured: Vec<f64> = l.support.iter().chain(&l.resistance).copied().collect();
-        configured.retain(|p| p.is_finite() && *p > 0.0);
-        let cap = l.max_pivots + configured.len() + 2;
-        LevelBook {
-            configured,
-            pivots: PivotSet::new(l.max_pivots),
-            entries: Vec::with_capacity(cap),
-            fresh: Vec::with_capacity(cap),
+        let mut book = LevelBook {
+            entries: Vec::with_capacity(l.max_pivots + l.support.len() + l.resistance.len() + 2),
+            members: Ring::new(l.max_pivots),
+            next_id: 0,
             poc: None,
             cluster_atr: l.cluster_atr,
             within_atr: l.active_within_atr,
             break_atr: cfg.bear.break_atr,
             reclaim_atr: cfg.bull.reclaim_atr,
             confirm: cfg.bear.confirm_closes.max(1),
-            configured_strength: l.configured_strength,
             poc_strength: l.poc_strength,
             support: None,
             resistance: None,
             prev_close: None,
             version: 0,
+        };
+        for p in l.support.iter().chain(&l.resistance) {
+            if p.is_finite() && *p > 0.0 {
+                let id = book.new_id();
+                book.insert(Entry::new(
+                    id,
+                    *p,
+                    LevelSource::Configured,
+                    l.configured_strength,
+                ));
+            }
         }
+        book
     }
 
     /// One bar: update states with this close, report a break of the support that was active
@@ -129,79 +134,23 @@ impl LevelBook {
                 }
             }
         }
-        let mut dirty = false;
-        for p in pivots.into_iter().flatten() {
-            self.pivots.insert(p.price, p.volume);
-            dirty = true;
-        }
-        // A POC that moved less than the cluster tolerance does not reshuffle the levels.
-        let tol = atr.map(|a| self.cluster_atr * a).unwrap_or(0.0);
-        let moved = match (poc, self.poc) {
-            (Some(a), Some(b)) => (a - b).abs() > tol,
-            (a, b) => a.is_some() != b.is_some(),
-        };
-        if moved {
-            self.poc = poc;
-            dirty = true;
-        }
-        if let (true, Some(atr)) = (dirty, atr) {
-            self.rebuild(atr);
+        if let Some(atr) = atr {
+            let tol = self.cluster_atr * atr;
+            for p in pivots.into_iter().flatten() {
+                self.add_pivot(p.price, p.volume.max(1.0), tol);
+            }
+            // A POC that moved less than the cluster tolerance does not reshuffle the levels.
+            let moved = match (poc, self.poc) {
+                (Some(a), Some((b, _))) => (a - b).abs() > tol,
+                (a, b) => a.is_some() != b.is_some(),
+            };
+            if moved {
+                self.place_poc(poc, tol);
+            }
         }
         self.prev_close = Some(close);
         self.pick_active(close, atr);
         brk
-    }
-
-    /// Recluster pivots and merge in the configured levels and the POC; states carry over to
-    /// the new level nearest an old one within the cluster tolerance.
-    fn rebuild(&mut self, atr: f64) {
-        let tol = self.cluster_atr * atr;
-        self.fresh.clear();
-        let fresh = &mut self.fresh;
-        self.pivots.clusters(tol, |mean, n| {
-            fresh.push(entry(mean, LevelSource::Pivot, n))
-        });
-        // Clusters come out in price order; the few configured levels and the POC are inserted
-        // in place rather than sorting the whole list.
-        let extra = self
-            .configured
-            .iter()
-            .map(|p| (*p, LevelSource::Configured, self.configured_strength))
-            .chain(
-                self.poc
-                    .map(|p| (p, LevelSource::PointOfControl, self.poc_strength)),
-            );
-        for (p, source, strength) in extra {
-            let at = self.fresh.partition_point(|e| e.level.price < p);
-            self.fresh.insert(at, entry(p, source, strength));
-        }
-        merge_close(&mut self.fresh, tol);
-        // Inherit state from the nearest previous level within tolerance. Both lists are sorted
-        // by price, so one forward pass finds each nearest neighbour: O(L).
-        let mut j = 0;
-        for f in &mut self.fresh {
-            let p = f.level.price;
-            while j + 1 < self.entries.len() && self.entries[j + 1].level.price <= p {
-                j += 1;
-            }
-            let near = [j, j + 1]
-                .into_iter()
-                .filter_map(|k| self.entries.get(k))
-                .filter(|e| (e.level.price - p).abs() <= tol)
-                .min_by(|a, b| {
-                    (a.level.price - p)
-                        .abs()
-                        .total_cmp(&(b.level.price - p).abs())
-                });
-            if let Some(e) = near {
-                f.level.state = e.level.state;
-                f.below = e.below;
-            }
-        }
-        self.version += 1;
-        std::mem::swap(&mut self.entries, &mut self.fresh);
-        self.support = None;
-        self.resistance = None;
     }
 
     fn pick_active(&mut self, close: f64, atr: Option<f64>) {
@@ -255,45 +204,4 @@ impl LevelBook {
         out.clear();
         out.extend(self.entries.iter().map(|e| e.level));
     }
-}
-
-fn entry(price: f64, source: LevelSource, strength: u32) -> Entry {
-    Entry {
-        level: Level {
-            price,
-            source,
-            strength,
-            state: LevelState::Intact,
-        },
-        below: 0,
-    }
-}
-
-/// Merge neighbours (sorted by price) closer than `tol`: strengths add, the price and source of
-/// the stronger one stay (a configured level keeps its exact price).
-fn merge_close(levels: &mut Vec<Entry>, tol: f64) {
-    let mut w = 0;
-    for r in 0..levels.len() {
-        if w > 0 && levels[r].level.price - levels[w - 1].level.price <= tol {
-            let (a, b) = (levels[w - 1].level, levels[r].level);
-            let keep = if rank(&b) > rank(&a) { b } else { a };
-            levels[w - 1].level = Level {
-                strength: a.strength + b.strength,
-                ..keep
-            };
-        } else {
-            levels[w] = levels[r];
-            w += 1;
-        }
-    }
-    levels.truncate(w);
-}
-
-fn rank(l: &Level) -> (u8, u32) {
-    let source = match l.source {
-        LevelSource::Configured => 2,
-        LevelSource::Pivot => 1,
-        LevelSource::PointOfControl => 0,
-    };
-    (source, l.strength)
 }

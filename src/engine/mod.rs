@@ -8,13 +8,13 @@
 
 pub mod bear;
 pub mod bull;
+mod clusters;
 pub mod context;
 mod draft;
 mod fixfmt;
 pub mod indicators;
 pub mod ledger;
 pub mod levels;
-mod pivot_set;
 mod propose;
 pub mod report;
 #[cfg(test)]
@@ -197,9 +197,7 @@ impl Engine {
         self.at_bar = Some(ViewAtBar {
             seq,
             close: bar.close,
-            atr_pct_median: snap.atr_pct_median,
             poc: snap.poc,
-            return_var: snap.return_var,
             vehicle_px: self.last_close[self.bear.vehicle().index()],
             bear_held: self.bear_held,
             hedge_held: self.ledger.hedge,
@@ -289,10 +287,14 @@ impl Engine {
         self.levels.levels_into(&mut v.levels);
         v.active_support = self.levels.active_support();
         v.active_resistance = self.levels.active_resistance();
-        v.atr_pct_median = at.atr_pct_median;
+        // The indicator windows only move on IWM bars, so these are as of the last one.
+        v.atr_pct_median = self.ind.atr_pct_median(&mut Vec::new());
         v.poc = at.poc;
         let lev = f64::from(self.bear.vehicle().leverage()).abs();
-        let decay = at.return_var.map(|var| (lev * lev - lev) / 2.0 * var);
+        let decay = self
+            .ind
+            .return_var()
+            .map(|var| (lev * lev - lev) / 2.0 * var);
         let b = &mut v.bear;
         b.held = at.bear_held;
         match self.bear.pos() {
@@ -345,9 +347,7 @@ impl Engine {
 struct ViewAtBar {
     seq: u64,
     close: f64,
-    atr_pct_median: Option<f64>,
     poc: Option<f64>,
-    return_var: Option<f64>,
     vehicle_px: Option<f64>,
     bear_held: Decimal,
     hedge_held: Decimal,

@@ -102,7 +102,7 @@ impl Engine {
             return Decimal::ZERO;
         };
         let scale = m.map(|m| sizing::bear_scale(m, r)).unwrap_or(1.0);
-        let median = self.ind.exact_atr_pct_median(&mut self.scratch);
+        let median = self.ind.atr_pct_median(&mut self.scratch);
         let atr_pct = c.atr / c.close();
         let vol_adj = sizing::vol_adjust(median, atr_pct, r);
         let risk = sizing::risk_budget(self.equity, scale, vol_adj, r);

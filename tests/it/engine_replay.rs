@@ -122,23 +122,29 @@ fn the_2025_breakdown_hedges_and_reclaim() {
         "2026-01-01",
         &[
             // The February breakdown below the 214.79 pivot cluster, and a failed rebound.
-            "2025-02-24 BEAR tier 1 TWM 246",
-            "2025-02-27 BEAR tier 2 TWM 139",
+            "2025-02-24 BEAR tier 1 TWM 232",
+            "2025-02-27 BEAR tier 2 TWM 131",
             // Oversold bounce in mid-March: the Bull hedges, the Bear's trailing stop is hit.
-            "2025-03-14 BULL hedge IWM 48",
-            "2025-03-19 BEAR stop TWM 385",
-            "2025-03-21 BULL hedge exit IWM 48",
-            // Liberation-day crash breaks the 192.75 cluster (8 pivots).
-            "2025-04-03 BEAR tier 1 TWM 56",
+            "2025-03-14 BULL hedge IWM 45",
+            "2025-03-19 BEAR stop TWM 363",
+            "2025-03-21 BULL hedge exit IWM 45",
+            // Liberation-day crash breaks the 194.73 cluster (4 pivots).
+            "2025-04-03 BEAR tier 1 TWM 47",
             // Tariff-pause rally: hedge on the thrust, and the Bear's stop.
-            "2025-04-09 BULL hedge IWM 8",
-            "2025-04-09 BEAR stop TWM 56",
-            "2025-04-16 BULL hedge exit IWM 8",
-            // The reclaim of 192.75 after RSI < 30: the Bull takes over until the summer.
-            "2025-04-29 BULL re-engage IWM 24",
-            "2025-07-31 BULL stop IWM 24",
-            "2025-08-01 BEAR tier 1 TWM 268",
-            "2025-08-04 BEAR stop TWM 268",
+            "2025-04-09 BULL hedge IWM 6",
+            "2025-04-09 BEAR stop TWM 47",
+            // The rally fades: a new break (183.70) and a failed rebound at it.
+            "2025-04-10 BEAR tier 1 TWM 28",
+            "2025-04-16 BULL hedge exit IWM 6",
+            "2025-04-16 BEAR tier 2 TWM 44",
+            // The reclaim of 183.70 after RSI < 30: the Bear scales out, the Bull takes over
+            // until the summer.
+            "2025-04-22 BEAR scale-out 2 TWM 44",
+            "2025-04-22 BEAR scale-out 1 TWM 28",
+            "2025-04-22 BULL re-engage IWM 17",
+            "2025-07-31 BULL stop IWM 17",
+            "2025-08-01 BEAR tier 1 TWM 252",
+            "2025-08-04 BEAR stop TWM 252",
         ],
     );
     // The story's numbers are in the reasons.
@@ -163,14 +169,15 @@ fn the_2020_crash() {
         "2020-01-01",
         "2021-01-01",
         &[
-            "2020-02-26 BEAR tier 1 TWM 30",
-            "2020-03-02 BULL hedge IWM 27",
-            "2020-03-06 BULL hedge exit IWM 27",
-            "2020-03-24 BULL hedge IWM 57",
-            "2020-03-26 BEAR stop TWM 30",
-            "2020-03-31 BULL hedge exit IWM 57",
-            "2020-09-23 BEAR tier 1 TWM 24",
-            "2020-09-28 BEAR stop TWM 24",
+            "2020-02-26 BEAR tier 1 TWM 29",
+            "2020-03-02 BULL hedge IWM 26",
+            "2020-03-06 BULL hedge exit IWM 26",
+            "2020-03-24 BULL hedge IWM 55",
+            "2020-03-26 BEAR stop TWM 29",
+            "2020-03-31 BULL hedge exit IWM 55",
+            "2020-09-23 BEAR tier 1 TWM 22",
+            "2020-09-29 BEAR tier 2 TWM 62",
+            "2020-10-01 BEAR stop TWM 84",
         ],
     );
 }
@@ -183,21 +190,22 @@ fn the_2018_q4_selloff() {
         "2018-10-01",
         "2019-01-01",
         &[
-            "2018-10-10 BEAR tier 1 TWM 25",
-            "2018-10-16 BULL hedge IWM 22",
-            "2018-10-16 BEAR stop TWM 25",
-            "2018-10-19 BULL hedge exit IWM 22",
-            "2018-10-24 BEAR tier 1 TWM 13",
-            "2018-10-25 BEAR scale-out 1 TWM 13",
-            "2018-10-25 BULL re-engage IWM 47",
-            "2018-11-12 BULL stop IWM 47",
-            "2018-11-20 BEAR tier 1 TWM 14",
-            "2018-11-21 BEAR scale-out 1 TWM 14",
-            "2018-11-21 BULL re-engage IWM 47",
-            "2018-12-04 BULL stop IWM 47",
-            "2018-12-04 BEAR tier 1 TWM 10",
-            "2018-12-26 BULL hedge IWM 15",
-            "2018-12-31 BEAR stop TWM 10",
+            "2018-10-10 BEAR tier 1 TWM 24",
+            "2018-10-16 BULL hedge IWM 21",
+            "2018-10-16 BEAR stop TWM 24",
+            "2018-10-19 BULL hedge exit IWM 21",
+            "2018-10-24 BEAR tier 1 TWM 9",
+            "2018-10-29 BEAR tier 2 TWM 9",
+            "2018-11-01 BEAR scale-out 2 TWM 9",
+            "2018-11-01 BEAR scale-out 1 TWM 9",
+            "2018-11-01 BULL re-engage IWM 42",
+            "2018-11-12 BULL stop IWM 42",
+            "2018-11-12 BEAR tier 1 TWM 13",
+            "2018-11-19 BEAR tier 2 TWM 9",
+            "2018-11-28 BEAR stop TWM 22",
+            "2018-12-04 BEAR tier 1 TWM 9",
+            "2018-12-26 BULL hedge IWM 13",
+            "2018-12-31 BEAR stop TWM 9",
         ],
     );
 }

@@ -1,5 +1,6 @@
 //! Streaming indicators on the signal instrument, O(1) work per bar: Wilder RSI/ATR, SMAs, EMA,
-//! volume SMA, swing pivots, volume profile, rolling ATR% median and return volatility.
+//! volume SMA, swing pivots, volume profile; the windows of ATR% and returns behind the median
+//! ATR% (sizing, the ATR pane) and the decay estimate, whose statistics are computed when asked.
 
 pub mod pivots;
 pub mod profile;
@@ -14,7 +15,7 @@ use crate::model::Bar;
 pub use pivots::{Pivot, PivotDetector, PivotKind};
 pub use profile::VolumeProfile;
 pub use wilder::{WilderAtr, WilderRsi};
-pub use window::{MedianTracker, Ring, RollingVar, Warm, WarmEma, WarmSma};
+pub use window::{Ring, Warm, WarmEma, WarmSma};
 
 // `ta`'s traits on our bar, so `ta` indicators (and ours) accept `&Bar` directly.
 impl ta::Open for Bar {
@@ -54,10 +55,6 @@ pub struct Snapshot {
     pub ema: Option<f64>,
     pub volume_sma: Option<f64>,
     pub poc: Option<f64>,
-    /// Approximate rolling median of ATR% (display); sizing asks for the exact one.
-    pub atr_pct_median: Option<f64>,
-    /// Variance of close-to-close returns over the volatility window (σ² per bar).
-    pub return_var: Option<f64>,
     /// This bar's low is below every low of the previous `dryup_low_bars` bars.
     pub new_low: bool,
     /// Pivots confirmed by this bar.
@@ -76,8 +73,10 @@ pub struct IndicatorSet {
     volume_sma: WarmSma,
     pivots: PivotDetector,
     profile: VolumeProfile,
-    atr_pct: MedianTracker,
-    returns: RollingVar,
+    /// ATR / close over the volatility lookback.
+    atr_pct: Ring<f64>,
+    /// Close-to-close returns over `RETURN_BARS`.
+    returns: Ring<f64>,
     /// Monotonic deque of (bar, low) for the rolling minimum of the previous lows.
     lows: VecDeque<(u64, f64)>,
     low_bars: usize,
@@ -102,8 +101,8 @@ impl IndicatorSet {
             volume_sma: WarmSma::sma(i.volume_sma),
             pivots: PivotDetector::new(cfg.pivot.k),
             profile: VolumeProfile::new(cfg.levels.profile_bars, cfg.levels.bucket_atr),
-            atr_pct: MedianTracker::new(cfg.risk.vol_lookback),
-            returns: RollingVar::new(RETURN_BARS),
+            atr_pct: Ring::new(cfg.risk.vol_lookback),
+            returns: Ring::new(RETURN_BARS),
             lows: VecDeque::with_capacity(low_bars + 1),
             low_bars,
             prev_close: None,
@@ -116,9 +115,14 @@ impl IndicatorSet {
         self.bars
     }
 
-    /// The exact median ATR% of the volatility window (for sizing; allocation-free after warm-up).
-    pub fn exact_atr_pct_median(&self, scratch: &mut Vec<f64>) -> Option<f64> {
-        self.atr_pct.exact_median(scratch)
+    /// The median ATR% of the volatility window (allocation-free once `scratch` has grown).
+    pub fn atr_pct_median(&self, scratch: &mut Vec<f64>) -> Option<f64> {
+        window::median(&self.atr_pct, scratch)
+    }
+
+    /// Variance of close-to-close returns over the last `RETURN_BARS` bars (σ² per bar).
+    pub fn return_var(&self) -> Option<f64> {
+        window::variance(&self.returns)
     }
 
     pub fn push(&mut self, bar: &Bar) -> Snapshot {
@@ -128,10 +132,9 @@ impl IndicatorSet {
         if let Some(a) = atr {
             self.atr_pct.push(a / bar.close);
         }
-        let return_var = match self.prev_close.replace(bar.close) {
-            Some(p) if p > 0.0 => self.returns.push(bar.close / p - 1.0),
-            _ => None,
-        };
+        if let Some(p) = self.prev_close.replace(bar.close) {
+            self.returns.push(bar.close / p - 1.0);
+        }
         self.profile
             .push(bar.high, bar.low, bar.close, bar.volume, atr);
         Snapshot {
@@ -143,8 +146,6 @@ impl IndicatorSet {
             ema: self.ema.push(bar.close),
             volume_sma: self.volume_sma.push(bar.volume),
             poc: self.profile.poc(),
-            atr_pct_median: self.atr_pct.median(),
-            return_var,
             new_low: self.new_low(seq, bar.low),
             pivots: self.pivots.push(seq, bar.high, bar.low, bar.volume),
         }

@@ -1,5 +1,5 @@
-//! Windowed helpers with O(1) work per value: `ta` averages that stay silent while warming up, a
-//! fixed ring, rolling variance, and a rolling median of ATR% kept in a log-spaced histogram.
+//! Windowed helpers: `ta` averages that stay silent while warming up, a fixed ring (O(1) per
+//! value), and the variance and median of a full ring, computed only when asked.
 
 use ta::indicators::{ExponentialMovingAverage, SimpleMovingAverage};
 use ta::Next;
@@ -132,6 +132,12 @@ impl<T: Copy + Default> Ring<T> {
         }
     }
 
+    /// The stored values in storage order (not age order): for sums, extremes and searches,
+    /// without the per-element index arithmetic of `iter`.
+    pub fn values(&self) -> &[T] {
+        &self.buf[..self.len]
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
         (0..self.len).filter_map(move |i| self.get(i))
     }
@@ -149,135 +155,40 @@ pub fn floor_i64(x: f64) -> i64 {
     }
 }
 
-/// Population variance of the last `n` values from a running sum and sum of squares.
-#[derive(Debug, Clone)]
-pub struct RollingVar {
-    ring: Ring<f64>,
-    sum: f64,
-    sumsq: f64,
+/// Population variance of a full window (None until it is full). Computed when asked (the view
+/// reads it), so the per-bar path only stores the value.
+pub fn variance(ring: &Ring<f64>) -> Option<f64> {
+    if !ring.is_full() {
+        return None;
+    }
+    let n = ring.len() as f64;
+    let mean = ring.values().iter().sum::<f64>() / n;
+    Some(
+        ring.values()
+            .iter()
+            .map(|x| (x - mean) * (x - mean))
+            .sum::<f64>()
+            / n,
+    )
 }
 
-impl RollingVar {
-    pub fn new(n: usize) -> Self {
-        RollingVar {
-            ring: Ring::new(n),
-            sum: 0.0,
-            sumsq: 0.0,
-        }
+/// The exact median of a full window, using `scratch` so no allocation happens after the first
+/// call. O(n) when asked — by sizing when a signal fires and by the view — instead of work on
+/// every bar.
+pub fn median(ring: &Ring<f64>, scratch: &mut Vec<f64>) -> Option<f64> {
+    if !ring.is_full() {
+        return None;
     }
-
-    pub fn push(&mut self, x: f64) -> Option<f64> {
-        if let Some(old) = self.ring.push(x) {
-            self.sum -= old;
-            self.sumsq -= old * old;
-        }
-        self.sum += x;
-        self.sumsq += x * x;
-        if !self.ring.is_full() {
-            return None;
-        }
-        let n = self.ring.len() as f64;
-        let mean = self.sum / n;
-        Some((self.sumsq / n - mean * mean).max(0.0))
+    scratch.clear();
+    scratch.extend_from_slice(ring.values());
+    let n = scratch.len();
+    let (_, hi, _) = scratch.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let hi = *hi;
+    if n % 2 == 1 {
+        return Some(hi);
     }
-}
-
-/// Rolling median of positive values (ATR%) over a window, for display. Values go into
-/// log-spaced buckets 0.5 % apart, and a pointer to the median bucket moves as values enter and
-/// leave: O(1) amortized per value (ATR% moves slowly, so the pointer moves a bucket or two).
-/// Resolution is ±0.25 % of the value; sizing uses the exact median (`exact_median`) instead,
-/// computed only when a signal fires.
-#[derive(Debug, Clone)]
-pub struct MedianTracker {
-    /// Each value with its bucket, so the value leaving the window costs no second `ln`.
-    ring: Ring<(f64, u32)>,
-    counts: Vec<u32>,
-    /// Bucket the median sits in, and how many values lie in buckets below it.
-    ptr: usize,
-    below: usize,
-    /// `value(ptr)`, refreshed when the pointer moves (an `exp` per bar otherwise).
-    ptr_value: f64,
-}
-
-const MEDIAN_BUCKETS: usize = 4096;
-const LOG_STEP: f64 = 0.005;
-
-impl MedianTracker {
-    pub fn new(n: usize) -> Self {
-        MedianTracker {
-            ring: Ring::new(n),
-            counts: vec![0; MEDIAN_BUCKETS],
-            ptr: MEDIAN_BUCKETS / 2,
-            below: 0,
-            ptr_value: Self::value(MEDIAN_BUCKETS / 2),
-        }
-    }
-
-    fn bucket(x: f64) -> usize {
-        // 1e-6 .. ~e^20: beyond any ATR% we will meet.
-        let b = floor_i64((x.max(1e-9).ln() + 14.0) / LOG_STEP);
-        b.clamp(0, MEDIAN_BUCKETS as i64 - 1) as usize
-    }
-
-    fn value(b: usize) -> f64 {
-        ((b as f64 + 0.5) * LOG_STEP - 14.0).exp()
-    }
-
-    pub fn push(&mut self, x: f64) {
-        let b = Self::bucket(x);
-        if let Some((_, old)) = self.ring.push((x, b as u32)) {
-            let old = old as usize;
-            self.counts[old] -= 1;
-            if old < self.ptr {
-                self.below -= 1;
-            }
-        }
-        self.counts[b] += 1;
-        if b < self.ptr {
-            self.below += 1;
-        }
-        self.rebalance();
-    }
-
-    /// Move the pointer until the bucket holds the middle value (index len/2 in sorted order).
-    fn rebalance(&mut self) {
-        let mid = self.ring.len() / 2;
-        let was = self.ptr;
-        while self.below > mid && self.ptr > 0 {
-            self.ptr -= 1;
-            self.below -= self.counts[self.ptr] as usize;
-        }
-        while self.below + (self.counts[self.ptr] as usize) <= mid && self.ptr + 1 < MEDIAN_BUCKETS
-        {
-            self.below += self.counts[self.ptr] as usize;
-            self.ptr += 1;
-        }
-        if self.ptr != was {
-            self.ptr_value = Self::value(self.ptr);
-        }
-    }
-
-    /// The approximate median once the window is full.
-    pub fn median(&self) -> Option<f64> {
-        self.ring.is_full().then_some(self.ptr_value)
-    }
-
-    /// The exact median, using `scratch` so no allocation happens after the first call.
-    pub fn exact_median(&self, scratch: &mut Vec<f64>) -> Option<f64> {
-        if !self.ring.is_full() {
-            return None;
-        }
-        scratch.clear();
-        scratch.extend(self.ring.iter().map(|(x, _)| x));
-        let n = scratch.len();
-        let (_, hi, _) = scratch.select_nth_unstable_by(n / 2, f64::total_cmp);
-        let hi = *hi;
-        if n % 2 == 1 {
-            return Some(hi);
-        }
-        let lo = scratch[..n / 2].iter().copied().fold(f64::MIN, f64::max);
-        Some((lo + hi) / 2.0)
-    }
+    let lo = scratch[..n / 2].iter().copied().fold(f64::MIN, f64::max);
+    Some((lo + hi) / 2.0)
 }
 
 #[cfg(test)]
@@ -309,31 +220,23 @@ mod tests {
     }
 
     #[test]
-    fn rolling_variance_matches_direct() {
-        let mut v = RollingVar::new(4);
-        let xs = [1.0, 2.0, 4.0, 8.0, 16.0];
-        let mut last = None;
-        for x in xs {
-            last = v.push(x);
-        }
-        let w = [2.0, 4.0, 8.0, 16.0];
-        let m = w.iter().sum::<f64>() / 4.0;
-        let var = w.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 4.0;
-        assert!((last.unwrap() - var).abs() < 1e-9);
-    }
-
-    #[test]
-    fn median_tracker_follows_the_exact_median_within_resolution() {
-        let mut t = MedianTracker::new(51);
+    fn variance_and_median_of_a_full_window() {
+        let mut r = Ring::new(4);
         let mut scratch = Vec::new();
-        let mut x = 0.02;
-        for i in 0..500 {
-            // a wandering positive series
-            x *= if (i * 7919) % 13 < 6 { 1.03 } else { 0.975 };
-            t.push(x);
-            if let (Some(a), Some(e)) = (t.median(), t.exact_median(&mut scratch)) {
-                assert!((a / e - 1.0).abs() < 0.006, "{a} vs {e} at {i}");
-            }
+        for x in [1.0, 2.0, 4.0, 8.0] {
+            assert_eq!(variance(&r), None);
+            assert_eq!(median(&r, &mut scratch), None);
+            r.push(x);
         }
+        r.push(16.0); // window: 2, 4, 8, 16
+                      // mean 7.5: deviations −5.5, −3.5, 0.5, 8.5
+        let var = (30.25 + 12.25 + 0.25 + 72.25) / 4.0;
+        assert!((variance(&r).unwrap() - var).abs() < 1e-12);
+        assert_eq!(median(&r, &mut scratch), Some(6.0));
+        let mut odd = Ring::new(3);
+        for x in [5.0, 1.0, 3.0, 9.0] {
+            odd.push(x);
+        }
+        assert_eq!(median(&odd, &mut scratch), Some(3.0));
     }
 }

@@ -249,7 +249,7 @@ impl Bull {
         }
         let b = c.bar;
         let prev_high = c.prev_high?;
-        let min_rsi = self.rsi.iter().fold(f64::MAX, f64::min);
+        let min_rsi = self.rsi.values().iter().copied().fold(f64::MAX, f64::min);
         if !(min_rsi < self.p.oversold && b.close > b.open && b.close > prev_high) {
             return None;
         }

@@ -87,7 +87,6 @@ impl LevelBook {
             .entries
             .partition_point(|x| x.level.price < e.level.price);
         self.entries.insert(at, e);
-        self.version += 1;
         at
     }
 
@@ -148,7 +147,6 @@ impl LevelBook {
         e.restrength();
         let id = e.id;
         self.resort(i);
-        self.version += 1;
         let evicted = self.members.push(Member {
             price: p,
             weight: w,
@@ -173,7 +171,6 @@ impl LevelBook {
                 // Re-placed on the next bar (a POC with no level counts as moved).
                 self.poc = None;
             }
-            self.version += 1;
             return;
         }
         // The span of the pivots still in it.
@@ -190,7 +187,6 @@ impl LevelBook {
             e.level.price = e.pv / e.w;
             self.resort(i);
         }
-        self.version += 1;
     }
 
     /// Move the POC: it leaves the level it was in (or its own entry) and joins the nearest
@@ -211,7 +207,6 @@ impl LevelBook {
             }
             None => {}
         }
-        self.version += 1;
         let Some(p) = poc else { return };
         let at = match self.host(p, |e| (e.level.price - p).abs() <= tol) {
             Some(i) => {

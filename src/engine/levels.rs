@@ -40,7 +40,6 @@ pub struct LevelBook {
     pub(super) support: Option<usize>,
     pub(super) resistance: Option<usize>,
     pub(super) prev_close: Option<f64>,
-    pub(super) version: u64,
 }
 
 impl LevelBook {
@@ -60,7 +59,6 @@ impl LevelBook {
             support: None,
             resistance: None,
             prev_close: None,
-            version: 0,
         };
         for p in l.support.iter().chain(&l.resistance) {
             if p.is_finite() && *p > 0.0 {
@@ -113,7 +111,6 @@ impl LevelBook {
                         if e.below >= self.confirm && p < prev {
                             e.level.state = LevelState::Broken;
                             e.below = 0;
-                            self.version += 1;
                             if was_support == Some(i) {
                                 brk = Some(Break {
                                     level: e.level,
@@ -128,7 +125,6 @@ impl LevelBook {
                     LevelState::Broken => {
                         if close > p + self.reclaim_atr * atr {
                             e.level.state = LevelState::Reclaimed;
-                            self.version += 1;
                         }
                     }
                 }
@@ -184,11 +180,6 @@ impl LevelBook {
                 self.resistance = Some(i);
             }
         }
-    }
-
-    /// Changes whenever a level is added, moved or changes state (the view copies on change).
-    pub fn version(&self) -> u64 {
-        self.version
     }
 
     pub fn active_support(&self) -> Option<Level> {

@@ -136,7 +136,7 @@ impl VolumeProfile {
         self.width_atr = atr;
         self.width = self.bucket_atr.max(1e-6) * atr;
         let (mut lo, mut hi) = (f64::MAX, f64::MIN);
-        for s in self.ring.iter() {
+        for s in self.ring.values() {
             lo = lo.min(s.price);
             hi = hi.max(s.price);
         }

@@ -40,6 +40,9 @@ pub struct LevelBook {
     pub(super) support: Option<usize>,
     pub(super) resistance: Option<usize>,
     pub(super) prev_close: Option<f64>,
+    /// Where the last close sat in `entries` (first level at or above it). Price moves a level
+    /// or two per bar, so searches walk from here instead of bisecting the whole list.
+    pub(super) cursor: usize,
 }
 
 impl LevelBook {
@@ -59,6 +62,7 @@ impl LevelBook {
             support: None,
             resistance: None,
             prev_close: None,
+            cursor: 0,
         };
         for p in l.support.iter().chain(&l.resistance) {
             if p.is_finite() && *p > 0.0 {
@@ -87,11 +91,11 @@ impl LevelBook {
         let mut brk = None;
         if let (Some(atr), Some(prev)) = (atr, self.prev_close) {
             // Only levels between the previous close and this one (widened by the break and
-            // reclaim buffers) can change state: find them by binary search, O(log L + k).
+            // reclaim buffers) can change state: O(k) for the k levels near price.
             let pad = (self.break_atr.max(self.reclaim_atr) + 0.5) * atr;
             let lo = prev.min(close) - pad;
             let hi = prev.max(close) + pad;
-            let start = self.entries.partition_point(|e| e.level.price < lo);
+            let start = self.seek(self.cursor, lo);
             let was_support = self.support;
             for i in start..self.entries.len() {
                 let e = &mut self.entries[i];
@@ -149,34 +153,54 @@ impl LevelBook {
         brk
     }
 
+    /// The first entry priced at or above `x` (`partition_point(price < x)`), walking from
+    /// `from`: exact wherever it starts, cheap when it starts near the answer.
+    fn seek(&self, from: usize, x: f64) -> usize {
+        let e = &self.entries;
+        let mut i = from.min(e.len());
+        while i > 0 && e[i - 1].level.price >= x {
+            i -= 1;
+        }
+        while i < e.len() && e[i].level.price < x {
+            i += 1;
+        }
+        i
+    }
+
+    /// The strongest intact level below the close and the strongest level above it, within
+    /// reach; between equals the nearer, and between equally near ones the lower in the list.
+    /// Both scans start at the close and walk outwards, so only levels within reach are read.
     fn pick_active(&mut self, close: f64, atr: Option<f64>) {
         self.support = None;
         self.resistance = None;
         let Some(atr) = atr else { return };
         let reach = self.within_atr * atr;
-        let better = |cur: Option<usize>, i: usize, entries: &[Entry]| match cur {
-            None => true,
-            Some(c) => {
-                let (a, b) = (&entries[i].level, &entries[c].level);
-                // Strongest first; between equals, the nearer one.
-                a.strength > b.strength
-                    || (a.strength == b.strength
-                        && (a.price - close).abs() < (b.price - close).abs())
+        let at = self.seek(self.cursor, close);
+        self.cursor = at;
+        let e = &self.entries;
+        // Strength and distance of the pick so far (-1: none yet).
+        let (mut bs, mut bd) = (-1_i64, f64::INFINITY);
+        for (i, x) in e[..at].iter().enumerate().rev() {
+            let l = &x.level;
+            if l.price < close - reach {
+                break;
             }
-        };
-        let start = self
-            .entries
-            .partition_point(|e| e.level.price < close - reach);
-        for i in start..self.entries.len() {
-            let l = self.entries[i].level;
+            let (s, d) = (i64::from(l.strength), (l.price - close).abs());
+            // Walking down, a later candidate has a lower index: it wins a full tie.
+            if l.state != LevelState::Broken && (s > bs || (s == bs && d <= bd)) {
+                (bs, bd) = (s, d);
+                self.support = Some(i);
+            }
+        }
+        let (mut bs, mut bd) = (-1_i64, f64::INFINITY);
+        for (i, x) in e.iter().enumerate().skip(at) {
+            let l = &x.level;
             if l.price > close + reach {
                 break;
             }
-            if l.price < close && l.state != LevelState::Broken {
-                if better(self.support, i, &self.entries) {
-                    self.support = Some(i);
-                }
-            } else if l.price > close && better(self.resistance, i, &self.entries) {
+            let (s, d) = (i64::from(l.strength), (l.price - close).abs());
+            if l.price != close && (s > bs || (s == bs && d < bd)) {
+                (bs, bd) = (s, d);
                 self.resistance = Some(i);
             }
         }
@@ -194,5 +218,60 @@ impl LevelBook {
     pub fn levels_into(&self, out: &mut Vec<Level>) {
         out.clear();
         out.extend(self.entries.iter().map(|e| e.level));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::indicators::PivotKind;
+    use proptest::prelude::*;
+
+    /// The active levels by the definition, scanning every level (the book walks from the close).
+    fn by_definition(levels: &[Level], close: f64, reach: f64) -> (Option<Level>, Option<Level>) {
+        let pick = |want: &dyn Fn(&Level) -> bool| {
+            let mut best: Option<Level> = None;
+            for l in levels.iter().filter(|l| want(l)) {
+                let (d, s) = ((l.price - close).abs(), l.strength);
+                if best.is_none_or(|b| {
+                    s > b.strength || (s == b.strength && d < (b.price - close).abs())
+                }) {
+                    best = Some(*l);
+                }
+            }
+            best
+        };
+        let near = |l: &Level| (l.price - close).abs() <= reach;
+        (
+            pick(&|l| near(l) && l.price < close && l.state != LevelState::Broken),
+            pick(&|l| near(l) && l.price > close),
+        )
+    }
+
+    proptest! {
+        /// Whatever the path, the active support and resistance are the ones the definition gives.
+        #[test]
+        fn active_levels_match_the_definition(
+            steps in proptest::collection::vec((-3.0..3.0_f64, 0..4_u8, 0.5..3.0_f64), 1..120),
+            configured in proptest::collection::vec(90.0..110.0_f64, 0..4),
+        ) {
+            let mut cfg = Config::default_config();
+            cfg.levels.max_pivots = 16;
+            cfg.levels.support = configured;
+            let mut book = LevelBook::new(&cfg);
+            let mut close = 100.0;
+            let mut all = Vec::new();
+            for (i, (step, pivot, atr)) in steps.into_iter().enumerate() {
+                close += step;
+                // Pivots on whole dollars, so equal prices and equal strengths happen.
+                let p = (close + f64::from(pivot) - 2.0).round();
+                let piv = (pivot > 0).then_some(Pivot { kind: PivotKind::Low, price: p, volume: 1.0, bar: i as u64 });
+                let poc = (pivot == 3).then_some(p + 1.0);
+                book.update(i as u64, close, Some(atr), poc, [piv, None]);
+                book.levels_into(&mut all);
+                let want = by_definition(&all, close, cfg.levels.active_within_atr * atr);
+                prop_assert_eq!((book.active_support(), book.active_resistance()), want);
+            }
+        }
     }
 }

@@ -37,9 +37,9 @@ pub struct LevelBook {
     pub(super) reclaim_atr: f64,
     pub(super) confirm: usize,
     pub(super) poc_strength: u32,
-    pub(super) support: Option<usize>,
-    pub(super) resistance: Option<usize>,
+    /// The last bar's close and ATR: the active levels are worked out from them when asked.
     pub(super) prev_close: Option<f64>,
+    pub(super) prev_atr: Option<f64>,
     /// Where the last close sat in `entries` (first level at or above it). Price moves a level
     /// or two per bar, so searches walk from here instead of bisecting the whole list.
     pub(super) cursor: usize,
@@ -59,9 +59,8 @@ impl LevelBook {
             reclaim_atr: cfg.bull.reclaim_atr,
             confirm: cfg.bear.confirm_closes.max(1),
             poc_strength: l.poc_strength,
-            support: None,
-            resistance: None,
             prev_close: None,
+            prev_atr: None,
             cursor: 0,
         };
         for p in l.support.iter().chain(&l.resistance) {
@@ -79,7 +78,7 @@ impl LevelBook {
     }
 
     /// One bar: update states with this close, report a break of the support that was active
-    /// before it, then fold in new pivots / the POC and pick the new active levels.
+    /// before it, then fold in new pivots / the POC. The active levels are worked out when asked.
     pub fn update(
         &mut self,
         bar: u64,
@@ -96,26 +95,31 @@ impl LevelBook {
             let lo = prev.min(close) - pad;
             let hi = prev.max(close) + pad;
             let start = self.seek(self.cursor, lo);
-            let was_support = self.support;
+            self.cursor = start;
+            // A break counts only if the level was the active support as the last bar left
+            // it: worked out at the first state change (rare), before any state moves.
+            let mut was_support: Option<Option<usize>> = None;
             for i in start..self.entries.len() {
-                let e = &mut self.entries[i];
-                let p = e.level.price;
+                let Entry { level, below, .. } = self.entries[i];
+                let p = level.price;
                 if p > hi {
                     break;
                 }
-                match e.level.state {
+                match level.state {
                     LevelState::Intact | LevelState::Reclaimed => {
-                        if close < p - self.break_atr * atr {
-                            e.below += 1;
+                        let below = if close < p - self.break_atr * atr {
+                            below + 1
                         } else {
-                            e.below = 0;
-                        }
+                            0
+                        };
                         // Only a level that was support (below the previous close) can break;
                         // a resistance far above price is not "broken" by price staying under it.
-                        if e.below >= self.confirm && p < prev {
+                        if below >= self.confirm && p < prev {
+                            let ws = *was_support.get_or_insert_with(|| self.pick(prev).0);
+                            let e = &mut self.entries[i];
                             e.level.state = LevelState::Broken;
                             e.below = 0;
-                            if was_support == Some(i) {
+                            if ws == Some(i) {
                                 brk = Some(Break {
                                     level: e.level,
                                     bar,
@@ -124,11 +128,14 @@ impl LevelBook {
                                     magnitude: (p - close) / atr,
                                 });
                             }
+                        } else {
+                            self.entries[i].below = below;
                         }
                     }
                     LevelState::Broken => {
                         if close > p + self.reclaim_atr * atr {
-                            e.level.state = LevelState::Reclaimed;
+                            was_support.get_or_insert_with(|| self.pick(prev).0);
+                            self.entries[i].level.state = LevelState::Reclaimed;
                         }
                     }
                 }
@@ -149,7 +156,7 @@ impl LevelBook {
             }
         }
         self.prev_close = Some(close);
-        self.pick_active(close, atr);
+        self.prev_atr = atr;
         brk
     }
 
@@ -167,17 +174,18 @@ impl LevelBook {
         i
     }
 
-    /// The strongest intact level below the close and the strongest level above it, within
-    /// reach; between equals the nearer, and between equally near ones the lower in the list.
-    /// Both scans start at the close and walk outwards, so only levels within reach are read.
-    fn pick_active(&mut self, close: f64, atr: Option<f64>) {
-        self.support = None;
-        self.resistance = None;
-        let Some(atr) = atr else { return };
+    /// The strongest intact level below `close` and the strongest level above it, within reach
+    /// of the last ATR; between equals the nearer, and between equally near ones the lower in
+    /// the list. Both scans start at the close and walk outwards, so only levels within reach
+    /// are read. Nothing on the per-bar path needs this unless a level changes state.
+    fn pick(&self, close: f64) -> (Option<usize>, Option<usize>) {
+        let Some(atr) = self.prev_atr else {
+            return (None, None);
+        };
         let reach = self.within_atr * atr;
         let at = self.seek(self.cursor, close);
-        self.cursor = at;
         let e = &self.entries;
+        let (mut support, mut resistance) = (None, None);
         // Strength and distance of the pick so far (-1: none yet).
         let (mut bs, mut bd) = (-1_i64, f64::INFINITY);
         for (i, x) in e[..at].iter().enumerate().rev() {
@@ -189,7 +197,7 @@ impl LevelBook {
             // Walking down, a later candidate has a lower index: it wins a full tie.
             if l.state != LevelState::Broken && (s > bs || (s == bs && d <= bd)) {
                 (bs, bd) = (s, d);
-                self.support = Some(i);
+                support = Some(i);
             }
         }
         let (mut bs, mut bd) = (-1_i64, f64::INFINITY);
@@ -201,17 +209,23 @@ impl LevelBook {
             let (s, d) = (i64::from(l.strength), (l.price - close).abs());
             if l.price != close && (s > bs || (s == bs && d < bd)) {
                 (bs, bd) = (s, d);
-                self.resistance = Some(i);
+                resistance = Some(i);
             }
         }
+        (support, resistance)
+    }
+
+    /// The active support and resistance as the last bar left them.
+    fn active(&self) -> (Option<usize>, Option<usize>) {
+        self.prev_close.map_or((None, None), |c| self.pick(c))
     }
 
     pub fn active_support(&self) -> Option<Level> {
-        self.support.map(|i| self.entries[i].level)
+        self.active().0.map(|i| self.entries[i].level)
     }
 
     pub fn active_resistance(&self) -> Option<Level> {
-        self.resistance.map(|i| self.entries[i].level)
+        self.active().1.map(|i| self.entries[i].level)
     }
 
     /// Copy the levels into `out` (reusing its allocation).

@@ -185,12 +185,8 @@ impl Bull {
         Some((p, why))
     }
 
-    /// Exits: the hedge's target, stop or time stop; the main position's trailing stop.
-    pub fn check_exits(&mut self, c: &Ctx) -> [Option<Proposal>; 2] {
-        [self.check_hedge_exit(c), self.check_stop(c)]
-    }
-
-    fn check_hedge_exit(&mut self, c: &Ctx) -> Option<Proposal> {
+    /// The hedge's exit: its target, stop or time stop.
+    pub fn check_hedge_exit(&mut self, c: &Ctx) -> Option<Proposal> {
         let h = self.hedge?;
         let close = c.close();
         let held = c.seq - h.bar;
@@ -215,7 +211,8 @@ impl Bull {
         ))
     }
 
-    fn check_stop(&mut self, c: &Ctx) -> Option<Proposal> {
+    /// The main position's trailing stop.
+    pub fn check_stop(&mut self, c: &Ctx) -> Option<Proposal> {
         let pos = self.pos.as_mut()?;
         let close = c.close();
         if close < pos.stop {

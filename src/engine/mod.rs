@@ -232,7 +232,10 @@ impl Engine {
         if let Some(p) = self.bear.check_stop(c) {
             self.emit(c, p, out);
         }
-        for p in self.bull.check_exits(c).into_iter().flatten() {
+        if let Some(p) = self.bull.check_hedge_exit(c) {
+            self.emit(c, p, out);
+        }
+        if let Some(p) = self.bull.check_stop(c) {
             self.emit(c, p, out);
         }
         if let Some(p) = self.bear.check_entry(c, &self.short) {

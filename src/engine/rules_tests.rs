@@ -272,7 +272,7 @@ fn reengagement_needs_a_reclaim_plus_evidence_and_the_stop_only_rises() {
     assert_eq!(last, 208.0);
     for (i, close) in [220.0, 215.0, 221.0, 212.0].into_iter().enumerate() {
         let b = bar(2 + i as u64, close, close + 0.5, close - 0.5, close);
-        let [_, stop] = bull.check_exits(&ctx(2 + i as u64, &b, &s, None));
+        let stop = bull.check_stop(&ctx(2 + i as u64, &b, &s, None));
         match bull.pos() {
             Some(p) => {
                 assert!(p.stop >= last);

@@ -90,6 +90,10 @@ fn bench(c: &mut Criterion) {
     let (ns, signals) = timed_pass(&cfg, &bars);
     let pct = 100.0 * signals as f64 / n_bars as f64;
     eprintln!("engine: {n_bars} bars, {ns:.1} ns/bar, {signals} signals ({pct:.2} % of bars)");
+    let t = Instant::now();
+    let sum = reference_loop(std::hint::black_box(&bars));
+    let ns_ref = t.elapsed().as_nanos() as f64 / n_bars as f64;
+    eprintln!("reference hand loop: {ns_ref:.1} ns/bar (checksum {sum:.3e})");
     // ENGINE_BENCH_PASS_ONLY=1 stops after that pass (for callgrind: count `process_into`).
     if std::env::var_os("ENGINE_BENCH_PASS_ONLY").is_some() {
         return;
@@ -135,7 +139,66 @@ fn bench(c: &mut Criterion) {
             n
         })
     });
+    g.bench_function(
+        "reference hand loop (RSI, ATR, SMAs, volume SMA, pivots)",
+        |b| b.iter(|| reference_loop(std::hint::black_box(&bars))),
+    );
     g.finish();
+}
+
+/// The yardstick, written out here so the machine's figure for it is measured, not
+/// quoted: Wilder RSI(14) and ATR(14), SMA 50/100/200 and volume SMA(20) from one ring of
+/// closes, k = 5 pivots by scan. No levels, profile, agents or outputs. Returns a checksum so
+/// the optimiser cannot drop the work.
+fn reference_loop(bars: &[Bar]) -> f64 {
+    const N: usize = 14;
+    const MASK: usize = 255; // ring of 256 ≥ 200 closes
+    let (mut closes, mut vols) = ([0.0_f64; 256], [0.0_f64; 32]);
+    let (mut highs, mut lows) = ([0.0_f64; 16], [0.0_f64; 16]);
+    let (mut s50, mut s100, mut s200, mut sv) = (0.0, 0.0, 0.0, 0.0);
+    let (mut gain, mut loss, mut atr) = (0.0, 0.0, 0.0);
+    let mut prev = bars.first().map_or(0.0, |b| b.close);
+    let mut sum = 0.0;
+    for (i, b) in bars.iter().enumerate() {
+        let x = b.close;
+        let ch = x - prev;
+        let tr = (b.high - b.low)
+            .max((b.high - prev).abs())
+            .max((b.low - prev).abs());
+        prev = x;
+        if i <= N {
+            gain += ch.max(0.0) / N as f64;
+            loss += (-ch).max(0.0) / N as f64;
+            atr += tr / N as f64;
+        } else {
+            gain = (gain * (N - 1) as f64 + ch.max(0.0)) / N as f64;
+            loss = (loss * (N - 1) as f64 + (-ch).max(0.0)) / N as f64;
+            atr = (atr * (N - 1) as f64 + tr) / N as f64;
+        }
+        let rsi = 100.0 - 100.0 / (1.0 + gain / loss.max(1e-12));
+        closes[i & MASK] = x;
+        let old = |n: usize| if i >= n { closes[(i - n) & MASK] } else { 0.0 };
+        s50 += x - old(50);
+        s100 += x - old(100);
+        s200 += x - old(200);
+        vols[i & 31] = b.volume;
+        sv += b.volume - if i >= 20 { vols[(i - 20) & 31] } else { 0.0 };
+        highs[i & 15] = b.high;
+        lows[i & 15] = b.low;
+        let mut pivots = 0.0;
+        if i >= 10 {
+            let c = i - 5;
+            let (ch, cl) = (highs[c & 15], lows[c & 15]);
+            let (mut is_high, mut is_low) = (true, true);
+            for j in (i - 10..=i).filter(|j| *j != c) {
+                is_high &= ch >= highs[j & 15];
+                is_low &= cl <= lows[j & 15];
+            }
+            pivots = f64::from(u8::from(is_high)) + f64::from(u8::from(is_low));
+        }
+        sum += rsi + atr + (s50 / 50.0) + (s100 / 100.0) + (s200 / 200.0) + sv / 20.0 + pivots;
+    }
+    sum
 }
 
 criterion_group!(benches, bench);

@@ -8,14 +8,20 @@ use ta::{Close, High, Low, Next, Reset};
 #[derive(Debug, Clone)]
 pub struct WilderMean {
     n: usize,
+    /// n and n − 1 as floats, converted once rather than on every bar.
+    nf: f64,
+    n1: f64,
     count: usize,
     value: f64,
 }
 
 impl WilderMean {
     pub fn new(n: usize) -> Self {
+        let n = n.max(1);
         WilderMean {
-            n: n.max(1),
+            n,
+            nf: n as f64,
+            n1: (n - 1) as f64,
             count: 0,
             value: 0.0,
         }
@@ -30,10 +36,10 @@ impl WilderMean {
             if self.count < self.n {
                 return None;
             }
-            self.value /= self.n as f64;
+            self.value /= self.nf;
             return Some(self.value);
         }
-        self.value = (self.value * (self.n - 1) as f64 + x) / self.n as f64;
+        self.value = (self.value * self.n1 + x) / self.nf;
         Some(self.value)
     }
 

@@ -7,15 +7,13 @@ pub mod profile;
 pub mod wilder;
 pub mod window;
 
-use std::collections::VecDeque;
-
 use crate::config::Config;
 use crate::model::Bar;
 
 pub use pivots::{Pivot, PivotDetector, PivotKind};
 pub use profile::VolumeProfile;
 pub use wilder::{WilderAtr, WilderRsi};
-pub use window::{Ring, Warm, WarmEma, WarmSma};
+pub use window::{MonoWindow, Ring, Warm, WarmEma, WarmSma};
 
 // `ta`'s traits on our bar, so `ta` indicators (and ours) accept `&Bar` directly.
 impl ta::Open for Bar {
@@ -77,9 +75,8 @@ pub struct IndicatorSet {
     atr_pct: Ring<f64>,
     /// Close-to-close returns over `RETURN_BARS`.
     returns: Ring<f64>,
-    /// Monotonic deque of (bar, low) for the rolling minimum of the previous lows.
-    lows: VecDeque<(u64, f64)>,
-    low_bars: usize,
+    /// Rolling minimum of the last `dryup_low_bars` lows.
+    lows: MonoWindow<f64>,
     prev_close: Option<f64>,
     bars: u64,
 }
@@ -90,7 +87,6 @@ const RETURN_BARS: usize = 20;
 impl IndicatorSet {
     pub fn new(cfg: &Config) -> Self {
         let i = &cfg.indicators;
-        let low_bars = cfg.bull.dryup_low_bars.max(1);
         IndicatorSet {
             rsi: WilderRsi::new(i.rsi_period),
             atr: WilderAtr::new(i.atr_period),
@@ -103,8 +99,7 @@ impl IndicatorSet {
             profile: VolumeProfile::new(cfg.levels.profile_bars, cfg.levels.bucket_atr),
             atr_pct: Ring::new(cfg.risk.vol_lookback),
             returns: Ring::new(RETURN_BARS),
-            lows: VecDeque::with_capacity(low_bars + 1),
-            low_bars,
+            lows: MonoWindow::new(cfg.bull.dryup_low_bars, f64::NAN),
             prev_close: None,
             bars: 0,
         }
@@ -146,26 +141,17 @@ impl IndicatorSet {
             ema: self.ema.push(bar.close),
             volume_sma: self.volume_sma.push(bar.volume),
             poc: self.profile.poc(),
-            new_low: self.new_low(seq, bar.low),
+            new_low: self.new_low(bar.low),
             pivots: self.pivots.push(seq, bar.high, bar.low, bar.volume),
         }
     }
 
-    /// Is `low` below all of the previous `low_bars` lows? Then record it.
-    fn new_low(&mut self, seq: u64, low: f64) -> bool {
-        while self
-            .lows
-            .front()
-            .is_some_and(|(b, _)| b + (self.low_bars as u64) < seq)
-        {
-            self.lows.pop_front();
-        }
-        let full = seq >= self.low_bars as u64;
-        let is_new = full && self.lows.front().is_some_and(|(_, m)| low < *m);
-        while self.lows.back().is_some_and(|(_, l)| *l >= low) {
-            self.lows.pop_back();
-        }
-        self.lows.push_back((seq, low));
+    /// Is `low` below all of the previous `dryup_low_bars` lows? Then record it.
+    fn new_low(&mut self, low: f64) -> bool {
+        // Asked before the push, so the window is the previous bars, not this one.
+        let is_new = self.lows.is_full() && self.lows.front().is_some_and(|m| low < *m);
+        // Only the minimum matters, so equal lows need not be kept.
+        self.lows.push(low, |l| *l >= low);
         is_new
     }
 }

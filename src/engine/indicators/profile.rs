@@ -172,7 +172,12 @@ impl VolumeProfile {
             // Above +0.0, so above every bucket outside the live range.
             Some((i, bits)) if bits > 0 => Some(lo + i),
             // Nothing above +0.0 (zero or negative volumes): the +0.0 buckets outside compete.
-            _ => last_max(&self.buckets),
+            _ => self
+                .buckets
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(i, _)| i),
         };
         self.set_poc(poc);
     }
@@ -192,46 +197,30 @@ impl VolumeProfile {
         self.bars_since_rebuild = 0;
         self.width_atr = atr;
         self.width = self.bucket_atr.max(1e-6) * atr;
-        let width = self.width;
-        // `<`/`>` instead of `min`/`max` only differ on ±0.0, which share a bucket; both skip
-        // NaN prices, which the sum catches.
         let (mut lo, mut hi) = (f64::MAX, f64::MIN);
-        let mut sum = 0.0;
         for s in self.ring.values() {
-            lo = if s.price < lo { s.price } else { lo };
-            hi = if s.price > hi { s.price } else { hi };
-            sum += s.price;
+            lo = lo.min(s.price);
+            hi = hi.max(s.price);
         }
         if lo > hi {
-            // Only NaN prices: nothing to bucket.
+            // Nothing to bucket; the width moved, so the POC's price is refreshed.
             self.set_poc(self.poc);
             return;
         }
         let (blo, bhi) = (self.bucket_of(lo), self.bucket_of(hi));
         self.base = blo - MARGIN;
-        let span = bhi - blo + 1 + 2 * MARGIN;
-        let len = span.clamp(1, MAX_BUCKETS) as usize;
+        let len = (bhi - blo + 1 + 2 * MARGIN).clamp(1, MAX_BUCKETS) as usize;
         self.buckets.clear();
         self.buckets.resize(len, 0.0);
-        let (base, buckets) = (self.base, &mut self.buckets);
-        // Division rounds monotonically, so the range's ends bound every quotient. All of them
-        // non-negative and below 2^62 make `as i64` (a truncation) the floor without its
-        // saturation fix-up, and with no NaN price and an uncapped span every bar lands between
-        // the margins: no clamp either.
-        if lo / width >= 0.0 && hi / width < LIMIT && !sum.is_nan() && len as i64 == span {
-            self.ring.for_each_mut(|s| {
-                s.bucket = (s.price / width) as i64;
-                buckets[(s.bucket - base) as usize] += s.volume;
-            });
-            self.live = (MARGIN as usize, len - MARGIN as usize);
-        } else {
-            self.ring.for_each_mut(|s| {
-                s.bucket = floor_i64(s.price / width);
-                let i = (s.bucket - base).clamp(0, len as i64 - 1) as usize;
-                buckets[i] += s.volume;
-            });
-            self.live = (0, len);
-        }
+        // Slots remember their bucket; rewrite them in place with the new width.
+        let (width, base, buckets) = (self.width, self.base, &mut self.buckets);
+        self.ring.for_each_mut(|s| {
+            s.bucket = floor_i64(s.price / width);
+            let i = (s.bucket - base).clamp(0, len as i64 - 1) as usize;
+            buckets[i] += s.volume;
+        });
+        // The rescan trims the empty margins off the live range.
+        self.live = (0, len);
         self.rescan();
     }
 
@@ -248,22 +237,6 @@ impl VolumeProfile {
     }
 }
 
-/// Index of the last maximum under `f64::total_cmp`: what `Iterator::max_by` picks, as it keeps
-/// the last of equals.
-fn last_max(xs: &[f64]) -> Option<usize> {
-    let key = |x: &f64| {
-        let bits = x.to_bits() as i64;
-        bits ^ (((bits >> 63) as u64) >> 1) as i64
-    };
-    let mut best = (0, key(xs.first()?));
-    for (i, x) in xs.iter().enumerate().skip(1) {
-        if key(x) >= best.1 {
-            best = (i, key(x));
-        }
-    }
-    Some(best.0)
-}
-
 /// Index and bit pattern (as `i64`) of the last maximum by bit pattern. Where that pattern is
 /// positive (a value above +0.0) it is also the last maximum under `total_cmp`: negative values
 /// have negative patterns, and non-negative ones order like their patterns. Skips `total_cmp`'s
@@ -278,9 +251,6 @@ fn last_max_bits(xs: &[f64]) -> Option<(usize, i64)> {
     }
     Some(best)
 }
-
-/// Quotients the fast rebuild truncates; far inside `i64`.
-const LIMIT: f64 = (1u64 << 62) as f64;
 
 #[cfg(test)]
 mod tests {

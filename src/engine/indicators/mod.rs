@@ -13,7 +13,7 @@ use crate::model::Bar;
 pub use pivots::{Pivot, PivotDetector, PivotKind};
 pub use profile::VolumeProfile;
 pub use wilder::{WilderAtr, WilderRsi};
-pub use window::{MonoWindow, Ring, Warm, WarmEma, WarmSma};
+pub use window::{Ring, Warm, WarmEma, WarmSma};
 
 // `ta`'s traits on our bar, so `ta` indicators (and ours) accept `&Bar` directly.
 impl ta::Open for Bar {
@@ -75,8 +75,8 @@ pub struct IndicatorSet {
     atr_pct: Ring<f64>,
     /// Close-to-close returns over `RETURN_BARS`.
     returns: Ring<f64>,
-    /// Rolling minimum of the last `dryup_low_bars` lows.
-    lows: MonoWindow<f64>,
+    /// The last `dryup_low_bars` lows.
+    lows: Ring<f64>,
     prev_close: Option<f64>,
     bars: u64,
 }
@@ -99,7 +99,7 @@ impl IndicatorSet {
             profile: VolumeProfile::new(cfg.levels.profile_bars, cfg.levels.bucket_atr),
             atr_pct: Ring::new(cfg.risk.vol_lookback),
             returns: Ring::new(RETURN_BARS),
-            lows: MonoWindow::new(cfg.bull.dryup_low_bars, f64::NAN),
+            lows: Ring::new(cfg.bull.dryup_low_bars),
             prev_close: None,
             bars: 0,
         }
@@ -148,11 +148,17 @@ impl IndicatorSet {
 
     /// Is `low` below all of the previous `dryup_low_bars` lows? Then record it.
     fn new_low(&mut self, low: f64) -> bool {
-        // Asked before the push, so the window is the previous bars, not this one.
-        let is_new = self.lows.is_full() && self.lows.front().is_some_and(|m| low < *m);
-        // Only the minimum matters, so equal lows need not be kept.
-        self.lows.push(low, |l| *l >= low);
-        is_new
+        // Asked before the push, so the window is the previous bars, not this one. Folded with
+        // `&` rather than `all`: a short loop with no branch on prices (a rolling-minimum deque
+        // mispredicts its pops).
+        let full = self.lows.is_full();
+        let below_all = self
+            .lows
+            .values()
+            .iter()
+            .fold(true, |all, l| all & (low < *l));
+        self.lows.push(low);
+        full && below_all
     }
 }
 

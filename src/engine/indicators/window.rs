@@ -1,6 +1,5 @@
 //! Windowed helpers: `ta` averages that stay silent while warming up, a fixed ring (O(1) per
-//! value), a sliding-window monotonic deque (rolling extremes), and the variance and median of a
-//! full ring, computed only when asked.
+//! value), and the variance and median of a full ring, computed only when asked.
 
 use ta::indicators::{ExponentialMovingAverage, SimpleMovingAverage};
 use ta::Next;
@@ -144,103 +143,6 @@ impl<T: Copy + Default> Ring<T> {
     }
 }
 
-/// A sliding-window monotonic deque: the extreme of the last `window` pushes in amortised O(1).
-/// Which extreme, and which of equal values wins, is the caller's `beaten` test in `push`. The
-/// storage is a power-of-two array indexed through a mask: no allocation and no division per push.
-#[derive(Debug, Clone)]
-pub struct MonoWindow<T> {
-    /// (push number at which the value leaves the window, value). Values sit at `head..tail`;
-    /// the slot just before `head` holds `stop`, which ends the popping loop at an empty deque
-    /// without a length test in every round.
-    slots: Vec<(u64, T)>,
-    stop: T,
-    /// Free-running counters (a u64 of pushes never wraps); `& (len - 1)` finds the slot.
-    head: u64,
-    tail: u64,
-    window: u64,
-    pushed: u64,
-}
-
-/// Leave number of a slot that holds no value: no push number reaches it.
-const NEVER: u64 = u64::MAX;
-
-impl<T: Copy> MonoWindow<T> {
-    /// `stop` must be a value `beaten` never drops (NaN, for a comparison of prices).
-    pub fn new(window: usize, stop: T) -> Self {
-        let window = window.max(1);
-        // Up to `window` values plus the stop slot, so a push never overwrites the stop.
-        MonoWindow {
-            slots: vec![(NEVER, stop); (window + 1).next_power_of_two()],
-            stop,
-            head: 1,
-            tail: 1,
-            window: window as u64,
-            pushed: 0,
-        }
-    }
-
-    /// At least `window` values were pushed.
-    #[inline]
-    pub fn is_full(&self) -> bool {
-        self.pushed >= self.window
-    }
-
-    /// Push `x`, dropping the value that left the window and every value `beaten(old)` says `x`
-    /// supersedes (those can never be the extreme again while `x` is in the window).
-    #[inline]
-    pub fn push(&mut self, x: T, mut beaten: impl FnMut(&T) -> bool) {
-        // The mask taken from the slice itself lets the compiler drop every bounds check after
-        // this one; head and tail in locals keep the loop from storing them on each pop.
-        let slots = &mut self.slots[..];
-        let mask = slots.len() as u64 - 1;
-        let at = |i: u64| (i & mask) as usize;
-        let n = self.pushed;
-        self.pushed = n + 1;
-        let (mut head, mut tail) = (self.head, self.tail);
-        // Push numbers are distinct and consecutive, so at most one value leaves per push. Every
-        // push leaves a value, so `head` is a value here, except at the first push: a stop slot,
-        // whose `NEVER` matches no push number.
-        let front = &mut slots[at(head)];
-        if front.0 == n {
-            *front = (NEVER, self.stop);
-            head += 1;
-        }
-        while beaten(&slots[at(tail - 1)].1) {
-            tail -= 1;
-        }
-        slots[at(tail)] = (n + self.window, x);
-        self.head = head;
-        self.tail = tail + 1;
-    }
-
-    /// The window's extreme (None before the first push).
-    #[inline]
-    pub fn front(&self) -> Option<&T> {
-        (self.head != self.tail).then(|| &self.slots[self.slot(self.head)].1)
-    }
-
-    /// The window's extreme if it came `ago` pushes back (0 = the newest; `ago` < window).
-    #[inline]
-    pub fn front_from(&self, ago: u64) -> Option<&T> {
-        debug_assert!(ago < self.window);
-        let (leaves, x) = &self.slots[self.slot(self.head)];
-        // Before the first push `head` is a stop slot, whose `NEVER` matches no `ago` < window;
-        // wrapping keeps that case free of overflow.
-        let want = self.pushed.wrapping_sub(1 + ago).wrapping_add(self.window);
-        (*leaves == want).then_some(x)
-    }
-
-    /// The values held, oldest first: the front and the values that may become it.
-    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
-        (self.head..self.tail).map(move |i| &self.slots[self.slot(i)].1)
-    }
-
-    #[inline]
-    fn slot(&self, i: u64) -> usize {
-        (i & (self.slots.len() as u64 - 1)) as usize
-    }
-}
-
 /// `x.floor() as i64` without a libm call (the baseline x86-64 target has no `roundsd`); the
 /// same answer for every f64, saturating like `as`.
 #[inline]
@@ -315,33 +217,6 @@ mod tests {
         assert_eq!(r.get(2), Some(2));
         assert_eq!(r.get(3), None);
         assert_eq!(r.iter().collect::<Vec<_>>(), vec![4, 3, 2]);
-    }
-
-    #[test]
-    fn mono_window_keeps_the_oldest_minimum() {
-        let mut w = MonoWindow::new(3, i32::MIN);
-        let mut fronts = Vec::new();
-        for x in [5, 3, 4, 3, 6, 7, 8, 1, 9] {
-            w.push(x, |old| *old > x);
-            let ago = (0..3).find(|&ago| w.front_from(ago).is_some());
-            fronts.push(ago.zip(w.front().copied()));
-        }
-        // The first 3 is kept over the later equal one until it leaves the window.
-        // A new minimum empties the deque; then the stop ends the next push's popping.
-        let want = [
-            (0, 5),
-            (0, 3),
-            (1, 3),
-            (2, 3),
-            (1, 3),
-            (2, 3),
-            (2, 6),
-            (0, 1),
-            (1, 1),
-        ];
-        assert_eq!(fronts, want.map(Some));
-        assert_eq!(w.iter().copied().collect::<Vec<_>>(), vec![1, 9]);
-        assert!(w.is_full());
     }
 
     #[test]

@@ -96,8 +96,10 @@ impl LevelBook {
             let hi = prev.max(close) + pad;
             let start = self.seek(self.cursor, lo);
             self.cursor = start;
-            // A break counts only if the level was the active support as the last bar left
-            // it: worked out at the first state change (rare), before any state moves.
+            // Reclaims are applied after the sweep, so a break sees the states the last bar left
+            // (the active support is worked out from them, only when a level breaks). A level
+            // cannot both break and be reclaimed on one close.
+            let mut reclaims = false;
             let mut was_support: Option<Option<usize>> = None;
             for i in start..self.entries.len() {
                 let Entry { level, below, .. } = self.entries[i];
@@ -115,28 +117,36 @@ impl LevelBook {
                         // Only a level that was support (below the previous close) can break;
                         // a resistance far above price is not "broken" by price staying under it.
                         if below >= self.confirm && p < prev {
+                            // Picked once, at the first break, before any state moved.
                             let ws = *was_support.get_or_insert_with(|| self.pick(prev).0);
-                            let e = &mut self.entries[i];
-                            e.level.state = LevelState::Broken;
-                            e.below = 0;
                             if ws == Some(i) {
                                 brk = Some(Break {
-                                    level: e.level,
+                                    level,
                                     bar,
                                     close,
                                     atr,
                                     magnitude: (p - close) / atr,
                                 });
                             }
+                            let e = &mut self.entries[i];
+                            e.level.state = LevelState::Broken;
+                            e.below = 0;
                         } else {
                             self.entries[i].below = below;
                         }
                     }
-                    LevelState::Broken => {
-                        if close > p + self.reclaim_atr * atr {
-                            was_support.get_or_insert_with(|| self.pick(prev).0);
-                            self.entries[i].level.state = LevelState::Reclaimed;
-                        }
+                    LevelState::Broken => reclaims |= close > p + self.reclaim_atr * atr,
+                }
+            }
+            if reclaims {
+                for e in &mut self.entries[start..] {
+                    if e.level.price > hi {
+                        break;
+                    }
+                    if e.level.state == LevelState::Broken
+                        && close > e.level.price + self.reclaim_atr * atr
+                    {
+                        e.level.state = LevelState::Reclaimed;
                     }
                 }
             }

@@ -94,6 +94,11 @@ fn bench(c: &mut Criterion) {
     let sum = reference_loop(std::hint::black_box(&bars));
     let ns_ref = t.elapsed().as_nanos() as f64 / n_bars as f64;
     eprintln!("reference hand loop: {ns_ref:.1} ns/bar (checksum {sum:.3e})");
+    // ENGINE_BENCH_PARTS=1: where the time goes — each part timed alone on the same bars.
+    if std::env::var_os("ENGINE_BENCH_PARTS").is_some() {
+        parts(&cfg, &bars);
+        return;
+    }
     // ENGINE_BENCH_PASS_ONLY=1 stops after that pass (for callgrind: count `process_into`).
     if std::env::var_os("ENGINE_BENCH_PASS_ONLY").is_some() {
         return;
@@ -144,6 +149,86 @@ fn bench(c: &mut Criterion) {
         |b| b.iter(|| reference_loop(std::hint::black_box(&bars))),
     );
     g.finish();
+}
+
+/// Time per bar of the engine's parts, each alone over the same bars (instruction counts hide
+/// mispredicted branches, which is where much of the time goes). Differences between the
+/// cumulative lines give the cost of levels and of the rules.
+fn parts(cfg: &Config, bars: &[Bar]) {
+    use double_agent::engine::indicators::{
+        IndicatorSet, PivotDetector, Ring, VolumeProfile, WarmEma, WarmSma, WilderAtr, WilderRsi,
+    };
+    use double_agent::engine::levels::LevelBook;
+    use std::hint::black_box;
+    let per_bar = |t: Instant| t.elapsed().as_nanos() as f64 / bars.len() as f64;
+    macro_rules! alone {
+        ($name:expr, $state:expr, |$s:ident, $b:ident| $value:expr) => {{
+            let mut $s = $state;
+            let t = Instant::now();
+            for $b in bars {
+                black_box($value);
+            }
+            eprintln!("  {:<28} {:6.1} ns/bar", $name, per_bar(t));
+        }};
+    }
+    eprintln!("each indicator alone:");
+    alone!("Wilder RSI(14)", WilderRsi::new(14), |s, b| ta::Next::next(
+        &mut s, b.close
+    ));
+    alone!("Wilder ATR(14)", WilderAtr::new(14), |s, b| s
+        .push(b.high, b.low, b.close));
+    alone!("SMA(200) (ta)", WarmSma::sma(200), |s, b| s.push(b.close));
+    alone!("EMA(20) (ta)", WarmEma::ema(20), |s, b| s.push(b.close));
+    alone!("ring of 252", Ring::<f64>::new(252), |s, b| s.push(b.close));
+    alone!("pivots k = 5", PivotDetector::new(5), |s, b| s
+        .push(0, b.high, b.low, b.volume));
+    let l = &cfg.levels;
+    let mut atr = WilderAtr::new(cfg.indicators.atr_period);
+    alone!(
+        "ATR + volume profile",
+        VolumeProfile::new(l.profile_bars, l.bucket_atr),
+        |s, b| {
+            s.push(
+                b.high,
+                b.low,
+                b.close,
+                b.volume,
+                atr.push(b.high, b.low, b.close),
+            );
+            s.poc()
+        }
+    );
+    eprintln!("cumulative:");
+    alone!("indicator set", IndicatorSet::new(cfg), |s, b| s.push(b));
+    let mut levels = LevelBook::new(cfg);
+    alone!("indicator set + levels", IndicatorSet::new(cfg), |s, b| {
+        let x = s.push(b);
+        levels.update(s.bars() - 1, b.close, x.atr, x.poc, x.pivots)
+    });
+    // Stale data: indicators, levels and the agents' bookkeeping run, no rule proposes.
+    let mut out = Vec::new();
+    let mut stale = Engine::new(cfg);
+    stale.process(EngineEvent::DataStale(true));
+    alone!("engine, rules off (stale)", stale, |e, b| {
+        out.clear();
+        e.process_into(
+            EngineEvent::Bar {
+                symbol: Symbol::Iwm,
+                bar: *b,
+            },
+            &mut out,
+        );
+    });
+    alone!("engine", Engine::new(cfg), |e, b| {
+        out.clear();
+        e.process_into(
+            EngineEvent::Bar {
+                symbol: Symbol::Iwm,
+                bar: *b,
+            },
+            &mut out,
+        );
+    });
 }
 
 /// The yardstick, written out here so the machine's figure for it is measured, not

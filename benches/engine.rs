@@ -58,6 +58,18 @@ impl Rendered {
     }
 }
 
+/// Feed one IWM bar through the allocation-free path, reusing `out`; returns the outputs.
+#[inline]
+fn step<'a>(engine: &mut Engine, bar: &Bar, out: &'a mut Vec<EngineOutput>) -> &'a [EngineOutput] {
+    out.clear();
+    let event = EngineEvent::Bar {
+        symbol: Symbol::Iwm,
+        bar: *bar,
+    };
+    engine.process_into(event, out);
+    out
+}
+
 /// One pass through `process_into`: (ns per bar, signals).
 fn timed_pass(cfg: &Config, bars: &[Bar]) -> (f64, usize) {
     let mut engine = Engine::new(cfg);
@@ -65,14 +77,8 @@ fn timed_pass(cfg: &Config, bars: &[Bar]) -> (f64, usize) {
     let start = Instant::now();
     let mut signals = 0usize;
     for bar in bars {
-        out.clear();
-        let event = EngineEvent::Bar {
-            symbol: Symbol::Iwm,
-            bar: *bar,
-        };
-        engine.process_into(event, &mut out);
         // Every IWM bar yields its indicator row; the rest are signals.
-        signals += out.len() - 1;
+        signals += step(&mut engine, bar, &mut out).len() - 1;
     }
     let ns = start.elapsed().as_nanos() as f64 / bars.len() as f64;
     (ns, signals)
@@ -111,13 +117,10 @@ fn bench(c: &mut Criterion) {
         let mut out = Vec::new();
         let mut engine = Engine::new(&cfg);
         for bar in &bars {
-            out.clear();
-            let event = EngineEvent::Bar {
-                symbol: Symbol::Iwm,
-                bar: *bar,
-            };
-            engine.process_into(event, &mut out);
-            let rendered: Vec<Rendered> = out.iter().map(Rendered::of).collect();
+            let rendered: Vec<Rendered> = step(&mut engine, bar, &mut out)
+                .iter()
+                .map(Rendered::of)
+                .collect();
             format!("{rendered:?}{:?}", engine.view()).hash(&mut h);
         }
         eprintln!("engine: output+view hash {:016x}", h.finish());
@@ -133,13 +136,7 @@ fn bench(c: &mut Criterion) {
             let mut engine = Engine::new(&cfg);
             let mut n = 0usize;
             for bar in &bars {
-                out.clear();
-                let event = EngineEvent::Bar {
-                    symbol: Symbol::Iwm,
-                    bar: *bar,
-                };
-                engine.process_into(event, &mut out);
-                n += out.len();
+                n += step(&mut engine, bar, &mut out).len();
             }
             n
         })
@@ -209,26 +206,12 @@ fn parts(cfg: &Config, bars: &[Bar]) {
     let mut out = Vec::new();
     let mut stale = Engine::new(cfg);
     stale.process(EngineEvent::DataStale(true));
-    alone!("engine, rules off (stale)", stale, |e, b| {
-        out.clear();
-        e.process_into(
-            EngineEvent::Bar {
-                symbol: Symbol::Iwm,
-                bar: *b,
-            },
-            &mut out,
-        );
-    });
-    alone!("engine", Engine::new(cfg), |e, b| {
-        out.clear();
-        e.process_into(
-            EngineEvent::Bar {
-                symbol: Symbol::Iwm,
-                bar: *b,
-            },
-            &mut out,
-        );
-    });
+    alone!("engine, rules off (stale)", stale, |e, b| step(
+        &mut e, b, &mut out
+    )
+    .len());
+    alone!("engine", Engine::new(cfg), |e, b| step(&mut e, b, &mut out)
+        .len());
 }
 
 /// The yardstick, written out here so the machine's figure for it is measured, not

@@ -13,6 +13,7 @@ use crate::model::{Agent, Side, SignalKind, Symbol};
 #[derive(Debug, Clone)]
 struct Params {
     vehicle: Symbol,
+    break_atr: f64,
     break_memory: u64,
     max_tiers: u8,
     tier_gap: u64,
@@ -54,6 +55,7 @@ impl Bear {
         Bear {
             p: Params {
                 vehicle: b.vehicle,
+                break_atr: b.break_atr,
                 break_memory: b.break_memory_bars as u64,
                 max_tiers: b.max_tiers.clamp(1, 255) as u8,
                 tier_gap: b.tier_gap_bars as u64,
@@ -140,6 +142,7 @@ impl Bear {
             Why::Break {
                 close: m.close,
                 level,
+                break_atr: self.p.break_atr,
                 atr: m.atr,
                 bars_ago: c.seq - m.bar,
                 strength: m.level.strength,

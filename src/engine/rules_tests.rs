@@ -132,6 +132,24 @@ fn tier_one_needs_a_remembered_break_and_the_trend() {
     }
 }
 
+/// The break reason quotes the configured threshold, not the default.
+#[test]
+fn break_reason_quotes_the_configured_break_atr() {
+    for (break_atr, want) in [(0.25, "− 0.25 × ATR 4.00"), (0.5, "− 0.5 × ATR 4.00")] {
+        let mut cfg = Config::default_config();
+        cfg.bear.break_atr = break_atr;
+        let mut bear = Bear::new(&cfg);
+        bear.on_break(brk(214.0, 10, 212.0));
+        let s = down();
+        let b = bar(10, 213.0, 213.5, 211.5, 212.0);
+        let p = bear
+            .check_entry(&ctx(10, &b, &s, None), &ShortCheck::new(None))
+            .expect("tier 1");
+        let text = p.reasons[0].to_string();
+        assert!(text.contains(want), "break_atr {break_atr}: {text}");
+    }
+}
+
 #[test]
 fn later_tiers_need_extension_gap_and_a_failed_rebound() {
     let cfg = Config::default_config();

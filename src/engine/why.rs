@@ -19,6 +19,7 @@ pub enum Why {
     Break {
         close: f64,
         level: f64,
+        break_atr: f64,
         atr: f64,
         bars_ago: u64,
         strength: u32,
@@ -203,8 +204,8 @@ impl Why {
 impl fmt::Display for Why {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Why::Break { close, level, atr, bars_ago, strength, source } => {
-                write!(f, "close {} < support {} − 0.25 × ATR {} on ", f2(*close), f2(*level), f2(*atr))?;
+            Why::Break { close, level, break_atr, atr, bars_ago, strength, source } => {
+                write!(f, "close {} < support {} − {break_atr} × ATR {} on ", f2(*close), f2(*level), f2(*atr))?;
                 match bars_ago {
                     0 => f.write_str("this bar")?,
                     n => write!(f, "{n} bars ago")?,

@@ -19,9 +19,16 @@ use crate::model::{Agent, Answer, Bar, Side, Signal, SignalKind, Symbol};
 #[serde(tag = "choice", rename_all = "snake_case")]
 pub enum Choice {
     Acknowledged,
-    Overridden { reason: char },
-    Edited { qty: Decimal },
+    Overridden {
+        reason: char,
+    },
+    Edited {
+        qty: Decimal,
+    },
     Expired,
+    /// Acknowledged, but the order never traded (refused by the risk gate, rejected or canceled
+    /// by the venue): the trader's outcome is nothing, whatever size was asked for.
+    Refused,
 }
 
 /// Where the hypothetical position is.
@@ -79,7 +86,12 @@ impl Track {
     pub fn differs(&self) -> bool {
         matches!(
             self.choice,
-            Some(Choice::Overridden { .. } | Choice::Edited { .. } | Choice::Expired)
+            Some(
+                Choice::Overridden { .. }
+                    | Choice::Edited { .. }
+                    | Choice::Expired
+                    | Choice::Refused
+            )
         )
     }
 
@@ -143,6 +155,13 @@ impl Scorecard {
         };
         if let Some(t) = self.tracks.iter_mut().find(|t| t.signal_id == signal_id) {
             t.choice = Some(choice);
+        }
+    }
+
+    /// The acknowledged order of `signal_id` never traded.
+    pub fn on_refused(&mut self, signal_id: u64) {
+        if let Some(t) = self.tracks.iter_mut().find(|t| t.signal_id == signal_id) {
+            t.choice = Some(Choice::Refused);
         }
     }
 

@@ -127,7 +127,9 @@ pub async fn event_loop<B: Backend>(
 /// Handle one feed event; true if it brought a signal that waits for the trader.
 fn on_feed(w: &mut Wiring, ev: crate::feed::FeedEvent) -> bool {
     let notices = w.session.handle(Input::Feed(ev));
-    notices.iter().any(|n| matches!(n, Notice::Signal { .. }))
+    notices
+        .iter()
+        .any(|n| matches!(n, Notice::Signal { .. } | Notice::Asked { .. }))
         && w.session.store.signals.selected_id().is_some()
 }
 

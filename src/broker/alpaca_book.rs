@@ -210,6 +210,7 @@ mod tests {
             qty: dec!(10),
             order_type: OrderType::Market,
             signal_id: None,
+            book: None,
             created: Utc::now(),
         }
     }

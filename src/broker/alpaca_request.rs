@@ -73,6 +73,7 @@ mod tests {
             qty,
             order_type,
             signal_id: None,
+            book: None,
             created: chrono::Utc::now(),
         }
     }

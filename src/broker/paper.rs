@@ -255,6 +255,7 @@ mod tests {
             qty,
             order_type: OrderType::Market,
             signal_id: None,
+            book: None,
             created: t,
         }
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::context::{Ctx, Proposal, ShortCheck, Sizing};
+use super::context::{AdoptAt, Ctx, Proposal, ShortCheck, Sizing};
 use super::ledger::Book;
 use super::levels::Break;
 use super::why::Why;
@@ -23,7 +23,8 @@ struct Params {
     stop_mult: f64,
 }
 
-/// The Bear's position as its state machine sees it (its proposals assumed taken).
+/// The Bear's position. It exists only while the positions book holds vehicle shares for the
+/// Bear or one of its entries waits for a fill (`Engine::sync_agents` enforces that).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BearPos {
     pub level: f64,
@@ -38,6 +39,9 @@ pub struct BearPos {
     pub min_low: f64,
     pub confidence: f64,
     pub magnitude: f64,
+    /// An exit (stop or scale-out) waits for its fill: no new tier, no second exit. An exit that
+    /// does not trade re-arms the stop, which stands until the position is flat.
+    pub exiting: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +78,36 @@ impl Bear {
         self.pos.as_ref()
     }
 
+    pub(super) fn pos_mut(&mut self) -> Option<&mut BearPos> {
+        self.pos.as_mut()
+    }
+
+    /// Nothing held and nothing on its way: the Bear is flat again.
+    pub(super) fn stand_down(&mut self) {
+        self.pos = None;
+    }
+
+    /// Take charge of vehicle shares the Bear holds without a position of its own (bought by
+    /// hand, or held before a restart): the standard entry stop from this bar, the bar's close
+    /// as the level to defend.
+    pub(super) fn adopt(&mut self, c: &AdoptAt, tiers: u8, stop: Option<f64>) {
+        let stop = stop.unwrap_or(c.close + self.p.stop_mult * c.atr);
+        self.pos = Some(BearPos {
+            level: c.close,
+            tiers: tiers.max(1),
+            first_bar: c.seq,
+            since: c.time,
+            last_tier_bar: c.seq,
+            entry_iwm: c.close,
+            stop,
+            lowest_close: c.close,
+            min_low: c.low,
+            confidence: 0.5,
+            magnitude: 0.0,
+            exiting: false,
+        });
+    }
+
     /// The break behind a tier 1 proposed on this call, taken once.
     pub fn take_entry_break(&mut self) -> Option<Break> {
         self.last_entry_break.take()
@@ -104,7 +138,7 @@ impl Bear {
     /// The stop, then the trail: a close above the stop set at the previous bar exits; then the
     /// stop follows the lowest close + `atr_mult` × ATR, never raised.
     pub fn check_stop(&mut self, c: &Ctx) -> Option<Proposal> {
-        let pos = self.pos.as_mut()?;
+        let pos = self.pos.as_mut().filter(|p| !p.exiting)?;
         if c.close() > pos.stop {
             let reasons = vec![Why::BearStopHit {
                 close: c.close(),
@@ -113,7 +147,7 @@ impl Bear {
                 mult: self.p.stop_mult,
             }];
             let stop = pos.stop;
-            self.pos = None;
+            pos.exiting = true;
             return Some(self.exit(SignalKind::BearStop, Book::BearAll, stop, 0.9, reasons));
         }
         pos.lowest_close = pos.lowest_close.min(c.close());
@@ -125,6 +159,7 @@ impl Bear {
     /// Tier 1 on a remembered break + trend; tiers 2..max on failed rebounds.
     pub fn check_entry(&mut self, c: &Ctx, ev: &ShortCheck) -> Option<Proposal> {
         match self.pos {
+            Some(pos) if pos.exiting => None,
             Some(pos) => self.check_tier(c, pos, ev),
             None => self.check_first(c, ev),
         }
@@ -175,6 +210,7 @@ impl Bear {
             min_low: c.bar.low,
             confidence,
             magnitude,
+            exiting: false,
         });
         Some(self.entry(1, stop, confidence, magnitude, reasons))
     }
@@ -224,16 +260,18 @@ impl Bear {
 
     /// The Bull reclaimed the level: one scale-out proposal per tier, top tier first.
     pub fn scale_out(&mut self, why: &Why) -> Vec<Proposal> {
-        let Some(pos) = self.pos.take() else {
+        let Some(pos) = self.pos.as_mut().filter(|p| !p.exiting) else {
             return Vec::new();
         };
+        pos.exiting = true;
+        let pos = *pos;
         (1..=pos.tiers)
             .rev()
             .map(|t| {
                 let reasons = vec![why.clone()];
                 self.exit(
                     SignalKind::BearScaleOut { tier: t },
-                    Book::BearTier(t),
+                    Book::BearTier { tier: t },
                     pos.stop,
                     0.8,
                     reasons,

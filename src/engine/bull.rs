@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::context::{Ctx, Proposal, Sizing};
+use super::context::{AdoptAt, Ctx, Proposal, Sizing};
 use super::indicators::Ring;
 use super::ledger::Book;
 use super::levels::Break;
@@ -32,6 +32,8 @@ pub struct Hedge {
     pub bar: u64,
     pub target: Option<f64>,
     pub stop: f64,
+    /// Its exit waits for a fill; an exit that does not trade re-arms it.
+    pub exiting: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,6 +42,8 @@ pub struct BullPos {
     pub stop: f64,
     pub highest: f64,
     pub since: DateTime<Utc>,
+    /// Its stop's exit waits for a fill; an exit that does not trade re-arms the stop.
+    pub exiting: bool,
 }
 
 /// The pieces of reversal evidence, in the order `BullView.evidence` shows them.
@@ -90,6 +94,45 @@ impl Bull {
 
     pub fn pos(&self) -> Option<&BullPos> {
         self.pos.as_ref()
+    }
+
+    pub(super) fn hedge_mut(&mut self) -> Option<&mut Hedge> {
+        self.hedge.as_mut()
+    }
+
+    pub(super) fn pos_mut(&mut self) -> Option<&mut BullPos> {
+        self.pos.as_mut()
+    }
+
+    pub(super) fn drop_hedge(&mut self) {
+        self.hedge = None;
+    }
+
+    pub(super) fn drop_pos(&mut self) {
+        self.pos = None;
+    }
+
+    /// Take charge of IWM shares held without a position of the Bull's own (bought by hand, or
+    /// held before a restart): the standard entry stop from this bar unless one is known.
+    pub(super) fn adopt(&mut self, c: &AdoptAt, stop: Option<f64>) {
+        self.pos = Some(BullPos {
+            entry: c.close,
+            stop: stop.unwrap_or(c.close - self.p.stop_mult * c.atr),
+            highest: c.close,
+            since: c.time,
+            exiting: false,
+        });
+    }
+
+    /// A hedge held without the Bull's own record of it (after a restart).
+    pub(super) fn adopt_hedge(&mut self, c: &AdoptAt, stop: Option<f64>) {
+        self.hedge = Some(Hedge {
+            entry: c.close,
+            bar: c.seq,
+            target: None,
+            stop: stop.unwrap_or(c.close - self.p.hedge_stop_atr * c.atr),
+            exiting: false,
+        });
     }
 
     /// Is each piece of evidence present in the window ending at `seq`?
@@ -172,6 +215,7 @@ impl Bull {
             stop,
             highest: close,
             since: c.time(),
+            exiting: false,
         });
         let confidence = (0.45 + 0.15 * (others + 1) as f64).min(1.0);
         let p = proposal(
@@ -187,7 +231,7 @@ impl Bull {
 
     /// The hedge's exit: its target, stop or time stop.
     pub fn check_hedge_exit(&mut self, c: &Ctx) -> Option<Proposal> {
-        let h = self.hedge?;
+        let h = self.hedge.filter(|h| !h.exiting)?;
         let close = c.close();
         let held = c.seq - h.bar;
         let why = match h.target {
@@ -199,7 +243,9 @@ impl Bull {
             _ if held >= self.p.hedge_time => Why::TimeStop { held },
             _ => return None,
         };
-        self.hedge = None;
+        if let Some(h) = self.hedge.as_mut() {
+            h.exiting = true;
+        }
         let reasons = vec![why];
         Some(proposal(
             SignalKind::BullHedgeExit,
@@ -213,7 +259,7 @@ impl Bull {
 
     /// The main position's trailing stop.
     pub fn check_stop(&mut self, c: &Ctx) -> Option<Proposal> {
-        let pos = self.pos.as_mut()?;
+        let pos = self.pos.as_mut().filter(|p| !p.exiting)?;
         let close = c.close();
         if close < pos.stop {
             let reasons = vec![Why::BullStopHit {
@@ -223,7 +269,7 @@ impl Bull {
                 mult: self.p.stop_mult,
             }];
             let stop = pos.stop;
-            self.pos = None;
+            pos.exiting = true;
             return Some(proposal(
                 SignalKind::BullStop,
                 Side::Sell,
@@ -285,6 +331,7 @@ impl Bull {
             bar: c.seq,
             target,
             stop,
+            exiting: false,
         });
         let ev = self.evidence(c.seq).iter().filter(|x| **x).count();
         let confidence = (0.3 + 0.1 * ev as f64).min(1.0);

@@ -26,6 +26,16 @@ impl Ctx<'_> {
     }
 }
 
+/// The last IWM bar as an agent needs it to take charge of shares it did not propose.
+#[derive(Debug, Clone, Copy)]
+pub struct AdoptAt {
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    pub close: f64,
+    pub low: f64,
+    pub atr: f64,
+}
+
 /// How the engine turns a proposal into a quantity.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Sizing {

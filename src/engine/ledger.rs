@@ -1,65 +1,27 @@
-//! What each agent really holds, from fills attributed to the signals that proposed them. The
-//! agents' state machines assume their proposals are taken; quantities to sell come from here.
+//! The positions book: what each agent really holds, from fills attributed by the book their
+//! order carries. It is the one source of the agents' state: an agent is engaged while its book
+//! holds shares or one of its entries is still waiting for a fill (see `Engine::sync_agents`).
 
 use rust_decimal::Decimal;
 
-use crate::model::{Agent, Fill, Side, SignalKind, Symbol};
+pub use crate::model::AgentBook as Book;
+use crate::model::{Fill, Side, Symbol};
 
-/// Where an attributed share belongs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Book {
-    /// One Bear tier (1-based) in the vehicle.
-    BearTier(u8),
-    /// All Bear tiers (a stop): sells come off the top tier first.
-    BearAll,
-    Hedge,
-    Bull,
-}
-
-impl Book {
-    pub fn of(agent: Agent, kind: SignalKind) -> Book {
-        match (agent, kind) {
-            (_, SignalKind::BearEntry { tier }) | (_, SignalKind::BearScaleOut { tier }) => {
-                Book::BearTier(tier)
-            }
-            (_, SignalKind::BearStop) => Book::BearAll,
-            (_, SignalKind::BullHedge) | (_, SignalKind::BullHedgeExit) => Book::Hedge,
-            (_, SignalKind::BullEntry) | (_, SignalKind::BullStop) => Book::Bull,
-        }
-    }
-}
-
-/// Remembers which book recent signal ids belong to (a small ring: fills come soon after).
 #[derive(Debug, Clone)]
 pub struct Ledger {
-    recent: Vec<(u64, Book, Symbol)>,
-    next: usize,
     pub bear_tiers: Vec<Decimal>,
     pub bear_symbol: Symbol,
     pub hedge: Decimal,
     pub bull: Decimal,
 }
 
-const REMEMBERED_SIGNALS: usize = 256;
-
 impl Ledger {
     pub fn new(max_tiers: usize, vehicle: Symbol) -> Self {
         Ledger {
-            recent: Vec::with_capacity(REMEMBERED_SIGNALS),
-            next: 0,
             bear_tiers: vec![Decimal::ZERO; max_tiers.max(1)],
             bear_symbol: vehicle,
             hedge: Decimal::ZERO,
             bull: Decimal::ZERO,
-        }
-    }
-
-    pub fn remember(&mut self, id: u64, book: Book, symbol: Symbol) {
-        if self.recent.len() < REMEMBERED_SIGNALS {
-            self.recent.push((id, book, symbol));
-        } else {
-            self.recent[self.next] = (id, book, symbol);
-            self.next = (self.next + 1) % REMEMBERED_SIGNALS;
         }
     }
 
@@ -72,25 +34,50 @@ impl Ledger {
         self.bear_tiers.get(i).copied().unwrap_or_default()
     }
 
-    /// Apply a fill. Unattributed sells (flatten) reduce whatever the agents hold of the symbol;
-    /// unattributed buys are not the agents' and are ignored.
-    pub fn apply(&mut self, fill: &Fill, signal_id: Option<u64>) {
-        let book = signal_id.and_then(|id| {
-            self.recent
-                .iter()
-                .find(|(i, _, s)| *i == id && *s == fill.symbol)
-                .map(|(_, b, _)| *b)
-        });
+    /// Tiers holding shares, counted from the bottom (a gap left by a scale-out ends the count).
+    pub fn held_tiers(&self) -> u8 {
+        self.bear_tiers
+            .iter()
+            .rposition(|q| *q > Decimal::ZERO)
+            .map_or(0, |i| (i + 1) as u8)
+    }
+
+    /// What the agents hold of `symbol`.
+    pub fn held(&self, symbol: Symbol) -> Decimal {
+        match symbol {
+            Symbol::Iwm => self.hedge + self.bull,
+            s if s == self.bear_symbol => self.bear_total(),
+            _ => Decimal::ZERO,
+        }
+    }
+
+    /// The one book a symbol's shares land in when no agent proposed them: the vehicle's go to
+    /// the Bear's first tier, IWM's to the Bull (see `Engine::adopt`).
+    pub fn adopt(&mut self, symbol: Symbol, qty: Decimal) {
+        match symbol {
+            Symbol::Iwm => self.bull += qty,
+            s if s == self.bear_symbol => self.bear_tiers[0] += qty,
+            _ => {}
+        }
+    }
+
+    /// Apply a fill of an order that carried `book`. Sells without a book (flatten) reduce
+    /// whatever the agents hold of the symbol; buys without one are adopted by the agent that
+    /// trades the symbol (a position nobody watches is the one thing the book must not allow).
+    pub fn apply(&mut self, fill: &Fill, book: Option<Book>) {
         let qty = fill.qty;
+        let book = book.filter(|b| self.book_symbol(*b) == fill.symbol);
         match (book, fill.side) {
-            (Some(Book::BearTier(t)), Side::Buy) => {
-                let i = usize::from(t.max(1)) - 1;
-                if let Some(x) = self.bear_tiers.get_mut(i) {
-                    *x += qty;
+            (Some(Book::BearTier { tier }), Side::Buy) => {
+                let i = usize::from(tier.max(1)) - 1;
+                match self.bear_tiers.get_mut(i) {
+                    Some(x) => *x += qty,
+                    None => self.bear_tiers[0] += qty,
                 }
             }
-            (Some(Book::BearTier(t)), Side::Sell) => {
-                let rest = self.sell_tier(t, qty);
+            (Some(Book::BearAll), Side::Buy) => self.bear_tiers[0] += qty,
+            (Some(Book::BearTier { tier }), Side::Sell) => {
+                let rest = self.sell_tier(tier, qty);
                 self.sell_bear_top_down(rest);
             }
             (Some(Book::Hedge), Side::Buy) => self.hedge += qty,
@@ -104,12 +91,26 @@ impl Ledger {
                 take(&mut self.hedge, rest);
             }
             (Some(Book::BearAll), Side::Sell) => self.sell_bear_top_down(qty),
-            (None, Side::Sell) if fill.symbol == self.bear_symbol => self.sell_bear_top_down(qty),
-            (None, Side::Sell) if fill.symbol == Symbol::Iwm => {
-                let rest = take(&mut self.hedge, qty);
-                take(&mut self.bull, rest);
-            }
-            _ => {}
+            (None, Side::Sell) => self.reduce(fill.symbol, qty),
+            (None, Side::Buy) => self.adopt(fill.symbol, qty),
+        }
+    }
+
+    /// Reduce what the agents hold of `symbol` by `qty` (a sell nobody proposed, or a venue
+    /// that holds less than the book): the Bear's top tier first; the hedge before the Bull.
+    pub fn reduce(&mut self, symbol: Symbol, qty: Decimal) {
+        if symbol == self.bear_symbol {
+            self.sell_bear_top_down(qty);
+        } else if symbol == Symbol::Iwm {
+            let rest = take(&mut self.hedge, qty);
+            take(&mut self.bull, rest);
+        }
+    }
+
+    fn book_symbol(&self, book: Book) -> Symbol {
+        match book {
+            Book::BearTier { .. } | Book::BearAll => self.bear_symbol,
+            Book::Hedge | Book::Bull => Symbol::Iwm,
         }
     }
 
@@ -163,27 +164,33 @@ mod tests {
     #[test]
     fn attribution_table() {
         let mut l = Ledger::new(3, Symbol::Twm);
-        l.remember(1, Book::BearTier(1), Symbol::Twm);
-        l.remember(2, Book::BearTier(2), Symbol::Twm);
-        l.remember(3, Book::Hedge, Symbol::Iwm);
-        l.remember(4, Book::BearAll, Symbol::Twm);
-        l.apply(&fill(Symbol::Twm, Side::Buy, dec!(100)), Some(1));
-        l.apply(&fill(Symbol::Twm, Side::Buy, dec!(50)), Some(2));
-        l.apply(&fill(Symbol::Iwm, Side::Buy, dec!(7)), Some(3));
-        // a buy nobody proposed is not the agents'
-        l.apply(&fill(Symbol::Iwm, Side::Buy, dec!(9)), None);
+        let t = |tier| Some(Book::BearTier { tier });
+        l.apply(&fill(Symbol::Twm, Side::Buy, dec!(100)), t(1));
+        l.apply(&fill(Symbol::Twm, Side::Buy, dec!(50)), t(2));
+        l.apply(&fill(Symbol::Iwm, Side::Buy, dec!(7)), Some(Book::Hedge));
         assert_eq!(
-            (l.tier(1), l.tier(2), l.hedge),
-            (dec!(100), dec!(50), dec!(7))
+            (l.tier(1), l.tier(2), l.hedge, l.held_tiers()),
+            (dec!(100), dec!(50), dec!(7), 2)
         );
+        // a buy nobody proposed is adopted by the agent that trades the symbol
+        l.apply(&fill(Symbol::Iwm, Side::Buy, dec!(9)), None);
+        assert_eq!(l.bull, dec!(9));
         // a stop sells the top tier first
-        l.apply(&fill(Symbol::Twm, Side::Sell, dec!(60)), Some(4));
-        assert_eq!((l.tier(1), l.tier(2)), (dec!(90), dec!(0)));
-        // a flatten of IWM clears the hedge
-        l.apply(&fill(Symbol::Iwm, Side::Sell, dec!(7)), None);
-        assert_eq!(l.hedge, dec!(0));
-        // a fill for an unknown signal id on the vehicle, buy side: ignored
-        l.apply(&fill(Symbol::Twm, Side::Buy, dec!(5)), Some(99));
-        assert_eq!(l.bear_total(), dec!(90));
+        l.apply(
+            &fill(Symbol::Twm, Side::Sell, dec!(60)),
+            Some(Book::BearAll),
+        );
+        assert_eq!(
+            (l.tier(1), l.tier(2), l.held_tiers()),
+            (dec!(90), dec!(0), 1)
+        );
+        // a flatten of IWM clears the hedge, then the Bull
+        l.apply(&fill(Symbol::Iwm, Side::Sell, dec!(10)), None);
+        assert_eq!((l.hedge, l.bull), (dec!(0), dec!(6)));
+        // a book for another symbol than the fill's is not trusted: the fill is the truth
+        l.apply(&fill(Symbol::Twm, Side::Buy, dec!(5)), Some(Book::Hedge));
+        assert_eq!((l.bear_total(), l.hedge), (dec!(95), dec!(0)));
+        assert_eq!(l.held(Symbol::Twm), dec!(95));
+        assert_eq!(l.held(Symbol::Srty), dec!(0));
     }
 }

@@ -12,6 +12,7 @@ mod clusters;
 pub mod context;
 mod draft;
 mod fixfmt;
+mod holdings;
 pub mod indicators;
 pub mod ledger;
 pub mod levels;
@@ -72,8 +73,12 @@ pub struct Engine {
     scratch: Vec<f64>,
     /// Beta dollars and IWM dollars proposed earlier on this bar (fills come later).
     pending: (f64, f64),
-    /// Vehicle shares the Bear proposed since it engaged (its hypothetical position).
-    bear_proposed: Decimal,
+    /// Proposals that may still trade: the agents' state waits on them (see `holdings`).
+    open: Vec<holdings::Open>,
+    /// The last IWM bar with a known ATR, for agents taking charge of shares they did not propose.
+    adopt_at: Option<context::AdoptAt>,
+    /// Shares arrived before any bar could give them a stop: adopted at the next one.
+    adopt_later: bool,
     /// Shares held (Bear vehicle, IWM) as f64, refreshed on fills, for per-bar exposure.
     held_f64: (f64, f64),
     /// The Bear's shares over all tiers, refreshed on fills (a Decimal sum is slow per bar).
@@ -114,7 +119,9 @@ impl Engine {
             prev_iwm: None,
             scratch: Vec::with_capacity(cfg.risk.vol_lookback),
             pending: (0.0, 0.0),
-            bear_proposed: Decimal::ZERO,
+            open: Vec::new(),
+            adopt_at: None,
+            adopt_later: false,
             held_f64: (0.0, 0.0),
             bear_held: Decimal::ZERO,
         }
@@ -146,14 +153,13 @@ impl Engine {
         self.view.take();
         match event {
             EngineEvent::Bar { symbol, bar } => self.on_bar(symbol, bar, out),
-            EngineEvent::Fill { fill, signal_id } => {
-                self.ledger.apply(&fill, signal_id);
-                self.bear_held = self.ledger.bear_total();
-                self.held_f64 = (
-                    to_f64(self.bear_held),
-                    to_f64(self.ledger.hedge + self.ledger.bull),
-                );
-            }
+            EngineEvent::Fill {
+                fill,
+                book,
+                signal_id,
+            } => self.on_fill(&fill, book, signal_id),
+            EngineEvent::Unfilled { signal_id } => self.on_unfilled(signal_id),
+            EngineEvent::Held { positions } => self.on_held(&positions),
             EngineEvent::Account { equity } => {
                 self.equity = to_f64(equity);
                 self.equity_dec = equity;
@@ -182,6 +188,16 @@ impl Engine {
             .update(seq, bar.close, snap.atr, snap.poc, snap.pivots);
         out.push(EngineOutput::Indicators(row(&bar, &snap)));
         if let Some(atr) = snap.atr {
+            self.adopt_at = Some(context::AdoptAt {
+                seq,
+                time: bar.time,
+                close: bar.close,
+                low: bar.low,
+                atr,
+            });
+            if std::mem::take(&mut self.adopt_later) {
+                self.sync_agents();
+            }
             let c = Ctx {
                 seq,
                 bar: &bar,
@@ -223,13 +239,17 @@ impl Engine {
             self.ledger.fold_hedge_into_bull();
             self.emit(c, entry, out);
         }
-        // The hedge reacts to the bar against the Bear as it stood when the bar opened, so an
-        // oversold thrust that also stops the Bear yields both signals (hedge, then stop).
-        let level = self.bear.pos().map(|p| p.level);
-        if let Some(p) = self.bull.check_hedge(c, level) {
+        if let Some(p) = self.bear.check_stop(c) {
             self.emit(c, p, out);
         }
-        if let Some(p) = self.bear.check_stop(c) {
+        // A hedge protects shares the Bear really holds and keeps: never a position still waiting
+        // for its fill, nor one whose stop has just fired on this bar.
+        let level = self
+            .bear
+            .pos()
+            .filter(|p| !p.exiting && self.bear_held > Decimal::ZERO)
+            .map(|p| p.level);
+        if let Some(p) = self.bull.check_hedge(c, level) {
             self.emit(c, p, out);
         }
         if let Some(p) = self.bull.check_hedge_exit(c) {
@@ -303,6 +323,7 @@ impl Engine {
         match self.bear.pos() {
             Some(p) => {
                 b.engaged = true;
+                b.exiting = p.exiting;
                 b.tiers = p.tiers;
                 b.since = Some(p.since);
                 b.broken_level = Some(p.level);

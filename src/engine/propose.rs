@@ -9,11 +9,18 @@ use super::sizing::{self, CapHit, Exposure};
 use super::why::Why;
 use super::{Engine, EngineOutput};
 use crate::broker::paper::to_f64;
-use crate::model::{SignalKind, Symbol};
+use crate::model::Symbol;
 
 impl Engine {
-    /// Size `p`, number it, remember which book it belongs to, and push it to `out`.
+    /// Size `p`, number it, track it until it fills or closes, and push it to `out`. An exit
+    /// with nothing to sell is not proposed: the agent's book is flat, so its state stands down.
     pub(super) fn emit(&mut self, c: &Ctx, p: Proposal, out: &mut Vec<EngineOutput>) {
+        if let Sizing::Exit(book) = p.sizing {
+            if self.held_in(book).is_zero() {
+                self.sync_agents();
+                return;
+            }
+        }
         let id = self.next_id;
         self.next_id += 1;
         let mut reasons = p.reasons;
@@ -25,7 +32,7 @@ impl Engine {
         };
         let qty = match (p.sizing, px) {
             (Sizing::Exit(book), _) => {
-                let held = self.held(book);
+                let held = self.held_in(book);
                 reasons.push(Why::SellHeld {
                     held,
                     symbol: p.symbol,
@@ -43,15 +50,6 @@ impl Engine {
                 self.size_hedge(fraction, px, &mut reasons)
             }
         };
-        if let SignalKind::BearEntry { .. } = p.kind {
-            self.bear_proposed += qty;
-        }
-        if matches!(
-            p.kind,
-            SignalKind::BearStop | SignalKind::BearScaleOut { tier: 1 }
-        ) {
-            self.bear_proposed = Decimal::ZERO;
-        }
         let stop_price = match (p.stop_iwm, px) {
             (Some(s), Some(px)) if p.symbol != Symbol::Iwm => {
                 Some(sizing::vehicle_stop(px, lev, s, c.close()))
@@ -59,8 +57,7 @@ impl Engine {
             (Some(s), _) => Some(s),
             _ => None,
         };
-        self.ledger
-            .remember(id, Book::of(p.agent, p.kind), p.symbol);
+        self.track(id, Book::of(p.kind), p.kind.is_exit(), qty);
         out.push(EngineOutput::Signal(SignalDraft {
             id,
             time: c.time(),
@@ -77,9 +74,9 @@ impl Engine {
         }));
     }
 
-    fn held(&self, book: Book) -> Decimal {
+    fn held_in(&self, book: Book) -> Decimal {
         match book {
-            Book::BearTier(t) => self.ledger.tier(t),
+            Book::BearTier { tier } => self.ledger.tier(tier),
             Book::BearAll => self.ledger.bear_total(),
             Book::Hedge => self.ledger.hedge,
             Book::Bull => self.ledger.bull,
@@ -131,12 +128,8 @@ impl Engine {
     fn size_hedge(&mut self, fraction: f64, px: f64, reasons: &mut Vec<Why>) -> Decimal {
         let v = self.bear.vehicle();
         let lev_v = f64::from(v.leverage()).abs();
-        let real = self.ledger.bear_total();
-        let (qty, held) = if real > Decimal::ZERO {
-            (real, true)
-        } else {
-            (self.bear_proposed, false)
-        };
+        // Only shares the Bear holds are hedged (a hedge is never proposed against a pending entry).
+        let (qty, held) = (self.ledger.bear_total(), true);
         let beta = to_f64(qty) * self.price(v).unwrap_or(0.0) * lev_v;
         let raw = (fraction * beta / px).floor();
         reasons.push(Why::HedgeShares {

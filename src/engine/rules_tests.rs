@@ -206,7 +206,10 @@ fn bear_stop_trails_down_and_fires_above() {
             assert_eq!(bear.pos().map(|p| p.stop), Some(stop), "close {close}");
         }
     }
-    assert!(bear.pos().is_none());
+    // The stop fired: the position waits for its exit's fill, and no second exit is proposed.
+    assert!(bear.pos().is_some_and(|p| p.exiting));
+    let b = bar(15, 209.0, 209.5, 208.5, 209.0);
+    assert!(bear.check_stop(&ctx(15, &b, &s, None)).is_none());
 }
 
 #[test]
@@ -292,13 +295,13 @@ fn reengagement_needs_a_reclaim_plus_evidence_and_the_stop_only_rises() {
         let b = bar(2 + i as u64, close, close + 0.5, close - 0.5, close);
         let stop = bull.check_stop(&ctx(2 + i as u64, &b, &s, None));
         match bull.pos() {
-            Some(p) => {
+            Some(p) if !p.exiting => {
                 assert!(p.stop >= last);
                 last = p.stop;
             }
-            None => assert_eq!(stop.map(|p| p.kind), Some(SignalKind::BullStop)),
+            _ => assert_eq!(stop.map(|p| p.kind), Some(SignalKind::BullStop)),
         }
     }
     assert_eq!(last, 213.0);
-    assert!(bull.pos().is_none(), "212 < 213 exits");
+    assert!(bull.pos().is_some_and(|p| p.exiting), "212 < 213 exits");
 }

@@ -5,16 +5,27 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::draft::SignalDraft;
-use crate::model::{Bar, Fill, ShortEvidence, Symbol};
+use crate::model::{AgentBook, Bar, Fill, ShortEvidence, Symbol};
 
 /// Everything the engine reacts to.
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
     /// A closed bar. IWM bars drive every rule; TWM/SRTY bars only mark vehicle prices.
     Bar { symbol: Symbol, bar: Bar },
-    /// A fill from the broker, with the signal its order answered (None: flatten, kill switch,
-    /// manual orders). Attributes the shares to the agent that proposed them.
-    Fill { fill: Fill, signal_id: Option<u64> },
+    /// A fill from the broker, with the agent book its order carried (None: flatten and other
+    /// orders no agent proposed) and the signal it answered. The positions book follows fills.
+    Fill {
+        fill: Fill,
+        book: Option<AgentBook>,
+        signal_id: Option<u64>,
+    },
+    /// A proposal that will trade no more shares: overridden, expired, sized to nothing, refused
+    /// by the risk gate, rejected or canceled by the venue. An entry with nothing held stands its
+    /// agent down; an exit re-arms the stop it came from.
+    Unfilled { signal_id: u64 },
+    /// What the venue says is held: the agents' books follow it (shares the venue does not
+    /// hold leave the books; shares it holds that no book has are adopted).
+    Held { positions: Vec<(Symbol, Decimal)> },
     /// Account equity from the broker, for sizing.
     Account { equity: Decimal },
     /// Latest short-interest / positioning evidence.
@@ -73,6 +84,8 @@ pub struct Level {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BearView {
     pub engaged: bool,
+    /// Its exit waits for a fill (a stop or scale-out was proposed, nothing sold yet).
+    pub exiting: bool,
     pub tiers: u8,
     pub max_tiers: u8,
     pub since: Option<DateTime<Utc>>,

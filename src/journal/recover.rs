@@ -16,7 +16,8 @@ use super::entry::{broker_kind, Entry};
 use super::{order_seq, Journal, Result, SessionSummary};
 use crate::broker::BrokerKind;
 use crate::model::{
-    ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Signal, SignalState, Symbol,
+    AgentBook, ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Signal, SignalState,
+    Symbol,
 };
 use crate::risk::{RefusalReason, RiskRestore};
 
@@ -57,9 +58,9 @@ pub struct Recovered {
     pub kill_switch: bool,
     /// Day of the latest daily-loss refusal: entries stay halted if it is today.
     pub halted_day: Option<NaiveDate>,
-    /// Every journaled fill in scope, oldest first, with the signal its order answered: a
+    /// Every journaled fill in scope, oldest first, with the agent book its order carried: a
     /// resumed session hands them to the engine so the agents know what is held.
-    pub fills: Vec<(Fill, Option<u64>)>,
+    pub fills: Vec<(Fill, Option<AgentBook>)>,
     /// Σ fill cash deltas in scope: the simulator's cash is its starting cash plus this.
     pub fills_cash: Decimal,
 }
@@ -181,11 +182,17 @@ impl Journal {
             match &entry {
                 Entry::RiskRefusal { order, .. } => refused.extend(order.signal_id),
                 Entry::Fill(f) => {
-                    let signal = orders
-                        .get(&f.client_order_id)
-                        .and_then(|t| t.order.signal_id);
+                    // The order's book; an intent journaled before orders carried one falls
+                    // back to its signal's kind.
+                    let order = orders.get(&f.client_order_id).map(|t| &t.order);
+                    let book = order.and_then(|o| {
+                        o.book.or_else(|| {
+                            let (s, _) = signals.get(&o.signal_id?)?;
+                            Some(AgentBook::of(s.kind))
+                        })
+                    });
                     out.fills_cash += f.cash_delta();
-                    out.fills.push((f.clone(), signal));
+                    out.fills.push((f.clone(), book));
                 }
                 _ => {}
             }

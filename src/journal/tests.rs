@@ -64,6 +64,7 @@ pub(super) fn order(id: ClientOrderId, signal_id: Option<u64>, qty: Decimal) -> 
         qty,
         order_type: OrderType::Market,
         signal_id,
+        book: None,
         created: t0(),
     }
 }

@@ -10,4 +10,4 @@ pub use order::{ClientOrderId, Fill, OrderRequest, OrderStatus, OrderType, Posit
 pub use positioning::{
     EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume,
 };
-pub use signal::{Agent, Answer, Reason, ReasonKind, Signal, SignalKind, SignalState};
+pub use signal::{Agent, AgentBook, Answer, Reason, ReasonKind, Signal, SignalKind, SignalState};

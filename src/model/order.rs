@@ -77,6 +77,10 @@ pub struct OrderRequest {
     pub order_type: OrderType,
     /// The signal this order answers, if any (flatten and kill-switch orders have none).
     pub signal_id: Option<u64>,
+    /// The agent holding its fills belong to (None: flatten and other orders no agent proposed;
+    /// their sells come off whatever the agents hold of the symbol).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub book: Option<super::AgentBook>,
     pub created: DateTime<Utc>,
 }
 

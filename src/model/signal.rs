@@ -69,6 +69,36 @@ impl SignalKind {
     }
 }
 
+/// Which of an agent's holdings an order adds to or sells from. It travels with the order (and
+/// its journaled intent), so a fill is attributed without remembering the signal that proposed it:
+/// after a restart, or for a signal the new process never saw, the shares still land in the right
+/// book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "book", rename_all = "snake_case")]
+pub enum AgentBook {
+    /// One Bear tier (1-based) in the vehicle.
+    BearTier {
+        tier: u8,
+    },
+    /// All Bear tiers (a stop): sells come off the top tier first.
+    BearAll,
+    Hedge,
+    Bull,
+}
+
+impl AgentBook {
+    pub fn of(kind: SignalKind) -> AgentBook {
+        match kind {
+            SignalKind::BearEntry { tier } | SignalKind::BearScaleOut { tier } => {
+                AgentBook::BearTier { tier }
+            }
+            SignalKind::BearStop => AgentBook::BearAll,
+            SignalKind::BullHedge | SignalKind::BullHedgeExit => AgentBook::Hedge,
+            SignalKind::BullEntry | SignalKind::BullStop => AgentBook::Bull,
+        }
+    }
+}
+
 /// The family of fact behind a reason, so the UI can colour it and tests can look for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

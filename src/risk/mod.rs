@@ -247,9 +247,6 @@ impl RiskGate {
     }
 
     fn refusal(&mut self, order: &OrderRequest, ctx: &RiskContext) -> Option<RefusalReason> {
-        if self.killed {
-            return Some(RefusalReason::KillSwitch);
-        }
         if order.qty <= Decimal::ZERO {
             return Some(RefusalReason::InvalidQuantity { qty: order.qty });
         }
@@ -269,6 +266,10 @@ impl RiskGate {
         }
         if is_exit(order, ctx) {
             return None;
+        }
+        // The kill switch blocks new risk, never a way out of it.
+        if self.killed {
+            return Some(RefusalReason::KillSwitch);
         }
         self.entry_refusal(order, ctx)
     }

@@ -52,6 +52,7 @@ pub(super) fn order(n: u64, symbol: Symbol, side: Side, qty: Decimal) -> OrderRe
         qty,
         order_type: OrderType::Market,
         signal_id: Some(n),
+        book: None,
         created: t0(),
     }
 }
@@ -291,7 +292,7 @@ fn daily_loss_halts_entries_until_the_next_day_but_not_exits() {
 }
 
 #[test]
-fn kill_switch_blocks_exits_too_and_lists_working_orders() {
+fn kill_switch_blocks_new_risk_never_an_exit_and_lists_working_orders() {
     let mut gate = RiskGate::new(limits());
     let mut c = ctx();
     gate.check(&order(1, Symbol::Iwm, Side::Buy, dec!(1)), &c)
@@ -304,12 +305,19 @@ fn kill_switch_blocks_exits_too_and_lists_working_orders() {
     assert_eq!(gate.engage(), vec![ClientOrderId::new("t", 1)]);
     c.positions.insert(Symbol::Twm, dec!(10));
     assert_eq!(
-        code(&mut gate, &order(3, Symbol::Twm, Side::Sell, dec!(10)), &c),
+        code(&mut gate, &order(3, Symbol::Twm, Side::Buy, dec!(1)), &c),
         "kill_switch"
     );
-    gate.release();
+    // selling what is held is a way out of risk: the kill switch never blocks it
     assert_eq!(
-        code(&mut gate, &order(3, Symbol::Twm, Side::Sell, dec!(10)), &c),
+        code(&mut gate, &order(4, Symbol::Twm, Side::Sell, dec!(10)), &c),
+        "ok"
+    );
+    gate.release();
+    c.now += Duration::seconds(61); // past the per-minute order limit
+    c.last_data = Some(c.now);
+    assert_eq!(
+        code(&mut gate, &order(5, Symbol::Twm, Side::Buy, dec!(1)), &c),
         "ok"
     );
 }

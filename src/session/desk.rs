@@ -70,10 +70,25 @@ impl Session {
                         SignalState::Overridden { reason },
                         out,
                     );
+                    if self.is_exit(id) {
+                        self.info(
+                            &format!(
+                                "exit #{id} overridden: the position keeps its stop, and the \
+                                 exit is proposed again on the next close beyond it"
+                            ),
+                            out,
+                        );
+                    }
+                    self.process_engine(EngineEvent::Unfilled { signal_id: id }, out);
                 }
             }
             Action::Snooze { id } => {
-                if let Some(id) = self.open_signal(id) {
+                if let Some(id) = self.open_signal(id).filter(|id| self.is_exit(*id)) {
+                    self.info(
+                        &format!("exit #{id} cannot be snoozed: an exit stands until answered"),
+                        out,
+                    );
+                } else if let Some(id) = self.open_signal(id) {
                     let until_bar =
                         self.store.bar_index + u64::from(self.cfg.signals.snooze_bars.max(1));
                     self.answer(id, Answer::Snooze, SignalState::Snoozed { until_bar }, out);
@@ -152,12 +167,49 @@ impl Session {
         self.store.signals.fix_selection();
     }
 
+    pub(super) fn is_exit(&self, id: u64) -> bool {
+        self.store
+            .signals
+            .get(id)
+            .is_some_and(|e| e.signal.kind.is_exit())
+    }
+
+    /// Shares of `symbol` held and not already on their way out in a working sell.
+    pub(super) fn sellable(&self, symbol: crate::model::Symbol) -> Decimal {
+        let held = self
+            .store
+            .positions
+            .get(&symbol)
+            .map_or(Decimal::ZERO, |p| p.qty);
+        let selling: Decimal = self
+            .store
+            .working_orders()
+            .filter(|o| o.request.symbol == symbol && o.request.side == Side::Sell)
+            .map(|o| o.request.qty - o.filled_qty)
+            .sum();
+        (held - selling).max(Decimal::ZERO)
+    }
+
     fn acknowledge(&mut self, id: u64, qty: Option<Decimal>, out: &mut Vec<Notice>) {
         let Some(entry) = self.store.signals.get(id) else {
             return;
         };
         let signal = entry.signal.clone();
-        let qty = qty.unwrap_or(signal.qty).trunc();
+        let asked = qty.unwrap_or(signal.qty).trunc();
+        // An exit never sells more than is held: a mistyped size must not turn a stop into a
+        // refused order (and a position without its exit).
+        let qty = if signal.kind.is_exit() {
+            let held = self.sellable(signal.symbol);
+            if asked > held {
+                self.store.push_log(
+                    Severity::Warn,
+                    format!("exit #{id}: size {asked} capped at the {held} held"),
+                );
+            }
+            asked.min(held)
+        } else {
+            asked
+        };
         let (answer, state) = match qty {
             q if q != signal.qty => (Answer::Edit { qty: q }, SignalState::Edited { qty: q }),
             _ => (Answer::Acknowledge, SignalState::Acknowledged),
@@ -168,9 +220,11 @@ impl Session {
                 Severity::Warn,
                 format!("signal #{id}: nothing to trade (size 0)"),
             );
+            self.process_engine(EngineEvent::Unfilled { signal_id: id }, out);
             return;
         }
-        let order = self.new_order(signal.symbol, signal.side, qty, Some(id));
+        let mut order = self.new_order(signal.symbol, signal.side, qty, Some(id));
+        order.book = Some(crate::model::AgentBook::of(signal.kind));
         self.send(order, out);
     }
 
@@ -188,6 +242,7 @@ impl Session {
             qty,
             order_type: OrderType::Market,
             signal_id,
+            book: None,
             created: self.store.now.unwrap_or_default(),
         }
     }
@@ -223,6 +278,7 @@ impl Session {
         if self.gate.is_killed() {
             self.gate.release();
             self.journal("kill switch", |j| j.record_kill_switch(false, &[]));
+            self.store.status = None;
             self.info("kill switch released: orders allowed again", out);
             return;
         }
@@ -236,7 +292,8 @@ impl Session {
         self.store.push_log(
             Severity::Error,
             format!(
-                "KILL SWITCH: canceling {} working order(s), blocking new orders",
+                "KILL SWITCH: canceling {} working order(s), blocking new risk (exits and \
+                 flatten still go)",
                 working.len()
             ),
         );

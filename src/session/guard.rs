@@ -96,8 +96,11 @@ impl Session {
             out.push(Notice::RiskRefused {
                 client_order_id: order.client_order_id,
                 signal_id: order.signal_id,
-                reason,
+                reason: reason.clone(),
             });
+            if let Some(id) = order.signal_id {
+                self.signal_unfilled(id, &reason, out);
+            }
             return;
         }
         let ctx = self.risk_context();
@@ -111,8 +114,11 @@ impl Session {
                 out.push(Notice::RiskRefused {
                     client_order_id: order.client_order_id,
                     signal_id: order.signal_id,
-                    reason,
+                    reason: reason.clone(),
                 });
+                if let Some(id) = order.signal_id {
+                    self.signal_unfilled(id, &reason, out);
+                }
                 return;
             }
         };

@@ -255,8 +255,11 @@ impl Session {
             match o {
                 EngineOutput::Indicators(row) => self.store.indicators.push(row),
                 EngineOutput::Signal(d) if live => self.on_signal(d.to_signal(), out),
-                // Signals during warm-up are history: the agents remember them, nobody is asked.
-                EngineOutput::Signal(_) => {}
+                // Signals during warm-up are history: nobody is asked and nothing trades, so the
+                // agents do not hold what they proposed.
+                EngineOutput::Signal(d) => {
+                    self.process_engine(EngineEvent::Unfilled { signal_id: d.id }, out)
+                }
             }
         }
         if live && symbol == Symbol::Iwm {

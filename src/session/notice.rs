@@ -24,6 +24,12 @@ pub enum Notice {
         signal_id: u64,
         answer: Answer,
     },
+    /// A signal is waiting for the trader again: a snooze ran out, or an exit's order was
+    /// refused (exits stand until the position is closed).
+    Asked {
+        signal_id: u64,
+        why: String,
+    },
     Order {
         order: OrderRequest,
         status: OrderStatus,

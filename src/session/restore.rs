@@ -22,7 +22,7 @@ pub(super) struct Pending {
     unsettled: BTreeSet<ClientOrderId>,
     /// Journaled fills for the engine, so the agents know what is held. Given at the first
     /// live bar, after the history burst has warmed the indicators.
-    engine_fills: Vec<(Fill, Option<u64>)>,
+    engine_fills: Vec<(Fill, Option<crate::model::AgentBook>)>,
     /// Restored signals that auto mode acknowledges at the first live bar (when prices are known).
     auto_ack: Vec<u64>,
     /// A resumed session already journaled its history burst.
@@ -130,8 +130,16 @@ impl Session {
         if self.recovery.engine_fills.is_empty() && self.recovery.auto_ack.is_empty() {
             return;
         }
-        for (fill, signal_id) in std::mem::take(&mut self.recovery.engine_fills) {
-            self.process_engine(EngineEvent::Fill { fill, signal_id }, out);
+        for (fill, book) in std::mem::take(&mut self.recovery.engine_fills) {
+            let signal_id = None;
+            self.process_engine(
+                EngineEvent::Fill {
+                    fill,
+                    book,
+                    signal_id,
+                },
+                out,
+            );
         }
         let equity = self.store.marked_equity();
         self.process_engine(EngineEvent::Account { equity }, out);

@@ -45,7 +45,7 @@ impl Session {
             signal: signal.clone(),
         });
         self.journal("signal", |j| j.record_signal(&signal, state));
-        let expires_at = self.store.bar_index + u64::from(self.cfg.signals.timeout_bars);
+        let expires_at = self.expiry_of(&signal);
         self.store.signals.push(SignalEntry {
             signal,
             state,
@@ -62,12 +62,23 @@ impl Session {
         }
     }
 
-    /// Expire unanswered signals and wake snoozed ones; both are measured in IWM bars.
+    /// Entries expire after `timeout_bars`; exits stand until answered (never).
+    fn expiry_of(&self, signal: &crate::model::Signal) -> u64 {
+        if signal.kind.is_exit() {
+            u64::MAX
+        } else {
+            self.store.bar_index + u64::from(self.cfg.signals.timeout_bars)
+        }
+    }
+
+    /// Expire unanswered signals and wake snoozed ones; both are measured in IWM bars. In auto
+    /// mode, signals asked again (a refused exit, a restored signal) are answered here, a bar
+    /// later, so a venue that keeps refusing is asked once a bar, not in a loop.
     pub(super) fn age_signals(&mut self, out: &mut Vec<Notice>) {
         let now = self.store.bar_index;
-        let timeout = u64::from(self.cfg.signals.timeout_bars);
         let mut expired = Vec::new();
         let mut woken = Vec::new();
+        let mut waiting = Vec::new();
         for e in self
             .store
             .signals
@@ -77,23 +88,79 @@ impl Session {
         {
             match e.state {
                 SignalState::Proposed if now >= e.expires_at => expired.push(e.signal.id),
+                SignalState::Proposed => waiting.push(e.signal.id),
                 SignalState::Snoozed { until_bar } if now >= until_bar => woken.push(e.signal.id),
                 _ => {}
             }
         }
         for id in woken {
-            self.store.push_log(
-                Severity::Info,
-                format!("signal #{id} snooze over: asking again"),
-            );
-            if let Some(e) = self.store.signals.get_mut(id) {
-                e.state = SignalState::Proposed;
-                e.expires_at = now + timeout;
-            }
+            self.wake(id, out);
         }
         for id in expired {
             self.answer(id, crate::model::Answer::Expire, SignalState::Expired, out);
+            self.process_engine(crate::engine::EngineEvent::Unfilled { signal_id: id }, out);
+        }
+        if self.store.mode == crate::config::Mode::Auto {
+            for id in waiting {
+                self.act(
+                    Action::Acknowledge {
+                        id: Some(id),
+                        qty: None,
+                    },
+                    out,
+                );
+            }
         }
         self.store.signals.fix_selection();
+    }
+
+    /// A snooze ran out: asked again at today's price, with its full time to answer.
+    fn wake(&mut self, id: u64, out: &mut Vec<Notice>) {
+        let Some(e) = self.store.signals.get(id) else {
+            return;
+        };
+        let (symbol, old) = (e.signal.symbol, e.signal.reference_price);
+        let px = self.store.last_price(symbol).unwrap_or(old);
+        let expires_at = self.store.bar_index + u64::from(self.cfg.signals.timeout_bars);
+        if let Some(e) = self.store.signals.get_mut(id) {
+            e.state = SignalState::Proposed;
+            e.expires_at = expires_at;
+            e.signal.reference_price = px;
+        }
+        let why = format!(
+            "signal #{id} snooze over: asking again at {} (proposed at {})",
+            px.round_dp(2),
+            old.round_dp(2)
+        );
+        self.store.push_log(Severity::Info, why.clone());
+        out.push(Notice::Asked { signal_id: id, why });
+    }
+
+    /// The order of `id` will trade no more shares. An exit is asked again, loudly, while its
+    /// position is held: it stands until the position is closed. Anything else is over, and
+    /// the agent follows what was really filled.
+    pub(super) fn signal_unfilled(&mut self, id: u64, why: &str, out: &mut Vec<Notice>) {
+        self.store.scorecard.on_refused(id); // scorecard (ui)
+        let exit = self
+            .store
+            .signals
+            .get(id)
+            .map(|e| e.signal.symbol)
+            .filter(|_| self.is_exit(id));
+        match exit {
+            Some(symbol) if self.sellable(symbol) > rust_decimal::Decimal::ZERO => {
+                if let Some(e) = self.store.signals.get_mut(id) {
+                    e.state = SignalState::Proposed;
+                    e.expires_at = u64::MAX;
+                }
+                self.journal("answer", |j| j.record_answer(id, SignalState::Proposed));
+                let why =
+                    format!("ALARM: exit #{id} did not trade ({why}): it stands, answer it again");
+                self.store.push_log(Severity::Error, why.clone());
+                out.push(Notice::Asked { signal_id: id, why });
+                self.store.signals.fix_selection();
+            }
+            _ => self.process_engine(crate::engine::EngineEvent::Unfilled { signal_id: id }, out),
+        }
     }
 }

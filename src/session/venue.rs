@@ -49,11 +49,13 @@ impl Session {
                     Severity::Warn,
                     format!("order {client_order_id} rejected: {reason}"),
                 );
+                self.order_done_unfilled(&client_order_id, &reason, out);
             }
             BrokerEvent::Canceled { client_order_id } => {
                 self.set_status(&client_order_id, OrderStatus::Canceled, None, out);
                 self.store
                     .push_log(Severity::Info, format!("order {client_order_id} canceled"));
+                self.order_done_unfilled(&client_order_id, "canceled", out);
             }
             BrokerEvent::Unknown {
                 client_order_id,
@@ -76,7 +78,7 @@ impl Session {
                 self.store.equity = equity;
                 self.process_engine(EngineEvent::Account { equity }, out);
             }
-            BrokerEvent::Positions { positions } => self.reconcile(positions),
+            BrokerEvent::Positions { positions } => self.reconcile(positions, out),
             BrokerEvent::Error { message } => {
                 self.store
                     .push_log(Severity::Error, format!("broker: {message}"));
@@ -106,12 +108,46 @@ impl Session {
         });
     }
 
-    fn on_fill(&mut self, fill: crate::model::Fill, out: &mut Vec<Notice>) {
+    /// An order ended with shares left unfilled: its signal will trade no more. An entry's agent
+    /// follows what was really filled; an exit is asked again, because it stands until the
+    /// position is closed.
+    fn order_done_unfilled(
+        &mut self,
+        id: &crate::model::ClientOrderId,
+        why: &str,
+        out: &mut Vec<Notice>,
+    ) {
+        let Some(o) = self.store.order_mut(id) else {
+            return;
+        };
+        let (signal_id, left) = (o.request.signal_id, o.request.qty - o.filled_qty);
+        if let (Some(signal_id), true) = (signal_id, left > Decimal::ZERO) {
+            self.signal_unfilled(signal_id, why, out);
+        }
+    }
+
+    fn on_fill(&mut self, mut fill: crate::model::Fill, out: &mut Vec<Notice>) {
         let mut signal_id = None;
+        let mut book = None;
         if let Some(o) = self.store.order_mut(&fill.client_order_id) {
             if o.fills.contains(&fill) {
                 return; // the same fill reported twice (poll + stream, or a reconnect) counts once
             }
+            // Fills are idempotent by order: a venue that re-reports (a restart that settles an
+            // order from zero, a snapshot that already held it) never takes an order past its size.
+            let room = o.request.qty - o.filled_qty;
+            if room <= Decimal::ZERO {
+                let id = fill.client_order_id.clone();
+                self.store.push_log(
+                    Severity::Warn,
+                    format!(
+                        "order {id}: fill of {} ignored, the order is already filled",
+                        fill.qty
+                    ),
+                );
+                return;
+            }
+            fill.qty = fill.qty.min(room);
             o.fills.push(fill.clone());
             o.filled_qty += fill.qty;
             o.status = if o.filled_qty >= o.request.qty {
@@ -120,6 +156,7 @@ impl Session {
                 OrderStatus::PartiallyFilled
             };
             signal_id = o.request.signal_id;
+            book = o.request.book;
         }
         self.store.cash += fill.cash_delta();
         let now = fill.time;
@@ -141,12 +178,19 @@ impl Session {
         );
         out.push(Notice::Fill { fill: fill.clone() });
         let equity = self.store.equity;
-        self.process_engine(EngineEvent::Fill { fill, signal_id }, out);
+        self.process_engine(
+            EngineEvent::Fill {
+                fill,
+                book,
+                signal_id,
+            },
+            out,
+        );
         self.process_engine(EngineEvent::Account { equity }, out);
     }
 
-    /// The venue's positions win: they are what is really held.
-    fn reconcile(&mut self, positions: Vec<Position>) {
+    /// The venue's positions win: they are what is really held, and the agents' books follow.
+    fn reconcile(&mut self, positions: Vec<Position>, out: &mut Vec<Notice>) {
         let before: Vec<(Symbol, Decimal)> = self
             .store
             .positions
@@ -166,5 +210,6 @@ impl Session {
                 format!("positions reconciled with the broker: {after:?}"),
             );
         }
+        self.process_engine(EngineEvent::Held { positions: after }, out);
     }
 }

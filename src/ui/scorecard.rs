@@ -54,6 +54,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
             }
             Some(Choice::Edited { qty }) => format!("edited to {qty}"),
             Some(Choice::Expired) => "expired unanswered".into(),
+            Some(Choice::Refused) => "acknowledged, never traded".into(),
             Some(Choice::Acknowledged) | None => String::new(),
         };
         let status = match tr.phase {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use double_agent::config::Config;
 use double_agent::engine::{Engine, EngineEvent, EngineOutput};
-use double_agent::model::{Bar, Side, Signal, Symbol};
+use double_agent::model::{AgentBook, Bar, ClientOrderId, Fill, Side, Signal, Symbol};
 use proptest::prelude::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -49,8 +49,37 @@ fn rng_volume(i: usize) -> f64 {
     1e6 * (1.0 + ((i * 7919) % 17) as f64 / 10.0)
 }
 
+/// Every proposal is taken: filled at once at its reference price, so the agents hold what they
+/// propose and their stops and exits are exercised.
 fn run(engine: &mut Engine, events: impl IntoIterator<Item = EngineEvent>) -> Vec<EngineOutput> {
-    events.into_iter().flat_map(|e| engine.process(e)).collect()
+    let mut all = Vec::new();
+    for e in events {
+        for o in engine.process(e) {
+            if let EngineOutput::Signal(d) = &o {
+                let s = d.to_signal();
+                if s.qty > Decimal::ZERO {
+                    let fill = Fill {
+                        client_order_id: ClientOrderId::new("prop", s.id),
+                        symbol: s.symbol,
+                        side: s.side,
+                        qty: s.qty,
+                        price: s.reference_price,
+                        commission: Decimal::ZERO,
+                        time: s.time,
+                    };
+                    let book = Some(AgentBook::of(s.kind));
+                    let signal_id = Some(s.id);
+                    engine.process(EngineEvent::Fill {
+                        fill,
+                        book,
+                        signal_id,
+                    });
+                }
+            }
+            all.push(o);
+        }
+    }
+    all
 }
 
 fn signals(out: &[EngineOutput]) -> Vec<Signal> {

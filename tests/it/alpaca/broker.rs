@@ -33,6 +33,7 @@ fn order(coid: &str, order_type: OrderType) -> OrderRequest {
         qty: dec!(10),
         order_type,
         signal_id: Some(1),
+        book: None,
         created: Utc::now(),
     }
 }

@@ -179,6 +179,7 @@ async fn alpaca_canary_keys_never_appear_in_errors_debug_or_logs() {
         qty: dec!(1),
         order_type: OrderType::Market,
         signal_id: None,
+        book: None,
         created: chrono::Utc::now(),
     });
     loop {

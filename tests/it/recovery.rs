@@ -53,8 +53,9 @@ fn run_until(data: &Path, kill_at: Option<(&str, usize)>, env: &[(&str, &str)]) 
     text
 }
 
-/// The invariants a crash must never break, read back from the journal.
-fn check_journal(data: &Path) -> (usize, usize) {
+/// The invariants a crash must never break, read back from the journal. Returns the number of
+/// acknowledged signals, the fills, and what was held at the clean stop.
+fn check_journal(data: &Path) -> (usize, usize, BTreeMap<double_agent::model::Symbol, Decimal>) {
     let j = Journal::open(&data.join("journal.sqlite3")).expect("journal");
     let sessions = j.sessions().expect("sessions");
     assert!(
@@ -156,19 +157,41 @@ fn check_journal(data: &Path) -> (usize, usize) {
     if let Some(c) = last_cash {
         assert_eq!(c, cash, "simulator cash == starting cash + Σ fill cash");
     }
-    (acked.len(), fills.len())
+    (acked.len(), fills.len(), finals)
 }
 
 fn crash_then_finish(kill_at: Option<(&str, usize)>, env: &[(&str, &str)]) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     run_until(dir.path(), kill_at, env);
     let resumed = run_until(dir.path(), None, &[]);
-    let (acked, fills) = check_journal(dir.path());
+    let (acked, fills, finals) = check_journal(dir.path());
     assert!(
         acked >= 5 && fills >= 5,
         "{acked} acknowledged, {fills} fills"
     );
+    // The agents know what they hold after a restart: their exits are sized from the journaled
+    // fills, so the positions they opened are closed, as in a run that never crashed.
+    let (_, clean_fills, clean_finals) = uncrashed();
+    assert_eq!(
+        (fills, &finals),
+        (*clean_fills, clean_finals),
+        "{kill_at:?}: fills and positions at the end, crashed vs uncrashed"
+    );
     resumed
+}
+
+/// The same replay run once without a crash (computed once for all crash tests).
+fn uncrashed() -> &'static (usize, usize, BTreeMap<double_agent::model::Symbol, Decimal>) {
+    static RUN_ONCE: std::sync::OnceLock<(
+        usize,
+        usize,
+        BTreeMap<double_agent::model::Symbol, Decimal>,
+    )> = std::sync::OnceLock::new();
+    RUN_ONCE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        run_until(dir.path(), None, &[]);
+        check_journal(dir.path())
+    })
 }
 
 #[test]

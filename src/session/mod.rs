@@ -108,6 +108,16 @@ impl Session {
         self.engine.view()
     }
 
+    /// What the agents' positions book holds of `symbol` (it must equal the position).
+    pub fn agents_held(&self, symbol: Symbol) -> rust_decimal::Decimal {
+        self.engine.held(symbol)
+    }
+
+    /// The stop standing on each agent position: (symbol, shares, IWM-terms stop).
+    pub fn standing_exits(&self) -> Vec<(Symbol, rust_decimal::Decimal, f64)> {
+        self.engine.standing_exits()
+    }
+
     pub fn handle(&mut self, input: Input) -> Vec<Notice> {
         let mut out = Vec::new();
         match input {

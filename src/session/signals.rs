@@ -51,6 +51,10 @@ impl Session {
             state,
             expires_at,
         });
+        // Recorded only: nothing will trade, so the agent does not wait for it.
+        if state == SignalState::Observed {
+            self.process_engine(crate::engine::EngineEvent::Unfilled { signal_id: id }, out);
+        }
         if state == SignalState::Proposed && self.store.mode == crate::config::Mode::Auto {
             self.act(
                 Action::Acknowledge {

@@ -9,6 +9,7 @@ mod engine_reference;
 mod engine_replay;
 mod faults;
 mod finra;
+mod lifecycle;
 mod loader;
 mod parser_prop;
 mod positioning_wiring;

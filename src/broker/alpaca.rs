@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use chrono::Utc;
+use rust_decimal::Decimal;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -63,10 +64,11 @@ impl AlpacaBroker {
     /// Orders recovered from the journal whose state is unknown (a crash between intent and
     /// answer): the next poll looks each up by client order id and reports what the venue
     /// did with it (accepted, filled, or "no such order" as a rejection). Never resent.
-    pub fn settle<'a>(&self, orders: impl IntoIterator<Item = &'a OrderRequest>) {
+    /// Each order comes with what the journal already holds of its fills.
+    pub fn settle<'a>(&self, orders: impl IntoIterator<Item = (&'a OrderRequest, Decimal)>) {
         let mut book = self.ctx.book();
-        for o in orders {
-            book.track_unsettled(o);
+        for (o, filled) in orders {
+            book.track_unsettled(o, filled);
         }
     }
 

@@ -32,6 +32,9 @@ struct Tracked {
     reported_notional: Decimal,
     phase: Phase,
     accepted_sent: bool,
+    /// `reported_notional` matches `reported_qty` (not so for fills journaled by a previous
+    /// process, whose prices this book never saw: new fills are then priced at the average).
+    notional_known: bool,
 }
 
 #[derive(Debug, Default)]
@@ -58,13 +61,19 @@ impl Book {
                 reported_notional: Decimal::ZERO,
                 phase: Phase::Submitting,
                 accepted_sent: false,
+                notional_known: true,
             });
     }
 
     /// An order a previous process sent (or may have sent) with no known answer: the poller
-    /// looks it up by client order id, and every fill of it is reported from zero.
-    pub fn track_unsettled(&mut self, req: &OrderRequest) {
+    /// looks it up by client order id, and its fills are reported from `journaled`, what the
+    /// journal already holds of it (a fill is idempotent by order: never counted twice).
+    pub fn track_unsettled(&mut self, req: &OrderRequest, journaled: Decimal) {
         self.track_submit(req);
+        if let Some(t) = self.orders.get_mut(&req.client_order_id) {
+            t.reported_qty = t.reported_qty.max(journaled);
+            t.notional_known = journaled.is_zero();
+        }
         self.set_phase(&req.client_order_id, Phase::Unsettled);
     }
 
@@ -125,6 +134,7 @@ impl Book {
             reported_notional: notional,
             phase: Phase::Working,
             accepted_sent: false,
+            notional_known: true,
         });
         let mut out = Vec::new();
         if t.phase == Phase::Done {
@@ -143,12 +153,13 @@ impl Book {
         if delta > Decimal::ZERO {
             if let Some(avg) = o.filled_avg_price {
                 let mut price = ((notional - t.reported_notional) / delta).round_dp(6);
-                if price <= Decimal::ZERO {
+                if price <= Decimal::ZERO || !t.notional_known {
                     // Rounding in Alpaca's average can make the derived price silly; use it as is.
                     price = avg;
                 }
                 t.reported_qty = filled;
                 t.reported_notional = notional;
+                t.notional_known = true;
                 out.push(BrokerEvent::Filled(Fill {
                     client_order_id: coid.clone(),
                     symbol,
@@ -213,6 +224,28 @@ mod tests {
             book: None,
             created: Utc::now(),
         }
+    }
+
+    #[test]
+    fn a_settled_order_reports_only_what_the_journal_does_not_hold() {
+        // The previous process journaled 4 of 10; the venue now says 4, then 10 filled.
+        let mut b = Book::default();
+        b.track_unsettled(&req(), dec!(4));
+        let ev = b.apply(&order("partially_filled", "4", Some("10")));
+        assert!(
+            ev.iter().all(|e| !matches!(e, BrokerEvent::Filled(_))),
+            "{ev:?}"
+        );
+        let ev = b.apply(&order("filled", "10", Some("10.6")));
+        let fills: Vec<_> = ev
+            .iter()
+            .filter_map(|e| match e {
+                BrokerEvent::Filled(f) => Some((f.qty, f.price)),
+                _ => None,
+            })
+            .collect();
+        // the journaled part's price is unknown here: the new part is priced at the average
+        assert_eq!(fills, vec![(dec!(6), dec!(10.6))]);
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct Session {
     /// Live trading: the risk gate's clock is the wall clock, not the bar clock.
     wall_clock: bool,
     recovery: restore::Pending,
+    /// The equity the engine last sized with.
+    equity_sent: rust_decimal::Decimal,
 }
 
 impl Session {
@@ -60,6 +62,7 @@ impl Session {
             cfg.paper.starting_cash,
         );
         let engine = Engine::new(&cfg);
+        let cfg_cash = cfg.paper.starting_cash;
         let gate = crate::risk::RiskGate::new(crate::risk::RiskLimits::from(&cfg.risk));
         let wall_clock = matches!(
             broker.kind(),
@@ -76,6 +79,7 @@ impl Session {
             journal: None,
             wall_clock,
             recovery: Default::default(),
+            equity_sent: cfg_cash,
         }
     }
 
@@ -259,6 +263,15 @@ impl Session {
         }
         if symbol == Symbol::Iwm && (new_day || self.store.positioning_summary.is_none()) {
             self.refresh_positioning(out);
+        }
+        // The agents size from the equity on screen, marked at this bar, not the equity at the
+        // last fill.
+        if live && symbol == Symbol::Iwm {
+            let equity = self.store.marked_equity();
+            if equity != self.equity_sent {
+                self.equity_sent = equity;
+                self.engine.process(EngineEvent::Account { equity });
+            }
         }
         let outputs = self.engine.process(EngineEvent::Bar { symbol, bar });
         for o in outputs {

@@ -85,6 +85,10 @@ impl Rig {
                     timeframe: Timeframe::Min1,
                     bar: b[self.at],
                 }));
+                if *symbol == Symbol::Iwm {
+                    // the agents size from the equity marked at the bar, not at the last fill
+                    prop_assert_eq!(self.s.engine_view().equity, self.s.store.marked_equity());
+                }
             }
             check(&self.s, false)?;
         }

@@ -43,7 +43,13 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     let v = s.engine_view();
     let b = &v.bear;
     let bear = if b.engaged {
-        let mut t = format!("● engaged  tier {}/{}", b.tiers, b.max_tiers);
+        // What the book really holds: filled shares, an entry still waiting, or an exit going out.
+        let state = match (b.exiting, b.held.is_zero()) {
+            (true, _) => "● exiting",
+            (false, true) => "◌ entry pending",
+            (false, false) => "● engaged",
+        };
+        let mut t = format!("{state}  tier {}/{}", b.tiers, b.max_tiers);
         if let Some(since) = b.since {
             t.push_str(&format!("  since {}", since.format("%m-%d")));
         }

@@ -60,7 +60,9 @@ impl Session {
             cfg.paper.starting_cash,
         );
         let engine = Engine::new(&cfg);
-        let gate = crate::risk::RiskGate::new(crate::risk::RiskLimits::from(&cfg.risk));
+        let costs = crate::broker::Costs::for_venue(broker.kind(), &cfg.paper);
+        let gate =
+            crate::risk::RiskGate::new(crate::risk::RiskLimits::from(&cfg.risk).with_costs(costs));
         let wall_clock = matches!(
             broker.kind(),
             crate::broker::BrokerKind::Paper | crate::broker::BrokerKind::Live

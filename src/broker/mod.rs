@@ -5,11 +5,88 @@ pub mod alpaca;
 mod alpaca_book;
 mod alpaca_request;
 pub mod paper;
+#[cfg(test)]
+mod paper_props;
 
-use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::model::{Bar, ClientOrderId, Fill, OrderRequest, Position, Symbol};
+use crate::config::PaperConfig;
+use crate::model::{Bar, ClientOrderId, Fill, OrderRequest, Position, Side, Symbol};
+
+/// What a venue charges on top of the price: one model for the simulator (what it takes) and
+/// the risk gate (what it sizes against), so the gate never approves an order the simulator
+/// then refuses for want of cash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Costs {
+    /// Fraction of price against the trader on market and stop fills.
+    pub slippage: Decimal,
+    pub per_share: Decimal,
+    pub min: Decimal,
+    /// Commission cap as a fraction of notional (0.01 = 1 %).
+    pub max_pct: Decimal,
+}
+
+impl Costs {
+    /// The simulator's costs, from `[paper]`.
+    pub fn paper(cfg: &PaperConfig) -> Self {
+        Costs {
+            // A NaN slippage becomes 0 here, but `Config::validate` refuses one before this.
+            slippage: Decimal::from_f64(cfg.slippage_bps / 10_000.0).unwrap_or_default(),
+            per_share: cfg.commission_per_share,
+            min: cfg.commission_min,
+            max_pct: cfg.commission_max_pct,
+        }
+    }
+
+    /// The costs the risk gate sizes with on `kind`: the simulator charges `[paper]`; Alpaca
+    /// charges no commission on US equities, but a market order still pays the spread, so the
+    /// same slippage estimate applies.
+    pub fn for_venue(kind: BrokerKind, cfg: &PaperConfig) -> Self {
+        let paper = Costs::paper(cfg);
+        match kind {
+            BrokerKind::Sim => paper,
+            BrokerKind::Paper | BrokerKind::Live => Costs {
+                per_share: Decimal::ZERO,
+                min: Decimal::ZERO,
+                max_pct: Decimal::ZERO,
+                ..paper
+            },
+        }
+    }
+
+    /// No costs at all (tests, and venues whose costs are unknown).
+    pub fn free() -> Self {
+        Costs {
+            slippage: Decimal::ZERO,
+            per_share: Decimal::ZERO,
+            min: Decimal::ZERO,
+            max_pct: Decimal::ZERO,
+        }
+    }
+
+    /// `reference` moved against the trader by the slippage, at the venue's 4-dp tick.
+    pub fn slipped(&self, side: Side, reference: Decimal) -> Decimal {
+        (reference * (Decimal::ONE + side.sign() * self.slippage)).round_dp(4)
+    }
+
+    /// Per-share commission with a per-order minimum, capped at `max_pct` of the trade's value
+    /// (as per-share brokers do: a penny stock never pays half its value in commission). The cap
+    /// wins over the minimum, and rounds down so it is never exceeded.
+    pub fn commission(&self, qty: Decimal, price: Decimal) -> Decimal {
+        let cap = (qty * price * self.max_pct)
+            .round_dp_with_strategy(2, RoundingStrategy::ToZero)
+            .max(Decimal::ZERO);
+        (qty * self.per_share).max(self.min).round_dp(2).min(cap)
+    }
+
+    /// Cash a buy of `qty` at `reference` needs, slippage and commission included.
+    pub fn buy_cost(&self, qty: Decimal, reference: Decimal) -> Decimal {
+        let px = self.slipped(Side::Buy, reference);
+        qty * px + self.commission(qty, px)
+    }
+}
 
 /// Which venue, shown in its own colour on the status bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,14 +1,21 @@
 //! The built-in paper simulator: fills market orders at the next bar's open of their symbol, with
-//! slippage against the trader and a per-share commission; keeps cash and positions in decimals.
+//! slippage against the trader and a capped per-share commission; keeps cash and positions in
+//! decimals. Like a cash account at a real venue it refuses what it cannot fund: a buy beyond
+//! the cash not already promised to working buys, a sell beyond what is held (no shorting), and
+//! any price below the 4-dp tick. The account therefore never goes below zero.
 
 use std::collections::BTreeMap;
 
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
 
-use super::{Broker, BrokerEvent, BrokerKind};
+use super::{Broker, BrokerEvent, BrokerKind, Costs};
 use crate::config::PaperConfig;
 use crate::model::{Bar, ClientOrderId, Fill, OrderRequest, OrderType, Position, Side, Symbol};
+use crate::risk::usd_cents;
+
+/// The venue's price increment: prices are kept at 4 dp, so anything smaller is no price at all.
+pub const TICK: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
 
 /// f64 market price → cents-and-better decimal.
 pub fn price(p: f64) -> Decimal {
@@ -16,7 +23,7 @@ pub fn price(p: f64) -> Decimal {
 }
 
 pub struct PaperBroker {
-    cfg: PaperConfig,
+    costs: Costs,
     cash: Decimal,
     positions: BTreeMap<Symbol, Position>,
     working: Vec<OrderRequest>,
@@ -28,7 +35,7 @@ pub struct PaperBroker {
 impl PaperBroker {
     pub fn new(cfg: &PaperConfig) -> Self {
         PaperBroker {
-            cfg: cfg.clone(),
+            costs: Costs::paper(cfg),
             cash: cfg.starting_cash,
             positions: BTreeMap::new(),
             working: Vec::new(),
@@ -90,14 +97,101 @@ impl PaperBroker {
     }
 
     fn fill_price(&self, side: Side, reference: Decimal) -> Decimal {
-        let slip = Decimal::from_f64(self.cfg.slippage_bps / 10_000.0).unwrap_or_default();
-        (reference * (Decimal::ONE + side.sign() * slip)).round_dp(4)
+        self.costs.slipped(side, reference)
     }
 
-    fn commission(&self, qty: Decimal) -> Decimal {
-        (qty * self.cfg.commission_per_share)
-            .max(self.cfg.commission_min)
-            .round_dp(2)
+    /// Cash promised to working buys, each valued at the worst price it can fill at that is
+    /// known now (its limit, else the last close with slippage).
+    fn reserved(&self) -> Decimal {
+        self.working
+            .iter()
+            .filter(|o| o.side == Side::Buy)
+            .filter_map(|o| self.estimated_cost(o))
+            .sum()
+    }
+
+    /// What a buy will cost, if a price to judge it by is known.
+    fn estimated_cost(&self, order: &OrderRequest) -> Option<Decimal> {
+        let last = self.last_close.get(&order.symbol).copied();
+        let reference = match order.order_type {
+            OrderType::Market => last?,
+            // A limit buy fills at its limit or better, without slippage: the limit is its worst.
+            OrderType::Limit { limit_price } => {
+                let px = limit_price;
+                return Some(order.qty * px + self.costs.commission(order.qty, px));
+            }
+            OrderType::Stop { stop_price } => last.map_or(stop_price, |l| l.max(stop_price)),
+        };
+        Some(self.costs.buy_cost(order.qty, reference))
+    }
+
+    fn held(&self, symbol: Symbol) -> Decimal {
+        self.positions
+            .get(&symbol)
+            .map(|p| p.qty)
+            .unwrap_or_default()
+    }
+
+    /// Why a venue would refuse `order` at submission, if it would.
+    fn refusal(&self, order: &OrderRequest) -> Option<String> {
+        if order.qty <= Decimal::ZERO || order.qty.fract() != Decimal::ZERO {
+            return Some(format!("bad quantity {}", order.qty));
+        }
+        match order.order_type {
+            OrderType::Limit { limit_price: p } | OrderType::Stop { stop_price: p } if p < TICK => {
+                return Some(format!("price {p} is below the venue's tick ({TICK})"));
+            }
+            _ => {}
+        }
+        match order.side {
+            Side::Sell => {
+                let held = self.held(order.symbol);
+                let pending: Decimal = self
+                    .working
+                    .iter()
+                    .filter(|o| o.symbol == order.symbol && o.side == Side::Sell)
+                    .map(|o| o.qty)
+                    .sum();
+                (order.qty > held - pending).then(|| {
+                    format!(
+                        "insufficient qty: {} {} held, {} already being sold (no shorting in \
+                         this account)",
+                        held, order.symbol, pending
+                    )
+                })
+            }
+            Side::Buy => {
+                // Without a price yet the order is judged when it fills.
+                let need = self.estimated_cost(order)?;
+                let have = self.cash - self.reserved();
+                (need > have).then(|| insufficient(need, have))
+            }
+        }
+    }
+
+    /// Why `order` cannot execute at `px` now, checked again at the fill: a gap can make a buy
+    /// dearer than it looked when it was accepted.
+    fn fill_refusal(&self, order: &OrderRequest, px: Decimal) -> Option<String> {
+        if px < TICK {
+            return Some(format!(
+                "execution price below the venue's tick ({TICK}): not filled"
+            ));
+        }
+        match order.side {
+            Side::Buy => {
+                let need = order.qty * px + self.costs.commission(order.qty, px);
+                (need > self.cash).then(|| insufficient(need, self.cash))
+            }
+            Side::Sell => {
+                let held = self.held(order.symbol);
+                (order.qty > held).then(|| {
+                    format!(
+                        "insufficient qty: {} {} held (no shorting in this account)",
+                        held, order.symbol
+                    )
+                })
+            }
+        }
     }
 
     /// The price at which `order` executes in `bar`, if it does.
@@ -136,33 +230,11 @@ impl Broker for PaperBroker {
                 reason: "client_order_id must be unique".into(),
             }];
         }
-        if order.qty <= Decimal::ZERO || order.qty.fract() != Decimal::ZERO {
+        if let Some(reason) = self.refusal(order) {
             return vec![BrokerEvent::Rejected {
                 client_order_id: id,
-                reason: format!("bad quantity {}", order.qty),
+                reason,
             }];
-        }
-        if order.side == Side::Sell {
-            let held = self
-                .positions
-                .get(&order.symbol)
-                .map(|p| p.qty)
-                .unwrap_or_default();
-            let pending: Decimal = self
-                .working
-                .iter()
-                .filter(|o| o.symbol == order.symbol && o.side == Side::Sell)
-                .map(|o| o.qty)
-                .sum();
-            if order.qty > held - pending {
-                return vec![BrokerEvent::Rejected {
-                    client_order_id: id,
-                    reason: format!(
-                        "insufficient qty: {} {} held, {} already being sold",
-                        held, order.symbol, pending
-                    ),
-                }];
-            }
         }
         self.working.push(order.clone());
         vec![BrokerEvent::Accepted {
@@ -196,13 +268,20 @@ impl Broker for PaperBroker {
                 still.push(order);
                 continue;
             };
+            if let Some(reason) = self.fill_refusal(&order, px) {
+                events.push(BrokerEvent::Rejected {
+                    client_order_id: order.client_order_id.clone(),
+                    reason,
+                });
+                continue;
+            }
             let fill = Fill {
                 client_order_id: order.client_order_id.clone(),
                 symbol,
                 side: order.side,
                 qty: order.qty,
                 price: px,
-                commission: self.commission(order.qty),
+                commission: self.costs.commission(order.qty, px),
                 time: bar.time,
             };
             self.cash += fill.cash_delta();
@@ -222,6 +301,14 @@ impl Broker for PaperBroker {
         }
         events
     }
+}
+
+fn insufficient(need: Decimal, have: Decimal) -> String {
+    format!(
+        "insufficient buying power: need {}, have {}",
+        usd_cents(need),
+        usd_cents(have)
+    )
 }
 
 /// Equity as f64, for sizing arithmetic.
@@ -314,5 +401,120 @@ mod tests {
             b.submit(&order(2, Side::Buy, dec!(1), t))[0],
             BrokerEvent::Rejected { .. }
         ));
+    }
+
+    fn submit_ok(b: &mut PaperBroker, o: &OrderRequest) {
+        let ev = b.submit(o);
+        assert!(matches!(ev[..], [BrokerEvent::Accepted { .. }]), "{ev:?}");
+    }
+
+    fn rejection(ev: &[BrokerEvent]) -> &str {
+        match ev {
+            [BrokerEvent::Rejected { reason, .. }, ..] => reason,
+            _ => panic!("not rejected: {ev:?}"),
+        }
+    }
+
+    #[test]
+    fn a_buy_the_cash_cannot_fund_is_rejected_at_submission_counting_working_buys() {
+        let cfg = Config::default_config().paper;
+        let mut b = PaperBroker::new(&cfg);
+        let d1 = bar(1, 30.0, 31.0, 29.0, 30.0);
+        b.on_bar(Symbol::Twm, &d1);
+        let t = d1.time + Duration::hours(20);
+        // 4000 × 30.015 (5 bps) + $20 commission: well above $100,000.
+        let reason = rejection(&b.submit(&order(1, Side::Buy, dec!(4000), t))).to_string();
+        assert_eq!(
+            reason,
+            "insufficient buying power: need $120,080.00, have $100,000.00"
+        );
+        // Two buys of 60 % each: the second would spend cash the first already holds.
+        submit_ok(&mut b, &order(2, Side::Buy, dec!(2000), t));
+        let reason = rejection(&b.submit(&order(3, Side::Buy, dec!(2000), t))).to_string();
+        assert!(
+            reason.contains("need $60,040.00, have $39,960.00"),
+            "{reason}"
+        );
+        assert_eq!(b.cash(), dec!(100000), "a refusal costs nothing");
+    }
+
+    #[test]
+    fn a_buy_that_a_gap_makes_unaffordable_is_rejected_at_the_fill_not_filled() {
+        let cfg = Config::default_config().paper;
+        let mut b = PaperBroker::new(&cfg);
+        let d1 = bar(1, 30.0, 31.0, 29.0, 30.0);
+        b.on_bar(Symbol::Twm, &d1);
+        submit_ok(
+            &mut b,
+            &order(1, Side::Buy, dec!(3300), d1.time + Duration::hours(20)),
+        );
+        let ev = b.on_bar(Symbol::Twm, &bar(2, 40.0, 41.0, 39.0, 40.0));
+        let reason = rejection(&ev).to_string();
+        assert!(reason.starts_with("insufficient buying power"), "{reason}");
+        assert_eq!(b.cash(), dec!(100000));
+        assert_eq!(b.positions().count(), 0);
+        assert!(b.working().is_empty(), "a rejected order is done");
+    }
+
+    #[test]
+    fn a_sell_of_more_than_held_is_rejected_even_when_it_was_restored_working() {
+        let cfg = Config::default_config().paper;
+        let mut b = PaperBroker::new(&cfg);
+        let t = Utc.with_ymd_and_hms(2025, 4, 1, 0, 0, 0).unwrap();
+        // A journal can hand back a working sell larger than the position it rebuilt.
+        b.restore(dec!(1000), &[], &[order(1, Side::Sell, dec!(10), t)]);
+        let ev = b.on_bar(Symbol::Twm, &bar(2, 32.0, 33.0, 31.0, 32.5));
+        assert!(rejection(&ev).contains("no shorting"), "{ev:?}");
+        assert_eq!(b.cash(), dec!(1000));
+        assert_eq!(b.positions().count(), 0);
+    }
+
+    #[test]
+    fn commission_is_capped_at_a_fraction_of_notional() {
+        let cfg = Config::default_config().paper;
+        let mut b = PaperBroker::new(&cfg);
+        let d1 = bar(1, 0.01, 0.01, 0.01, 0.01);
+        b.on_bar(Symbol::Twm, &d1);
+        submit_ok(
+            &mut b,
+            &order(1, Side::Buy, dec!(100), d1.time + Duration::hours(20)),
+        );
+        let ev = b.on_bar(Symbol::Twm, &bar(2, 0.01, 0.01, 0.01, 0.01));
+        let BrokerEvent::Filled(f) = &ev[0] else {
+            panic!("{ev:?}")
+        };
+        // $1.00 of stock: the $1 minimum would be 100 % of it; the 1 % cap is one cent.
+        assert_eq!(f.price * f.qty, dec!(1.00));
+        assert_eq!(f.commission, dec!(0.01));
+        // A normal trade still pays per share or the minimum.
+        let costs = Costs::paper(&cfg);
+        assert_eq!(costs.commission(dec!(100), dec!(30)), dec!(1.00));
+        assert_eq!(costs.commission(dec!(1000), dec!(30)), dec!(5.00));
+    }
+
+    #[test]
+    fn a_price_below_the_tick_never_fills_free() {
+        let cfg = Config::default_config().paper;
+        let mut b = PaperBroker::new(&cfg);
+        let d1 = bar(1, 0.00004, 0.00004, 0.00004, 0.00004);
+        b.on_bar(Symbol::Twm, &d1);
+        let t = d1.time + Duration::hours(20);
+        let ev = b.submit(&order(1, Side::Buy, dec!(1000), t));
+        let ev = match &ev[..] {
+            [BrokerEvent::Accepted { .. }] => {
+                b.on_bar(Symbol::Twm, &bar(2, 0.00004, 0.00004, 0.00004, 0.00004))
+            }
+            _ => ev,
+        };
+        assert!(rejection(&ev).contains("tick"), "{ev:?}");
+        assert_eq!(b.positions().count(), 0, "nothing was bought for nothing");
+        assert_eq!(b.cash(), dec!(100000));
+        let limit = OrderRequest {
+            order_type: OrderType::Limit {
+                limit_price: dec!(0.00001),
+            },
+            ..order(2, Side::Buy, dec!(1000), t)
+        };
+        assert!(rejection(&b.submit(&limit)).contains("tick"));
     }
 }

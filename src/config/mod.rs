@@ -143,6 +143,22 @@ impl Config {
         if self.paper.starting_cash <= Decimal::ZERO {
             return Err("key `paper.starting_cash` must be positive".into());
         }
+        if !(self.paper.slippage_bps >= 0.0 && self.paper.slippage_bps < 10_000.0) {
+            return Err("key `paper.slippage_bps` must be from 0 to under 10000".into());
+        }
+        if self.paper.commission_per_share < Decimal::ZERO
+            || self.paper.commission_min < Decimal::ZERO
+        {
+            return Err(
+                "keys `paper.commission_per_share` and `paper.commission_min` must not be negative"
+                    .into(),
+            );
+        }
+        // At 100 % a sell's commission could eat all its proceeds and more.
+        let max_pct = self.paper.commission_max_pct;
+        if !(max_pct > Decimal::ZERO && max_pct < Decimal::ONE) {
+            return Err("key `paper.commission_max_pct` must be between 0 and 1".into());
+        }
         Ok(())
     }
 }
@@ -237,6 +253,16 @@ mod tests {
         assert!(err.contains("user.toml"), "{err}");
         let err = layer("[replay]\nspeed = -1\n").unwrap_err().to_string();
         assert!(err.contains("replay.speed"), "{err}");
+        for bad in ["0", "1", "1.5", "-0.01"] {
+            let err = layer(&format!("[paper]\ncommission_max_pct = \"{bad}\"\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("paper.commission_max_pct"), "{bad}: {err}");
+        }
+        let err = layer("[paper]\nslippage_bps = -1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("paper.slippage_bps"), "{err}");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub struct PaperConfig {
     pub slippage_bps: f64,
     pub commission_per_share: Decimal,
     pub commission_min: Decimal,
+    pub commission_max_pct: Decimal,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -121,6 +121,13 @@ impl Feed {
             Ok(bars) => {
                 self.attempt = 0;
                 let got = !bars.is_empty();
+                // A poll that brought bars proves the feed is back: say so before the bars, or
+                // the session judges them under the old Reconnecting / Stale and drops their
+                // signals as stale. Only a bad health is replaced, so Idle after the close is
+                // not flipped to Connected and back for each settling bar.
+                if got && self.health.as_ref().is_some_and(FeedHealth::is_bad) {
+                    self.set_health(FeedHealth::Connected).await?;
+                }
                 for (symbol, bar) in bars {
                     self.send(FeedEvent::Bar {
                         symbol,

@@ -28,6 +28,10 @@ pub struct SessionStart {
     /// Bar source, e.g. `replay:embedded` or `alpaca:iex`.
     pub feed: String,
     pub version: String,
+    /// The simulator's starting cash (SIM sessions): a resume starts again from it, whatever
+    /// `paper.starting_cash` says by then. Absent for real venues and in older journals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_cash: Option<Decimal>,
 }
 
 impl SessionStart {

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
+use rust_decimal::Decimal;
 
 use crate::broker::BrokerKind;
 use crate::model::{ClientOrderId, SignalState};
@@ -195,6 +196,27 @@ impl Journal {
         broker: BrokerKind,
         feed: &str,
     ) -> Result<String> {
+        self.start(config_hash, broker, feed, None)
+    }
+
+    /// `start_session` for the simulator, with the cash it starts from: the simulator's cash
+    /// is rebuilt from it on resume (starting cash + Σ fills), so it must be this session's own.
+    pub fn start_sim_session(
+        &mut self,
+        config_hash: &str,
+        feed: &str,
+        starting_cash: Decimal,
+    ) -> Result<String> {
+        self.start(config_hash, BrokerKind::Sim, feed, Some(starting_cash))
+    }
+
+    fn start(
+        &mut self,
+        config_hash: &str,
+        broker: BrokerKind,
+        feed: &str,
+        starting_cash: Option<Decimal>,
+    ) -> Result<String> {
         let started = (self.clock)();
         let base = started.format("%Y%m%d-%H%M%S").to_string();
         let mut id = base.clone();
@@ -211,6 +233,7 @@ impl Journal {
             broker: broker.label().to_string(),
             feed: feed.to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
+            starting_cash,
         };
         self.record(&Entry::SessionStart(start))?;
         Ok(id)

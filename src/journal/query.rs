@@ -5,6 +5,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::entry::{Entry, SessionStart};
@@ -51,6 +52,10 @@ pub struct SessionSummary {
     pub broker: String,
     pub feed: String,
     pub version: String,
+    /// The simulator's starting cash, as journaled at its start (absent: real venue, or an
+    /// older journal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starting_cash: Option<Decimal>,
     pub first_seq: u64,
     pub last_seq: u64,
     pub last_time: DateTime<Utc>,
@@ -189,6 +194,7 @@ impl Journal {
                         broker: s.broker,
                         feed: s.feed,
                         version: s.version,
+                        starting_cash: s.starting_cash,
                         first_seq,
                         last_seq,
                         last_time,

@@ -5,7 +5,9 @@
 //! LIVE ones): a crash in session N, then another in N+1 before settling, still leaves N's
 //! order visible. The SIM venue dies with its process, so for SIM only the latest session is
 //! folded. Ids (next signal id, next order number) and the kill switch are global: ids must
-//! never repeat, and a kill switch stays on across restarts and venues until released.
+//! never repeat, and a kill switch stays on across restarts and venues until released. A
+//! daily-loss halt is not: it belongs to the account that lost, so it is read from the scope
+//! only (another venue's, or an old replay's, halted day must not halt this session).
 
 use std::collections::BTreeMap;
 
@@ -56,7 +58,7 @@ pub struct Recovered {
     pub next_signal_id: u64,
     pub next_order_seq: u64,
     pub kill_switch: bool,
-    /// Day of the latest daily-loss refusal: entries stay halted if it is today.
+    /// Day of the latest daily-loss refusal in scope: entries stay halted if it is today.
     pub halted_day: Option<NaiveDate>,
     /// Every journaled fill in scope, oldest first, with the agent book its order carried: a
     /// resumed session hands them to the engine so the agents know what is held.
@@ -123,7 +125,6 @@ impl Journal {
                 let all = self.recover_for(None)?;
                 out.next_signal_id = all.next_signal_id;
                 out.kill_switch = all.kill_switch;
-                out.halted_day = all.halted_day;
             }
             return Ok(out);
         };
@@ -167,19 +168,18 @@ impl Journal {
         for row in rows {
             let (session, kind, payload) = row.map_err(|e| self.sql(e))?;
             let entry = Entry::from_columns(&kind, &payload)?;
-            // Global facts first: they ignore the venue scope.
-            match &entry {
-                Entry::KillSwitch { engaged, .. } => out.kill_switch = *engaged,
-                Entry::RiskRefusal {
-                    reason: RefusalReason::DailyLossLimit { day, .. },
-                    ..
-                } => out.halted_day = Some(*day),
-                _ => {}
+            // A global fact first: it ignores the venue scope.
+            if let Entry::KillSwitch { engaged, .. } = &entry {
+                out.kill_switch = *engaged;
             }
             if !out.scope.contains(&session) {
                 continue;
             }
             match &entry {
+                Entry::RiskRefusal {
+                    reason: RefusalReason::DailyLossLimit { day, .. },
+                    ..
+                } => out.halted_day = Some(*day),
                 Entry::RiskRefusal { order, .. } => refused.extend(order.signal_id),
                 Entry::Fill(f) => {
                     // The order's book; an intent journaled before orders carried one falls

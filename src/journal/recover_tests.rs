@@ -8,6 +8,7 @@ use super::tests::{fill, open_at, order, temp};
 use super::*;
 use crate::broker::BrokerEvent;
 use crate::model::{OrderStatus, Side, Symbol};
+use crate::risk::RefusalReason;
 
 #[test]
 fn recovered_order_status_table() {
@@ -127,6 +128,74 @@ fn recovery_scope_follows_the_venue_and_kill_switch_is_global() {
     );
     j.record_kill_switch(false, &[]).unwrap();
     assert!(!j.recover().unwrap().kill_switch);
+}
+
+fn halt(j: &mut Journal, day: chrono::NaiveDate) {
+    let id = j.next_client_order_id().unwrap();
+    j.record_refusal(&crate::risk::RiskRefused {
+        order: order(id, None, dec!(10)),
+        reason: RefusalReason::DailyLossLimit {
+            loss: dec!(3100),
+            start_equity: dec!(100000),
+            limit_pct: dec!(0.03),
+            day,
+        },
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_daily_loss_halt_stays_with_the_account_that_lost_it() {
+    let (_d, path) = temp();
+    let mut j = open_at(&path);
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 4, 4).unwrap();
+    j.start_session("h", BrokerKind::Sim, "replay").unwrap();
+    halt(&mut j, day);
+    j.end_session("replay ended").unwrap();
+    j.start_session("h", BrokerKind::Paper, "alpaca").unwrap();
+    // The replay's halt on 2025-04-04 is not the PAPER account's, nor a LIVE one's.
+    assert_eq!(
+        j.recover().unwrap().halted_day,
+        None,
+        "PAPER after a SIM halt"
+    );
+    assert_eq!(
+        j.recover_for(Some(BrokerKind::Live)).unwrap().halted_day,
+        None,
+        "a venue with no session yet"
+    );
+    assert_eq!(
+        j.recover_for(Some(BrokerKind::Sim)).unwrap().halted_day,
+        Some(day),
+        "the session that lost keeps its halt"
+    );
+    halt(&mut j, day);
+    let r = j.recover().unwrap();
+    assert_eq!(
+        r.halted_day,
+        Some(day),
+        "PAPER's own halt survives its restart"
+    );
+    assert!(!r.kill_switch, "only the kill switch is global");
+}
+
+#[test]
+fn a_sim_session_journals_the_cash_it_started_from() {
+    let (_d, path) = temp();
+    let mut j = open_at(&path);
+    j.start_sim_session("h", "replay", dec!(250000)).unwrap();
+    j.start_session("h", BrokerKind::Paper, "alpaca").unwrap();
+    let s = j.sessions().unwrap();
+    assert_eq!(s[0].starting_cash, Some(dec!(250000)));
+    assert_eq!(
+        s[1].starting_cash, None,
+        "a real venue reports its own cash"
+    );
+    let r = j.recover_for(Some(BrokerKind::Sim)).unwrap();
+    assert_eq!(
+        r.last_session.and_then(|s| s.starting_cash),
+        Some(dec!(250000))
+    );
 }
 
 proptest! {

@@ -4,6 +4,10 @@
 //! replay, backtest and live share the same decisions. Exits (orders that only shrink a held
 //! position) pass the kill switch, duplicate and rate checks but are exempt from every exposure
 //! cap: reducing risk must never be refused because risk is too high.
+//!
+//! Entries are sized as the venue will charge them: qty × price moved against us by the
+//! slippage, plus commission (`broker::Costs`), and a buy the cash left after working buys
+//! cannot fund is refused here rather than by the venue.
 
 mod reason;
 
@@ -19,11 +23,11 @@ use chrono_tz::America::New_York;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
-use crate::broker::BrokerEvent;
+use crate::broker::{BrokerEvent, Costs};
 use crate::config::RiskConfig;
 use crate::model::{ClientOrderId, OrderRequest, OrderType, Side, Symbol};
 
-pub use reason::{pct, usd, RefusalReason};
+pub use reason::{pct, usd, usd_cents, RefusalReason};
 
 /// Limits in the units the gate compares, converted once from `[risk]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +41,15 @@ pub struct RiskLimits {
     /// Loss from start-of-day equity, as a fraction, that halts entries for the day.
     pub daily_loss_limit: Decimal,
     pub stale_after_secs: u64,
+    /// What the venue adds to qty × price: every cap is checked on the cost with these in.
+    pub costs: Costs,
+}
+
+impl RiskLimits {
+    /// The same limits, sized with the costs of the venue the orders go to.
+    pub fn with_costs(self, costs: Costs) -> Self {
+        RiskLimits { costs, ..self }
+    }
 }
 
 impl From<&RiskConfig> for RiskLimits {
@@ -50,6 +63,8 @@ impl From<&RiskConfig> for RiskLimits {
             max_orders_per_minute: c.max_orders_per_minute,
             daily_loss_limit: dec(c.daily_loss_limit),
             stale_after_secs: c.stale_after_secs,
+            // Until the venue is known (`with_costs`): no costs, as the gate always sized.
+            costs: Costs::free(),
         }
     }
 }
@@ -60,11 +75,15 @@ pub struct RiskContext {
     /// Injected time (the bar's time in replay): the gate never reads a wall clock.
     pub now: DateTime<Utc>,
     pub equity: Decimal,
+    /// Cash at the venue: what buys are paid from (no margin: this is a cash account).
+    pub cash: Decimal,
     pub start_of_day_equity: Decimal,
     /// Signed quantities held, by symbol.
     pub positions: BTreeMap<Symbol, Decimal>,
     /// Signed quantities of orders sent but not yet filled: they count as exposure already.
     pub pending: BTreeMap<Symbol, Decimal>,
+    /// Unfilled quantities of working buys, by symbol: the cash they will take is spoken for.
+    pub pending_buys: BTreeMap<Symbol, Decimal>,
     /// Last price per symbol, used to value positions and market orders.
     pub prices: BTreeMap<Symbol, Decimal>,
     /// Time of the newest bar or quote.
@@ -325,7 +344,9 @@ impl RiskGate {
                 symbol: order.symbol,
             });
         };
-        let notional = order.qty * price;
+        let costs = &self.limits.costs;
+        let slipped = costs.slipped(Side::Buy, price);
+        let notional = order.qty * slipped + costs.commission(order.qty, slipped);
         if notional > self.limits.max_order_notional {
             return Some(RefusalReason::MaxOrderNotional {
                 notional,
@@ -333,7 +354,8 @@ impl RiskGate {
             });
         }
         let after = ctx.held(order.symbol) + order.side.sign() * order.qty;
-        let value = (after * price).abs();
+        // What the position is worth after the order, plus what buying it costs beyond that.
+        let value = (after * price).abs() + (notional - order.qty * price);
         if value > ctx.equity * self.limits.max_position_pct {
             return Some(RefusalReason::MaxPositionPct {
                 symbol: order.symbol,
@@ -341,6 +363,21 @@ impl RiskGate {
                 equity: ctx.equity,
                 max_pct: self.limits.max_position_pct,
             });
+        }
+        if order.side == Side::Buy {
+            let mut have = ctx.cash;
+            for (s, q) in &ctx.pending_buys {
+                let Some(p) = ctx.prices.get(s) else {
+                    return Some(RefusalReason::NoPrice { symbol: *s });
+                };
+                have -= costs.buy_cost(*q, *p);
+            }
+            if notional > have {
+                return Some(RefusalReason::InsufficientBuyingPower {
+                    need: notional,
+                    have,
+                });
+            }
         }
         let mut gross_beta = Decimal::ZERO;
         for s in Symbol::ALL {

@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use super::tests::{ctx, limits, order, t0};
+use super::tests::{costs, ctx, limits, order, t0};
 use super::*;
 
 fn symbol() -> impl Strategy<Value = Symbol> {
@@ -126,18 +126,23 @@ proptest! {
     }
 
     #[test]
-    fn approved_entries_never_exceed_caps(
+    fn approved_entries_never_exceed_caps_or_cash_costs_included(
         sym in symbol(),
         side in side(),
         qty in 1u32..5000,
         held in proptest::collection::vec(-200i32..3000, 3),
+        buying in proptest::collection::vec(0u32..400, 3),
         equity in 1000u32..400_000,
+        cash in 0u32..400_000,
     ) {
-        let mut gate = RiskGate::new(limits());
+        let mut gate = RiskGate::new(limits().with_costs(costs()));
         let mut c = ctx();
         c.equity = Decimal::from(equity);
-        for (s, q) in Symbol::ALL.into_iter().zip(&held) {
+        c.cash = Decimal::from(cash);
+        for ((s, q), b) in Symbol::ALL.into_iter().zip(&held).zip(&buying) {
             c.positions.insert(s, Decimal::from(*q));
+            c.pending_buys.insert(s, Decimal::from(*b));
+            c.pending.insert(s, Decimal::from(*b));
         }
         let o = order(1, sym, side, Decimal::from(qty));
         let exit = is_exit(&o, &c);
@@ -146,13 +151,25 @@ proptest! {
             if !exit {
                 let l = gate.limits().clone();
                 let price = c.prices[&sym];
-                prop_assert!(o.qty * price <= l.max_order_notional);
-                let after = c.positions[&sym] + side.sign() * o.qty;
+                let px = l.costs.slipped(Side::Buy, price);
+                let cost = o.qty * px + l.costs.commission(o.qty, px);
+                prop_assert!(cost <= l.max_order_notional);
+                let after = c.held(sym) + side.sign() * o.qty;
                 prop_assert!((after * price).abs() <= c.equity * l.max_position_pct);
+                if side == Side::Buy {
+                    let reserved: Decimal = Symbol::ALL
+                        .into_iter()
+                        .map(|s| l.costs.buy_cost(c.pending_buys[&s], c.prices[&s]))
+                        .sum();
+                    prop_assert!(
+                        cost <= c.cash - reserved,
+                        "cost {} > cash {} - reserved {}", cost, c.cash, reserved
+                    );
+                }
                 let gross: Decimal = Symbol::ALL
                     .into_iter()
                     .map(|s| {
-                        let q = if s == sym { after } else { c.positions[&s] };
+                        let q = if s == sym { after } else { c.held(s) };
                         (RiskContext::beta(s) * q * c.prices[&s]).abs()
                     })
                     .sum();

@@ -66,6 +66,12 @@ pub enum RefusalReason {
         equity: Decimal,
         max_multiple: Decimal,
     },
+    /// A buy costs more (slippage and commission included) than the cash left once working
+    /// buys are paid for: the venue would refuse it.
+    InsufficientBuyingPower {
+        need: Decimal,
+        have: Decimal,
+    },
 }
 
 impl RefusalReason {
@@ -83,6 +89,7 @@ impl RefusalReason {
             RefusalReason::MaxOrderNotional { .. } => "max_order_notional",
             RefusalReason::MaxPositionPct { .. } => "max_position_pct",
             RefusalReason::MaxGrossBeta { .. } => "max_gross_beta",
+            RefusalReason::InsufficientBuyingPower { .. } => "insufficient_buying_power",
         }
     }
 }
@@ -162,6 +169,12 @@ impl fmt::Display for RefusalReason {
                 usd(*equity * *max_multiple),
                 max_multiple.normalize()
             ),
+            RefusalReason::InsufficientBuyingPower { need, have } => write!(
+                f,
+                "insufficient buying power: need {}, have {}",
+                usd_cents(*need),
+                usd_cents(*have)
+            ),
         }
     }
 }
@@ -184,6 +197,21 @@ pub fn usd(v: Decimal) -> String {
         ""
     };
     format!("{sign}${out}")
+}
+
+/// Dollars and cents with thousands separators: `$3,201.60`. For amounts where whole dollars
+/// would hide the difference (a buy short of cash by $0.40 must not read "need $3,202, have
+/// $3,202").
+pub fn usd_cents(v: Decimal) -> String {
+    let rounded = v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let whole = usd(rounded.trunc());
+    let cents = (rounded.fract().abs() * Decimal::ONE_HUNDRED).trunc();
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() && rounded.trunc().is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    format!("{sign}{whole}.{cents:0>2}")
 }
 
 /// A fraction as a percentage with one decimal: 0.3 → `30.0%`.
@@ -218,6 +246,16 @@ mod tests {
             assert_eq!(usd(v), want, "{v}");
         }
         assert_eq!(pct(dec!(0.3)), "30.0%");
+        let cents = [
+            (dec!(3201.6), "$3,201.60"),
+            (dec!(0.005), "$0.01"),
+            (dec!(-0.4), "-$0.40"),
+            (dec!(-1234.567), "-$1,234.57"),
+            (dec!(100000), "$100,000.00"),
+        ];
+        for (v, want) in cents {
+            assert_eq!(usd_cents(v), want, "{v}");
+        }
     }
 
     #[test]
@@ -244,5 +282,13 @@ mod tests {
             feed_ok: true,
         };
         assert_eq!(r.to_string(), "data is 1250 s old > max 900 s");
+        let r = RefusalReason::InsufficientBuyingPower {
+            need: dec!(3201.6),
+            have: dec!(3000),
+        };
+        assert_eq!(
+            r.to_string(),
+            "insufficient buying power: need $3,201.60, have $3,000.00"
+        );
     }
 }

@@ -57,14 +57,16 @@ impl Session {
         };
         let positions: BTreeMap<_, _> = st.positions.values().map(|p| (p.symbol, p.qty)).collect();
         let mut pending: BTreeMap<_, Decimal> = BTreeMap::new();
+        let mut pending_buys: BTreeMap<_, Decimal> = BTreeMap::new();
         for o in st.working_orders() {
+            let left = o.request.qty - o.filled_qty;
             let signed = if o.request.side == Side::Buy {
+                *pending_buys.entry(o.request.symbol).or_default() += left;
                 Decimal::ONE
             } else {
                 Decimal::NEGATIVE_ONE
             };
-            *pending.entry(o.request.symbol).or_default() +=
-                signed * (o.request.qty - o.filled_qty);
+            *pending.entry(o.request.symbol).or_default() += signed * left;
         }
         let prices = crate::model::Symbol::ALL
             .iter()
@@ -73,9 +75,11 @@ impl Session {
         RiskContext {
             now,
             equity: st.equity,
+            cash: st.cash,
             start_of_day_equity: st.day_start_equity,
             positions,
             pending,
+            pending_buys,
             prices,
             last_data: st.now,
             feed_ok: !st.bars_unhealthy(),

@@ -63,7 +63,9 @@ impl Session {
         );
         let engine = Engine::new(&cfg);
         let cfg_cash = cfg.paper.starting_cash;
-        let gate = crate::risk::RiskGate::new(crate::risk::RiskLimits::from(&cfg.risk));
+        let costs = crate::broker::Costs::for_venue(broker.kind(), &cfg.paper);
+        let gate =
+            crate::risk::RiskGate::new(crate::risk::RiskLimits::from(&cfg.risk).with_costs(costs));
         let wall_clock = matches!(
             broker.kind(),
             crate::broker::BrokerKind::Paper | crate::broker::BrokerKind::Live

@@ -80,6 +80,10 @@ pub struct SimStart {
     pub rec: Recovered,
     pub resumed: Option<String>,
     pub cash: Decimal,
+    /// The cash the session started from: the journaled one when resumed (the config may have
+    /// changed since), else `paper.starting_cash`. The session is built with it, so its
+    /// day-start equity and the agents' equity start where the simulator did.
+    pub starting_cash: Decimal,
     /// Acceptances of recovered orders the simulator never answered, to journal first.
     pub events: Vec<BrokerEvent>,
     /// The last session crashed but cannot be resumed (another feed): said on the status line.
@@ -93,38 +97,56 @@ pub fn start_sim(
     plan: ReplayPlan,
     broker: &mut PaperBroker,
 ) -> Result<(SimStart, ReplayPlan), WiringError> {
-    let (mut journal, rec) = open(None)?;
+    lock()?;
+    let journal = Journal::open(&journal_path()).map_err(journal_err)?;
+    start_sim_on(journal, cfg, feed, plan, broker)
+}
+
+/// `start_sim` on an open journal. The decision is taken from the latest *simulator* session:
+/// an Alpaca session run in between neither hides a crashed replay nor lends a fresh one its
+/// state. Only ids and the kill switch carry over to a fresh session.
+pub fn start_sim_on(
+    journal: Journal,
+    cfg: &Config,
+    feed: &str,
+    plan: ReplayPlan,
+    broker: &mut PaperBroker,
+) -> Result<(SimStart, ReplayPlan), WiringError> {
+    let mut rec = journal
+        .recover_for(Some(BrokerKind::Sim))
+        .map_err(journal_err)?;
     let last = rec.last_session.clone();
-    let crashed = last
-        .as_ref()
-        .filter(|s| !s.ended && s.broker == BrokerKind::Sim.label());
-    let mut start = SimStart {
-        journal,
-        rec,
-        resumed: None,
-        cash: cfg.paper.starting_cash,
-        events: Vec::new(),
-        note: None,
-    };
+    let crashed = last.as_ref().filter(|s| !s.ended);
     let Some(last) = crashed.filter(|s| s.feed == feed) else {
-        start.note = crashed.map(|s| {
-            format!(
-                "session {} stopped uncleanly but replayed {}, not {feed}: starting fresh",
-                s.id, s.feed
-            )
-        });
+        // A new simulator is a new account: the old one's daily-loss halt is not its own.
+        rec.halted_day = None;
+        let mut start = SimStart {
+            journal,
+            rec,
+            resumed: None,
+            cash: cfg.paper.starting_cash,
+            starting_cash: cfg.paper.starting_cash,
+            events: Vec::new(),
+            note: crashed.map(|s| {
+                format!(
+                    "session {} stopped uncleanly but replayed {}, not {feed}: starting fresh",
+                    s.id, s.feed
+                )
+            }),
+        };
         start
             .journal
-            .start_session(&config_hash(cfg), BrokerKind::Sim, feed)
+            .start_sim_session(&config_hash(cfg), feed, cfg.paper.starting_cash)
             .map_err(journal_err)?;
         return Ok((start, plan));
     };
-    journal = start.journal;
+    let mut journal = journal;
     journal.resume_session(&last.id).map_err(journal_err)?;
     let cutoffs = journal.last_live_bars(&last.id).map_err(journal_err)?;
     let plan = plan.resume_after(&cutoffs);
-    let rec = &start.rec;
-    let cash = cfg.paper.starting_cash + rec.fills_cash;
+    // Older journals did not record it: the config is the best guess left.
+    let starting_cash = last.starting_cash.unwrap_or(cfg.paper.starting_cash);
+    let cash = starting_cash + rec.fills_cash;
     let working: Vec<OrderRequest> = rec.working_orders.iter().map(|w| w.order.clone()).collect();
     let unknown: Vec<_> = rec
         .unsettled()
@@ -139,10 +161,12 @@ pub fn start_sim(
     Ok((
         SimStart {
             journal,
+            rec,
             resumed: Some(last.id.clone()),
             cash,
+            starting_cash,
             events,
-            ..start
+            note: None,
         },
         plan,
     ))
@@ -208,4 +232,108 @@ pub fn attach_venue(
         )));
     }
     Ok((session, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal_macros::dec;
+
+    use super::*;
+    use crate::model::{ClientOrderId, Fill, Side, Symbol, Timeframe};
+    use crate::risk::{RefusalReason, RiskRefused};
+
+    const FEED: &str = "replay:embedded from 2025-02-10";
+
+    fn plan() -> ReplayPlan {
+        ReplayPlan::from_parts(Timeframe::Day1, Vec::new(), Vec::new())
+    }
+
+    fn start(path: &std::path::Path, cfg: &Config) -> SimStart {
+        let journal = Journal::open(path).unwrap();
+        let mut broker = PaperBroker::new(&cfg.paper);
+        start_sim_on(journal, cfg, FEED, plan(), &mut broker)
+            .unwrap()
+            .0
+    }
+
+    fn buy(j: &mut Journal, qty: rust_decimal::Decimal) {
+        let t = chrono::DateTime::from_timestamp(1_739_200_000, 0).unwrap();
+        j.record_broker_event(&BrokerEvent::Filled(Fill {
+            client_order_id: ClientOrderId::new("t", 1),
+            symbol: Symbol::Twm,
+            side: Side::Buy,
+            qty,
+            price: dec!(40),
+            commission: dec!(1),
+            time: t,
+        }))
+        .unwrap();
+    }
+
+    #[test]
+    fn a_crashed_replay_resumes_from_its_own_starting_cash_after_an_alpaca_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let mut cfg = Config::default_config();
+        cfg.paper.starting_cash = dec!(100000);
+        let first = start(&path, &cfg);
+        let sim = first.journal.session().unwrap().to_string();
+        let mut j = first.journal;
+        buy(&mut j, dec!(10));
+        drop(j); // the replay dies without a session end
+        let mut j = Journal::open(&path).unwrap();
+        j.start_session("h", BrokerKind::Paper, "alpaca:1Day")
+            .unwrap();
+        j.end_session("quit").unwrap();
+        drop(j);
+        // The config changed meanwhile: the resumed simulator is still the one that began
+        // with $100,000 and spent $401 of it.
+        cfg.paper.starting_cash = dec!(50000);
+        let again = start(&path, &cfg);
+        assert_eq!(
+            again.resumed.as_deref(),
+            Some(sim.as_str()),
+            "{:?}",
+            again.note
+        );
+        assert_eq!(again.starting_cash, dec!(100000));
+        assert_eq!(again.cash, dec!(100000) - dec!(401));
+    }
+
+    #[test]
+    fn a_fresh_replay_is_not_halted_by_an_old_sessions_daily_loss() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let cfg = Config::default_config();
+        let mut j = start(&path, &cfg).journal;
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 2, 11).unwrap();
+        let order = crate::model::OrderRequest {
+            client_order_id: ClientOrderId::new("t", 2),
+            symbol: Symbol::Twm,
+            side: Side::Buy,
+            qty: dec!(1),
+            order_type: crate::model::OrderType::Market,
+            signal_id: None,
+            created: chrono::DateTime::from_timestamp(1_739_200_000, 0).unwrap(),
+        };
+        j.record_refusal(&RiskRefused {
+            order,
+            reason: RefusalReason::DailyLossLimit {
+                loss: dec!(3100),
+                start_equity: dec!(100000),
+                limit_pct: dec!(0.03),
+                day,
+            },
+        })
+        .unwrap();
+        j.record_kill_switch(true, &[]).unwrap();
+        j.end_session("replay ended").unwrap();
+        drop(j);
+        // Replaying 2025-02-11 again starts a new account: fresh cash, no halt, but the kill
+        // switch stays on until a trader releases it.
+        let again = start(&path, &cfg);
+        assert_eq!(again.resumed, None);
+        assert_eq!(again.rec.halted_day, None);
+        assert!(again.rec.kill_switch);
+    }
 }

@@ -171,6 +171,8 @@ fn replay_plan(
     let (_broker_tx, broker_rx) = mpsc::unbounded_channel();
     let mut paper = PaperBroker::new(&cfg.paper);
     let (start, plan) = flight::start_sim(&cfg, feed, plan, &mut paper)?;
+    let mut cfg = cfg;
+    cfg.paper.starting_cash = start.starting_cash;
     let broker: Box<dyn Broker> = Box::new(paper);
     let session = Session::new(cfg, broker, timeframe, session_tag());
     let (mut session, mut startup) = flight::attach_sim(session, start);

@@ -225,6 +225,36 @@ fn abort_between_intent_and_send_resends_the_same_order_once() {
 }
 
 #[test]
+fn a_resumed_replay_keeps_the_starting_cash_it_began_with() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_until(
+        dir.path(),
+        None,
+        &[("DOUBLE_AGENT_CRASH_AT", "after_intent")],
+    );
+    // The restart reads a config whose starting cash differs from the crashed session's.
+    let cfg = dir.path().join("half.toml");
+    std::fs::write(&cfg, "[paper]\nstarting_cash = \"50000\"\n").expect("config");
+    let out = bin(dir.path())
+        .args(RUN)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("resumed session"),
+        "{}",
+        &text[..text.len().min(400)]
+    );
+    // Cash = the $100,000 this session began with + Σ its fills (checked against the last
+    // account report), not $50,000 + Σ fills.
+    let (_, fills) = check_journal(dir.path());
+    assert!(fills >= 1, "a resumed run that never fills proves nothing");
+}
+
+#[test]
 fn replay_session_reproduces_the_signals() {
     let dir = tempfile::tempdir().expect("tempdir");
     let signals = |text: &str| -> Vec<String> {

@@ -10,7 +10,10 @@ use double_agent::feed::{FeedEvent, FeedHealth};
 use double_agent::model::{Symbol, Timeframe};
 use tokio::sync::mpsc;
 
-use super::mock::{self, fixture, Mock};
+use axum::http::Method;
+use serde_json::json;
+
+use super::mock::{self, fixture, Mock, Scripted};
 use super::{assert_no_violations, client, client_with, until};
 
 /// A fast feed for tests: one-minute bars, small pages, a 20 ms poll.
@@ -223,14 +226,95 @@ async fn alpaca_feed_goes_stale_in_session_and_recovers_on_new_bars() {
         "silence starts where the newest bar ends"
     );
     m.push_bar("SRTY", base - minutes(2), 130.0);
-    let got = until(&mut rx, |e| is_health(e, |h| *h == FeedHealth::Connected)).await;
-    assert!(got.iter().any(|e| matches!(
-        e,
-        FeedEvent::Bar {
-            symbol: Symbol::Srty,
-            ..
+    let got = until(&mut rx, |e| matches!(e, FeedEvent::Bar { .. })).await;
+    assert!(
+        matches!(
+            &got[..],
+            [
+                FeedEvent::Health {
+                    health: FeedHealth::Connected,
+                    ..
+                },
+                FeedEvent::Bar {
+                    symbol: Symbol::Srty,
+                    ..
+                }
+            ]
+        ),
+        "the feed is healthy again before its bar is judged: {got:?}"
+    );
+    assert_no_violations(&m);
+}
+
+/// What a session sees of a feed: each bar judged under the health the feed last reported
+/// (`healthy`: what it reported before `events`).
+fn judged(mut healthy: bool, events: &[FeedEvent]) -> Vec<(Symbol, bool)> {
+    let mut out = Vec::new();
+    for e in events {
+        match e {
+            FeedEvent::Health { health, .. } => healthy = !health.is_bad(),
+            FeedEvent::Bar { symbol, .. } => out.push((*symbol, healthy)),
+            _ => {}
         }
-    )));
+    }
+    out
+}
+
+#[tokio::test]
+async fn alpaca_feed_back_from_three_failed_polls_is_connected_before_its_bars() {
+    let m = Mock::new();
+    let base = seed(&m);
+    let url = mock::serve(m.clone()).await;
+    let (tx, mut rx) = mpsc::channel(256);
+    tokio::spawn(run(cfg(), client(&url), tx, false));
+    until(&mut rx, |e| {
+        matches!(
+            e,
+            FeedEvent::History {
+                symbol: Symbol::Srty,
+                ..
+            }
+        )
+    })
+    .await;
+    // Every bars request fails (the client's own retries included) until the script is cleared.
+    m.script(Scripted {
+        method: Method::GET,
+        path: "/v2/stocks/bars",
+        status: 500,
+        body: json!({"code": 50010000, "message": "internal server error"}),
+        headers: Vec::new(),
+        times: usize::MAX,
+    });
+    until(&mut rx, |e| {
+        is_health(e, |h| matches!(h, FeedHealth::Reconnecting { attempt: 3 }))
+    })
+    .await;
+    m.push_bar("IWM", base - minutes(2), 90.0);
+    m.push_bar("TWM", base - minutes(2), 130.0);
+    m.scripted.lock().unwrap().clear();
+    let mut bars = 0;
+    let got = until(&mut rx, |e| {
+        bars += matches!(e, FeedEvent::Bar { .. }) as usize;
+        bars == 2
+    })
+    .await;
+    // The break bar a signal would come from is judged on a healthy feed, not as stale.
+    assert_eq!(
+        judged(false, &got),
+        vec![(Symbol::Iwm, true), (Symbol::Twm, true)],
+        "{got:?}"
+    );
+    let first_bar = got
+        .iter()
+        .position(|e| matches!(e, FeedEvent::Bar { .. }))
+        .unwrap();
+    assert!(
+        first_bar
+            .checked_sub(1)
+            .is_some_and(|i| is_health(&got[i], |h| *h == FeedHealth::Connected)),
+        "health settles to Connected right before the first bar: {got:?}"
+    );
     assert_no_violations(&m);
 }
 

@@ -102,6 +102,7 @@ proptest! {
                             _ => OrderType::Stop { stop_price: p },
                         },
                         signal_id: None,
+                        book: None,
                         created: t + Duration::minutes(1),
                     };
                     sent.push(order.client_order_id.clone());

@@ -314,6 +314,7 @@ mod tests {
             qty: dec!(1),
             order_type: crate::model::OrderType::Market,
             signal_id: None,
+            book: None,
             created: chrono::DateTime::from_timestamp(1_739_200_000, 0).unwrap(),
         };
         j.record_refusal(&RiskRefused {

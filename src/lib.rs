@@ -26,7 +26,11 @@ pub mod headless;
 /// The flight recorder: a SQLite journal of sessions, bars, signals, answers, orders and fills.
 pub mod journal;
 /// Logging to a file, and the log pane's copy.
+/// The forming bars and market clock of live market hours.
+pub mod live;
 pub mod logging;
+/// Market open/closed and time to the close, from Alpaca's clock and calendar.
+pub mod market_clock;
 /// Domain types: bars, symbols, orders, fills, positions, signals, positioning snapshots.
 pub mod model;
 /// Short interest, short volume and futures positioning: book, Bear evidence, cache, pollers.

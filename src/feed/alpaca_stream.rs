@@ -35,6 +35,40 @@ pub struct StreamFeedConfig {
 }
 
 impl StreamFeedConfig {
+    /// From `[stream]`, the feed and timeframe of `[alpaca]`, and `url_override`
+    /// (`APCA_API_STREAM_URL`). Only `wss://`, except plain `ws://` to a loopback mock.
+    pub fn from_config(
+        c: &crate::config::StreamConfig,
+        data_feed: &str,
+        timeframe: Timeframe,
+        url_override: Option<String>,
+    ) -> Result<Self, StreamError> {
+        let base = url_override.unwrap_or_else(|| c.url.clone());
+        let base = base.trim().trim_end_matches('/');
+        let loopback = ["ws://127.0.0.1", "ws://localhost", "ws://[::1]"]
+            .iter()
+            .any(|p| base.starts_with(p));
+        if !base.starts_with("wss://") && !loopback {
+            return Err(StreamError::Config(format!(
+                "stream.url `{base}` must be wss:// (plain ws:// only to localhost): keys travel on it"
+            )));
+        }
+        let ms = |v: u64| Duration::from_millis(v.max(1));
+        Ok(StreamFeedConfig {
+            url: format!("{base}/v2/{data_feed}"),
+            feed: data_feed.to_string(),
+            symbols: Symbol::ALL.to_vec(),
+            timeframe,
+            step_timeout: ms(c.step_timeout_ms),
+            reconnect_base: ms(c.reconnect_base_ms),
+            reconnect_max: ms(c.reconnect_max_ms),
+            limit_backoff: Duration::from_secs(c.limit_backoff_secs.max(1)),
+            mute_after: Duration::from_secs(c.mute_secs.max(1)),
+            fallback_after: c.fallback_after.max(1),
+            fallback_retry: Duration::from_secs(c.fallback_retry_secs.max(1)),
+        })
+    }
+
     /// The health source name, which carries the feed label to the status bar.
     pub fn source(&self) -> String {
         format!("stream {}", self.feed)
@@ -291,5 +325,36 @@ impl Supervisor {
 async fn wait_closed(market: &mut watch::Receiver<MarketState>) {
     if market.wait_for(|m| !m.open).await.is_err() {
         std::future::pending::<()>().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn defaults_build_the_iex_url_and_plain_ws_is_loopback_only() {
+        let c = Config::default_config().stream;
+        let f = StreamFeedConfig::from_config(&c, "iex", Timeframe::Day1, None).unwrap();
+        assert_eq!(f.url, "wss://stream.data.alpaca.markets/v2/iex");
+        assert_eq!(f.source(), "stream iex");
+        assert_eq!(f.limit_backoff, Duration::from_secs(300));
+        let mock = Some("ws://127.0.0.1:9/".to_string());
+        let f = StreamFeedConfig::from_config(&c, "sip", Timeframe::Day1, mock).unwrap();
+        assert_eq!(f.url, "ws://127.0.0.1:9/v2/sip");
+        let remote = Some("ws://stream.example.com".to_string());
+        assert!(StreamFeedConfig::from_config(&c, "iex", Timeframe::Day1, remote).is_err());
+    }
+
+    #[test]
+    fn jitter_stays_in_half_to_full_and_caps() {
+        let base = Duration::from_millis(100);
+        let max = Duration::from_millis(1000);
+        for attempt in 0..12 {
+            let d = jittered(base, attempt, max);
+            let full = (base * 2u32.pow(attempt.min(16))).min(max);
+            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
+        }
     }
 }

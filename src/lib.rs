@@ -49,5 +49,7 @@ pub mod session;
 pub mod store;
 /// Rendering of the dashboard from the session's state.
 pub mod ui;
+/// Each agent's "if it closes here" line during market hours.
+pub mod watch;
 /// Building a running session (config, data, broker, feeds) from the command line.
 pub mod wiring;

@@ -4,6 +4,8 @@
 //! risk gates → broker → fills → back into the state. Rendering only reads the state.
 
 /// Alpaca REST client (keys, live gate, rate limits) shared by its feed and broker.
+/// Bell, window title, desktop and webhook alerts when a signal waits or a stop is near.
+pub mod alerts;
 pub mod alpaca;
 /// The dashboard's event loop, keymap and view state.
 pub mod app;

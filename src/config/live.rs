@@ -16,3 +16,17 @@ pub struct StreamConfig {
     pub fallback_retry_secs: u64,
     pub clock_poll_secs: u64,
 }
+
+/// `[alerts]`: telling a trader who looks away that a signal waits or a stop is near.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    pub enabled: bool,
+    pub in_replay: bool,
+    pub bell: bool,
+    pub title: bool,
+    pub desktop: bool,
+    pub webhook_url: String,
+    pub min_interval_secs: u64,
+    pub stop_near_atr: f64,
+}

@@ -10,7 +10,7 @@ use crate::model::Symbol;
 mod live;
 mod sections;
 
-pub use live::StreamConfig;
+pub use live::{AlertsConfig, StreamConfig};
 pub use sections::*;
 
 /// The defaults, compiled in so the binary runs with no files beside it.
@@ -57,6 +57,7 @@ pub struct Config {
     pub finra: FinraConfig,
     pub cftc: CftcConfig,
     pub stream: StreamConfig,
+    pub alerts: AlertsConfig,
 }
 
 impl Config {

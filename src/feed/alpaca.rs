@@ -1,4 +1,5 @@
-//! `--feed alpaca`: Market Data v2 bars for IWM, TWM and SRTY by REST polling (no websocket).
+//! `--feed alpaca`: Market Data v2 bars for IWM, TWM and SRTY by REST polling: backfill and every
+//! closed bar (the websocket in `alpaca_stream` brings the forming bar during market hours).
 //!
 //! Backfill first (one `History` per symbol), then poll for new bars while the market is open.
 //! Only closed bars newer than the last one per symbol are emitted, in time order; the market

@@ -1,5 +1,6 @@
 //! Integration tests, one binary (one link step) with a module per area.
 
+mod alerts;
 mod alpaca;
 mod cftc;
 mod cli;

@@ -10,6 +10,7 @@ mod engine_reference;
 mod engine_replay;
 mod faults;
 mod finra;
+mod live_session;
 mod loader;
 mod parser_prop;
 mod positioning_wiring;

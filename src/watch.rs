@@ -74,6 +74,30 @@ pub fn bull_watch(w: &WatchInputs) -> Option<String> {
     ))
 }
 
+/// The inputs from a live session: `None` without a forming IWM bar (replays, market closed).
+pub fn inputs_for(s: &crate::session::Session) -> Option<WatchInputs> {
+    use crate::model::Symbol;
+    let st = &s.store;
+    let forming = st
+        .live
+        .forming(Symbol::Iwm, st.series(Symbol::Iwm).last())?;
+    let v = s.engine_view();
+    let cfg = s.config();
+    Some(WatchInputs {
+        now: forming.close,
+        atr: st.indicators.last().and_then(|r| r.atr),
+        support: v.active_support.map(|l| l.price),
+        break_atr: cfg.bear.break_atr,
+        bear_engaged: v.bear.engaged,
+        bear_stop: v.bear.stop_iwm,
+        broken_level: v.bear.broken_level,
+        reclaim_atr: cfg.bull.reclaim_atr,
+        bull_in: v.bull.engaged || v.bull.hedge_active,
+        bull_stop: v.bull.stop_iwm.or(v.bull.hedge_stop),
+        to_close: st.live.market.and_then(|m| m.to_close(chrono::Utc::now())),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,28 +167,4 @@ mod tests {
             .starts_with("a close below 214.00 stops the Bull; now 213.90, past it"));
         assert_eq!(bull_watch(&feb24()), None);
     }
-}
-
-/// The inputs from a live session: `None` without a forming IWM bar (replays, market closed).
-pub fn inputs_for(s: &crate::session::Session) -> Option<WatchInputs> {
-    use crate::model::Symbol;
-    let st = &s.store;
-    let forming = st
-        .live
-        .forming(Symbol::Iwm, st.series(Symbol::Iwm).last())?;
-    let v = s.engine_view();
-    let cfg = s.config();
-    Some(WatchInputs {
-        now: forming.close,
-        atr: st.indicators.last().and_then(|r| r.atr),
-        support: v.active_support.map(|l| l.price),
-        break_atr: cfg.bear.break_atr,
-        bear_engaged: v.bear.engaged,
-        bear_stop: v.bear.stop_iwm,
-        broken_level: v.bear.broken_level,
-        reclaim_atr: cfg.bull.reclaim_atr,
-        bull_in: v.bull.engaged || v.bull.hedge_active,
-        bull_stop: v.bull.stop_iwm.or(v.bull.hedge_stop),
-        to_close: st.live.market.and_then(|m| m.to_close(chrono::Utc::now())),
-    })
 }

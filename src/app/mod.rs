@@ -65,7 +65,7 @@ pub async fn event_loop<B: Backend>(
     let mut last_draw = Instant::now() - frame;
     let deadline = run_for.map(|d| Instant::now() + d);
     let mut feeds_open = true;
-    let mut alerts = crate::alerts::Alerter::new(&cfg.alerts, w.replay.is_none())
+    let mut alerts = crate::alerts::Alerter::new(&cfg.alerts, w.session.store.replay.is_none())
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let reason = loop {
         let draw_at = last_draw + frame;

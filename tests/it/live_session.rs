@@ -83,3 +83,50 @@ fn a_forming_bar_is_drawn_but_never_traded_and_yields_to_the_closed_bar() {
     assert!(s.store.live.forming(Symbol::Iwm, last.as_ref()).is_none());
     assert!(double_agent::watch::inputs_for(&s).is_none());
 }
+
+/// The chart draws the forming bar in its own column and style, and names its price in the title;
+/// the Agents pane adds the watch lines.
+#[test]
+fn the_dashboard_draws_the_forming_candle_and_the_watch_lines() {
+    use double_agent::app::keymap::Keymap;
+    use double_agent::app::view::ViewState;
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    let mut s = super::ui::session();
+    let last = *s.store.series(Symbol::Iwm).last().unwrap();
+    let forming = Bar {
+        time: last.time + Duration::days(3),
+        open: last.close,
+        high: last.close * 1.02,
+        low: last.close * 0.97,
+        close: last.close * 0.98,
+        volume: 1e6,
+    };
+    let draw = |s: &Session| {
+        let keymap = Keymap::from_config(&s.config().keys).unwrap();
+        let theme = double_agent::ui::Theme::from_config(&s.config().ui);
+        let mut view = ViewState::new(s.config().ui.chart_bars);
+        let mut t = Terminal::new(TestBackend::new(160, 48)).unwrap();
+        t.draw(|f| double_agent::ui::draw(f, s, &mut view, &keymap, &theme))
+            .unwrap();
+        format!("{}", t.backend())
+    };
+    let before = draw(&s);
+    assert!(!before.contains('▒') && !before.contains("forming"));
+    feed(
+        &mut s,
+        FeedEvent::Forming {
+            symbol: Symbol::Iwm,
+            timeframe: Timeframe::Day1,
+            bar: forming,
+        },
+    );
+    let after = draw(&s);
+    assert!(after.contains('▒'), "{after}");
+    assert!(
+        after.contains(&format!("forming {:.2}", forming.close)),
+        "{after}"
+    );
+    assert!(after.contains("watch: a close"), "{after}");
+}

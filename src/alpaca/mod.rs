@@ -10,6 +10,7 @@ mod endpoints;
 mod error;
 mod ratelimit;
 pub mod session;
+pub mod stream;
 mod trading;
 pub mod wire;
 

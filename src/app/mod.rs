@@ -65,6 +65,8 @@ pub async fn event_loop<B: Backend>(
     let mut last_draw = Instant::now() - frame;
     let deadline = run_for.map(|d| Instant::now() + d);
     let mut feeds_open = true;
+    let mut alerts = crate::alerts::Alerter::new(&cfg.alerts, w.session.store.replay.is_none())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let reason = loop {
         let draw_at = last_draw + frame;
         tokio::select! {
@@ -88,7 +90,7 @@ pub async fn event_loop<B: Backend>(
             ev = w.feed_rx.recv(), if feeds_open && !replay_paused(&w) => {
                 let Some(ev) = ev else { feeds_open = false; continue };
                 let hold = cfg.replay.pause_on_signal && w.replay.is_some();
-                let mut signal = on_feed(&mut w, ev);
+                let mut signal = on_feed(&mut w, ev, &mut alerts);
                 for _ in 0..FEED_BATCH {
                     // A decision is waiting: stop at this bar so the trader has time to answer.
                     if signal && hold && w.session.store.mode == Mode::Manual {
@@ -96,7 +98,7 @@ pub async fn event_loop<B: Backend>(
                         break;
                     }
                     match w.feed_rx.try_recv() {
-                        Ok(ev) => signal |= on_feed(&mut w, ev),
+                        Ok(ev) => signal |= on_feed(&mut w, ev, &mut alerts),
                         Err(_) => break,
                     }
                 }
@@ -125,8 +127,20 @@ pub async fn event_loop<B: Backend>(
 }
 
 /// Handle one feed event; true if it brought a signal that waits for the trader.
-fn on_feed(w: &mut Wiring, ev: crate::feed::FeedEvent) -> bool {
+fn on_feed(
+    w: &mut Wiring,
+    ev: crate::feed::FeedEvent,
+    alerts: &mut crate::alerts::Alerter,
+) -> bool {
     let notices = w.session.handle(Input::Feed(ev));
+    let mut due = crate::alerts::signals_waiting(&notices);
+    if let Some(watch) = crate::watch::inputs_for(&w.session) {
+        let near = w.session.config().alerts.stop_near_atr;
+        due.extend(crate::alerts::stops_near(&watch, near));
+    }
+    for a in alerts.due(due, std::time::Instant::now()) {
+        alerts.deliver(&a);
+    }
     notices
         .iter()
         .any(|n| matches!(n, Notice::Signal { .. } | Notice::Asked { .. }))

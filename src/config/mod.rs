@@ -7,8 +7,10 @@ use serde::Deserialize;
 
 use crate::model::Symbol;
 
+mod live;
 mod sections;
 
+pub use live::{AlertsConfig, StreamConfig};
 pub use sections::*;
 
 /// The defaults, compiled in so the binary runs with no files beside it.
@@ -54,6 +56,8 @@ pub struct Config {
     pub alpaca: AlpacaConfig,
     pub finra: FinraConfig,
     pub cftc: CftcConfig,
+    pub stream: StreamConfig,
+    pub alerts: AlertsConfig,
 }
 
 impl Config {

@@ -1,4 +1,5 @@
-//! `--feed alpaca`: Market Data v2 bars for IWM, TWM and SRTY by REST polling (no websocket).
+//! `--feed alpaca`: Market Data v2 bars for IWM, TWM and SRTY by REST polling: backfill and every
+//! closed bar (the websocket in `alpaca_stream` brings the forming bar during market hours).
 //!
 //! Backfill first (one `History` per symbol), then poll for new bars while the market is open.
 //! Only closed bars newer than the last one per symbol are emitted, in time order; the market
@@ -17,7 +18,7 @@ use crate::alpaca::session::{is_final, ny_date, Sessions};
 use crate::alpaca::{AlpacaClient, AlpacaError};
 use crate::model::{Bar, Symbol};
 
-pub use super::alpaca_config::{derive_poll_interval, AlpacaFeedConfig};
+pub use super::alpaca_config::{derive_poll_interval, AlpacaFeedConfig, RestForming};
 
 pub const SOURCE: &str = "alpaca";
 
@@ -41,6 +42,8 @@ struct Feed {
     /// Free plans may not query the last 15 minutes of SIP: set after the 403 that says so.
     sip_lag: bool,
     attempt: u32,
+    /// The newest not-yet-final bar per symbol from the last poll.
+    forming: Vec<(Symbol, Bar)>,
 }
 
 /// Run the feed until the receiver goes away or an unrecoverable error (bad keys, bad request).
@@ -60,6 +63,7 @@ pub async fn run(
         sessions_day: None,
         sip_lag: false,
         attempt: 0,
+        forming: Vec::new(),
     };
     let _ = feed.run(show_progress).await;
 }
@@ -135,6 +139,17 @@ impl Feed {
                         bar,
                     })
                     .await?;
+                }
+                if self.cfg.forming.wanted() {
+                    for (symbol, bar) in std::mem::take(&mut self.forming) {
+                        let timeframe = self.cfg.timeframe;
+                        self.send(FeedEvent::Forming {
+                            symbol,
+                            timeframe,
+                            bar,
+                        })
+                        .await?;
+                    }
                 }
                 let health = match self.stale_since(Utc::now()) {
                     Some(since) if in_session && !got => FeedHealth::Stale { since },
@@ -279,13 +294,17 @@ impl Feed {
         let series = self.fetch(start, &ProgressBar::hidden()).await?;
         let now = Utc::now();
         let mut fresh: Vec<(Symbol, Bar)> = Vec::new();
+        self.forming.clear();
         for (sym, bars) in series {
             let last = self.last.get(&sym).copied();
             for b in bars {
-                if last.is_none_or(|l| l < b.time)
-                    && is_final(self.cfg.timeframe, b.time, now, &self.sessions)
-                {
-                    fresh.push((sym, b));
+                if last.is_none_or(|l| l < b.time) {
+                    if is_final(self.cfg.timeframe, b.time, now, &self.sessions) {
+                        fresh.push((sym, b));
+                    } else {
+                        self.forming.retain(|(s, _)| *s != sym);
+                        self.forming.push((sym, b));
+                    }
                 }
             }
         }

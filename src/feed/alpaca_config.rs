@@ -18,6 +18,27 @@ pub struct AlpacaFeedConfig {
     pub poll_interval: Duration,
     pub stale_after_bars: u32,
     pub retry_base: Duration,
+    /// When the REST poll also reports the bar still forming (the stream's job when it runs).
+    pub forming: RestForming,
+}
+
+#[derive(Debug, Clone, Default)]
+pub enum RestForming {
+    #[default]
+    Never,
+    Always,
+    /// While the stream has fallen back to REST.
+    WhenFallback(crate::feed::alpaca_stream::FallbackFlag),
+}
+
+impl RestForming {
+    pub fn wanted(&self) -> bool {
+        match self {
+            RestForming::Never => false,
+            RestForming::Always => true,
+            RestForming::WhenFallback(f) => f.get(),
+        }
+    }
 }
 
 const FEEDS: [&str; 4] = ["iex", "sip", "otc", "boats"];
@@ -64,6 +85,7 @@ impl AlpacaFeedConfig {
             poll_interval,
             stale_after_bars: c.stale_after_bars.max(1),
             retry_base: Duration::from_millis(c.retry_base_ms.max(1)),
+            forming: RestForming::Never,
         })
     }
 }

@@ -2,10 +2,12 @@
 
 pub mod alpaca;
 mod alpaca_config;
+pub mod alpaca_stream;
 /// CFTC Traders in Financial Futures (E-mini Russell 2000 / Nasdaq-100 positioning).
 pub mod cftc;
 /// FINRA short interest and Reg SHO daily short volume.
 pub mod finra;
+pub mod forming;
 pub mod replay;
 
 use chrono::{DateTime, Utc};
@@ -29,6 +31,16 @@ pub enum FeedHealth {
     Failed {
         error: String,
     },
+    /// Waiting on purpose before the next attempt (Alpaca's one-connection limit).
+    Backoff {
+        reason: String,
+        retry_at: DateTime<Utc>,
+    },
+    /// This source failed repeatedly; another one carries its data meanwhile.
+    Fallback {
+        reason: String,
+        to: String,
+    },
     /// A replay that has played its last bar.
     Ended,
 }
@@ -37,7 +49,11 @@ impl FeedHealth {
     pub fn is_bad(&self) -> bool {
         matches!(
             self,
-            FeedHealth::Stale { .. } | FeedHealth::Failed { .. } | FeedHealth::Reconnecting { .. }
+            FeedHealth::Stale { .. }
+                | FeedHealth::Failed { .. }
+                | FeedHealth::Reconnecting { .. }
+                | FeedHealth::Backoff { .. }
+                | FeedHealth::Fallback { .. }
         )
     }
 }
@@ -57,6 +73,15 @@ pub enum FeedEvent {
         timeframe: Timeframe,
         bar: Bar,
     },
+    /// The bar still forming (today's daily bar, or the current intraday bar): drawn, never
+    /// given to the engine, which sees only closed `Bar`s.
+    Forming {
+        symbol: Symbol,
+        timeframe: Timeframe,
+        bar: Bar,
+    },
+    /// The market clock changed (open/closed, today's close).
+    Market(crate::market_clock::MarketState),
     Health {
         source: String,
         health: FeedHealth,

@@ -167,6 +167,14 @@ impl Session {
                     });
                 }
             }
+            // Drawn only: neither journaled nor given to the engine, which acts on closed bars.
+            FeedEvent::Forming {
+                symbol,
+                timeframe,
+                bar,
+            } if timeframe == self.store.timeframe => self.store.live.set_forming(symbol, bar),
+            FeedEvent::Forming { .. } => {}
+            FeedEvent::Market(m) => self.store.live.market = Some(m),
             FeedEvent::Health { source, health } => {
                 let changed = self.store.health.get(&source) != Some(&health);
                 if changed {
@@ -323,5 +331,12 @@ pub fn health_text(h: &FeedHealth) -> String {
         FeedHealth::Reconnecting { attempt } => format!("reconnecting (attempt {attempt})"),
         FeedHealth::Failed { error } => format!("failed: {error}"),
         FeedHealth::Ended => "replay ended".into(),
+        FeedHealth::Backoff { reason, retry_at } => format!(
+            "{reason}; retry at {} ET",
+            retry_at
+                .with_timezone(&chrono_tz::America::New_York)
+                .format("%H:%M:%S")
+        ),
+        FeedHealth::Fallback { reason, to } => format!("{reason}; using {to}"),
     }
 }

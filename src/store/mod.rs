@@ -114,6 +114,8 @@ pub struct Store {
     pub bar_index: u64,
     /// Every proposal's hypothetical result beside the trader's answer (fed by the session).
     pub scorecard: crate::scorecard::Scorecard,
+    /// Live market hours: forming bars and the market clock (empty in replays).
+    pub live: crate::live::LiveView,
 }
 
 impl Store {
@@ -142,6 +144,7 @@ impl Store {
             positioning: crate::positioning::PositioningBook::with_embedded(),
             positioning_summary: None,
             scorecard: Default::default(),
+            live: Default::default(),
         }
     }
 

@@ -28,7 +28,18 @@ struct HLine {
 pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme: &Theme) {
     view.chart_area = area;
     let sym = view.focus;
-    let inner_w = area.width.saturating_sub(2 + AXIS) as usize;
+    // Live hours: the bar still forming gets the rightmost column (and a spare one beside it),
+    // on the newest page of the primary timeframe only.
+    let forming = (view.scroll == 0 && view.aggregate <= 1)
+        .then(|| {
+            s.store
+                .live
+                .forming(sym, s.store.series(sym).last())
+                .copied()
+        })
+        .flatten();
+    let spare = if forming.is_some() { 2 } else { 0 };
+    let inner_w = area.width.saturating_sub(2 + AXIS + spare) as usize;
     let win = window(s, sym, view, inner_w.max(1));
     view.chart_shown = win.bars;
     let lines = hlines(s, sym, theme);
@@ -38,6 +49,9 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme:
     }
     if win.per_col > 1 {
         title.push_str(&format!(" · {}/col", win.per_col));
+    }
+    if let Some(b) = &forming {
+        title.push_str(&format!(" · forming {:.2}", b.close));
     }
     title.push(' ');
     let span = match (win.cols.first(), win.cols.last()) {
@@ -67,10 +81,14 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme:
         f.render_widget(Line::styled(" waiting for bars…", theme.dim()), inner);
         return;
     }
-    let scale = Scale::fit(&win.cols, &lines, inner.y, inner.height);
+    let mut scale = Scale::fit(&win.cols, &lines, inner.y, inner.height);
+    if let Some(b) = &forming {
+        scale.lo = scale.lo.min(b.low);
+        scale.hi = scale.hi.max(b.high);
+    }
     let buf = f.buffer_mut();
     let x0 = inner.x + AXIS;
-    let right = inner.x + inner.width;
+    let right = inner.x + inner.width - spare;
     for (p, y) in scale.ticks() {
         buf.set_string(inner.x, y, format!("{p:>7.2}┤"), theme.dim());
     }
@@ -79,7 +97,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme:
         let Some(y) = scale.row(l.price) else {
             continue;
         };
-        for x in x0..right {
+        // Across the forming column too: how far it is from a level is the point of it.
+        for x in x0..right + spare {
             set(buf, x, y, l.glyph, l.style);
         }
         buf.set_string(inner.x, y, format!("{:>7.2}", l.price), l.style);
@@ -110,6 +129,9 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme:
             _ => {}
         }
     }
+    if let Some(b) = &forming {
+        forming_candle(buf, right + spare - 1, b, &scale, theme);
+    }
 }
 
 fn candle(buf: &mut Buffer, x: u16, c: &Col, scale: &Scale, theme: &Theme) {
@@ -126,6 +148,25 @@ fn candle(buf: &mut Buffer, x: u16, c: &Col, scale: &Scale, theme: &Theme) {
     let body = if up && !theme.color { '║' } else { '┃' };
     for y in yo.min(yc)..=yo.max(yc) {
         set(buf, x, y, body, style);
+    }
+}
+
+/// The forming bar: dotted wick and shaded body, dimmed, so it never reads as a closed candle
+/// (with or without colour).
+fn forming_candle(buf: &mut Buffer, x: u16, b: &crate::model::Bar, scale: &Scale, theme: &Theme) {
+    let up = b.close >= b.open;
+    let style = theme
+        .fg(if up { theme.up } else { theme.down })
+        .add_modifier(Modifier::DIM);
+    let rows = [b.high, b.low, b.open, b.close].map(|p| scale.row(p));
+    let [Some(yh), Some(yl), Some(yo), Some(yc)] = rows else {
+        return;
+    };
+    for y in yh..=yl {
+        set(buf, x, y, '┊', style);
+    }
+    for y in yo.min(yc)..=yo.max(yc) {
+        set(buf, x, y, '▒', style);
     }
 }
 

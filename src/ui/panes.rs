@@ -89,6 +89,20 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         ));
     }
     lines.push(Line::from(bull));
+    // Live hours only: what a close at the forming bar's price would do.
+    if let Some(w) = crate::watch::inputs_for(s) {
+        for (who, text, c) in [
+            ("  bear watch: ", crate::watch::bear_watch(&w), theme.bear),
+            ("  bull watch: ", crate::watch::bull_watch(&w), theme.bull),
+        ] {
+            if let Some(t) = text {
+                lines.push(Line::from(vec![
+                    Span::styled(who, theme.fg(c)),
+                    Span::raw(t),
+                ]));
+            }
+        }
+    }
     let level = |l: Option<crate::engine::Level>| {
         l.map(|l| format!("{:.2} (×{})", l.price, l.strength))
             .unwrap_or_else(|| "—".into())

@@ -140,7 +140,14 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
         seg(
             2,
             vec![Span::styled(
-                format!("  {}", market_clock(chrono::Utc::now())),
+                format!(
+                    "  {}",
+                    match &st.live.market {
+                        // Alpaca's clock knows holidays and early closes; the fallback does not.
+                        Some(m) => crate::market_clock::clock_text(m, chrono::Utc::now()),
+                        None => market_clock(chrono::Utc::now()),
+                    }
+                ),
                 theme.dim(),
             )],
         );

@@ -2,6 +2,7 @@
 //! and channels.
 
 pub mod flight;
+mod live_stream;
 
 use std::path::PathBuf;
 
@@ -223,10 +224,15 @@ pub fn alpaca(
     let other = |e: crate::alpaca::AlpacaError| WiringError::Other(e.to_string());
     let endpoints =
         resolve_endpoints(&|k: &str| std::env::var(k).ok(), live, confirm).map_err(other)?;
+    let creds = crate::alpaca::stream::Credentials {
+        key_id: endpoints.key_id.clone(),
+        secret_key: endpoints.secret_key.clone(),
+    };
     let client =
         AlpacaClient::new(endpoints, ClientConfig::from_config(&cfg.alpaca)).map_err(other)?;
-    let feed_cfg = AlpacaFeedConfig::from_config(&cfg.alpaca, timeframe).map_err(other)?;
+    let mut feed_cfg = AlpacaFeedConfig::from_config(&cfg.alpaca, timeframe).map_err(other)?;
     let tf = feed_cfg.timeframe;
+    let stream = live_stream::plan(&cfg, &mut feed_cfg, creds)?;
     let (broker_tx, broker_rx) = mpsc::unbounded_channel();
     let broker = AlpacaBroker::start(
         client.clone(),
@@ -244,6 +250,7 @@ pub fn alpaca(
     let (session, startup) = flight::attach_venue(session, journal, &rec, &format!("alpaca:{tf}"))?;
     let (tx, feed_rx) = mpsc::channel(1024);
     let mut tasks = positioning_pollers(session.config(), &tx, true);
+    tasks.extend(live_stream::spawn(stream, &client, session.config(), &tx));
     tasks.push(tokio::spawn(run(feed_cfg, client, tx, show_progress)));
     Ok(Wiring {
         session,

@@ -6,6 +6,8 @@ pub mod feed;
 pub mod mock;
 mod routes;
 mod security;
+mod stream;
+pub mod stream_mock;
 
 use std::time::Duration;
 

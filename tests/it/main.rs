@@ -1,5 +1,6 @@
 //! Integration tests, one binary (one link step) with a module per area.
 
+mod alerts;
 mod alpaca;
 mod cftc;
 mod cli;
@@ -10,6 +11,7 @@ mod engine_replay;
 mod faults;
 mod finra;
 mod lifecycle;
+mod live_session;
 mod loader;
 mod parser_prop;
 mod positioning_wiring;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use double_agent::alpaca::wire::BarsPage;
 use double_agent::alpaca::Api;
-use double_agent::feed::alpaca::{run, AlpacaFeedConfig};
+use double_agent::feed::alpaca::{run, AlpacaFeedConfig, RestForming};
 use double_agent::feed::{FeedEvent, FeedHealth};
 use double_agent::model::{Symbol, Timeframe};
 use tokio::sync::mpsc;
@@ -28,6 +28,7 @@ pub fn cfg() -> AlpacaFeedConfig {
         poll_interval: Duration::from_millis(20),
         stale_after_bars: 3,
         retry_base: Duration::from_millis(10),
+        forming: RestForming::Never,
     }
 }
 

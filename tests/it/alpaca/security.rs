@@ -7,7 +7,7 @@ use std::time::Duration;
 use double_agent::alpaca::{resolve_endpoints, AlpacaClient, AlpacaError, Endpoints, Secret};
 use double_agent::broker::alpaca::{AlpacaBroker, AlpacaBrokerConfig};
 use double_agent::broker::{Broker, BrokerEvent, BrokerKind};
-use double_agent::feed::alpaca::{run, AlpacaFeedConfig};
+use double_agent::feed::alpaca::{run, AlpacaFeedConfig, RestForming};
 use double_agent::feed::{FeedEvent, FeedHealth};
 use double_agent::model::{ClientOrderId, OrderRequest, OrderType, Side, Symbol, Timeframe};
 use rust_decimal_macros::dec;
@@ -144,6 +144,7 @@ async fn alpaca_canary_keys_never_appear_in_errors_debug_or_logs() {
         poll_interval: Duration::from_millis(20),
         stale_after_bars: 3,
         retry_base: Duration::from_millis(10),
+        forming: RestForming::Never,
     };
     tokio::spawn(run(feed_cfg, client.clone(), ftx, false));
     loop {

@@ -71,7 +71,7 @@ impl Session {
         for e in self
             .store
             .signals
-            .all()
+            .live()
             .iter()
             .filter(|e| e.state.is_open())
         {

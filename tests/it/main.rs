@@ -1,6 +1,7 @@
 //! Integration tests, one binary (one link step) with a module per area.
 
 mod alpaca;
+mod bounded;
 mod cftc;
 mod cli;
 mod e2e_tmux;

@@ -12,7 +12,7 @@ use crate::model::{Bar, ClientOrderId, Fill, OrderRequest, OrderType, Position, 
 
 /// f64 market price → cents-and-better decimal.
 pub fn price(p: f64) -> Decimal {
-    Decimal::from_f64(p).unwrap_or_default().round_dp(4)
+    crate::model::price::price(p)
 }
 
 pub struct PaperBroker {

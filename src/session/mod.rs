@@ -44,6 +44,8 @@ pub struct Session {
     /// Live trading: the risk gate's clock is the wall clock, not the bar clock.
     wall_clock: bool,
     recovery: restore::Pending,
+    /// The engine's outputs of one bar, reused: the per-bar path allocates nothing.
+    outputs: Vec<EngineOutput>,
 }
 
 impl Session {
@@ -53,12 +55,13 @@ impl Session {
         timeframe: Timeframe,
         tag: impl Into<String>,
     ) -> Self {
-        let store = Store::new(
+        let mut store = Store::new(
             timeframe,
             cfg.signals.mode,
             broker.kind(),
             cfg.paper.starting_cash,
         );
+        store.set_history(&cfg.history);
         let engine = Engine::new(&cfg);
         let gate = crate::risk::RiskGate::new(crate::risk::RiskLimits::from(&cfg.risk));
         let wall_clock = matches!(
@@ -76,6 +79,7 @@ impl Session {
             journal: None,
             wall_clock,
             recovery: Default::default(),
+            outputs: Vec::new(),
         }
     }
 
@@ -83,6 +87,16 @@ impl Session {
     pub fn with_journal(mut self, journal: crate::journal::Journal) -> Self {
         self.journal = Some(journal);
         self
+    }
+
+    /// Journal bars in transactions of up to `max_rows` (see `Journal::batch_bars`); the caller
+    /// then calls `flush_journal` whenever its queue of feed events is empty.
+    pub fn batch_journal(&mut self, max_rows: usize) {
+        self.journal("batching", |j| j.batch_bars(max_rows));
+    }
+
+    pub fn flush_journal(&mut self) {
+        self.journal("commit", |j| j.flush());
     }
 
     pub fn journal_ref(&self) -> Option<&crate::journal::Journal> {
@@ -110,12 +124,17 @@ impl Session {
 
     pub fn handle(&mut self, input: Input) -> Vec<Notice> {
         let mut out = Vec::new();
-        match input {
-            Input::Feed(ev) => self.on_feed(ev, &mut out),
-            Input::Broker(ev) => self.on_broker(ev, &mut out),
-            Input::Action(a) => self.act(a, &mut out),
-        }
+        self.handle_into(input, &mut out);
         out
+    }
+
+    /// Like `handle`, appending to `out`: a loop that reuses its buffer allocates nothing per bar.
+    pub fn handle_into(&mut self, input: Input, out: &mut Vec<Notice>) {
+        match input {
+            Input::Feed(ev) => self.on_feed(ev, out),
+            Input::Broker(ev) => self.on_broker(ev, out),
+            Input::Action(a) => self.act(a, out),
+        }
     }
 
     fn on_feed(&mut self, ev: FeedEvent, out: &mut Vec<Notice>) {
@@ -126,13 +145,15 @@ impl Session {
                 bars,
             } => {
                 if !self.recovery.history_journaled {
-                    self.journal("history bars", |j| j.record_bars(symbol, timeframe, &bars));
+                    self.journal("history bars", |j| {
+                        j.record_history(symbol, timeframe, &bars)
+                    });
                 }
                 for bar in bars {
                     self.on_bar(symbol, bar, false, out);
                 }
                 let s = &mut self.store.series[symbol.index()];
-                s.live_from = s.bars.len();
+                s.live_from = s.bars.total();
             }
             FeedEvent::Bar {
                 symbol,
@@ -250,8 +271,10 @@ impl Session {
         if symbol == Symbol::Iwm && (new_day || self.store.positioning_summary.is_none()) {
             self.refresh_positioning(out);
         }
-        let outputs = self.engine.process(EngineEvent::Bar { symbol, bar });
-        for o in outputs {
+        let mut outputs = std::mem::take(&mut self.outputs);
+        self.engine
+            .process_into(EngineEvent::Bar { symbol, bar }, &mut outputs);
+        for o in outputs.drain(..) {
             match o {
                 EngineOutput::Indicators(row) => self.store.indicators.push(row),
                 EngineOutput::Signal(d) if live => self.on_signal(d.to_signal(), out),
@@ -259,6 +282,7 @@ impl Session {
                 EngineOutput::Signal(_) => {}
             }
         }
+        self.outputs = outputs;
         if live && symbol == Symbol::Iwm {
             self.age_signals(out);
         }

@@ -152,6 +152,7 @@ impl Session {
                 for bar in bars {
                     self.on_bar(symbol, bar, false, out);
                 }
+                self.refresh_summary();
                 let s = &mut self.store.series[symbol.index()];
                 s.live_from = s.bars.total();
             }
@@ -206,7 +207,7 @@ impl Session {
             | FeedEvent::ShortVolume(_)
             | FeedEvent::Positioning(_)) => {
                 if self.store.positioning.apply(&ev) {
-                    self.refresh_positioning(out);
+                    self.refresh_positioning(out, true);
                 }
                 out.push(match ev {
                     FeedEvent::ShortInterest(snapshot) => Notice::ShortInterest { snapshot },
@@ -269,7 +270,10 @@ impl Session {
             }
         }
         if symbol == Symbol::Iwm && (new_day || self.store.positioning_summary.is_none()) {
-            self.refresh_positioning(out);
+            // Warm-up days only need the Bear's evidence; the pane's summary (most of the cost,
+            // thousands of days before the first frame) is built once the history is in.
+            let summary = live || self.store.positioning_summary.is_none();
+            self.refresh_positioning(out, summary);
         }
         let mut outputs = std::mem::take(&mut self.outputs);
         self.engine
@@ -300,14 +304,28 @@ impl Session {
 
     /// Rebuild the positioning summary and hand the Bear the evidence as of the bar clock's day:
     /// it only ever sees reports already published on that day.
-    fn refresh_positioning(&mut self, out: &mut Vec<Notice>) {
-        let Some(now) = self.store.now else { return };
-        let day = now
-            .with_timezone(&chrono_tz::America::New_York)
-            .date_naive();
-        self.store.positioning_summary = Some(self.store.positioning.summary(day));
+    fn refresh_positioning(&mut self, out: &mut Vec<Notice>, summary: bool) {
+        let Some(day) = self.market_day() else { return };
+        if summary {
+            self.store.positioning_summary = Some(self.store.positioning.summary(day));
+        }
         let evidence = self.store.positioning.evidence_as_of(day);
         self.process_engine(EngineEvent::Evidence(evidence), out);
+    }
+
+    /// The positioning pane as of the bar clock's day.
+    fn refresh_summary(&mut self) {
+        if let Some(day) = self.market_day() {
+            self.store.positioning_summary = Some(self.store.positioning.summary(day));
+        }
+    }
+
+    fn market_day(&self) -> Option<chrono::NaiveDate> {
+        let now = self.store.now?;
+        Some(
+            now.with_timezone(&chrono_tz::America::New_York)
+                .date_naive(),
+        )
     }
 }
 

@@ -32,10 +32,10 @@ pub struct CurveAcc {
 
 impl CurveAcc {
     pub fn push(&mut self, e: f64) {
-        let Some(_) = self.first else {
+        if self.first.is_none() {
             (self.first, self.last, self.peak) = (Some(e), e, e);
             return;
-        };
+        }
         let r = e / self.last - 1.0;
         self.returns += 1;
         let d = r - self.mean;

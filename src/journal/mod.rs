@@ -21,6 +21,8 @@ mod recover;
 mod table;
 
 #[cfg(test)]
+mod batch_tests;
+#[cfg(test)]
 mod crash_tests;
 #[cfg(test)]
 mod recover_tests;

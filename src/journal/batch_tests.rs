@@ -22,9 +22,17 @@ fn batched_bars_commit_with_the_next_decision_or_a_flush_and_keep_their_order() 
     for i in 0..10 {
         j.record_bar(Symbol::Iwm, Timeframe::Day1, &bar(i)).unwrap();
     }
-    assert_eq!(committed_bars(&path), 0, "a batch is not on disk before it commits");
+    assert_eq!(
+        committed_bars(&path),
+        0,
+        "a batch is not on disk before it commits"
+    );
     j.record_signal(&signal(1), SignalState::Proposed).unwrap();
-    assert_eq!(committed_bars(&path), 10, "a decision commits the bars before it");
+    assert_eq!(
+        committed_bars(&path),
+        10,
+        "a decision commits the bars before it"
+    );
     for i in 10..15 {
         j.record_bar(Symbol::Iwm, Timeframe::Day1, &bar(i)).unwrap();
     }
@@ -65,7 +73,8 @@ fn the_same_history_is_stored_once_and_read_back_bit_exact_for_each_session() {
         let s = j.start_session("h", BrokerKind::Sim, "replay").unwrap();
         j.record_history(Symbol::Iwm, Timeframe::Day1, &history)
             .unwrap();
-        j.record_bar(Symbol::Iwm, Timeframe::Day1, &bar(50)).unwrap();
+        j.record_bar(Symbol::Iwm, Timeframe::Day1, &bar(50))
+            .unwrap();
         j.end_session("done").unwrap();
         sessions.push(s);
     }

@@ -89,12 +89,6 @@ impl<T> Tail<T> {
         &self.items[from.min(self.items.len())..]
     }
 
-    pub fn live_mut(&mut self) -> &mut [T] {
-        let from = self.pinned.saturating_sub(self.dropped) as usize;
-        let n = self.items.len();
-        &mut self.items[from.min(n)..]
-    }
-
     /// Drop the oldest items down to `keep`, never one at or after the pin; returns how many.
     fn trim(&mut self, keep: usize) -> usize {
         let over = self.items.len().saturating_sub(keep);

@@ -112,6 +112,13 @@ impl<T> Tail<T> {
     }
 }
 
+/// Equal when the kept items are (what the panes show).
+impl<T: PartialEq> PartialEq for Tail<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.items == other.items
+    }
+}
+
 impl<T> Deref for Tail<T> {
     type Target = [T];
     fn deref(&self) -> &[T] {
@@ -163,6 +170,7 @@ mod tests {
         assert!(t.live().is_empty());
         for i in 100..200 {
             t.push((i, false));
+            t.advance(|x| !x.1);
         }
         assert!(t.len() <= 5, "settled, the old items go: {}", t.len());
         let (mut folded, before) = (0u64, t.dropped());

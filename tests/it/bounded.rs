@@ -43,7 +43,7 @@ fn run(cap: usize) -> Session {
 
 #[test]
 fn a_long_run_stays_within_history_and_decides_as_an_unbounded_store_does() {
-    let cap = 64;
+    let cap = 16;
     let (small, full) = (run(cap), run(usize::MAX / 2));
     let st = &small.store;
     let within = |n: usize| n <= cap + cap / 4;

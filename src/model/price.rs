@@ -21,6 +21,7 @@ pub fn price(p: f64) -> Decimal {
 /// - `p` is well away (1e-7) from every number of at most 4 decimals and from every midpoint
 ///   between two of them: `from_f64` keeps digits beyond the 4th place, and rounding them to
 ///   4 places is rounding `p` itself, at scale 4.
+///
 /// A price read from text as 214.79 is neither: how `from_f64` trims its excess digits
 /// decides whether it comes back as 214.79 or 214.7900, so it takes the slow way.
 fn fast(p: f64) -> Option<Decimal> {

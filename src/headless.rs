@@ -21,12 +21,23 @@ pub async fn run(
     );
     tokio::pin!(sleep);
     print(out, &std::mem::take(&mut w.startup))?;
+    // Bars share journal transactions; the loop commits whenever it has caught up with the feed.
+    w.session.batch_journal(JOURNAL_BATCH);
+    let mut rate = Rate::default();
+    let mut notices = Vec::new();
     let reason = loop {
         tokio::select! {
             ev = w.feed_rx.recv() => {
                 let Some(ev) = ev else { break "feeds closed" };
                 let ended = matches!(&ev, FeedEvent::Health { health: FeedHealth::Ended, .. });
-                print(out, &w.session.handle(Input::Feed(ev)))?;
+                rate.started.get_or_insert_with(std::time::Instant::now);
+                w.session.handle_into(Input::Feed(ev), &mut notices);
+                rate.bars += notices.iter().filter(|n| matches!(n, Notice::Bar { .. })).count();
+                print(out, &notices)?;
+                notices.clear();
+                if w.feed_rx.is_empty() {
+                    w.session.flush_journal();
+                }
                 if ended {
                     break "replay ended";
                 }
@@ -37,7 +48,33 @@ pub async fn run(
     };
     // A clean stop: the next start begins a new session instead of resuming this one.
     w.session.end(reason);
-    out.flush()
+    out.flush()?;
+    // On stderr: stdout is the events, one JSON object a line, and ends with the last event.
+    eprintln!("headless: {}", rate.summary(reason));
+    Ok(())
+}
+
+/// Bars to a journal transaction at most (see `Journal::batch_bars`).
+const JOURNAL_BATCH: usize = 4_096;
+
+/// The run's throughput, for the summary line.
+#[derive(Default)]
+struct Rate {
+    started: Option<std::time::Instant>,
+    bars: usize,
+}
+
+impl Rate {
+    fn summary(&self, reason: &str) -> serde_json::Value {
+        let secs = self.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        serde_json::json!({
+            "reason": reason,
+            "bars": self.bars,
+            "elapsed_ms": secs * 1e3,
+            "bars_per_second": if secs > 0.0 { self.bars as f64 / secs } else { 0.0 },
+            "peak_rss_mb": crate::procstat::peak_rss_mb(),
+        })
+    }
 }
 
 fn print(out: &mut impl Write, notices: &[Notice]) -> std::io::Result<()> {

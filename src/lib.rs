@@ -37,6 +37,8 @@ pub mod market_clock;
 pub mod model;
 /// Short interest, short volume and futures positioning: book, Bear evidence, cache, pollers.
 pub mod positioning;
+/// The process's own memory figures (peak and current RSS) for what a run prints.
+pub mod procstat;
 /// Risk gates in front of every broker: caps, rate limit, duplicates, staleness, kill switch.
 pub mod risk;
 /// The program edge: command line → running dashboard, headless run or tool.

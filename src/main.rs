@@ -1,6 +1,7 @@
 //! double-agent: parse the command line, start logging (to a file), run.
 
 fn main() -> color_eyre::Result<()> {
+    double_agent::procstat::mark_start();
     // A refused config or a refused live host is a message for a trader, not a stack trace;
     // RUST_LIB_BACKTRACE=1 brings the trace back for developers. Panics keep theirs.
     if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {

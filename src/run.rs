@@ -204,10 +204,21 @@ fn backtest(
     synthetic: Option<usize>,
     plot: Option<&std::path::Path>,
 ) -> Result<()> {
-    let (series, timeframe) = match synthetic {
-        Some(n) if n >= 2 => (
-            crate::backtest::synthetic::series(n),
+    let from = from.map(session_midnight);
+    // `--to` is inclusive: the whole day.
+    let to = to.map(|d| session_midnight(d) + chrono::Duration::hours(23));
+    let report = match synthetic {
+        // Streamed: memory stays flat in N (the `peak_rss_mb` figure checks it).
+        Some(n) if n >= 2 && from.is_none() && to.is_none() => {
+            crate::backtest::run_synthetic(cfg, n, !json)
+        }
+        Some(n) if n >= 2 => crate::backtest::run(
+            cfg,
             crate::model::Timeframe::Min1,
+            crate::backtest::synthetic::series(n),
+            from,
+            to,
+            !json,
         ),
         Some(_) => bail!("--synthetic needs at least 2 bars"),
         None => {
@@ -220,13 +231,9 @@ fn backtest(
             for w in warnings {
                 eprintln!("warning: {w}");
             }
-            (series, tf)
+            crate::backtest::run(cfg, tf, series, from, to, !json)
         }
     };
-    let from = from.map(session_midnight);
-    // `--to` is inclusive: the whole day.
-    let to = to.map(|d| session_midnight(d) + chrono::Duration::hours(23));
-    let report = crate::backtest::run(cfg, timeframe, series, from, to, !json);
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

@@ -110,24 +110,52 @@ pub struct Totals {
     pub trader: Decimal,
 }
 
-#[derive(Debug, Clone, Default)]
+/// Tracks are kept oldest first: the newest `cap` closed ones and every open one. Older closed
+/// ones are folded into running totals, so a long run costs what is open, not the history.
+#[derive(Debug, Clone)]
 pub struct Scorecard {
     tracks: Vec<Track>,
+    /// Indices into `tracks` of the tracks not closed yet: the only ones a bar or an exit moves.
+    open: Vec<usize>,
+    cap: usize,
+    /// Answered tracks folded out of `tracks`.
+    folded: Totals,
+}
+
+impl Default for Scorecard {
+    fn default() -> Self {
+        Scorecard::with_capacity(usize::MAX)
+    }
 }
 
 impl Scorecard {
+    pub fn with_capacity(cap: usize) -> Self {
+        Scorecard {
+            tracks: Vec::new(),
+            open: Vec::new(),
+            cap: cap.max(1),
+            folded: Totals::default(),
+        }
+    }
+
     /// A new signal: entries start a track; exits close the same agent's open tracks on that symbol.
     pub fn on_signal(&mut self, s: &Signal) {
         if s.kind.is_exit() {
-            for t in self.tracks.iter_mut().filter(|t| {
-                t.agent == s.agent
+            for &i in &self.open {
+                let t = &mut self.tracks[i];
+                if t.agent == s.agent
                     && t.symbol == s.symbol
                     && matches!(t.phase, Phase::Pending | Phase::Open)
-            }) {
-                t.phase = Phase::Closing;
+                {
+                    t.phase = Phase::Closing;
+                }
             }
             return;
         }
+        if self.tracks.len() >= self.cap.saturating_add((self.cap / 4).max(1)) {
+            self.fold_oldest();
+        }
+        self.open.push(self.tracks.len());
         self.tracks.push(Track {
             signal_id: s.id,
             time: s.time,
@@ -144,6 +172,24 @@ impl Scorecard {
         });
     }
 
+    /// Fold the closed tracks among all but the newest `cap` into the totals (in batches, so
+    /// a signal costs O(1) amortized); open ones stay, in order.
+    fn fold_oldest(&mut self) {
+        let old = self.tracks.len() - self.cap;
+        let mut kept = Vec::with_capacity(self.tracks.len());
+        for (i, t) in std::mem::take(&mut self.tracks).into_iter().enumerate() {
+            if i >= old || !t.is_closed() {
+                kept.push(t);
+            } else if t.choice.is_some() {
+                add(&mut self.folded, &t);
+            }
+        }
+        self.tracks = kept;
+        self.open = (0..self.tracks.len())
+            .filter(|&i| !self.tracks[i].is_closed())
+            .collect();
+    }
+
     /// The trader's answer. Snoozes are not answers; exits have no track and are ignored.
     pub fn on_answer(&mut self, signal_id: u64, answer: Answer) {
         let choice = match answer {
@@ -153,7 +199,13 @@ impl Scorecard {
             Answer::Expire => Choice::Expired,
             Answer::Snooze => return,
         };
-        if let Some(t) = self.tracks.iter_mut().find(|t| t.signal_id == signal_id) {
+        // Answers come soon after their signal: from the newest end this is a step or two.
+        if let Some(t) = self
+            .tracks
+            .iter_mut()
+            .rev()
+            .find(|t| t.signal_id == signal_id)
+        {
             t.choice = Some(choice);
         }
     }
@@ -168,13 +220,21 @@ impl Scorecard {
     /// A closed bar of `symbol`: enter pending tracks at its open, close exiting ones there,
     /// stop out at the stop (or the open, when the bar gaps through it), mark the rest.
     pub fn on_bar(&mut self, symbol: Symbol, bar: &Bar) {
+        let tracks = &mut self.tracks;
+        if !self.open.iter().any(|&i| tracks[i].symbol == symbol) {
+            return;
+        }
         let (open, high, low, close) = (
             price(bar.open),
             price(bar.high),
             price(bar.low),
             price(bar.close),
         );
-        for t in self.tracks.iter_mut().filter(|t| t.symbol == symbol) {
+        for &i in &self.open {
+            let t = &mut tracks[i];
+            if t.symbol != symbol {
+                continue;
+            }
             match t.phase {
                 Phase::StoppedOut | Phase::Exited => continue,
                 Phase::Closing => {
@@ -203,183 +263,31 @@ impl Scorecard {
                 None => t.mark = Some(close),
             }
         }
+        self.open.retain(|&i| !tracks[i].is_closed());
     }
 
-    /// Every tracked proposal, oldest first.
+    /// The kept tracks, oldest first: every open one and the newest closed ones.
     pub fn tracks(&self) -> &[Track] {
         &self.tracks
     }
 
-    /// Agent vs trader over every answered proposal (open ones at their mark).
+    /// Agent vs trader over every answered proposal (open ones at their mark), folded ones too.
     pub fn totals(&self) -> Totals {
-        let mut t = Totals::default();
+        let mut t = self.folded;
         for tr in self.tracks.iter().filter(|t| t.choice.is_some()) {
-            t.answered += 1;
-            t.differing += usize::from(tr.differs());
-            t.agent += tr.agent_pnl();
-            t.trader += tr.trader_pnl();
+            add(&mut t, tr);
         }
         t
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::{TimeZone, Utc};
-    use rust_decimal_macros::dec;
-
-    fn bar(day: u32, o: f64, h: f64, l: f64, c: f64) -> Bar {
-        Bar {
-            time: Utc.with_ymd_and_hms(2025, 4, day, 4, 0, 0).unwrap(),
-            open: o,
-            high: h,
-            low: l,
-            close: c,
-            volume: 1e6,
-        }
-    }
-
-    fn signal(
-        id: u64,
-        agent: Agent,
-        kind: SignalKind,
-        qty: Decimal,
-        stop: Option<Decimal>,
-    ) -> Signal {
-        Signal {
-            id,
-            time: Utc.with_ymd_and_hms(2025, 4, 1, 4, 0, 0).unwrap(),
-            agent,
-            kind,
-            symbol: Symbol::Twm,
-            side: if kind.is_exit() {
-                Side::Sell
-            } else {
-                Side::Buy
-            },
-            qty,
-            reference_price: dec!(30),
-            stop_price: stop,
-            iwm_stop: None,
-            confidence: 0.7,
-            reasons: Vec::new(),
-        }
-    }
-
-    fn entry(id: u64, qty: Decimal, stop: Decimal) -> Signal {
-        signal(
-            id,
-            Agent::Bear,
-            SignalKind::BearEntry { tier: 1 },
-            qty,
-            Some(stop),
-        )
-    }
-
-    #[test]
-    fn enters_at_next_open_and_stops_out_at_the_stop() {
-        let mut sc = Scorecard::default();
-        sc.on_signal(&entry(1, dec!(100), dec!(28)));
-        sc.on_answer(1, Answer::Override { reason: 'n' });
-        sc.on_bar(Symbol::Iwm, &bar(2, 200.0, 201.0, 199.0, 200.0)); // other symbol: ignored
-        sc.on_bar(Symbol::Twm, &bar(2, 30.0, 31.0, 29.5, 31.0));
-        let t = &sc.tracks()[0];
-        assert_eq!(
-            (t.phase, t.entry, t.mark),
-            (Phase::Open, Some(dec!(30)), Some(dec!(31)))
-        );
-        assert_eq!(t.agent_pnl(), dec!(100));
-        sc.on_bar(Symbol::Twm, &bar(3, 29.0, 29.2, 27.5, 27.8));
-        let t = &sc.tracks()[0];
-        assert_eq!(t.phase, Phase::StoppedOut);
-        assert_eq!(t.mark, Some(dec!(28)));
-        assert_eq!(t.agent_pnl(), dec!(-200));
-        assert_eq!(t.trader_pnl(), Decimal::ZERO, "an override made nothing");
-        // Closed: later bars change nothing.
-        sc.on_bar(Symbol::Twm, &bar(4, 40.0, 41.0, 39.0, 40.0));
-        assert_eq!(sc.tracks()[0].agent_pnl(), dec!(-200));
-        let tot = sc.totals();
-        assert_eq!(
-            (tot.answered, tot.differing, tot.agent, tot.trader),
-            (1, 1, dec!(-200), dec!(0))
-        );
-    }
-
-    #[test]
-    fn a_gap_through_the_stop_fills_at_the_open() {
-        let mut sc = Scorecard::default();
-        sc.on_signal(&entry(1, dec!(10), dec!(28)));
-        sc.on_bar(Symbol::Twm, &bar(2, 30.0, 30.0, 30.0, 30.0));
-        sc.on_bar(Symbol::Twm, &bar(3, 26.0, 27.0, 25.0, 26.5));
-        assert_eq!(sc.tracks()[0].mark, Some(dec!(26)));
-        assert_eq!(sc.tracks()[0].agent_pnl(), dec!(-40));
-    }
-
-    #[test]
-    fn the_same_agents_exit_closes_at_the_following_open() {
-        let mut sc = Scorecard::default();
-        sc.on_signal(&entry(1, dec!(100), dec!(20)));
-        sc.on_answer(1, Answer::Edit { qty: dec!(25) });
-        sc.on_bar(Symbol::Twm, &bar(2, 30.0, 33.0, 29.0, 32.0));
-        // Another agent's exit, or an exit on another symbol, leaves the track alone.
-        let mut other = signal(2, Agent::Bull, SignalKind::BullStop, dec!(0), None);
-        sc.on_signal(&other);
-        other.agent = Agent::Bear;
-        other.symbol = Symbol::Srty;
-        sc.on_signal(&other);
-        assert_eq!(sc.tracks()[0].phase, Phase::Open);
-        sc.on_signal(&signal(
-            3,
-            Agent::Bear,
-            SignalKind::BearStop,
-            dec!(100),
-            None,
-        ));
-        sc.on_bar(Symbol::Twm, &bar(3, 34.0, 35.0, 33.0, 34.5));
-        let t = &sc.tracks()[0];
-        assert_eq!((t.phase, t.mark), (Phase::Exited, Some(dec!(34))));
-        assert_eq!(t.agent_pnl(), dec!(400));
-        assert_eq!(
-            t.trader_pnl(),
-            dec!(100),
-            "a quarter of the size makes a quarter"
-        );
-        assert_eq!(sc.tracks().len(), 1, "exits are not tracked as proposals");
-    }
-
-    #[test]
-    fn unanswered_and_snoozed_are_not_counted_and_acknowledged_match() {
-        let mut sc = Scorecard::default();
-        sc.on_signal(&entry(1, dec!(10), dec!(1)));
-        sc.on_signal(&entry(2, dec!(10), dec!(1)));
-        sc.on_signal(&entry(3, dec!(10), dec!(1)));
-        sc.on_answer(1, Answer::Snooze);
-        sc.on_answer(2, Answer::Acknowledge);
-        sc.on_answer(3, Answer::Expire);
-        sc.on_bar(Symbol::Twm, &bar(2, 30.0, 31.0, 29.0, 31.0));
-        assert_eq!(sc.tracks()[0].choice, None);
-        assert_eq!(sc.tracks()[1].trader_pnl(), sc.tracks()[1].agent_pnl());
-        assert!(!sc.tracks()[1].differs());
-        let tot = sc.totals();
-        assert_eq!((tot.answered, tot.differing), (2, 1));
-        assert_eq!((tot.agent, tot.trader), (dec!(20), dec!(10)));
-    }
-
-    #[test]
-    fn a_proposal_without_a_stop_runs_until_its_exit() {
-        let mut sc = Scorecard::default();
-        sc.on_signal(&signal(
-            1,
-            Agent::Bull,
-            SignalKind::BullHedge,
-            dec!(5),
-            None,
-        ));
-        for d in 2..6 {
-            sc.on_bar(Symbol::Twm, &bar(d, 10.0, 12.0, 1.0, 11.0));
-        }
-        assert_eq!(sc.tracks()[0].phase, Phase::Open);
-        assert_eq!(sc.tracks()[0].agent_pnl(), dec!(5));
-    }
+fn add(t: &mut Totals, tr: &Track) {
+    t.answered += 1;
+    t.differing += usize::from(tr.differs());
+    t.agent += tr.agent_pnl();
+    t.trader += tr.trader_pnl();
 }
+
+#[cfg(test)]
+#[path = "scorecard_tests.rs"]
+mod tests;

@@ -47,6 +47,9 @@ pub async fn run(
     result
 }
 
+/// Bars to a journal transaction at most; each burst of feed events commits its own.
+const JOURNAL_BATCH: usize = 4_096;
+
 /// The loop itself, generic over the backend and the event source so tests can drive it.
 pub async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
@@ -67,12 +70,21 @@ pub async fn event_loop<B: Backend>(
     let mut feeds_open = true;
     let mut alerts = crate::alerts::Alerter::new(&cfg.alerts, w.session.store.replay.is_none())
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let mut first_drawn = false;
+    w.session.batch_journal(JOURNAL_BATCH);
     let reason = loop {
         let draw_at = last_draw + frame;
         tokio::select! {
             biased;
             _ = tokio::time::sleep_until(draw_at), if dirty => {
                 terminal.draw(|f| crate::ui::draw(f, &w.session, &mut view, &keymap, &theme))?;
+                if !first_drawn {
+                    first_drawn = true;
+                    tracing::info!(
+                        "first frame drawn {:.1} ms after start",
+                        crate::procstat::since_start().as_secs_f64() * 1e3
+                    );
+                }
                 dirty = false;
                 last_draw = Instant::now();
             }
@@ -105,6 +117,8 @@ pub async fn event_loop<B: Backend>(
                 if signal && hold && w.session.store.mode == Mode::Manual {
                     set_replay_paused(&mut w, true);
                 }
+                // The bars of this burst share one journal transaction.
+                w.session.flush_journal();
                 dirty = true;
             }
             Some(ev) = w.broker_rx.recv() => {

@@ -4,21 +4,20 @@
 mod metrics;
 pub mod plot;
 pub mod synthetic;
+mod trips;
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Utc};
-use rust_decimal::Decimal;
 use serde::Serialize;
 
-pub use metrics::{curve_stats, CurveStats};
+pub use metrics::{curve_stats, CurveAcc, CurveStats};
 
 use crate::broker::paper::{to_f64, PaperBroker};
 use crate::config::{Config, Mode};
 use crate::feed::replay::ReplayPlan;
 use crate::feed::FeedEvent;
-use crate::model::{Agent, Side, Symbol, Timeframe};
+use crate::model::{Symbol, Timeframe};
 use crate::session::{Input, Session};
 
 #[derive(Debug, Clone, Serialize)]
@@ -35,6 +34,10 @@ pub struct Report {
     pub bars: usize,
     pub bars_per_second: f64,
     pub elapsed_ms: f64,
+    /// Wall time of the replay loop per replayed timestamp (one bar of each symbol).
+    pub ns_per_bar: f64,
+    /// The process's peak resident memory (VmHWM) at the end, in MB; 0 where /proc is missing.
+    pub peak_rss_mb: f64,
     pub starting_equity: f64,
     pub final_equity: f64,
     #[serde(flatten)]
@@ -54,52 +57,94 @@ pub struct Report {
 
 /// Run a backtest over `series` from `from` (earlier bars warm the indicators up) to `to`.
 pub fn run(
-    mut cfg: Config,
+    cfg: Config,
     timeframe: Timeframe,
     series: Vec<(Symbol, Vec<crate::model::Bar>)>,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     progress: bool,
 ) -> Report {
-    cfg.signals.mode = Mode::Auto;
-    let broker = Box::new(PaperBroker::new(&cfg.paper));
-    let starting = to_f64(cfg.paper.starting_cash);
-    let mut session = Session::new(cfg, broker, timeframe, "bt");
     let default_from = series
         .iter()
         .find(|(s, _)| *s == Symbol::Iwm)
         .and_then(|(_, b)| b.get(250.min(b.len().saturating_sub(1))))
         .map(|b| b.time);
     let plan = ReplayPlan::new(timeframe, series, from.or(default_from).unwrap_or_default());
-    let steps: Vec<_> = plan
+    let n = plan.steps.len();
+    let steps = plan
         .steps
         .into_iter()
-        .take_while(|(t, _)| to.is_none_or(|to| *t <= to))
+        .take_while(|(t, _)| to.is_none_or(|to| *t <= to));
+    run_steps(cfg, timeframe, plan.history, steps, n, progress)
+}
+
+/// `backtest --synthetic n`: the walk streamed step by step (its first 250 bars warm up), so
+/// memory stays flat however long the run; the same bars and figures as `run` over
+/// `synthetic::series(n)`.
+pub fn run_synthetic(cfg: Config, n: usize, progress: bool) -> Report {
+    let warm = 250.min(n.saturating_sub(1));
+    let mut walk = synthetic::Walk::new();
+    let mut history: Vec<(Symbol, Vec<crate::model::Bar>)> = Symbol::ALL
+        .iter()
+        .map(|s| (*s, Vec::with_capacity(warm)))
         .collect();
-    let bar = indicatif::ProgressBar::new(steps.len() as u64);
-    if !progress || steps.len() < 200_000 {
+    for step in walk.by_ref().take(warm) {
+        for (k, b) in step.into_iter().enumerate() {
+            history[k].1.push(b);
+        }
+    }
+    // As `ReplayPlan` orders a timestamp: the vehicles before IWM.
+    let steps = walk.take(n - warm).map(|[iwm, twm, srty]| {
+        let group = [(Symbol::Twm, twm), (Symbol::Srty, srty), (Symbol::Iwm, iwm)];
+        (iwm.time, group)
+    });
+    run_steps(cfg, Timeframe::Min1, history, steps, n - warm, progress)
+}
+
+/// The loop both share: history first, then every step through the session in auto mode.
+fn run_steps<G: IntoIterator<Item = (Symbol, crate::model::Bar)>>(
+    mut cfg: Config,
+    timeframe: Timeframe,
+    history: Vec<(Symbol, Vec<crate::model::Bar>)>,
+    steps: impl Iterator<Item = (DateTime<Utc>, G)>,
+    len_hint: usize,
+    progress: bool,
+) -> Report {
+    cfg.signals.mode = Mode::Auto;
+    let broker = Box::new(PaperBroker::new(&cfg.paper));
+    let starting = to_f64(cfg.paper.starting_cash);
+    let mut session = Session::new(cfg, broker, timeframe, "bt");
+    let bar = indicatif::ProgressBar::new(len_hint as u64);
+    if !progress || len_hint < 200_000 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let started = Instant::now();
-    for (symbol, bars) in plan.history {
+    for (symbol, bars) in history {
         session.handle(Input::Feed(FeedEvent::History {
             symbol,
             timeframe,
             bars,
         }));
     }
-    let mut equity = Vec::with_capacity(steps.len());
-    let mut curve = Vec::with_capacity(steps.len());
-    let mut held_bars = 0usize;
+    let (mut strategy, mut hold) = (CurveAcc::default(), CurveAcc::default());
+    let mut curve = Curve::default();
+    let mut trips = trips::Trips::default();
+    let mut notices = Vec::new();
+    let (mut n, mut held_bars) = (0usize, 0usize);
     let mut first_iwm: Option<f64> = None;
-    let (start, end) = (steps.first().map(|s| s.0), steps.last().map(|s| s.0));
-    for (i, (t, group)) in steps.into_iter().enumerate() {
+    let (mut start, mut end) = (None, None);
+    for (t, group) in steps {
+        start.get_or_insert(t);
+        end = Some(t);
         for (symbol, b) in group {
-            session.handle(Input::Feed(FeedEvent::Bar {
+            let ev = FeedEvent::Bar {
                 symbol,
                 timeframe,
                 bar: b,
-            }));
+            };
+            session.handle_into(Input::Feed(ev), &mut notices);
+            trips.observe(&session, &notices);
+            notices.clear();
         }
         let eq = to_f64(session.store.equity);
         let iwm = session
@@ -112,15 +157,16 @@ pub fn run(
         if session.store.positions.values().any(|p| !p.qty.is_zero()) {
             held_bars += 1;
         }
-        equity.push(eq);
+        strategy.push(eq);
+        hold.push(bh);
         curve.push((year_fraction(t), eq, bh));
-        if i % 4096 == 0 {
-            bar.set_position(i as u64);
+        if n % 4096 == 0 {
+            bar.set_position(n as u64);
         }
+        n += 1;
     }
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
-    let n = equity.len();
     let years = match (start, end) {
         (Some(a), Some(b)) => (b - a).num_days() as f64 / 365.25,
         _ => 0.0,
@@ -130,8 +176,6 @@ pub fn run(
     } else {
         252.0 * 23_400.0 / timeframe.seconds() as f64
     };
-    let bh: Vec<f64> = curve.iter().map(|c| c.2).collect();
-    let (trades, wins, pnl) = round_trips(&session);
     Report {
         start,
         end,
@@ -142,85 +186,75 @@ pub fn run(
             0.0
         },
         elapsed_ms: elapsed * 1_000.0,
+        ns_per_bar: if n > 0 { elapsed * 1e9 / n as f64 } else { 0.0 },
+        peak_rss_mb: crate::procstat::peak_rss_mb(),
         starting_equity: starting,
-        final_equity: equity.last().copied().unwrap_or(starting),
-        strategy: curve_stats(&equity, years, per_year),
-        trades,
-        win_rate: if trades > 0 {
-            wins as f64 / trades as f64
+        final_equity: strategy.last().unwrap_or(starting),
+        strategy: strategy.stats(years, per_year),
+        trades: trips.trades,
+        win_rate: if trips.trades > 0 {
+            trips.wins as f64 / trips.trades as f64
         } else {
             0.0
         },
-        fills: session.store.orders.iter().map(|o| o.fills.len()).sum(),
-        signals: session.store.signals.all().len(),
+        fills: trips.fills,
+        signals: session.store.signals.total() as usize,
         exposure: if n > 0 {
             held_bars as f64 / n as f64
         } else {
             0.0
         },
-        pnl_per_agent: pnl,
-        buy_and_hold: curve_stats(&bh, years, per_year),
-        curve,
+        pnl_per_agent: trips.pnl(&session),
+        buy_and_hold: hold.stats(years, per_year),
+        curve: curve.points,
+    }
+}
+
+/// The equity curve for `--plot`, thinned as it grows: at most `2 × CURVE_POINTS` points
+/// (every 2^k-th step), so a run of millions of bars does not keep one point per bar.
+const CURVE_POINTS: usize = 4_096;
+
+#[derive(Debug)]
+struct Curve {
+    points: Vec<(f64, f64, f64)>,
+    /// Keep every `every`-th step.
+    every: usize,
+    seen: usize,
+}
+
+impl Default for Curve {
+    fn default() -> Self {
+        Curve {
+            points: Vec::new(),
+            every: 1,
+            seen: 0,
+        }
+    }
+}
+
+impl Curve {
+    fn push(&mut self, p: (f64, f64, f64)) {
+        if self.seen % self.every == 0 {
+            if self.points.len() == 2 * CURVE_POINTS {
+                // The kept points sit at multiples of `every`: keeping the even ones leaves
+                // the multiples of `2 × every`.
+                let mut i = 0;
+                self.points.retain(|_| {
+                    i += 1;
+                    i % 2 == 1
+                });
+                self.every *= 2;
+            }
+            if self.seen % self.every == 0 {
+                self.points.push(p);
+            }
+        }
+        self.seen += 1;
     }
 }
 
 fn year_fraction(t: DateTime<Utc>) -> f64 {
     f64::from(t.year()) + f64::from(t.ordinal0()) / 365.25
-}
-
-/// Closed round trips per (agent, symbol), and each agent's P&L (cash flows + what it still holds).
-fn round_trips(s: &Session) -> (usize, usize, AgentPnl) {
-    let agent_of: HashMap<u64, Agent> = s
-        .store
-        .signals
-        .all()
-        .iter()
-        .map(|e| (e.signal.id, e.signal.agent))
-        .collect();
-    let mut open: HashMap<(Agent, Symbol), (Decimal, Decimal)> = HashMap::new(); // (qty, cash flow)
-    let (mut trades, mut wins) = (0, 0);
-    let mut pnl = AgentPnl {
-        bear: 0.0,
-        bull: 0.0,
-    };
-    let mut fills: Vec<_> = s
-        .store
-        .orders
-        .iter()
-        .filter_map(|o| {
-            o.request
-                .signal_id
-                .and_then(|id| agent_of.get(&id))
-                .map(|a| (*a, &o.fills))
-        })
-        .flat_map(|(a, fs)| fs.iter().map(move |f| (a, f)))
-        .collect();
-    fills.sort_by_key(|(_, f)| f.time);
-    for (agent, f) in fills {
-        let slot = open
-            .entry((agent, f.symbol))
-            .or_insert((Decimal::ZERO, Decimal::ZERO));
-        slot.0 += if f.side == Side::Buy { f.qty } else { -f.qty };
-        slot.1 += f.cash_delta();
-        if slot.0 <= Decimal::ZERO {
-            trades += 1;
-            wins += usize::from(slot.1 > Decimal::ZERO);
-            *match agent {
-                Agent::Bear => &mut pnl.bear,
-                Agent::Bull => &mut pnl.bull,
-            } += to_f64(slot.1);
-            *slot = (Decimal::ZERO, Decimal::ZERO);
-        }
-    }
-    // Still open at the end: marked at the last close.
-    for ((agent, sym), (qty, cash)) in open {
-        let value = s.store.last_price(sym).unwrap_or_default() * qty;
-        *match agent {
-            Agent::Bear => &mut pnl.bear,
-            Agent::Bull => &mut pnl.bull,
-        } += to_f64(cash + value);
-    }
-    (trades, wins, pnl)
 }
 
 /// The human-readable table.

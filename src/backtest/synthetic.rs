@@ -11,41 +11,85 @@ pub const SEED: u64 = 0x005E_EDDA;
 
 /// `n` one-minute bars per symbol starting 2000-01-03 14:30 UTC (no session gaps: it is a walk).
 pub fn series(n: usize) -> Vec<(Symbol, Vec<Bar>)> {
-    let mut rng = SmallRng::seed_from_u64(SEED);
-    let start: DateTime<Utc> = Utc
-        .with_ymd_and_hms(2000, 1, 3, 14, 30, 0)
-        .single()
-        .unwrap_or_default();
     let mut out: Vec<(Symbol, Vec<Bar>)> = Symbol::ALL
         .iter()
         .map(|s| (*s, Vec::with_capacity(n)))
         .collect();
-    let mut closes = [200.0_f64, 40.0, 60.0];
-    for i in 0..n {
+    for step in Walk::new().take(n) {
+        for (k, b) in step.into_iter().enumerate() {
+            out[k].1.push(b);
+        }
+    }
+    out
+}
+
+/// The same walk one timestamp at a time (IWM, TWM, SRTY bars, in `Symbol::ALL` order), so a
+/// run of any length holds one step in memory instead of the whole series.
+pub struct Walk {
+    rng: SmallRng,
+    start: DateTime<Utc>,
+    closes: [f64; 3],
+    i: usize,
+}
+
+impl Walk {
+    pub fn new() -> Self {
+        Walk {
+            rng: SmallRng::seed_from_u64(SEED),
+            start: Utc
+                .with_ymd_and_hms(2000, 1, 3, 14, 30, 0)
+                .single()
+                .unwrap_or_default(),
+            closes: [200.0_f64, 40.0, 60.0],
+            i: 0,
+        }
+    }
+}
+
+impl Default for Walk {
+    fn default() -> Self {
+        Walk::new()
+    }
+}
+
+impl Iterator for Walk {
+    type Item = [Bar; 3];
+
+    fn next(&mut self) -> Option<[Bar; 3]> {
+        let (rng, i) = (&mut self.rng, self.i);
         // Box–Muller normal return with a little drift and occasional volatility bursts.
         let (u1, u2): (f64, f64) = (rng.gen_range(1e-12..1.0), rng.gen());
         let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
         let vol = if (i / 5_000) % 7 == 3 { 0.004 } else { 0.0015 };
         let r = 0.00002 + vol * z;
-        let time = start + Duration::minutes(i as i64);
-        for (k, (sym, bars)) in out.iter_mut().enumerate() {
+        let time = self.start + Duration::minutes(i as i64);
+        let mut out = [Bar {
+            time,
+            open: 0.0,
+            high: 0.0,
+            low: 0.0,
+            close: 0.0,
+            volume: 0.0,
+        }; 3];
+        for (k, sym) in Symbol::ALL.iter().enumerate() {
             let lev = f64::from(sym.leverage());
-            let open = closes[k];
+            let open = self.closes[k];
             let close = (open * (1.0 + lev * r)).max(0.01);
             let wiggle = open * vol * rng.gen_range(0.1..0.8);
             let volume = rng.gen_range(50_000.0..150_000.0) * if z < -1.5 { 2.0 } else { 1.0 };
-            bars.push(Bar {
+            out[k] = Bar {
                 time,
                 open,
                 high: open.max(close) + wiggle,
                 low: (open.min(close) - wiggle).max(0.005),
                 close,
                 volume,
-            });
-            closes[k] = close;
+            };
+            self.closes[k] = close;
         }
+        self.i += 1;
+        Some(out)
     }
-    out
 }
 
 #[cfg(test)]

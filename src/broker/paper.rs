@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use super::{Broker, BrokerEvent, BrokerKind, Costs};
@@ -19,7 +19,7 @@ pub const TICK: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
 
 /// f64 market price → cents-and-better decimal.
 pub fn price(p: f64) -> Decimal {
-    Decimal::from_f64(p).unwrap_or_default().round_dp(4)
+    crate::model::price::price(p)
 }
 
 pub struct PaperBroker {

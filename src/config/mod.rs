@@ -52,6 +52,7 @@ pub struct Config {
     pub risk: RiskConfig,
     pub signals: SignalsConfig,
     pub ui: UiConfig,
+    pub history: HistoryConfig,
     pub keys: KeysConfig,
     pub alpaca: AlpacaConfig,
     pub finra: FinraConfig,
@@ -127,6 +128,10 @@ impl Config {
             ("levels.profile_bars", self.levels.profile_bars),
             ("bear.confirm_closes", self.bear.confirm_closes),
             ("bear.max_tiers", self.bear.max_tiers),
+            ("history.bars", self.history.bars),
+            ("history.signals", self.history.signals),
+            ("history.orders", self.history.orders),
+            ("history.tracks", self.history.tracks),
         ];
         for (key, v) in positive {
             if v == 0 {

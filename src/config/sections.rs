@@ -144,6 +144,16 @@ pub struct SignalsConfig {
     pub snooze_bars: u32,
 }
 
+/// How much of the session the store keeps for the panes: memory follows these, not the run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryConfig {
+    pub bars: usize,
+    pub signals: usize,
+    pub orders: usize,
+    pub tracks: usize,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UiConfig {

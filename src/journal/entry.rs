@@ -62,6 +62,14 @@ pub enum Entry {
         #[serde(default)]
         live: bool,
     },
+    /// A session's history (warm-up) bars by the data's identity: the bars themselves are in
+    /// `bar_sets` under `fingerprint`, stored once however many sessions replay the same data.
+    History {
+        symbol: Symbol,
+        timeframe: Timeframe,
+        fingerprint: String,
+        bars: u64,
+    },
     /// A proposal (state `Proposed`) or a signal only recorded (`Observed`, mode observe).
     Signal {
         signal: Signal,
@@ -126,6 +134,7 @@ impl Entry {
             Entry::SessionStart(_) => "session_start",
             Entry::SessionEnd { .. } => "session_end",
             Entry::Bar { .. } => "bar",
+            Entry::History { .. } => "history",
             Entry::Signal { .. } => "signal",
             Entry::Answer { .. } => "answer",
             Entry::OrderIntent(_) => "order_intent",

@@ -12,12 +12,16 @@
 //! Order of calls for an order: `next_client_order_id` → `RiskGate::check` → `record_intent`
 //! (durable) → `Broker::submit` → `record_broker_event` for each event returned.
 
+mod batch;
 mod entry;
+mod history;
 mod query;
 mod record;
 mod recover;
 mod table;
 
+#[cfg(test)]
+mod batch_tests;
 #[cfg(test)]
 mod crash_tests;
 #[cfg(test)]
@@ -42,7 +46,7 @@ pub use recover::{Recovered, WorkingOrder};
 pub use table::{summary, write_sessions, write_table, DECISION_KINDS};
 
 /// Bump with a migration in `migrate` whenever the table or a payload changes shape.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -101,6 +105,7 @@ pub struct Journal {
     session: Option<String>,
     next_order_seq: u64,
     clock: Clock,
+    batch: batch::Batch,
 }
 
 impl std::fmt::Debug for Journal {
@@ -146,6 +151,7 @@ impl Journal {
             session: None,
             next_order_seq: 1,
             clock,
+            batch: Default::default(),
         };
         journal.migrate()?;
         journal.next_order_seq = journal.max_order_seq()? + 1;
@@ -163,12 +169,22 @@ impl Journal {
                 found,
             });
         }
+        // Version 1: the events table. Version 2: `bar_sets`, the history bars by identity.
+        let mut steps = Vec::new();
         if found < 1 {
+            steps.push(SCHEMA);
+        }
+        if found < 2 {
+            steps.push(history::SCHEMA);
+        }
+        if !steps.is_empty() {
             let tx = self
                 .conn
                 .transaction()
                 .map_err(|e| sql_err(&self.path, e))?;
-            tx.execute_batch(SCHEMA)
+            steps
+                .iter()
+                .try_for_each(|sql| tx.execute_batch(sql))
                 .and_then(|_| tx.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}")))
                 .and_then(|_| tx.commit())
                 .map_err(|e| sql_err(&self.path, e))?;
@@ -296,6 +312,14 @@ impl Journal {
     pub fn record(&mut self, entry: &Entry) -> Result<u64> {
         let session = self.session.clone().ok_or(JournalError::NoSession)?;
         let time = (self.clock)();
+        if self.batches(entry) {
+            self.batch_begin()?;
+            let seq = insert(&self.conn, &session, time, entry).map_err(|e| self.sql(e))?;
+            self.batch_end()?;
+            return seq.ok_or_else(|| duplicate(entry));
+        }
+        // Whatever waits in a batch commits first: the journal keeps the order things happened.
+        self.flush()?;
         let durable = entry.is_durable();
         if durable {
             self.set_sync("FULL")?;
@@ -329,25 +353,22 @@ fn insert(
     let (kind, payload) = entry
         .to_columns()
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let verb = if matches!(entry, Entry::Fill(_)) {
-        "INSERT OR IGNORE"
+    let sql = if matches!(entry, Entry::Fill(_)) {
+        "INSERT OR IGNORE INTO events (session, time, kind, signal_id, client_order_id, payload) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
     } else {
-        "INSERT"
+        "INSERT INTO events (session, time, kind, signal_id, client_order_id, payload) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
     };
-    let changed = conn.execute(
-        &format!(
-            "{verb} INTO events (session, time, kind, signal_id, client_order_id, payload) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-        ),
-        params![
-            session,
-            time_text(time),
-            kind,
-            entry.signal_id().map(|s| s as i64),
-            entry.client_order_id().map(|c| c.as_str()),
-            payload
-        ],
-    )?;
+    // Cached: parsed once, not for every row.
+    let changed = conn.prepare_cached(sql)?.execute(params![
+        session,
+        time_text(time),
+        kind,
+        entry.signal_id().map(|s| s as i64),
+        entry.client_order_id().map(|c| c.as_str()),
+        payload
+    ])?;
     Ok((changed == 1).then(|| conn.last_insert_rowid() as u64))
 }
 

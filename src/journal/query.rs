@@ -164,7 +164,9 @@ impl Journal {
             .conn
             .prepare(
                 "SELECT s.payload, MIN(e.seq), MAX(e.seq), MAX(e.time), COUNT(*), \
-                 SUM(e.kind = 'bar'), SUM(e.kind = 'session_end') \
+                 SUM(CASE e.kind WHEN 'bar' THEN 1 \
+                 WHEN 'history' THEN json_extract(e.payload, '$.bars') ELSE 0 END), \
+                 SUM(e.kind = 'session_end') \
                  FROM events s JOIN events e ON e.session = s.session \
                  WHERE s.kind = 'session_start' GROUP BY s.seq ORDER BY s.seq",
             )
@@ -208,40 +210,73 @@ impl Journal {
     }
 
     /// The session's bars in the order they were received: feed them to the engine again.
+    /// A `history` row stands for its whole stored set, at the row's place.
     pub fn session_bars(&self, session: &str) -> Result<Vec<RecordedBar>> {
         let filter = JournalFilter {
             session: Some(session.to_string()),
-            kinds: vec!["bar".into()],
+            kinds: vec!["bar".into(), "history".into()],
             ..Default::default()
         };
-        self.list(&filter)?
-            .into_iter()
-            .map(|row| match row.entry()? {
+        let mut out = Vec::new();
+        for row in self.list(&filter)? {
+            match row.entry()? {
                 Entry::Bar {
                     symbol,
                     timeframe,
                     bar,
                     live,
-                } => Ok(RecordedBar {
+                } => out.push(RecordedBar {
                     seq: row.seq,
                     symbol,
                     timeframe,
                     bar,
                     live,
                 }),
-                other => Err(unexpected(&other)),
-            })
-            .collect()
+                Entry::History {
+                    symbol,
+                    timeframe,
+                    fingerprint,
+                    ..
+                } => out.extend(
+                    self.bar_set(&fingerprint)?
+                        .into_iter()
+                        .map(|bar| RecordedBar {
+                            seq: row.seq,
+                            symbol,
+                            timeframe,
+                            bar,
+                            live: false,
+                        }),
+                ),
+                other => return Err(unexpected(&other)),
+            }
+        }
+        Ok(out)
     }
 
     /// Per symbol, the time of the last live bar the session journaled: where a resumed replay
     /// picks up (bars are journaled before they are acted on).
     pub fn last_live_bars(&self, session: &str) -> Result<Vec<(Symbol, DateTime<Utc>)>> {
         let mut last: Vec<(Symbol, DateTime<Utc>)> = Vec::new();
-        for b in self.session_bars(session)?.into_iter().filter(|b| b.live) {
-            match last.iter_mut().find(|(s, _)| *s == b.symbol) {
-                Some((_, t)) => *t = (*t).max(b.bar.time),
-                None => last.push((b.symbol, b.bar.time)),
+        // Live bars are `bar` rows: the history sets need not be read.
+        let filter = JournalFilter {
+            session: Some(session.to_string()),
+            kinds: vec!["bar".into()],
+            ..Default::default()
+        };
+        for row in self.list(&filter)? {
+            let Entry::Bar {
+                symbol,
+                bar,
+                live: true,
+                ..
+            } = row.entry()?
+            else {
+                continue;
+            };
+            match last.iter_mut().find(|(s, _)| *s == symbol) {
+                Some((_, t)) => *t = (*t).max(bar.time),
+                None => last.push((symbol, bar.time)),
             }
         }
         Ok(last)

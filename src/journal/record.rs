@@ -42,6 +42,7 @@ impl Journal {
         bars: &[Bar],
     ) -> Result<()> {
         let session = self.session.clone().ok_or(JournalError::NoSession)?;
+        self.flush()?;
         let time = (self.clock)();
         let tx = self
             .conn

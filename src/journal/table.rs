@@ -48,6 +48,12 @@ pub fn summary(entry: &Entry) -> String {
             bar.close,
             if *live { "" } else { " (history)" }
         ),
+        Entry::History {
+            symbol,
+            bars,
+            fingerprint,
+            ..
+        } => format!("{symbol} {bars} history bars (data {fingerprint})"),
         Entry::Signal { signal: s, state } => format!(
             "{} {} {} {} {} @ {} bar {} [{}]",
             s.agent,

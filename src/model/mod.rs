@@ -3,6 +3,7 @@
 mod bar;
 mod order;
 mod positioning;
+pub mod price;
 mod signal;
 
 pub use bar::{Bar, Symbol, Timeframe};

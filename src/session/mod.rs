@@ -46,6 +46,8 @@ pub struct Session {
     recovery: restore::Pending,
     /// The equity the engine last sized with.
     equity_sent: rust_decimal::Decimal,
+    /// The engine's outputs of one bar, reused: the per-bar path allocates nothing.
+    outputs: Vec<EngineOutput>,
 }
 
 impl Session {
@@ -55,12 +57,13 @@ impl Session {
         timeframe: Timeframe,
         tag: impl Into<String>,
     ) -> Self {
-        let store = Store::new(
+        let mut store = Store::new(
             timeframe,
             cfg.signals.mode,
             broker.kind(),
             cfg.paper.starting_cash,
         );
+        store.set_history(&cfg.history);
         let engine = Engine::new(&cfg);
         let cfg_cash = cfg.paper.starting_cash;
         let costs = crate::broker::Costs::for_venue(broker.kind(), &cfg.paper);
@@ -82,6 +85,7 @@ impl Session {
             wall_clock,
             recovery: Default::default(),
             equity_sent: cfg_cash,
+            outputs: Vec::new(),
         }
     }
 
@@ -89,6 +93,16 @@ impl Session {
     pub fn with_journal(mut self, journal: crate::journal::Journal) -> Self {
         self.journal = Some(journal);
         self
+    }
+
+    /// Journal bars in transactions of up to `max_rows` (see `Journal::batch_bars`); the caller
+    /// then calls `flush_journal` whenever its queue of feed events is empty.
+    pub fn batch_journal(&mut self, max_rows: usize) {
+        self.journal("batching", |j| j.batch_bars(max_rows));
+    }
+
+    pub fn flush_journal(&mut self) {
+        self.journal("commit", |j| j.flush());
     }
 
     pub fn journal_ref(&self) -> Option<&crate::journal::Journal> {
@@ -126,12 +140,17 @@ impl Session {
 
     pub fn handle(&mut self, input: Input) -> Vec<Notice> {
         let mut out = Vec::new();
-        match input {
-            Input::Feed(ev) => self.on_feed(ev, &mut out),
-            Input::Broker(ev) => self.on_broker(ev, &mut out),
-            Input::Action(a) => self.act(a, &mut out),
-        }
+        self.handle_into(input, &mut out);
         out
+    }
+
+    /// Like `handle`, appending to `out`: a loop that reuses its buffer allocates nothing per bar.
+    pub fn handle_into(&mut self, input: Input, out: &mut Vec<Notice>) {
+        match input {
+            Input::Feed(ev) => self.on_feed(ev, out),
+            Input::Broker(ev) => self.on_broker(ev, out),
+            Input::Action(a) => self.act(a, out),
+        }
     }
 
     fn on_feed(&mut self, ev: FeedEvent, out: &mut Vec<Notice>) {
@@ -142,13 +161,16 @@ impl Session {
                 bars,
             } => {
                 if !self.recovery.history_journaled {
-                    self.journal("history bars", |j| j.record_bars(symbol, timeframe, &bars));
+                    self.journal("history bars", |j| {
+                        j.record_history(symbol, timeframe, &bars)
+                    });
                 }
                 for bar in bars {
                     self.on_bar(symbol, bar, false, out);
                 }
+                self.refresh_summary();
                 let s = &mut self.store.series[symbol.index()];
-                s.live_from = s.bars.len();
+                s.live_from = s.bars.total();
             }
             FeedEvent::Bar {
                 symbol,
@@ -209,7 +231,7 @@ impl Session {
             | FeedEvent::ShortVolume(_)
             | FeedEvent::Positioning(_)) => {
                 if self.store.positioning.apply(&ev) {
-                    self.refresh_positioning(out);
+                    self.refresh_positioning(out, true);
                 }
                 out.push(match ev {
                     FeedEvent::ShortInterest(snapshot) => Notice::ShortInterest { snapshot },
@@ -272,7 +294,10 @@ impl Session {
             }
         }
         if symbol == Symbol::Iwm && (new_day || self.store.positioning_summary.is_none()) {
-            self.refresh_positioning(out);
+            // Warm-up days only need the Bear's evidence; the pane's summary (most of the cost,
+            // thousands of days before the first frame) is built once the history is in.
+            let summary = live || self.store.positioning_summary.is_none();
+            self.refresh_positioning(out, summary);
         }
         // The agents size from the equity on screen, marked at this bar, not the equity at the
         // last fill.
@@ -283,8 +308,10 @@ impl Session {
                 self.engine.process(EngineEvent::Account { equity });
             }
         }
-        let outputs = self.engine.process(EngineEvent::Bar { symbol, bar });
-        for o in outputs {
+        let mut outputs = std::mem::take(&mut self.outputs);
+        self.engine
+            .process_into(EngineEvent::Bar { symbol, bar }, &mut outputs);
+        for o in outputs.drain(..) {
             match o {
                 EngineOutput::Indicators(row) => self.store.indicators.push(row),
                 EngineOutput::Signal(d) if live => self.on_signal(d.to_signal(), out),
@@ -295,6 +322,7 @@ impl Session {
                 }
             }
         }
+        self.outputs = outputs;
         if live && symbol == Symbol::Iwm {
             self.age_signals(out);
         }
@@ -312,14 +340,28 @@ impl Session {
 
     /// Rebuild the positioning summary and hand the Bear the evidence as of the bar clock's day:
     /// it only ever sees reports already published on that day.
-    fn refresh_positioning(&mut self, out: &mut Vec<Notice>) {
-        let Some(now) = self.store.now else { return };
-        let day = now
-            .with_timezone(&chrono_tz::America::New_York)
-            .date_naive();
-        self.store.positioning_summary = Some(self.store.positioning.summary(day));
+    fn refresh_positioning(&mut self, out: &mut Vec<Notice>, summary: bool) {
+        let Some(day) = self.market_day() else { return };
+        if summary {
+            self.store.positioning_summary = Some(self.store.positioning.summary(day));
+        }
         let evidence = self.store.positioning.evidence_as_of(day);
         self.process_engine(EngineEvent::Evidence(evidence), out);
+    }
+
+    /// The positioning pane as of the bar clock's day.
+    fn refresh_summary(&mut self) {
+        if let Some(day) = self.market_day() {
+            self.store.positioning_summary = Some(self.store.positioning.summary(day));
+        }
+    }
+
+    fn market_day(&self) -> Option<chrono::NaiveDate> {
+        let now = self.store.now?;
+        Some(
+            now.with_timezone(&chrono_tz::America::New_York)
+                .date_naive(),
+        )
     }
 }
 

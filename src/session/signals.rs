@@ -86,7 +86,7 @@ impl Session {
         for e in self
             .store
             .signals
-            .all()
+            .live()
             .iter()
             .filter(|e| e.state.is_open())
         {

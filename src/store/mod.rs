@@ -1,6 +1,7 @@
 //! The state of the app: one owner (the session) mutates it, the UI and headless printer read it.
 
 mod signals;
+mod tail;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -9,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 pub use signals::{SignalBook, SignalEntry};
+pub use tail::Tail;
 
 use crate::broker::BrokerKind;
 use crate::config::Mode;
@@ -53,12 +55,13 @@ pub struct ReplayStatus {
     pub ended: bool,
 }
 
-/// Bars kept per symbol. A year of 1-minute bars for three symbols is ~300 k bars, ~14 MB.
+/// Bars kept per symbol: the newest `history.bars` (a year of 1-minute bars for three symbols is
+/// ~300 k bars, ~14 MB). The engine keeps its own windows, so nothing needs older bars.
 #[derive(Debug, Default, Clone)]
 pub struct Series {
-    pub bars: Vec<Bar>,
-    /// Index of the first bar that arrived live (earlier ones are history / warm-up).
-    pub live_from: usize,
+    pub bars: Tail<Bar>,
+    /// Bars ever taken before the first live one (history / warm-up), trimmed ones included.
+    pub live_from: u64,
 }
 
 impl Series {
@@ -86,11 +89,13 @@ pub const STATUS_BARS: u64 = 20;
 pub struct Store {
     pub timeframe: Timeframe,
     pub series: [Series; 3],
-    /// Indicator values, one per IWM bar, aligned with `series[IWM].bars`.
-    pub indicators: Vec<IndicatorRow>,
+    /// Indicator values, one per IWM bar, aligned with `series[IWM].bars` (same capacity, so
+    /// both trim at the same length).
+    pub indicators: Tail<IndicatorRow>,
     pub health: BTreeMap<String, FeedHealth>,
     pub signals: SignalBook,
-    pub orders: Vec<OrderEntry>,
+    /// The newest orders and every working one (pinned until it is done).
+    pub orders: Tail<OrderEntry>,
     pub positions: BTreeMap<Symbol, Position>,
     pub cash: Decimal,
     pub equity: Decimal,
@@ -123,10 +128,10 @@ impl Store {
         Store {
             timeframe,
             series: Default::default(),
-            indicators: Vec::new(),
+            indicators: Tail::default(),
             health: BTreeMap::new(),
             signals: SignalBook::default(),
-            orders: Vec::new(),
+            orders: Tail::pinned(usize::MAX),
             positions: BTreeMap::new(),
             cash,
             equity: cash,
@@ -146,6 +151,17 @@ impl Store {
             scorecard: Default::default(),
             live: Default::default(),
         }
+    }
+
+    /// Bound what the store keeps to `h` (the session calls this with the config's `[history]`).
+    pub fn set_history(&mut self, h: &crate::config::HistoryConfig) {
+        for s in &mut self.series {
+            s.bars.set_capacity(h.bars);
+        }
+        self.indicators.set_capacity(h.bars);
+        self.orders.set_capacity(h.orders);
+        self.signals = SignalBook::with_capacity(h.signals);
+        self.scorecard = crate::scorecard::Scorecard::with_capacity(h.tracks);
     }
 
     /// True while any bar feed is stale, reconnecting or failed.
@@ -189,6 +205,8 @@ impl Store {
     }
 
     pub fn order_mut(&mut self, id: &ClientOrderId) -> Option<&mut OrderEntry> {
+        // Settled before this change: the pin only ever lags, it never skips a working order.
+        self.orders.advance(|o| !o.status.is_working());
         self.orders
             .iter_mut()
             .rev()
@@ -196,7 +214,7 @@ impl Store {
     }
 
     pub fn working_orders(&self) -> impl Iterator<Item = &OrderEntry> {
-        self.orders.iter().filter(|o| o.status.is_working())
+        self.orders.live().iter().filter(|o| o.status.is_working())
     }
 
     /// Position value marked at the last close.

@@ -1,7 +1,10 @@
 //! The signal queue: every signal the agents proposed, its state, and which one the trader has selected.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
+use super::tail::Tail;
 use crate::model::{Signal, SignalState};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -12,43 +15,88 @@ pub struct SignalEntry {
     pub expires_at: u64,
 }
 
-#[derive(Debug, Clone, Default)]
+/// The signals of the session: the newest `capacity` answered ones (the history pane, the chart's
+/// stop line) and every open one, however old. Open signals are kept from the oldest open one
+/// on, so the bar clock's expiry scan and the Decide queue cost what is open, not the history;
+/// answered is final (no state leads back to open).
+#[derive(Debug, Clone)]
 pub struct SignalBook {
-    entries: Vec<SignalEntry>,
+    entries: Tail<SignalEntry>,
+    /// Signal id → absolute position in `entries` (the newest entry of that id).
+    by_id: HashMap<u64, u64>,
     selected: Option<u64>,
 }
 
+impl Default for SignalBook {
+    fn default() -> Self {
+        SignalBook::with_capacity(usize::MAX)
+    }
+}
+
 impl SignalBook {
-    pub fn push(&mut self, entry: SignalEntry) {
-        let open = entry.state.is_open();
-        let id = entry.signal.id;
-        self.entries.push(entry);
-        if open && self.selected_open().is_none() {
-            self.selected = Some(id);
+    pub fn with_capacity(cap: usize) -> Self {
+        SignalBook {
+            entries: Tail::pinned(cap),
+            by_id: HashMap::new(),
+            selected: None,
         }
     }
 
+    pub fn push(&mut self, entry: SignalEntry) {
+        let open = entry.state.is_open();
+        let id = entry.signal.id;
+        let at = self.entries.total();
+        let (by_id, mut gone_at) = (&mut self.by_id, self.entries.dropped());
+        self.entries.push_folding(entry, |gone| {
+            if by_id.get(&gone.signal.id) == Some(&gone_at) {
+                by_id.remove(&gone.signal.id);
+            }
+            gone_at += 1;
+        });
+        // An id pushed again points at its newest entry, as the reverse scan it replaces did.
+        self.by_id.insert(id, at);
+        if open && self.selected_open().is_none() {
+            self.selected = Some(id);
+        }
+        self.entries.advance(|e| !e.state.is_open());
+    }
+
+    /// The kept signals, oldest first (every open one, and the newest answered ones).
     pub fn all(&self) -> &[SignalEntry] {
         &self.entries
     }
 
+    /// Signals ever pushed, kept or not.
+    pub fn total(&self) -> u64 {
+        self.entries.total()
+    }
+
+    /// From the oldest signal that may still be open: every open signal is in here.
+    pub fn live(&self) -> &[SignalEntry] {
+        self.entries.live()
+    }
+
+    fn index(&self, id: u64) -> Option<usize> {
+        let at = *self.by_id.get(&id)?;
+        Some((at - self.entries.dropped()) as usize)
+    }
+
     pub fn get(&self, id: u64) -> Option<&SignalEntry> {
-        self.entries.iter().rev().find(|e| e.signal.id == id)
+        self.index(id).map(|i| &self.entries[i])
     }
 
     pub fn get_mut(&mut self, id: u64) -> Option<&mut SignalEntry> {
-        self.entries.iter_mut().rev().find(|e| e.signal.id == id)
+        self.index(id).map(|i| &mut self.entries[i])
     }
 
     /// Signals waiting for the trader: proposed ones first (newest first), then snoozed ones.
     pub fn open(&self) -> impl Iterator<Item = &SignalEntry> {
-        let proposed = self
-            .entries
+        let live = self.entries.live();
+        let proposed = live
             .iter()
             .rev()
             .filter(|e| e.state == SignalState::Proposed);
-        let snoozed = self
-            .entries
+        let snoozed = live
             .iter()
             .rev()
             .filter(|e| matches!(e.state, SignalState::Snoozed { .. }));
@@ -66,6 +114,7 @@ impl SignalBook {
 
     /// Keep the selection on an answerable signal after states change.
     pub fn fix_selection(&mut self) {
+        self.entries.advance(|e| !e.state.is_open());
         if self.selected_open().is_none() {
             let first = self
                 .open()

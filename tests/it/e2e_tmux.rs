@@ -136,6 +136,26 @@ fn dashboard_keys_and_clean_exit_in_tmux() {
     t.wait_for("Override scorecard", deadline);
     t.keys(&["Escape"]);
     quit_and_check_restored(&t, deadline);
+    // The startup figure BENCHMARKS.md quotes is in the log (its value is not judged here).
+    let log: String = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("double-agent.log")
+        })
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    let ms = log
+        .split("first frame drawn ")
+        .nth(1)
+        .and_then(|rest| rest.split(" ms").next())
+        .and_then(|v| v.parse::<f64>().ok());
+    assert!(
+        ms.is_some_and(|ms| ms > 0.0),
+        "no first-frame line in the log:\n{log}"
+    );
 }
 
 /// The real engine on the real 2025 bars: acknowledge the Bear's first tier, see the order and

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod alpaca;
+mod bounded;
 mod cftc;
 mod cli;
 mod e2e_tmux;

@@ -152,7 +152,7 @@ fn check(s: &Session, journal: bool) -> Result<(), TestCaseError> {
         let journaled: BTreeMap<_, _> = rec.positions.iter().map(|p| (p.symbol, p.qty)).collect();
         prop_assert_eq!(&journaled, &held, "Σ journaled fills vs positions");
     }
-    for o in &s.store.orders {
+    for o in s.store.orders.iter() {
         let filled: Decimal = o.fills.iter().map(|f| f.qty).sum();
         prop_assert_eq!(
             filled,

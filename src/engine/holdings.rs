@@ -136,6 +136,11 @@ impl Engine {
         );
     }
 
+    /// The equity the agents size with.
+    pub fn equity(&self) -> Decimal {
+        self.equity_dec
+    }
+
     /// What the agents hold, by symbol (the positions book's totals).
     pub fn held(&self, symbol: Symbol) -> Decimal {
         self.ledger.held(symbol)

@@ -44,8 +44,6 @@ pub struct Session {
     /// Live trading: the risk gate's clock is the wall clock, not the bar clock.
     wall_clock: bool,
     recovery: restore::Pending,
-    /// The equity the engine last sized with.
-    equity_sent: rust_decimal::Decimal,
     /// The engine's outputs of one bar, reused: the per-bar path allocates nothing.
     outputs: Vec<EngineOutput>,
 }
@@ -65,7 +63,6 @@ impl Session {
         );
         store.set_history(&cfg.history);
         let engine = Engine::new(&cfg);
-        let cfg_cash = cfg.paper.starting_cash;
         let costs = crate::broker::Costs::for_venue(broker.kind(), &cfg.paper);
         let gate =
             crate::risk::RiskGate::new(crate::risk::RiskLimits::from(&cfg.risk).with_costs(costs));
@@ -84,7 +81,6 @@ impl Session {
             journal: None,
             wall_clock,
             recovery: Default::default(),
-            equity_sent: cfg_cash,
             outputs: Vec::new(),
         }
     }
@@ -301,10 +297,11 @@ impl Session {
         }
         // The agents size from the equity on screen, marked at this bar, not the equity at the
         // last fill.
-        if live && symbol == Symbol::Iwm {
+        // Flat, equity is cash, which only fills move (and they report it).
+        let holding = self.store.positions.values().any(|p| !p.qty.is_zero());
+        if live && symbol == Symbol::Iwm && holding {
             let equity = self.store.marked_equity();
-            if equity != self.equity_sent {
-                self.equity_sent = equity;
+            if equity != self.engine.equity() {
                 self.engine.process(EngineEvent::Account { equity });
             }
         }

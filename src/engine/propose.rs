@@ -129,7 +129,7 @@ impl Engine {
         let v = self.bear.vehicle();
         let lev_v = f64::from(v.leverage()).abs();
         // Only shares the Bear holds are hedged (a hedge is never proposed against a pending entry).
-        let (qty, held) = (self.ledger.bear_total(), true);
+        let qty = self.ledger.bear_total();
         let beta = to_f64(qty) * self.price(v).unwrap_or(0.0) * lev_v;
         let raw = (fraction * beta / px).floor();
         reasons.push(Why::HedgeShares {
@@ -138,7 +138,6 @@ impl Engine {
             beta,
             qty,
             vehicle: v,
-            held,
             lev: lev_v,
             px,
         });

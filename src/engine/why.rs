@@ -156,7 +156,6 @@ pub enum Why {
         beta: f64,
         qty: Decimal,
         vehicle: Symbol,
-        held: bool,
         lev: f64,
         px: f64,
     },
@@ -316,11 +315,10 @@ impl fmt::Display for Why {
                 "{} {symbol} = ${} / ({lev} × stop distance {}%) / price {}",
                 f0(*raw), f0(*risk), f2(distance * 100.0), f2(*px)
             ),
-            Why::HedgeShares { raw, fraction, beta, qty, vehicle, held, lev, px } => {
-                let basis = if *held { "held" } else { "proposed" };
+            Why::HedgeShares { raw, fraction, beta, qty, vehicle, lev, px } => {
                 write!(
                     f,
-                    "{} IWM = {fraction} × Bear beta ${} ({qty} {vehicle} {basis} × {lev}) / {}",
+                    "{} IWM = {fraction} × Bear beta ${} ({qty} {vehicle} held × {lev}) / {}",
                     f0(*raw), f0(*beta), f2(*px)
                 )
             }

@@ -273,12 +273,13 @@ async fn cancel_task(ctx: Ctx, coid: ClientOrderId) {
 }
 
 /// Account, positions (every traded symbol, flat ones with qty 0), then open orders.
+/// Open orders first, then positions and account: a fill the orders report (one made while no
+/// process watched) is then already in the positions that follow, never added on top of them.
 async fn reconcile(ctx: &Ctx) -> Result<(), AlpacaError> {
-    refresh_account(ctx).await?;
     for o in ctx.client.open_orders().await? {
         ctx.apply(&o);
     }
-    Ok(())
+    refresh_account(ctx).await
 }
 
 async fn refresh_account(ctx: &Ctx) -> Result<(), AlpacaError> {

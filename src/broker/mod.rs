@@ -2,7 +2,7 @@
 //! The built-in paper simulator answers synchronously; Alpaca answers later through a channel.
 
 pub mod alpaca;
-mod alpaca_book;
+pub mod alpaca_book;
 mod alpaca_request;
 pub mod paper;
 #[cfg(test)]

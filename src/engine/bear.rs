@@ -8,7 +8,7 @@ use super::ledger::Book;
 use super::levels::Break;
 use super::why::Why;
 use crate::config::Config;
-use crate::model::{Agent, Side, SignalKind, Symbol};
+use crate::model::{Agent, Side, SignalKind, StandingStop, Symbol};
 
 #[derive(Debug, Clone)]
 struct Params {
@@ -88,24 +88,48 @@ impl Bear {
     }
 
     /// Take charge of vehicle shares the Bear holds without a position of its own (bought by
-    /// hand, or held before a restart): the standard entry stop from this bar, the bar's close
-    /// as the level to defend.
-    pub(super) fn adopt(&mut self, c: &AdoptAt, tiers: u8, stop: Option<f64>) {
-        let stop = stop.unwrap_or(c.close + self.p.stop_mult * c.atr);
+    /// hand, or held before a restart). A stop journaled before a restart goes on with its trail;
+    /// otherwise the standard entry stop from this bar, the bar's close as the level to defend.
+    pub(super) fn adopt(&mut self, c: &AdoptAt, tiers: u8, known: Option<StandingStop>) {
+        let fresh = (
+            c.close + self.p.stop_mult * c.atr,
+            c.close,
+            c.close,
+            c.close,
+        );
+        let (stop, lowest_close, level, entry_iwm) = match known {
+            Some(StandingStop::Bear {
+                stop,
+                lowest_close,
+                level,
+                entry,
+            }) => (stop, lowest_close, level, entry),
+            _ => fresh,
+        };
         self.pos = Some(BearPos {
-            level: c.close,
+            level,
             tiers: tiers.max(1),
             first_bar: c.seq,
             since: c.time,
             last_tier_bar: c.seq,
-            entry_iwm: c.close,
+            entry_iwm,
             stop,
-            lowest_close: c.close,
+            lowest_close,
             min_low: c.low,
             confidence: 0.5,
             magnitude: 0.0,
             exiting: false,
         });
+    }
+
+    /// The stop as the journal keeps it (see `StandingStop`).
+    pub fn standing(&self) -> Option<StandingStop> {
+        self.pos.map(|p| StandingStop::Bear {
+            stop: p.stop,
+            lowest_close: p.lowest_close,
+            level: p.level,
+            entry: p.entry_iwm,
+        })
     }
 
     /// The break behind a tier 1 proposed on this call, taken once.

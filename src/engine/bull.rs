@@ -10,7 +10,7 @@ use super::ledger::Book;
 use super::levels::Break;
 use super::why::Why;
 use crate::config::Config;
-use crate::model::{Agent, Side, SignalKind, Symbol};
+use crate::model::{Agent, Side, SignalKind, StandingStop, Symbol};
 
 #[derive(Debug, Clone)]
 struct Params {
@@ -113,26 +113,67 @@ impl Bull {
     }
 
     /// Take charge of IWM shares held without a position of the Bull's own (bought by hand, or
-    /// held before a restart): the standard entry stop from this bar unless one is known.
-    pub(super) fn adopt(&mut self, c: &AdoptAt, stop: Option<f64>) {
+    /// held before a restart): a journaled stop goes on with its trail, else the standard entry
+    /// stop from this bar.
+    pub(super) fn adopt(&mut self, c: &AdoptAt, known: Option<StandingStop>) {
+        let (stop, highest, entry) = match known {
+            Some(StandingStop::Bull {
+                stop,
+                highest,
+                entry,
+            }) => (stop, highest, entry),
+            _ => (c.close - self.p.stop_mult * c.atr, c.close, c.close),
+        };
         self.pos = Some(BullPos {
-            entry: c.close,
-            stop: stop.unwrap_or(c.close - self.p.stop_mult * c.atr),
-            highest: c.close,
+            entry,
+            stop,
+            highest,
             since: c.time,
             exiting: false,
         });
     }
 
-    /// A hedge held without the Bull's own record of it (after a restart).
-    pub(super) fn adopt_hedge(&mut self, c: &AdoptAt, stop: Option<f64>) {
-        self.hedge = Some(Hedge {
-            entry: c.close,
-            bar: c.seq,
-            target: None,
-            stop: stop.unwrap_or(c.close - self.p.hedge_stop_atr * c.atr),
-            exiting: false,
+    /// A hedge held without the Bull's own record of it (after a restart): a journaled one keeps
+    /// its stop, target and the bars it was already held.
+    pub(super) fn adopt_hedge(&mut self, c: &AdoptAt, known: Option<StandingStop>) {
+        self.hedge = Some(match known {
+            Some(StandingStop::Hedge {
+                stop,
+                target,
+                entry,
+                bars_held,
+            }) => Hedge {
+                entry,
+                bar: c.seq.saturating_sub(bars_held),
+                target,
+                stop,
+                exiting: false,
+            },
+            _ => Hedge {
+                entry: c.close,
+                bar: c.seq,
+                target: None,
+                stop: c.close - self.p.hedge_stop_atr * c.atr,
+                exiting: false,
+            },
         });
+    }
+
+    /// The hedge's and the position's stops as the journal keeps them; `seq` is the last bar.
+    pub fn standing(&self, seq: u64) -> [Option<StandingStop>; 2] {
+        [
+            self.hedge.map(|h| StandingStop::Hedge {
+                stop: h.stop,
+                target: h.target,
+                entry: h.entry,
+                bars_held: seq.saturating_sub(h.bar),
+            }),
+            self.pos.map(|p| StandingStop::Bull {
+                stop: p.stop,
+                highest: p.highest,
+                entry: p.entry,
+            }),
+        ]
     }
 
     /// Is each piece of evidence present in the window ending at `seq`?

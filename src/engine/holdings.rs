@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use super::ledger::Book;
 use super::Engine;
 use crate::broker::paper::to_f64;
-use crate::model::{Fill, Symbol};
+use crate::model::{Fill, Stops, Symbol};
 
 /// A proposal the engine sized to at least one share, until it is filled or closed unfilled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +94,7 @@ impl Engine {
                     p.exiting = exiting;
                 }
                 None => match self.adopt_at {
-                    Some(at) => self.bear.adopt(&at, tiers, None),
+                    Some(at) => self.bear.adopt(&at, tiers, self.restored[0].take()),
                     None => self.adopt_later = true,
                 },
             }
@@ -109,7 +109,7 @@ impl Engine {
             match self.bull.hedge_mut() {
                 Some(h) => h.exiting = exiting,
                 None => match self.adopt_at {
-                    Some(at) => self.bull.adopt_hedge(&at, None),
+                    Some(at) => self.bull.adopt_hedge(&at, self.restored[1].take()),
                     None => self.adopt_later = true,
                 },
             }
@@ -124,7 +124,7 @@ impl Engine {
             match self.bull.pos_mut() {
                 Some(p) => p.exiting = exiting,
                 None => match self.adopt_at {
-                    Some(at) => self.bull.adopt(&at, None),
+                    Some(at) => self.bull.adopt(&at, self.restored[2].take()),
                     None => self.adopt_later = true,
                 },
             }
@@ -134,6 +134,25 @@ impl Engine {
             to_f64(self.bear_held),
             to_f64(self.ledger.hedge + self.ledger.bull),
         );
+    }
+
+    /// The stop standing on each agent position (Bear, hedge, Bull) as the journal keeps it:
+    /// only where the book holds shares.
+    pub fn stops(&self) -> Stops {
+        let seq = self.ind.bars().saturating_sub(1);
+        let [hedge, bull] = self.bull.standing(seq);
+        let held = [
+            self.bear_held > Decimal::ZERO,
+            !self.ledger.hedge.is_zero(),
+            !self.ledger.bull.is_zero(),
+        ];
+        let mut out = [self.bear.standing(), hedge, bull];
+        for (s, held) in out.iter_mut().zip(held) {
+            if !held || !s.is_some_and(|s| s.is_finite()) {
+                *s = None;
+            }
+        }
+        out
     }
 
     /// The equity the agents size with.

@@ -79,6 +79,8 @@ pub struct Engine {
     adopt_at: Option<context::AdoptAt>,
     /// Shares arrived before any bar could give them a stop: adopted at the next one.
     adopt_later: bool,
+    /// Stops a previous process journaled, taken by the agents when they adopt its shares.
+    restored: crate::model::Stops,
     /// Shares held (Bear vehicle, IWM) as f64, refreshed on fills, for per-bar exposure.
     held_f64: (f64, f64),
     /// The Bear's shares over all tiers, refreshed on fills (a Decimal sum is slow per bar).
@@ -122,6 +124,7 @@ impl Engine {
             open: Vec::new(),
             adopt_at: None,
             adopt_later: false,
+            restored: [None; 3],
             held_f64: (0.0, 0.0),
             bear_held: Decimal::ZERO,
         }
@@ -160,6 +163,13 @@ impl Engine {
             } => self.on_fill(&fill, book, signal_id),
             EngineEvent::Unfilled { signal_id } => self.on_unfilled(signal_id),
             EngineEvent::Held { positions } => self.on_held(&positions),
+            EngineEvent::Restored(stops) => self.restored = stops,
+            EngineEvent::Journaled { fills } => {
+                for (fill, book) in &fills {
+                    self.ledger.apply(fill, *book);
+                }
+                self.sync_agents();
+            }
             EngineEvent::Account { equity } => {
                 self.equity = to_f64(equity);
                 self.equity_dec = equity;

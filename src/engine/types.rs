@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::draft::SignalDraft;
-use crate::model::{AgentBook, Bar, Fill, ShortEvidence, Symbol};
+use crate::model::{AgentBook, Bar, Fill, ShortEvidence, Stops, Symbol};
 
 /// Everything the engine reacts to.
 #[derive(Debug, Clone)]
@@ -26,6 +26,14 @@ pub enum EngineEvent {
     /// What the venue says is held: the agents' books follow it (shares the venue does not
     /// hold leave the books; shares it holds that no book has are adopted).
     Held { positions: Vec<(Symbol, Decimal)> },
+    /// A previous process's journaled fills, applied at once: the agents take charge of what is
+    /// held net, not of each position the fills opened and closed on the way.
+    Journaled {
+        fills: Vec<(Fill, Option<AgentBook>)>,
+    },
+    /// The stops a previous process journaled: an agent taking charge of shares held before a
+    /// restart goes on with the stop it had, trail included. `[None; 3]` drops what is left.
+    Restored(Stops),
     /// Account equity from the broker, for sizing.
     Account { equity: Decimal },
     /// Latest short-interest / positioning evidence.

@@ -42,7 +42,11 @@ impl Journal {
     }
 
     pub(super) fn batches(&self, entry: &Entry) -> bool {
-        self.batch.max_rows > 0 && matches!(entry, Entry::Bar { .. } | Entry::FeedHealth { .. })
+        self.batch.max_rows > 0
+            && matches!(
+                entry,
+                Entry::Bar { .. } | Entry::FeedHealth { .. } | Entry::Stops { .. }
+            )
     }
 
     /// Before a batched row: open the transaction if none is.

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::broker::{BrokerEvent, BrokerKind};
 use crate::feed::FeedHealth;
 use crate::model::{
-    Answer, Bar, ClientOrderId, Fill, OrderRequest, Position, Signal, SignalState, Symbol,
-    Timeframe,
+    Answer, Bar, ClientOrderId, Fill, OrderRequest, Position, Signal, SignalState, StandingStop,
+    Symbol, Timeframe,
 };
 use crate::risk::{RefusalReason, RiskRefused};
 
@@ -126,6 +126,11 @@ pub enum Entry {
         /// Working orders the caller was told to cancel.
         cancel: Vec<ClientOrderId>,
     },
+    /// The agents' standing stops after they changed (a trail moved, a position opened or
+    /// closed): a restart hands them back so a trailed stop is never loosened by a crash.
+    Stops {
+        stops: Vec<StandingStop>,
+    },
 }
 
 impl Entry {
@@ -150,6 +155,7 @@ impl Entry {
             Entry::FeedHealth { .. } => "feed_health",
             Entry::RiskRefusal { .. } => "risk_refusal",
             Entry::KillSwitch { .. } => "kill_switch",
+            Entry::Stops { .. } => "stops",
         }
     }
 

@@ -24,6 +24,14 @@ impl Journal {
         }
     }
 
+    /// The agents' standing stops, batched with the bars that moved them: a resumed replay
+    /// re-feeds the bars after the last commit, which moves them again the same way.
+    pub fn record_stops(&mut self, stops: &crate::model::Stops) -> Result<u64> {
+        self.record(&Entry::Stops {
+            stops: stops.iter().flatten().copied().collect(),
+        })
+    }
+
     /// A live bar, one the agents may act on (history goes through `record_bars`).
     pub fn record_bar(&mut self, symbol: Symbol, timeframe: Timeframe, bar: &Bar) -> Result<u64> {
         self.record(&Entry::Bar {

@@ -19,7 +19,7 @@ use super::{order_seq, Journal, Result, SessionSummary};
 use crate::broker::BrokerKind;
 use crate::model::{
     AgentBook, ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Signal, SignalState,
-    Symbol,
+    Stops, Symbol,
 };
 use crate::risk::{RefusalReason, RiskRestore};
 
@@ -65,6 +65,8 @@ pub struct Recovered {
     pub fills: Vec<(Fill, Option<AgentBook>)>,
     /// Σ fill cash deltas in scope: the simulator's cash is its starting cash plus this.
     pub fills_cash: Decimal,
+    /// The agents' standing stops as last journaled in scope (Bear, hedge, Bull).
+    pub stops: Stops,
 }
 
 impl Recovered {
@@ -101,7 +103,7 @@ struct Track {
 /// Kinds recovery reads: everything except bars, which are the bulk of a journal.
 const KINDS: &str =
     "'session_start','session_end','signal','answer','order_intent','broker_accepted',\
-'broker_rejected','broker_canceled','broker_unknown','fill','risk_refusal','kill_switch'";
+'broker_rejected','broker_canceled','broker_unknown','fill','risk_refusal','kill_switch','stops'";
 
 impl Journal {
     /// Rebuild state after a crash or a clean stop. Read-only: call it before `start_session`.
@@ -181,6 +183,12 @@ impl Journal {
                     ..
                 } => out.halted_day = Some(*day),
                 Entry::RiskRefusal { order, .. } => refused.extend(order.signal_id),
+                Entry::Stops { stops } => {
+                    out.stops = [None; 3];
+                    for s in stops {
+                        out.stops[s.slot()] = Some(*s);
+                    }
+                }
                 Entry::Fill(f) => {
                     // The order's book; an intent journaled before orders carried one falls
                     // back to its signal's kind.

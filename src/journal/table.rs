@@ -90,6 +90,19 @@ pub fn summary(entry: &Entry) -> String {
             true => format!("ENGAGED, canceling {}", cancel.len()),
             false => "released".into(),
         },
+        Entry::Stops { stops } if stops.is_empty() => "no agent position: no stop".into(),
+        Entry::Stops { stops } => stops
+            .iter()
+            .map(|s| {
+                let who = match s {
+                    crate::model::StandingStop::Bear { .. } => "Bear",
+                    crate::model::StandingStop::Hedge { .. } => "hedge",
+                    crate::model::StandingStop::Bull { .. } => "Bull",
+                };
+                format!("{who} stop {:.2}", s.stop())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 

@@ -1,12 +1,14 @@
 //! The domain vocabulary shared by every layer: bars, symbols, orders, fills, positions, signals.
 
 mod bar;
+mod exits;
 mod order;
 mod positioning;
 pub mod price;
 mod signal;
 
 pub use bar::{Bar, Symbol, Timeframe};
+pub use exits::{StandingStop, Stops};
 pub use order::{ClientOrderId, Fill, OrderRequest, OrderStatus, OrderType, Position, Side};
 pub use positioning::{
     EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume,

@@ -46,6 +46,8 @@ pub struct Session {
     recovery: restore::Pending,
     /// The engine's outputs of one bar, reused: the per-bar path allocates nothing.
     outputs: Vec<EngineOutput>,
+    /// The standing stops as last journaled: journaled again only when they move.
+    stops_journaled: crate::model::Stops,
 }
 
 impl Session {
@@ -82,6 +84,7 @@ impl Session {
             wall_clock,
             recovery: Default::default(),
             outputs: Vec::new(),
+            stops_journaled: [None; 3],
         }
     }
 
@@ -147,6 +150,19 @@ impl Session {
             Input::Broker(ev) => self.on_broker(ev, out),
             Input::Action(a) => self.act(a, out),
         }
+        self.journal_stops();
+    }
+
+    /// Whatever moved a stop (a bar's trail, a fill, a flatten), the journal keeps the latest.
+    fn journal_stops(&mut self) {
+        if self.journal.is_none() {
+            return;
+        }
+        let stops = self.engine.stops();
+        if stops != self.stops_journaled {
+            self.stops_journaled = stops;
+            self.journal("stops", |j| j.record_stops(&stops));
+        }
     }
 
     fn on_feed(&mut self, ev: FeedEvent, out: &mut Vec<Notice>) {
@@ -167,6 +183,9 @@ impl Session {
                 self.refresh_summary();
                 let s = &mut self.store.series[symbol.index()];
                 s.live_from = s.bars.total();
+                if symbol == Symbol::Iwm {
+                    self.hand_over_holdings(out);
+                }
             }
             FeedEvent::Bar {
                 symbol,

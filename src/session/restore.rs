@@ -20,13 +20,15 @@ pub(super) struct Pending {
     /// Orders of a previous process nobody knows the venue's answer to: until each is settled
     /// (looked up by client order id), no new order may go out.
     unsettled: BTreeSet<ClientOrderId>,
-    /// Journaled fills for the engine, so the agents know what is held. Given at the first
-    /// live bar, after the history burst has warmed the indicators.
+    /// Journaled fills for the engine, so the agents know what is held. Given once the IWM
+    /// history has warmed the indicators (see `hand_over_holdings`).
     engine_fills: Vec<(Fill, Option<crate::model::AgentBook>)>,
     /// Restored signals that auto mode acknowledges at the first live bar (when prices are known).
     auto_ack: Vec<u64>,
     /// A resumed session already journaled its history burst.
     pub(super) history_journaled: bool,
+    /// What the journal says is held (fills, stops) still has to reach the engine.
+    holdings: bool,
 }
 
 /// What a restore brought back, for the status line.
@@ -96,10 +98,15 @@ impl Session {
                 signal: signal.clone(),
                 state: SignalState::Proposed,
                 expires_at,
+                unfilled: None,
             });
         }
         self.recovery.engine_fills = rec.fills.clone();
         self.recovery.history_journaled = resumed;
+        // Given now: the venue's positions may be adopted before the first live bar.
+        self.engine.process(EngineEvent::Restored(rec.stops));
+        self.stops_journaled = rec.stops;
+        self.recovery.holdings = true;
         Restored {
             positions: rec.positions.len(),
             working_orders: rec.working_orders.len(),
@@ -124,25 +131,33 @@ impl Session {
         Notice::Info { message }
     }
 
-    /// Before the first live bar after a restore: tell the engine what is held and acknowledge
-    /// the restored signals in auto mode.
-    pub(super) fn before_live_bar(&mut self, out: &mut Vec<Notice>) {
-        if self.recovery.engine_fills.is_empty() && self.recovery.auto_ack.is_empty() {
+    /// Once the IWM history has warmed the indicators (or at the first live bar, if no history
+    /// came): tell the engine what is held, so the agents take charge of it with the stops they
+    /// had. Until then the engine would see history bars as bars the shares were held through.
+    pub(super) fn hand_over_holdings(&mut self, out: &mut Vec<Notice>) {
+        if !std::mem::take(&mut self.recovery.holdings) {
             return;
         }
-        for (fill, book) in std::mem::take(&mut self.recovery.engine_fills) {
-            let signal_id = None;
-            self.process_engine(
-                EngineEvent::Fill {
-                    fill,
-                    book,
-                    signal_id,
-                },
-                out,
-            );
-        }
+        let fills = std::mem::take(&mut self.recovery.engine_fills);
+        self.process_engine(EngineEvent::Journaled { fills }, out);
+        // The journal's fills gave each share its book; what is held is the positions' word
+        // (a venue that reported first already counts the journaled fills).
+        let positions = self
+            .store
+            .positions
+            .values()
+            .map(|p| (p.symbol, p.qty))
+            .collect();
+        self.process_engine(EngineEvent::Held { positions }, out);
+        self.process_engine(EngineEvent::Restored([None; 3]), out);
         let equity = self.store.marked_equity();
         self.process_engine(EngineEvent::Account { equity }, out);
+    }
+
+    /// Before the first live bar after a restore: the holdings, if the history did not hand
+    /// them over, and the restored signals acknowledged in auto mode (prices are known now).
+    pub(super) fn before_live_bar(&mut self, out: &mut Vec<Notice>) {
+        self.hand_over_holdings(out);
         for id in std::mem::take(&mut self.recovery.auto_ack) {
             self.act(
                 Action::Acknowledge {

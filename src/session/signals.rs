@@ -50,6 +50,7 @@ impl Session {
             signal,
             state,
             expires_at,
+            unfilled: None,
         });
         // Recorded only: nothing will trade, so the agent does not wait for it.
         if state == SignalState::Observed {
@@ -164,7 +165,12 @@ impl Session {
                 out.push(Notice::Asked { signal_id: id, why });
                 self.store.signals.fix_selection();
             }
-            _ => self.process_engine(crate::engine::EngineEvent::Unfilled { signal_id: id }, out),
+            _ => {
+                if let Some(e) = self.store.signals.get_mut(id) {
+                    e.unfilled = Some(why.to_string());
+                }
+                self.process_engine(crate::engine::EngineEvent::Unfilled { signal_id: id }, out)
+            }
         }
     }
 }

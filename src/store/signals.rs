@@ -13,6 +13,9 @@ pub struct SignalEntry {
     pub state: SignalState,
     /// Bar index at which an unanswered signal expires.
     pub expires_at: u64,
+    /// Answered, but its order did not trade (in full): refused by the risk gate, rejected or
+    /// canceled by the venue. The answer stays what the trader said; this says what came of it.
+    pub unfilled: Option<String>,
 }
 
 /// The signals of the session: the newest `capacity` answered ones (the history pane, the chart's

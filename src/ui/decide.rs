@@ -38,7 +38,7 @@ pub fn draw(
                 e.signal.id,
                 e.signal.agent,
                 e.signal.kind.label(),
-                state_text(e.state)
+                entry_text(e)
             ),
             None => "nothing to decide: the agents are watching.".into(),
         };
@@ -157,6 +157,14 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         out.push(line);
     }
     out
+}
+
+/// The answer, and what came of it when its order did not trade.
+pub fn entry_text(e: &crate::store::SignalEntry) -> String {
+    match &e.unfilled {
+        Some(why) => format!("{}, not traded: {why}", state_text(e.state)),
+        None => state_text(e.state),
+    }
 }
 
 pub fn state_text(s: SignalState) -> String {

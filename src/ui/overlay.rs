@@ -139,7 +139,7 @@ pub fn history(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
                     sig.reference_price.round_dp(2),
                     sig.confidence
                 )),
-                Span::styled(super::decide::state_text(e.state), theme.bold(theme.accent)),
+                Span::styled(super::decide::entry_text(e), theme.bold(theme.accent)),
             ])
         })
         .collect();

@@ -197,6 +197,14 @@ pub fn attach_sim(session: Session, start: SimStart) -> (Session, Vec<Notice>) {
     (session, out)
 }
 
+/// The orders a venue broker looks up by client order id at start: every one the journal left
+/// working, not only those whose fate is unknown. While no process watched, a working order may
+/// have filled or been canceled; the lookup reports it (fills from what the journal already
+/// holds of it, so none is counted twice), where a reconcile of open orders would never see it.
+pub fn to_settle(rec: &Recovered) -> impl Iterator<Item = (&OrderRequest, Decimal)> {
+    rec.working_orders.iter().map(|w| (&w.order, w.filled_qty))
+}
+
 /// A real venue: a new journal session, the previous sessions' state on this venue restored,
 /// unknown orders handed to the broker to settle. The venue's positions (reconcile) win later.
 pub fn attach_venue(

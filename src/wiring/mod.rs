@@ -241,9 +241,9 @@ pub fn alpaca(
     );
     let kind = broker.kind();
     let (journal, rec) = flight::open(Some(kind))?;
-    // Unknown orders are looked up before the first poll; their answers, like every broker
+    // Orders left working are looked up before the first poll; their answers, like every broker
     // event, reach the journal through the session before any new order can be sent.
-    broker.settle(rec.unsettled().map(|w| (&w.order, w.filled_qty)));
+    broker.settle(flight::to_settle(&rec));
     // Positions and open orders first: a restart must know what is already held and working.
     broker.reconcile();
     let session = Session::new(cfg, Box::new(broker), tf, session_tag());

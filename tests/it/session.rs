@@ -394,3 +394,33 @@ fn live_clock_refuses_a_bar_from_the_future_and_keeps_taking_real_ones() {
     ));
     assert_eq!(s.store.series(Symbol::Iwm).bars.len(), 2);
 }
+
+/// An entry acknowledged at a size the gate refuses keeps the trader's answer and says it never
+/// traded, in the Decide pane and the history (it used to read "acknowledged at 9999").
+#[test]
+fn an_acknowledged_entry_the_gate_refuses_is_shown_as_not_traded() {
+    let mut s = session(Mode::Manual);
+    day(&mut s, 0);
+    s.inject_signal(signal(
+        1,
+        0,
+        SignalKind::BearEntry { tier: 1 },
+        Side::Buy,
+        dec!(100),
+    ));
+    act(
+        &mut s,
+        Action::Acknowledge {
+            id: Some(1),
+            qty: Some(dec!(9999)),
+        },
+    );
+    assert_eq!(state(&s, 1), SignalState::Edited { qty: dec!(9999) });
+    let e = s.store.signals.get(1).unwrap();
+    let text = double_agent::ui::decide::entry_text(e);
+    assert!(
+        text.starts_with("acknowledged at 9999, not traded: "),
+        "{text}"
+    );
+    assert!(s.store.working_orders().next().is_none());
+}

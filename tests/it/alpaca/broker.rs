@@ -63,6 +63,17 @@ async fn start_with(m: &std::sync::Arc<Mock>, c: AlpacaBrokerConfig) -> (AlpacaB
     (broker, rx)
 }
 
+/// Until the broker has POSTed an order.
+async fn until_post(m: &Mock) {
+    for _ in 0..250 {
+        if !m.requests(Method::POST, "/v2/orders").is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no POST /v2/orders");
+}
+
 fn accepted(e: &BrokerEvent, coid: &str) -> bool {
     matches!(e, BrokerEvent::Accepted { client_order_id, .. } if client_order_id.0 == coid)
 }
@@ -136,14 +147,21 @@ async fn alpaca_duplicate_client_order_id_422_is_looked_up_not_failed() {
         .lock()
         .unwrap()
         .push(order_json("da-s2-1", "TWM", "buy", "10", "new"));
-    let (mut broker, mut rx) = start(&m).await;
+    let url = mock::serve(m.clone()).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut broker = AlpacaBroker::start(client(&url), cfg(), tx);
+    // The start-up reconcile finds it open and announces it, before the account.
+    let mut got = until(&mut rx, |e| matches!(e, BrokerEvent::Account { .. })).await;
+    assert!(got.iter().any(|e| accepted(e, "da-s2-1")), "{got:?}");
     broker.submit(&order(
         "da-s2-1",
         OrderType::Limit {
             limit_price: dec!(30.5),
         },
     ));
-    let got = until(&mut rx, |e| accepted(e, "da-s2-1")).await;
+    // The 422 is looked up; the order is the one already announced.
+    until_post(&m).await;
+    got.extend(drain_for(&mut rx, Duration::from_millis(150)).await);
     assert!(
         !got.iter()
             .any(|e| matches!(e, BrokerEvent::Rejected { .. })),
@@ -277,14 +295,15 @@ async fn alpaca_restart_reconciles_position_and_working_order_without_duplicates
     let url = mock::serve(m.clone()).await;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let broker = AlpacaBroker::start(client(&url), cfg(), tx);
-    let got = until(&mut rx, |e| accepted(e, "da-prev-7")).await;
+    let got = until(&mut rx, |e| matches!(e, BrokerEvent::Account { .. })).await;
+    assert!(got.iter().any(|e| accepted(e, "da-prev-7")), "{got:?}");
     let positions = got
         .iter()
         .find_map(|e| match e {
             BrokerEvent::Positions { positions: p } => Some(p.clone()),
             _ => None,
         })
-        .expect("positions reported before the working order");
+        .expect("positions reported at start");
     let twm = positions.iter().find(|p| p.symbol == Symbol::Twm).unwrap();
     assert_eq!((twm.qty, twm.avg_price), (dec!(5), dec!(31)));
     assert!(positions
@@ -333,5 +352,54 @@ async fn alpaca_restart_reconciles_position_and_working_order_without_duplicates
         0,
         "reconcile never posts"
     );
+    assert_no_violations(&m);
+}
+
+/// A journaled working order that half filled while no process ran: the start-up reconcile
+/// reports the fill, and the positions come after it, already holding it (never a fill on top of a snapshot
+/// that counts it, which the session would add twice).
+#[tokio::test]
+async fn alpaca_restart_reports_a_fill_made_while_down_before_the_positions_that_hold_it() {
+    let m = Mock::new();
+    let mut pos = fixture("positions.alpaca-py.json")[0].clone();
+    pos["symbol"] = json!("TWM");
+    pos["qty"] = json!("5");
+    pos["avg_entry_price"] = json!("31");
+    m.positions.lock().unwrap().push(pos);
+    // Still open, half filled: the start-up reconcile of open orders is what reports it.
+    let mut half = order_json("da-prev-8", "TWM", "buy", "10", "partially_filled");
+    half["filled_qty"] = json!("5");
+    half["filled_avg_price"] = json!("31");
+    m.orders.lock().unwrap().push(half);
+
+    let url = mock::serve(m.clone()).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let broker = AlpacaBroker::start(client(&url), cfg(), tx);
+    // The journal left it working with nothing filled (as `flight::to_settle` hands it over).
+    broker.settle([(&order("da-prev-8", OrderType::Market), dec!(0))]);
+    let got = until(&mut rx, |e| matches!(e, BrokerEvent::Filled(_))).await;
+    let Some(BrokerEvent::Filled(f)) = got.last() else {
+        unreachable!()
+    };
+    assert_eq!((f.qty, f.price), (dec!(5), dec!(31)));
+    let later = drain_for(&mut rx, Duration::from_millis(300)).await;
+    let all: Vec<_> = got.iter().chain(&later).collect();
+    let fill_at = all
+        .iter()
+        .position(|e| matches!(e, BrokerEvent::Filled(_)))
+        .unwrap();
+    let last_positions = all
+        .iter()
+        .rposition(|e| matches!(e, BrokerEvent::Positions { .. }))
+        .expect("positions reported");
+    assert!(fill_at < last_positions, "{all:?}");
+    assert_eq!(
+        all.iter()
+            .filter(|e| matches!(e, BrokerEvent::Filled(_)))
+            .count(),
+        1,
+        "{all:?}"
+    );
+    assert_eq!(m.requests(Method::POST, "/v2/orders").len(), 0);
     assert_no_violations(&m);
 }

@@ -168,7 +168,15 @@ impl Engine {
             gross_beta: gross + self.pending.0,
             position_value: to_f64(held) * px + pending_value,
         };
-        let (n, hit) = sizing::cap_shares(raw, px, lev, x, &self.cfg.risk);
+        // The simulator's costs: the gate counts them against the cap. (On Alpaca, which charges
+        // no commission, this leaves a few dollars of room.)
+        let p = &self.cfg.paper;
+        let costs = sizing::BuyCosts {
+            slippage: p.slippage_bps / 10_000.0,
+            per_share: to_f64(p.commission_per_share),
+            min: to_f64(p.commission_min),
+        };
+        let (n, hit) = sizing::cap_shares(raw, px, lev, x, &self.cfg.risk, costs);
         match hit {
             Some(CapHit::GrossBeta) => reasons.push(Why::CappedGross {
                 n,

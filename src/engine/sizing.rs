@@ -51,20 +51,33 @@ pub struct Exposure {
     pub position_value: f64,
 }
 
+/// What buying costs beyond the price, as the risk gate counts it against the position cap
+/// (slippage and commission): sized without it, a capped order is one the gate then refuses.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BuyCosts {
+    /// Fraction of price.
+    pub slippage: f64,
+    pub per_share: f64,
+    pub min: f64,
+}
+
 /// Cap `shares` of a symbol at `price` with leverage `lev` (absolute): gross beta after the order
-/// ≤ max_beta_exposure × equity, and the position's value ≤ max_position × equity.
+/// ≤ max_beta_exposure × equity, and the position's value, costs of buying included,
+/// ≤ max_position × equity.
 pub fn cap_shares(
     shares: f64,
     price: f64,
     lev: f64,
     x: Exposure,
     r: &RiskConfig,
+    costs: BuyCosts,
 ) -> (f64, Option<CapHit>) {
     if !(price > 0.0 && lev > 0.0 && x.equity > 0.0) {
         return (0.0, None);
     }
     let beta_room = (r.max_beta_exposure * x.equity - x.gross_beta).max(0.0) / (lev * price);
-    let pos_room = (r.max_position * x.equity - x.position_value).max(0.0) / price;
+    let per_share = price * (1.0 + costs.slippage) + costs.per_share;
+    let pos_room = (r.max_position * x.equity - x.position_value - costs.min).max(0.0) / per_share;
     let mut out = shares.max(0.0).floor();
     let mut hit = None;
     if out > pos_room.floor() {
@@ -168,8 +181,32 @@ mod tests {
             ),
         ];
         for (s, p, l, x, want, hit) in cases {
-            assert_eq!(cap_shares(s, p, l, x, &r), (want, hit), "{s} @ {p}");
+            let free = BuyCosts::default();
+            assert_eq!(cap_shares(s, p, l, x, &r, free), (want, hit), "{s} @ {p}");
         }
+    }
+
+    #[test]
+    fn a_position_capped_with_costs_stays_under_the_cap_the_gate_checks() {
+        // The default config: 30 % of $100,000, 2 bps slippage-like costs and a commission.
+        let r = risk();
+        let costs = BuyCosts {
+            slippage: 0.0005,
+            per_share: 0.005,
+            min: 1.0,
+        };
+        let x = Exposure {
+            equity: 100_000.0,
+            gross_beta: 0.0,
+            position_value: 0.0,
+        };
+        let (n, hit) = cap_shares(5_000.0, 36.76, 2.0, x, &r, costs);
+        assert_eq!(hit, Some(CapHit::Position));
+        let paid = n * 36.76 * 1.0005 + (n * 0.005).max(1.0);
+        assert!(paid <= r.max_position * 100_000.0, "{n} shares cost {paid}");
+        // without the costs the same cap buys one share more: the one the gate refused
+        let (bare, _) = cap_shares(5_000.0, 36.76, 2.0, x, &r, BuyCosts::default());
+        assert!(bare > n, "{bare} vs {n}");
     }
 
     #[test]

@@ -279,18 +279,24 @@ async fn alpaca_403_rejects_and_cancel_reports_canceled() {
     assert_no_violations(&m);
 }
 
-#[tokio::test]
-async fn alpaca_restart_reconciles_position_and_working_order_without_duplicates() {
+/// The venue a restarted app finds: 5 TWM held at 31, from `coid`, a buy of 10 half filled.
+fn half_filled_before_the_restart(coid: &str) -> std::sync::Arc<Mock> {
     let m = Mock::new();
     let mut pos = fixture("positions.alpaca-py.json")[0].clone();
     pos["symbol"] = json!("TWM");
     pos["qty"] = json!("5");
     pos["avg_entry_price"] = json!("31");
     m.positions.lock().unwrap().push(pos);
-    let mut working = order_json("da-prev-7", "TWM", "buy", "10", "partially_filled");
-    working["filled_qty"] = json!("5");
-    working["filled_avg_price"] = json!("31");
-    m.orders.lock().unwrap().push(working);
+    let mut half = order_json(coid, "TWM", "buy", "10", "partially_filled");
+    half["filled_qty"] = json!("5");
+    half["filled_avg_price"] = json!("31");
+    m.orders.lock().unwrap().push(half);
+    m
+}
+
+#[tokio::test]
+async fn alpaca_restart_reconciles_position_and_working_order_without_duplicates() {
+    let m = half_filled_before_the_restart("da-prev-7");
 
     let url = mock::serve(m.clone()).await;
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -360,17 +366,8 @@ async fn alpaca_restart_reconciles_position_and_working_order_without_duplicates
 /// that counts it, which the session would add twice).
 #[tokio::test]
 async fn alpaca_restart_reports_a_fill_made_while_down_before_the_positions_that_hold_it() {
-    let m = Mock::new();
-    let mut pos = fixture("positions.alpaca-py.json")[0].clone();
-    pos["symbol"] = json!("TWM");
-    pos["qty"] = json!("5");
-    pos["avg_entry_price"] = json!("31");
-    m.positions.lock().unwrap().push(pos);
     // Still open, half filled: the start-up reconcile of open orders is what reports it.
-    let mut half = order_json("da-prev-8", "TWM", "buy", "10", "partially_filled");
-    half["filled_qty"] = json!("5");
-    half["filled_avg_price"] = json!("31");
-    m.orders.lock().unwrap().push(half);
+    let m = half_filled_before_the_restart("da-prev-8");
 
     let url = mock::serve(m.clone()).await;
     let (tx, mut rx) = mpsc::unbounded_channel();

@@ -8,6 +8,9 @@
 //! result when acknowledged, zero when overridden or left to expire, proportional when edited.
 //! Pure and clock-free: the session feeds it bars, signals and answers.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -46,7 +49,7 @@ pub enum Phase {
 }
 
 /// One tracked proposal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Track {
     pub signal_id: u64,
     pub time: chrono::DateTime<chrono::Utc>,
@@ -112,14 +115,32 @@ pub struct Totals {
 
 /// Tracks are kept oldest first: the newest `cap` closed ones and every open one. Older closed
 /// ones are folded into running totals, so a long run costs what is open, not the history.
+///
+/// A bar touches only what it changes: the tracks waiting for its open, the ones closing at it,
+/// and the stops it reaches (kept in heaps ordered by stop). Open tracks are marked lazily at
+/// their symbol's last close when read, so a thousand open proposals cost nothing per bar.
 #[derive(Debug, Clone)]
 pub struct Scorecard {
+    /// Kept tracks, oldest first; an open track's `mark` is filled in by [`Scorecard::tracks`].
     tracks: Vec<Track>,
-    /// Indices into `tracks` of the tracks not closed yet: the only ones a bar or an exit moves.
-    open: Vec<usize>,
     cap: usize,
     /// Answered tracks folded out of `tracks`.
     folded: Totals,
+    /// `tracks.len()` at which the next fold runs: far enough past the last one that folding
+    /// stays O(1) amortized even when many open tracks survive it.
+    next_fold: usize,
+    /// Last close of each symbol: the mark of its open tracks.
+    last_close: [Option<Decimal>; 3],
+    /// Indices into `tracks`, per symbol. Entries go stale when a track moves on (exits, stops)
+    /// and are skipped on use; every fold rebuilds them.
+    pending: [Vec<usize>; 3],
+    closing: [Vec<usize>; 3],
+    /// Pending or open tracks per agent and symbol: what an exit signal closes.
+    owned: [[Vec<usize>; 3]; 2],
+    /// Open long tracks by stop, highest first: a bar's low reaches them from the top.
+    long_stops: [BinaryHeap<(Decimal, usize)>; 3],
+    /// Open short tracks by stop, lowest first.
+    short_stops: [BinaryHeap<Reverse<(Decimal, usize)>>; 3],
 }
 
 impl Default for Scorecard {
@@ -128,34 +149,49 @@ impl Default for Scorecard {
     }
 }
 
+fn agent_index(a: Agent) -> usize {
+    match a {
+        Agent::Bear => 0,
+        Agent::Bull => 1,
+    }
+}
+
 impl Scorecard {
     pub fn with_capacity(cap: usize) -> Self {
+        let cap = cap.max(1);
         Scorecard {
             tracks: Vec::new(),
-            open: Vec::new(),
-            cap: cap.max(1),
+            cap,
             folded: Totals::default(),
+            next_fold: cap.saturating_add((cap / 4).max(1)),
+            last_close: [None; 3],
+            pending: Default::default(),
+            closing: Default::default(),
+            owned: Default::default(),
+            long_stops: Default::default(),
+            short_stops: Default::default(),
         }
     }
 
     /// A new signal: entries start a track; exits close the same agent's open tracks on that symbol.
     pub fn on_signal(&mut self, s: &Signal) {
+        let sym = s.symbol.index();
         if s.kind.is_exit() {
-            for &i in &self.open {
+            for i in std::mem::take(&mut self.owned[agent_index(s.agent)][sym]) {
                 let t = &mut self.tracks[i];
-                if t.agent == s.agent
-                    && t.symbol == s.symbol
-                    && matches!(t.phase, Phase::Pending | Phase::Open)
-                {
+                if matches!(t.phase, Phase::Pending | Phase::Open) {
                     t.phase = Phase::Closing;
+                    self.closing[sym].push(i);
                 }
             }
             return;
         }
-        if self.tracks.len() >= self.cap.saturating_add((self.cap / 4).max(1)) {
+        if self.tracks.len() >= self.next_fold {
             self.fold_oldest();
         }
-        self.open.push(self.tracks.len());
+        let i = self.tracks.len();
+        self.pending[sym].push(i);
+        self.owned[agent_index(s.agent)][sym].push(i);
         self.tracks.push(Track {
             signal_id: s.id,
             time: s.time,
@@ -172,10 +208,10 @@ impl Scorecard {
         });
     }
 
-    /// Fold the closed tracks among all but the newest `cap` into the totals (in batches, so
-    /// a signal costs O(1) amortized); open ones stay, in order.
+    /// Fold the closed tracks among all but the newest `cap` into the totals; open ones stay,
+    /// in order, and the indices are rebuilt for the tracks that are left.
     fn fold_oldest(&mut self) {
-        let old = self.tracks.len() - self.cap;
+        let old = self.tracks.len().saturating_sub(self.cap);
         let mut kept = Vec::with_capacity(self.tracks.len());
         for (i, t) in std::mem::take(&mut self.tracks).into_iter().enumerate() {
             if i >= old || !t.is_closed() {
@@ -185,9 +221,35 @@ impl Scorecard {
             }
         }
         self.tracks = kept;
-        self.open = (0..self.tracks.len())
-            .filter(|&i| !self.tracks[i].is_closed())
-            .collect();
+        self.next_fold = self.tracks.len().saturating_add((self.cap / 4).max(1));
+        self.pending = Default::default();
+        self.closing = Default::default();
+        self.owned = Default::default();
+        self.long_stops = Default::default();
+        self.short_stops = Default::default();
+        for i in 0..self.tracks.len() {
+            let t = self.tracks[i];
+            let sym = t.symbol.index();
+            match t.phase {
+                Phase::Pending => self.pending[sym].push(i),
+                Phase::Closing => self.closing[sym].push(i),
+                Phase::Open => self.watch_stop(i),
+                Phase::StoppedOut | Phase::Exited => continue,
+            }
+            if matches!(t.phase, Phase::Pending | Phase::Open) {
+                self.owned[agent_index(t.agent)][sym].push(i);
+            }
+        }
+    }
+
+    fn watch_stop(&mut self, i: usize) {
+        let t = &self.tracks[i];
+        let sym = t.symbol.index();
+        match (t.stop, t.side) {
+            (Some(stop), Side::Buy) => self.long_stops[sym].push((stop, i)),
+            (Some(stop), Side::Sell) => self.short_stops[sym].push(Reverse((stop, i))),
+            (None, _) => {}
+        }
     }
 
     /// The trader's answer. Snoozes are not answers; exits have no track and are ignored.
@@ -199,83 +261,99 @@ impl Scorecard {
             Answer::Expire => Choice::Expired,
             Answer::Snooze => return,
         };
-        // Answers come soon after their signal: from the newest end this is a step or two.
-        if let Some(t) = self
-            .tracks
-            .iter_mut()
-            .rev()
-            .find(|t| t.signal_id == signal_id)
-        {
+        if let Some(t) = self.find(signal_id) {
             t.choice = Some(choice);
         }
     }
 
     /// The acknowledged order of `signal_id` never traded.
     pub fn on_refused(&mut self, signal_id: u64) {
-        if let Some(t) = self.tracks.iter_mut().find(|t| t.signal_id == signal_id) {
+        if let Some(t) = self.find(signal_id) {
             t.choice = Some(Choice::Refused);
         }
+    }
+
+    /// Answers and refusals come soon after their signal: from the newest end this is a step or two.
+    fn find(&mut self, signal_id: u64) -> Option<&mut Track> {
+        self.tracks
+            .iter_mut()
+            .rev()
+            .find(|t| t.signal_id == signal_id)
     }
 
     /// A closed bar of `symbol`: enter pending tracks at its open, close exiting ones there,
     /// stop out at the stop (or the open, when the bar gaps through it), mark the rest.
     pub fn on_bar(&mut self, symbol: Symbol, bar: &Bar) {
-        let tracks = &mut self.tracks;
-        if !self.open.iter().any(|&i| tracks[i].symbol == symbol) {
-            return;
-        }
+        let sym = symbol.index();
         let (open, high, low, close) = (
             price(bar.open),
             price(bar.high),
             price(bar.low),
             price(bar.close),
         );
-        for &i in &self.open {
-            let t = &mut tracks[i];
-            if t.symbol != symbol {
-                continue;
-            }
-            match t.phase {
-                Phase::StoppedOut | Phase::Exited => continue,
-                Phase::Closing => {
-                    // An exit before the entry bar came means the position never existed.
-                    t.entry.get_or_insert(open);
-                    t.mark = Some(open);
-                    t.phase = Phase::Exited;
-                    continue;
-                }
-                Phase::Pending => {
-                    t.entry = Some(open);
-                    t.phase = Phase::Open;
-                }
-                Phase::Open => {}
-            }
-            let hit = t.stop.and_then(|stop| match t.side {
-                Side::Buy if low <= stop => Some(open.min(stop)),
-                Side::Sell if high >= stop => Some(open.max(stop)),
-                _ => None,
-            });
-            match hit {
-                Some(px) => {
-                    t.mark = Some(px);
-                    t.phase = Phase::StoppedOut;
-                }
-                None => t.mark = Some(close),
+        self.last_close[sym] = Some(close);
+        for i in std::mem::take(&mut self.closing[sym]) {
+            let t = &mut self.tracks[i];
+            if t.phase == Phase::Closing {
+                // An exit before the entry bar came means the position never existed.
+                t.entry.get_or_insert(open);
+                t.mark = Some(open);
+                t.phase = Phase::Exited;
             }
         }
-        self.open.retain(|&i| !tracks[i].is_closed());
+        for i in std::mem::take(&mut self.pending[sym]) {
+            let t = &mut self.tracks[i];
+            if t.phase == Phase::Pending {
+                t.entry = Some(open);
+                t.phase = Phase::Open;
+                self.watch_stop(i);
+            }
+        }
+        while let Some(&(stop, i)) = self.long_stops[sym].peek() {
+            if stop < low {
+                break;
+            }
+            self.long_stops[sym].pop();
+            self.stop_out(i, open.min(stop));
+        }
+        while let Some(&Reverse((stop, i))) = self.short_stops[sym].peek() {
+            if stop > high {
+                break;
+            }
+            self.short_stops[sym].pop();
+            self.stop_out(i, open.max(stop));
+        }
     }
 
-    /// The kept tracks, oldest first: every open one and the newest closed ones.
-    pub fn tracks(&self) -> &[Track] {
-        &self.tracks
+    fn stop_out(&mut self, i: usize, px: Decimal) {
+        let t = &mut self.tracks[i];
+        // A track already closing exits at the next open instead.
+        if t.phase == Phase::Open {
+            t.mark = Some(px);
+            t.phase = Phase::StoppedOut;
+        }
+    }
+
+    /// `t` with its mark: the last close of its symbol while it is open.
+    fn marked(&self, t: &Track) -> Track {
+        let mut t = *t;
+        if matches!(t.phase, Phase::Open | Phase::Closing) && t.entry.is_some() {
+            t.mark = self.last_close[t.symbol.index()];
+        }
+        t
+    }
+
+    /// The kept tracks, oldest first: every open one (marked at the last close) and the newest
+    /// closed ones.
+    pub fn tracks(&self) -> impl DoubleEndedIterator<Item = Track> + ExactSizeIterator + '_ {
+        self.tracks.iter().map(|t| self.marked(t))
     }
 
     /// Agent vs trader over every answered proposal (open ones at their mark), folded ones too.
     pub fn totals(&self) -> Totals {
         let mut t = self.folded;
-        for tr in self.tracks.iter().filter(|t| t.choice.is_some()) {
-            add(&mut t, tr);
+        for tr in self.tracks().filter(|t| t.choice.is_some()) {
+            add(&mut t, &tr);
         }
         t
     }

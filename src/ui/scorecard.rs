@@ -37,7 +37,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
             Style::default().add_modifier(Modifier::BOLD),
         ),
     ];
-    let rows: Vec<&Track> = sc.tracks().iter().rev().filter(|t| t.differs()).collect();
+    let rows: Vec<Track> = sc.tracks().rev().filter(|t| t.differs()).collect();
     if rows.is_empty() {
         lines.push(Line::styled(
             "no overridden, edited or expired signals yet: trader and agents agree so far",

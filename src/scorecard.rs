@@ -129,8 +129,8 @@ pub struct Scorecard {
     /// `tracks.len()` at which the next fold runs: far enough past the last one that folding
     /// stays O(1) amortized even when many open tracks survive it.
     next_fold: usize,
-    /// Last close of each symbol: the mark of its open tracks.
-    last_close: [Option<Decimal>; 3],
+    /// Last close of each symbol: the mark of its open tracks, converted when read.
+    last_close: [Option<f64>; 3],
     /// Indices into `tracks`, per symbol. Entries go stale when a track moves on (exits, stops)
     /// and are skipped on use; every fold rebuilds them.
     pending: [Vec<usize>; 3],
@@ -285,43 +285,47 @@ impl Scorecard {
     /// stop out at the stop (or the open, when the bar gaps through it), mark the rest.
     pub fn on_bar(&mut self, symbol: Symbol, bar: &Bar) {
         let sym = symbol.index();
-        let (open, high, low, close) = (
-            price(bar.open),
-            price(bar.high),
-            price(bar.low),
-            price(bar.close),
-        );
-        self.last_close[sym] = Some(close);
-        for i in std::mem::take(&mut self.closing[sym]) {
-            let t = &mut self.tracks[i];
-            if t.phase == Phase::Closing {
-                // An exit before the entry bar came means the position never existed.
-                t.entry.get_or_insert(open);
-                t.mark = Some(open);
-                t.phase = Phase::Exited;
+        // Prices are converted only when a track needs them: most bars move nothing.
+        self.last_close[sym] = Some(bar.close);
+        let open = price(bar.open);
+        if !self.closing[sym].is_empty() || !self.pending[sym].is_empty() {
+            for i in std::mem::take(&mut self.closing[sym]) {
+                let t = &mut self.tracks[i];
+                if t.phase == Phase::Closing {
+                    // An exit before the entry bar came means the position never existed.
+                    t.entry.get_or_insert(open);
+                    t.mark = Some(open);
+                    t.phase = Phase::Exited;
+                }
+            }
+            for i in std::mem::take(&mut self.pending[sym]) {
+                let t = &mut self.tracks[i];
+                if t.phase == Phase::Pending {
+                    t.entry = Some(open);
+                    t.phase = Phase::Open;
+                    self.watch_stop(i);
+                }
             }
         }
-        for i in std::mem::take(&mut self.pending[sym]) {
-            let t = &mut self.tracks[i];
-            if t.phase == Phase::Pending {
-                t.entry = Some(open);
-                t.phase = Phase::Open;
-                self.watch_stop(i);
+        if !self.long_stops[sym].is_empty() {
+            let low = price(bar.low);
+            while let Some(&(stop, i)) = self.long_stops[sym].peek() {
+                if stop < low {
+                    break;
+                }
+                self.long_stops[sym].pop();
+                self.stop_out(i, open.min(stop));
             }
         }
-        while let Some(&(stop, i)) = self.long_stops[sym].peek() {
-            if stop < low {
-                break;
+        if !self.short_stops[sym].is_empty() {
+            let high = price(bar.high);
+            while let Some(&Reverse((stop, i))) = self.short_stops[sym].peek() {
+                if stop > high {
+                    break;
+                }
+                self.short_stops[sym].pop();
+                self.stop_out(i, open.max(stop));
             }
-            self.long_stops[sym].pop();
-            self.stop_out(i, open.min(stop));
-        }
-        while let Some(&Reverse((stop, i))) = self.short_stops[sym].peek() {
-            if stop > high {
-                break;
-            }
-            self.short_stops[sym].pop();
-            self.stop_out(i, open.max(stop));
         }
     }
 
@@ -338,7 +342,7 @@ impl Scorecard {
     fn marked(&self, t: &Track) -> Track {
         let mut t = *t;
         if matches!(t.phase, Phase::Open | Phase::Closing) && t.entry.is_some() {
-            t.mark = self.last_close[t.symbol.index()];
+            t.mark = self.last_close[t.symbol.index()].map(price);
         }
         t
     }

@@ -1,4 +1,4 @@
-//! Deterministic random-walk bars for IWM with TWM/SRTY following at −2×/−3× per bar, for
+//! Deterministic mean-reverting random-walk bars for IWM with TWM/SRTY following at −2×/−3× per bar, for
 //! benchmarks and `backtest --synthetic N` (same seed, same bars, on every machine).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -61,7 +61,13 @@ impl Iterator for Walk {
         let (u1, u2): (f64, f64) = (rng.gen_range(1e-12..1.0), rng.gen());
         let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
         let vol = if (i / 5_000) % 7 == 3 { 0.004 } else { 0.0015 };
-        let r = 0.00002 + vol * z;
+        // IWM's log price is pulled back towards 200 (half-life ≈ 9k bars, spread ≈ ±15 %), and
+        // TWM/SRTY are priced off it as (200 / IWM)^2 and ^3: per bar they move −2× / −3× like
+        // the funds, yet neither drifts to infinity nor decays to nothing over 10 M bars, so a
+        // long run measures the dashboard on prices a trader could see.
+        let prev = self.closes[0];
+        let r = -8e-5 * (prev / 200.0).ln() + vol * z;
+        let iwm = prev * (1.0 + r);
         let time = self.start + Duration::minutes(i as i64);
         let mut out = [Bar {
             time,
@@ -72,9 +78,12 @@ impl Iterator for Walk {
             volume: 0.0,
         }; 3];
         for (k, sym) in Symbol::ALL.iter().enumerate() {
-            let lev = f64::from(sym.leverage());
             let open = self.closes[k];
-            let close = (open * (1.0 + lev * r)).max(0.01);
+            let close = match sym {
+                Symbol::Iwm => iwm,
+                Symbol::Twm => 40.0 * (200.0 / iwm).powi(2),
+                Symbol::Srty => 60.0 * (200.0 / iwm).powi(3),
+            };
             let wiggle = open * vol * rng.gen_range(0.1..0.8);
             let volume = rng.gen_range(50_000.0..150_000.0) * if z < -1.5 { 2.0 } else { 1.0 };
             out[k] = Bar {
@@ -104,6 +113,26 @@ mod tests {
         for (_, bars) in &a {
             assert!(bars.iter().all(|b| b.impossibility().is_none()));
             assert!(bars.windows(2).all(|w| w[0].time < w[1].time));
+        }
+    }
+
+    #[test]
+    fn a_long_walk_stays_where_prices_live() {
+        let (mut lo, mut hi) = ([f64::MAX; 3], [0.0_f64; 3]);
+        for step in Walk::new().take(2_000_000) {
+            for (k, b) in step.iter().enumerate() {
+                lo[k] = lo[k].min(b.low);
+                hi[k] = hi[k].max(b.high);
+            }
+        }
+        for k in 0..3 {
+            assert!(
+                lo[k] > 5.0 && hi[k] < 1_000.0,
+                "{:?}: {} .. {}",
+                Symbol::ALL[k],
+                lo[k],
+                hi[k]
+            );
         }
     }
 }

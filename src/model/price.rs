@@ -28,14 +28,19 @@ fn fast(p: f64) -> Option<Decimal> {
     if !(p > 0.0 && p < 1e8) {
         return None;
     }
+    // Integer casts, not `round` / `floor` / `fract`: without SSE4.1 those are library calls,
+    // and this runs a few times a bar. For 0 < x < 1e12 truncation is floor and exact.
     let x = p * 1e4;
-    let n = x.round();
-    if (p * 16.0).fract() == 0.0 {
-        return Some(Decimal::new(n as i64, 4).normalize());
+    let whole = x as i64;
+    let sixteenths = p * 16.0;
+    if sixteenths == (sixteenths as i64) as f64 {
+        // x is then a whole number of ten-thousandths, exactly.
+        return Some(Decimal::new(whole, 4).normalize());
     }
-    let f = x - x.floor();
+    let f = x - whole as f64;
     let clear = 1e-3;
-    (f > clear && f < 1.0 - clear && (f - 0.5).abs() > clear).then(|| Decimal::new(n as i64, 4))
+    (f > clear && f < 1.0 - clear && (f - 0.5).abs() > clear)
+        .then(|| Decimal::new(whole + i64::from(f > 0.5), 4))
 }
 
 #[cfg(test)]

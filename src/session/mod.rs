@@ -182,7 +182,7 @@ impl Session {
                 }
                 self.refresh_summary();
                 let s = &mut self.store.series[symbol.index()];
-                s.live_from = s.bars.total();
+                s.live_from = s.bars().total();
                 if symbol == Symbol::Iwm {
                     self.hand_over_holdings(out);
                 }
@@ -289,7 +289,7 @@ impl Session {
             .now
             .is_some_and(|t| t.date_naive() != bar.time.date_naive());
         self.store.now = Some(self.store.now.map_or(bar.time, |t| t.max(bar.time)));
-        self.store.series[symbol.index()].bars.push(bar);
+        self.store.series[symbol.index()].push(bar);
         if live {
             if new_day {
                 self.store.day_start_equity = self.store.equity;

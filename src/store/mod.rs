@@ -59,12 +59,24 @@ pub struct ReplayStatus {
 /// ~300 k bars, ~14 MB). The engine keeps its own windows, so nothing needs older bars.
 #[derive(Debug, Default, Clone)]
 pub struct Series {
-    pub bars: Tail<Bar>,
+    bars: Tail<Bar>,
+    /// The last close as money, converted once when its bar comes: every bar marks positions
+    /// and equity with it, and the conversion is the dearest part of a mark.
+    close: Option<Decimal>,
     /// Bars ever taken before the first live one (history / warm-up), trimmed ones included.
     pub live_from: u64,
 }
 
 impl Series {
+    pub fn push(&mut self, bar: Bar) {
+        self.close = Some(crate::broker::paper::price(bar.close));
+        self.bars.push(bar);
+    }
+
+    pub fn bars(&self) -> &Tail<Bar> {
+        &self.bars
+    }
+
     pub fn last(&self) -> Option<&Bar> {
         self.bars.last()
     }
@@ -176,9 +188,7 @@ impl Store {
     }
 
     pub fn last_price(&self, s: Symbol) -> Option<Decimal> {
-        self.series(s)
-            .last()
-            .map(|b| crate::broker::paper::price(b.close))
+        self.series(s).close
     }
 
     pub fn push_log(&mut self, severity: Severity, text: impl Into<String>) {

@@ -63,7 +63,7 @@ fn ny_day(b: &Bar) -> i64 {
 /// The visible columns: the last `zoom` (aggregated) bars ending `scroll` bars back, merged
 /// several to a column when they do not fit in `width`.
 pub fn window(s: &Session, sym: Symbol, view: &mut ViewState, width: usize) -> Window {
-    let bars = &s.store.series(sym).bars;
+    let bars = s.store.series(sym).bars();
     let key: Option<fn(&Bar) -> i64> = match (view.aggregate > 1, s.store.timeframe) {
         (false, _) => None,
         (true, Timeframe::Day1) => Some(iso_week),

@@ -48,13 +48,13 @@ fn a_long_run_stays_within_history_and_decides_as_an_unbounded_store_does() {
     let st = &small.store;
     let within = |n: usize| n <= cap + cap / 4;
     for sym in Symbol::ALL {
-        assert!(within(st.series(sym).bars.len()), "{sym} bars");
-        assert_eq!(st.series(sym).bars.total(), (WARMUP + STEPS) as u64);
+        assert!(within(st.series(sym).bars().len()), "{sym} bars");
+        assert_eq!(st.series(sym).bars().total(), (WARMUP + STEPS) as u64);
     }
     assert!(within(st.indicators.len()), "{}", st.indicators.len());
     assert_eq!(
         st.indicators.len(),
-        st.series(Symbol::Iwm).bars.len(),
+        st.series(Symbol::Iwm).bars().len(),
         "rows stay aligned with IWM bars"
     );
     assert!(

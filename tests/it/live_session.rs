@@ -37,7 +37,7 @@ fn a_forming_bar_is_drawn_but_never_traded_and_yields_to_the_closed_bar() {
             bars: history,
         },
     );
-    let n = s.store.series(Symbol::Iwm).bars.len();
+    let n = s.store.series(Symbol::Iwm).bars().len();
     let idx = s.store.bar_index;
     let forming = bar(30, 190.0);
     let notices = feed(
@@ -49,7 +49,7 @@ fn a_forming_bar_is_drawn_but_never_traded_and_yields_to_the_closed_bar() {
         },
     );
     assert_eq!(notices, 0, "no bar notice, no signal");
-    assert_eq!(s.store.series(Symbol::Iwm).bars.len(), n);
+    assert_eq!(s.store.series(Symbol::Iwm).bars().len(), n);
     assert_eq!(s.store.bar_index, idx);
     let last = s.store.series(Symbol::Iwm).last().copied();
     assert_eq!(

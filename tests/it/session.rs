@@ -329,7 +329,7 @@ fn impossible_duplicate_and_out_of_order_bars_are_refused_with_a_warning() {
             "{out:?}"
         );
     }
-    assert_eq!(s.store.series(Symbol::Iwm).bars.len(), 2);
+    assert_eq!(s.store.series(Symbol::Iwm).bars().len(), 2);
     assert!(
         s.store.status.is_some(),
         "the status bar says what happened"
@@ -392,7 +392,7 @@ fn live_clock_refuses_a_bar_from_the_future_and_keeps_taking_real_ones() {
         s.handle(feed(at(now - Duration::days(1)))).as_slice(),
         [Notice::Bar { .. }, ..]
     ));
-    assert_eq!(s.store.series(Symbol::Iwm).bars.len(), 2);
+    assert_eq!(s.store.series(Symbol::Iwm).bars().len(), 2);
 }
 
 /// An entry acknowledged at a size the gate refuses keeps the trader's answer and says it never

@@ -114,8 +114,8 @@ fn fault_bad_bars_are_skipped_reported_once_each_and_change_no_decision() {
     assert!(status.text.contains("skipped"), "{status:?}");
     for sym in Symbol::ALL {
         let (a, b) = (
-            &clean.store.series(sym).bars,
-            &faulty.store.series(sym).bars,
+            &clean.store.series(sym).bars(),
+            &faulty.store.series(sym).bars(),
         );
         assert_eq!(a, b, "{sym}: only good bars were kept");
     }

@@ -130,7 +130,7 @@ async fn fault_feed_rides_out_broken_pages_and_delivers_each_bar_once_in_order()
         s.handle(Input::Feed(ev));
     }
     for sym in Symbol::ALL {
-        let b = &s.store.series(sym).bars;
+        let b = &s.store.series(sym).bars();
         assert!(
             b.windows(2).all(|w| w[0].time < w[1].time),
             "{sym}: ascending, no repeats"

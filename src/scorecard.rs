@@ -9,7 +9,7 @@
 //! Pure and clock-free: the session feeds it bars, signals and answers.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -141,6 +141,9 @@ pub struct Scorecard {
     long_stops: [BinaryHeap<(Decimal, usize)>; 3],
     /// Open short tracks by stop, lowest first.
     short_stops: [BinaryHeap<Reverse<(Decimal, usize)>>; 3],
+    /// Signal id → index into `tracks`: half the answers are to exits, which have no track,
+    /// and a scan would only learn that at the far end.
+    by_id: HashMap<u64, usize>,
 }
 
 impl Default for Scorecard {
@@ -170,6 +173,7 @@ impl Scorecard {
             owned: Default::default(),
             long_stops: Default::default(),
             short_stops: Default::default(),
+            by_id: HashMap::new(),
         }
     }
 
@@ -190,6 +194,7 @@ impl Scorecard {
             self.fold_oldest();
         }
         let i = self.tracks.len();
+        self.by_id.insert(s.id, i);
         self.pending[sym].push(i);
         self.owned[agent_index(s.agent)][sym].push(i);
         self.tracks.push(Track {
@@ -227,8 +232,10 @@ impl Scorecard {
         self.owned = Default::default();
         self.long_stops = Default::default();
         self.short_stops = Default::default();
+        self.by_id.clear();
         for i in 0..self.tracks.len() {
             let t = self.tracks[i];
+            self.by_id.insert(t.signal_id, i);
             let sym = t.symbol.index();
             match t.phase {
                 Phase::Pending => self.pending[sym].push(i),
@@ -273,12 +280,9 @@ impl Scorecard {
         }
     }
 
-    /// Answers and refusals come soon after their signal: from the newest end this is a step or two.
     fn find(&mut self, signal_id: u64) -> Option<&mut Track> {
-        self.tracks
-            .iter_mut()
-            .rev()
-            .find(|t| t.signal_id == signal_id)
+        let i = *self.by_id.get(&signal_id)?;
+        self.tracks.get_mut(i)
     }
 
     /// A closed bar of `symbol`: enter pending tracks at its open, close exiting ones there,
@@ -287,8 +291,16 @@ impl Scorecard {
         let sym = symbol.index();
         // Prices are converted only when a track needs them: most bars move nothing.
         self.last_close[sym] = Some(bar.close);
+        let busy = |v: &[usize]| !v.is_empty();
+        if !(busy(&self.closing[sym])
+            || busy(&self.pending[sym])
+            || !self.long_stops[sym].is_empty()
+            || !self.short_stops[sym].is_empty())
+        {
+            return;
+        }
         let open = price(bar.open);
-        if !self.closing[sym].is_empty() || !self.pending[sym].is_empty() {
+        if busy(&self.closing[sym]) || busy(&self.pending[sym]) {
             for i in std::mem::take(&mut self.closing[sym]) {
                 let t = &mut self.tracks[i];
                 if t.phase == Phase::Closing {

@@ -253,6 +253,7 @@ impl Store {
             + self
                 .positions
                 .values()
+                .filter(|p| !p.qty.is_zero())
                 .map(|p| self.position_value(p))
                 .sum::<Decimal>()
     }

@@ -291,16 +291,12 @@ impl Scorecard {
         let sym = symbol.index();
         // Prices are converted only when a track needs them: most bars move nothing.
         self.last_close[sym] = Some(bar.close);
-        let busy = |v: &[usize]| !v.is_empty();
-        if !(busy(&self.closing[sym])
-            || busy(&self.pending[sym])
-            || !self.long_stops[sym].is_empty()
-            || !self.short_stops[sym].is_empty())
-        {
+        let entering = !self.closing[sym].is_empty() || !self.pending[sym].is_empty();
+        if !entering && self.long_stops[sym].is_empty() && self.short_stops[sym].is_empty() {
             return;
         }
         let open = price(bar.open);
-        if busy(&self.closing[sym]) || busy(&self.pending[sym]) {
+        if entering {
             for i in std::mem::take(&mut self.closing[sym]) {
                 let t = &mut self.tracks[i];
                 if t.phase == Phase::Closing {

@@ -14,7 +14,7 @@ use std::collections::{BinaryHeap, HashMap};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::broker::paper::price;
+use crate::broker::paper::{price, to_f64};
 use crate::model::{Agent, Answer, Bar, Side, Signal, SignalKind, Symbol};
 
 /// What the trader did with a proposal.
@@ -292,7 +292,14 @@ impl Scorecard {
         // Prices are converted only when a track needs them: most bars move nothing.
         self.last_close[sym] = Some(bar.close);
         let entering = !self.closing[sym].is_empty() || !self.pending[sym].is_empty();
-        if !entering && self.long_stops[sym].is_empty() && self.short_stops[sym].is_empty() {
+        // Far from the nearest stop (by more than the 4-place rounding of a price) nothing can
+        // be hit, and the exact decimal comparison below is not worth making.
+        let reach = 1e-3;
+        let long_near =
+            (self.long_stops[sym].peek()).is_some_and(|&(stop, _)| to_f64(stop) >= bar.low - reach);
+        let short_near = (self.short_stops[sym].peek())
+            .is_some_and(|&Reverse((stop, _))| to_f64(stop) <= bar.high + reach);
+        if !(entering || long_near || short_near) {
             return;
         }
         let open = price(bar.open);

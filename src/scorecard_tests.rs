@@ -298,7 +298,7 @@ fn op() -> impl proptest::strategy::Strategy<Value = Op> {
         3 => (any::<bool>(), 0..3usize, proptest::bool::weighted(0.2), proptest::option::weighted(0.8, 80..120i64))
             .prop_map(|(bull, sym, sell, stop)| Op::Entry { bull, sym, sell, stop }),
         1 => (any::<bool>(), 0..3usize).prop_map(|(bull, sym)| Op::Exit { bull, sym }),
-        6 => (0..3usize, 80..120i64, 0..15i64).prop_map(|(sym, open, wick)| Op::Bar { sym, open, wick }),
+        6 => (0..3usize, 80..120i64, 0..45i64).prop_map(|(sym, open, wick)| Op::Bar { sym, open, wick }),
         2 => (0..4u64, any::<bool>()).prop_map(|(back, ack)| Op::Answer { back, ack }),
     ]
 }
@@ -334,7 +334,8 @@ proptest::proptest! {
                 }
                 Op::Bar { sym, open, wick } => {
                     let o = open as f64;
-                    let w = wick as f64;
+                    // Thirds: lows and highs off the grid of stops, and now and then on it.
+                    let w = wick as f64 / 3.0;
                     let b = bar(2, o, o + w, o - w, o + w / 2.0 - 3.0);
                     sc.on_bar(Symbol::ALL[sym], &b);
                     scan.on_bar(Symbol::ALL[sym], &b);

@@ -36,13 +36,18 @@ pub async fn run(
                 print(out, &notices)?;
                 notices.clear();
                 if w.feed_rx.is_empty() {
+                    // Caught up: commit, and let a reader of the lines see them now.
                     w.session.flush_journal();
+                    out.flush()?;
                 }
                 if ended {
                     break "replay ended";
                 }
             }
-            Some(ev) = w.broker_rx.recv() => print(out, &w.session.handle(Input::Broker(ev)))?,
+            Some(ev) = w.broker_rx.recv() => {
+                print(out, &w.session.handle(Input::Broker(ev)))?;
+                out.flush()?;
+            }
             _ = &mut sleep, if deadline.is_some() => break "run-for elapsed",
         }
     };

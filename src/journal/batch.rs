@@ -1,11 +1,14 @@
 //! Bars in batches. One transaction per bar bounded a fast replay at ≈ 800 bars/s; with
-//! batching on, bars and feed-health changes share one transaction, committed when it holds
-//! `max_rows` rows, when it is `MAX_AGE` old, when the caller has nothing more queued
-//! (`flush`), and — first — whenever anything else is recorded. So a signal, an answer, a
-//! broker echo or an order intent still commits at once, with every bar before it: after a
-//! crash the journal is exactly as it was at some commit, and a resumed replay re-feeds the
-//! bars after its last committed bar, which is what it does for a bar cut off today. Order
-//! intents stay `synchronous=FULL` (see `record`).
+//! batching on, bars, feed-health changes, stops, and the signals and answers the bars give
+//! rise to share one transaction, committed when it holds `max_rows` rows, when it is `MAX_AGE`
+//! old, when the caller has nothing more queued (`flush`), and — first — whenever anything else
+//! is recorded. A broker echo or an order intent still commits at once, with every row before
+//! it, and the session flushes after every trader's key, so a trader's answer is never held back.
+//!
+//! After a crash the journal is exactly as it was at some commit: a signal (or an expiry, or an
+//! auto-acknowledgement) is lost only together with the bar that produced it, and a resumed
+//! replay re-feeds the bars after its last committed bar, which derives it again — what it
+//! does for a bar cut off today. Order intents stay `synchronous=FULL` (see `record`).
 
 use std::time::{Duration, Instant};
 
@@ -34,18 +37,34 @@ impl Journal {
 
     /// Commit the open batch, if any.
     pub fn flush(&mut self) -> Result<()> {
-        if self.batch.opened.take().is_some() {
+        if self.batch.opened.is_some() {
+            // Replayed bars counted in this batch are named by the same commit.
+            self.write_replayed()?;
+            self.batch.opened = None;
             self.batch.rows = 0;
             self.conn.execute_batch("COMMIT").map_err(|e| self.sql(e))?;
         }
         Ok(())
     }
 
+    /// A replayed bar counted instead of written: it fills the batch like a row would.
+    pub(super) fn count_replayed(&mut self) -> Result<()> {
+        if self.batch.max_rows == 0 {
+            return self.write_replayed();
+        }
+        self.batch_begin()?;
+        self.batch_end()
+    }
+
     pub(super) fn batches(&self, entry: &Entry) -> bool {
         self.batch.max_rows > 0
             && matches!(
                 entry,
-                Entry::Bar { .. } | Entry::FeedHealth { .. } | Entry::Stops { .. }
+                Entry::Bar { .. }
+                    | Entry::FeedHealth { .. }
+                    | Entry::Stops { .. }
+                    | Entry::Signal { .. }
+                    | Entry::Answer { .. }
             )
     }
 

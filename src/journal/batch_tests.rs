@@ -14,7 +14,7 @@ fn committed_bars(path: &Path) -> usize {
 }
 
 #[test]
-fn batched_bars_commit_with_the_next_decision_or_a_flush_and_keep_their_order() {
+fn batched_bars_commit_with_the_next_broker_entry_or_a_flush_and_keep_their_order() {
     let (_d, path) = temp();
     let mut j = open_at(&path);
     let s = j.start_session("h", BrokerKind::Sim, "replay").unwrap();
@@ -27,11 +27,17 @@ fn batched_bars_commit_with_the_next_decision_or_a_flush_and_keep_their_order() 
         0,
         "a batch is not on disk before it commits"
     );
+    // The bars' own signal joins their transaction: lost with them or kept with them.
     j.record_signal(&signal(1), SignalState::Proposed).unwrap();
+    assert_eq!(committed_bars(&path), 0, "a signal is batched with its bar");
+    j.record(&Entry::BrokerError {
+        message: "venue said no".into(),
+    })
+    .unwrap();
     assert_eq!(
         committed_bars(&path),
         10,
-        "a decision commits the bars before it"
+        "a broker entry commits the bars before it"
     );
     for i in 10..15 {
         j.record_bar(Symbol::Iwm, Timeframe::Day1, &bar(i)).unwrap();
@@ -97,4 +103,129 @@ fn the_same_history_is_stored_once_and_read_back_bit_exact_for_each_session() {
         assert_eq!(this.bars, 51, "history bars count in the session's bars");
     }
     assert_eq!(j.session_bars(&s).unwrap().len(), 49);
+}
+
+fn steps(bars: &[(Symbol, crate::model::Bar)]) -> Vec<crate::feed::replay::Step> {
+    bars.iter().map(|&(s, b)| (b.time, vec![(s, b)])).collect()
+}
+
+fn kinds_of(j: &Journal, session: &str) -> Vec<String> {
+    j.list(&JournalFilter {
+        session: Some(session.to_string()),
+        ..Default::default()
+    })
+    .unwrap()
+    .into_iter()
+    .map(|r| r.kind)
+    .collect()
+}
+
+#[test]
+fn replayed_bars_are_journaled_by_identity_and_read_back_in_their_order() {
+    let (_d, path) = temp();
+    let mut j = open_at(&path);
+    let s = j.start_session("h", BrokerKind::Sim, "replay").unwrap();
+    j.batch_bars(100).unwrap();
+    let plan: Vec<_> = (0..20)
+        .map(|i| (if i % 2 == 0 { Symbol::Twm } else { Symbol::Iwm }, bar(i)))
+        .collect();
+    j.expect_replay(Timeframe::Day1, &steps(&plan)).unwrap();
+    let stranger = (Symbol::Srty, bar(7));
+    for (k, (sym, b)) in plan.iter().enumerate() {
+        j.record_bar(*sym, Timeframe::Day1, b).unwrap();
+        if k == 7 {
+            // Not the replay's next bar: a row of its own, in its place.
+            j.record_bar(stranger.0, Timeframe::Day1, &stranger.1)
+                .unwrap();
+            j.record_signal(&signal(1), SignalState::Proposed).unwrap();
+        }
+    }
+    j.flush().unwrap();
+    assert_eq!(committed_bars(&path), 1, "only the stranger is a bar row");
+    assert_eq!(
+        kinds_of(&j, &s)[1..],
+        ["replayed", "bar", "signal", "replayed"],
+        "the replayed rows bracket the stranger"
+    );
+    let back: Vec<_> = j
+        .session_bars(&s)
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.symbol, b.bar, b.live))
+        .collect();
+    let mut want: Vec<_> = plan.iter().map(|&(s, b)| (s, b, true)).collect();
+    want.insert(8, (stranger.0, stranger.1, true));
+    assert_eq!(back, want);
+    let mut last = j.last_live_bars(&s).unwrap();
+    last.sort_by_key(|(s, _)| s.index());
+    assert_eq!(
+        last,
+        vec![
+            (Symbol::Iwm, bar(19).time),
+            (Symbol::Twm, bar(18).time),
+            (Symbol::Srty, bar(7).time)
+        ]
+    );
+    let summary = j.sessions().unwrap();
+    assert_eq!(summary[0].bars, 21);
+}
+
+#[test]
+fn replayed_bars_not_committed_are_lost_with_what_followed_them() {
+    let (_d, path) = temp();
+    let plan: Vec<_> = (0..10).map(|i| (Symbol::Iwm, bar(i))).collect();
+    let s = {
+        let mut j = open_at(&path);
+        let s = j.start_session("h", BrokerKind::Sim, "replay").unwrap();
+        j.batch_bars(100).unwrap();
+        j.expect_replay(Timeframe::Day1, &steps(&plan)).unwrap();
+        for (sym, b) in &plan[..4] {
+            j.record_bar(*sym, Timeframe::Day1, b).unwrap();
+        }
+        j.record(&Entry::BrokerError {
+            message: "commits the four".into(),
+        })
+        .unwrap();
+        for (sym, b) in &plan[4..7] {
+            j.record_bar(*sym, Timeframe::Day1, b).unwrap();
+        }
+        j.record_signal(&signal(1), SignalState::Proposed).unwrap();
+        // A killed process: the open batch never commits.
+        std::mem::forget(j);
+        s
+    };
+    let j = open_at(&path);
+    let back = j.session_bars(&s).unwrap();
+    assert_eq!(back.len(), 4, "the committed part of the replay, no more");
+    assert_eq!(
+        j.last_live_bars(&s).unwrap(),
+        vec![(Symbol::Iwm, bar(3).time)]
+    );
+    assert!(
+        j.session_signals(&s).unwrap().is_empty(),
+        "lost with its bar"
+    );
+}
+
+#[test]
+fn a_replay_is_stored_once_in_chunks_and_read_back_bit_exact() {
+    let (_d, path) = temp();
+    let mut j = open_at(&path);
+    let plan: Vec<_> = (0..20_000).map(|i| (Symbol::Iwm, bar(i % 28))).collect();
+    for _ in 0..2 {
+        j.start_session("h", BrokerKind::Sim, "replay").unwrap();
+        j.expect_replay(Timeframe::Day1, &steps(&plan)).unwrap();
+        j.end_session("done").unwrap();
+    }
+    let chunks: i64 = j
+        .conn
+        .query_row("SELECT COUNT(*) FROM bar_sets", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(chunks, 3, "20,000 bars in chunks of 8,192, once");
+    let fp: String = j
+        .conn
+        .query_row("SELECT fingerprint FROM bar_sets LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    let fp = fp.split('#').next().unwrap();
+    assert_eq!(j.replay_set(fp).unwrap(), plan);
 }

@@ -70,6 +70,14 @@ pub enum Entry {
         fingerprint: String,
         bars: u64,
     },
+    /// Live bars of a replay by the data's identity: bars `from..through` of the sequence stored
+    /// in `bar_sets` under `fingerprint` were fed, in its order (see `journal::replayed`).
+    Replayed {
+        timeframe: Timeframe,
+        fingerprint: String,
+        from: u64,
+        through: u64,
+    },
     /// A proposal (state `Proposed`) or a signal only recorded (`Observed`, mode observe).
     Signal {
         signal: Signal,
@@ -140,6 +148,7 @@ impl Entry {
             Entry::SessionEnd { .. } => "session_end",
             Entry::Bar { .. } => "bar",
             Entry::History { .. } => "history",
+            Entry::Replayed { .. } => "replayed",
             Entry::Signal { .. } => "signal",
             Entry::Answer { .. } => "answer",
             Entry::OrderIntent(_) => "order_intent",

@@ -18,6 +18,7 @@ mod history;
 mod query;
 mod record;
 mod recover;
+mod replayed;
 mod table;
 
 #[cfg(test)]
@@ -106,6 +107,8 @@ pub struct Journal {
     next_order_seq: u64,
     clock: Clock,
     batch: batch::Batch,
+    /// The replay being fed, whose bars are journaled by identity (see `replayed`).
+    expected: Option<replayed::Expected>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -152,6 +155,7 @@ impl Journal {
             next_order_seq: 1,
             clock,
             batch: Default::default(),
+            expected: None,
         };
         journal.migrate()?;
         journal.next_order_seq = journal.max_order_seq()? + 1;
@@ -233,6 +237,9 @@ impl Journal {
         feed: &str,
         starting_cash: Option<Decimal>,
     ) -> Result<String> {
+        // What the last session was fed is its own: recorded under it, then forgotten.
+        self.flush()?;
+        self.expected = None;
         let started = (self.clock)();
         let base = started.format("%Y%m%d-%H%M%S").to_string();
         let mut id = base.clone();
@@ -262,6 +269,8 @@ impl Journal {
         if !self.session_exists(id)? {
             return Err(JournalError::NoSession);
         }
+        self.flush()?;
+        self.expected = None;
         self.session = Some(id.to_string());
         Ok(())
     }
@@ -314,6 +323,7 @@ impl Journal {
         let time = (self.clock)();
         if self.batches(entry) {
             self.batch_begin()?;
+            self.write_replayed()?;
             let seq = insert(&self.conn, &session, time, entry).map_err(|e| self.sql(e))?;
             self.batch_end()?;
             return seq.ok_or_else(|| duplicate(entry));

@@ -165,7 +165,9 @@ impl Journal {
             .prepare(
                 "SELECT s.payload, MIN(e.seq), MAX(e.seq), MAX(e.time), COUNT(*), \
                  SUM(CASE e.kind WHEN 'bar' THEN 1 \
-                 WHEN 'history' THEN json_extract(e.payload, '$.bars') ELSE 0 END), \
+                 WHEN 'history' THEN json_extract(e.payload, '$.bars') \
+                 WHEN 'replayed' THEN json_extract(e.payload, '$.through') \
+                 - json_extract(e.payload, '$.from') ELSE 0 END), \
                  SUM(e.kind = 'session_end') \
                  FROM events s JOIN events e ON e.session = s.session \
                  WHERE s.kind = 'session_start' GROUP BY s.seq ORDER BY s.seq",
@@ -210,13 +212,15 @@ impl Journal {
     }
 
     /// The session's bars in the order they were received: feed them to the engine again.
-    /// A `history` row stands for its whole stored set, at the row's place.
+    /// A `history` row stands for its whole stored set, a `replayed` row for its part of the
+    /// replay's stored sequence, each at the row's place.
     pub fn session_bars(&self, session: &str) -> Result<Vec<RecordedBar>> {
         let filter = JournalFilter {
             session: Some(session.to_string()),
-            kinds: vec!["bar".into(), "history".into()],
+            kinds: vec!["bar".into(), "history".into(), "replayed".into()],
             ..Default::default()
         };
+        let mut sets = ReplaySets::default();
         let mut out = Vec::new();
         for row in self.list(&filter)? {
             match row.entry()? {
@@ -248,6 +252,20 @@ impl Journal {
                             live: false,
                         }),
                 ),
+                Entry::Replayed {
+                    timeframe,
+                    fingerprint,
+                    from,
+                    through,
+                } => out.extend(sets.part(self, &fingerprint, from, through)?.iter().map(
+                    |&(symbol, bar)| RecordedBar {
+                        seq: row.seq,
+                        symbol,
+                        timeframe,
+                        bar,
+                        live: true,
+                    },
+                )),
                 other => return Err(unexpected(&other)),
             }
         }
@@ -258,25 +276,37 @@ impl Journal {
     /// picks up (bars are journaled before they are acted on).
     pub fn last_live_bars(&self, session: &str) -> Result<Vec<(Symbol, DateTime<Utc>)>> {
         let mut last: Vec<(Symbol, DateTime<Utc>)> = Vec::new();
-        // Live bars are `bar` rows: the history sets need not be read.
+        let mut see =
+            |symbol: Symbol, t: DateTime<Utc>| match last.iter_mut().find(|(s, _)| *s == symbol) {
+                Some((_, l)) => *l = (*l).max(t),
+                None => last.push((symbol, t)),
+            };
+        // Live bars are `bar` and `replayed` rows: the history sets need not be read.
         let filter = JournalFilter {
             session: Some(session.to_string()),
-            kinds: vec!["bar".into()],
+            kinds: vec!["bar".into(), "replayed".into()],
             ..Default::default()
         };
+        let mut sets = ReplaySets::default();
         for row in self.list(&filter)? {
-            let Entry::Bar {
-                symbol,
-                bar,
-                live: true,
-                ..
-            } = row.entry()?
-            else {
-                continue;
-            };
-            match last.iter_mut().find(|(s, _)| *s == symbol) {
-                Some((_, t)) => *t = (*t).max(bar.time),
-                None => last.push((symbol, bar.time)),
+            match row.entry()? {
+                Entry::Bar {
+                    symbol,
+                    bar,
+                    live: true,
+                    ..
+                } => see(symbol, bar.time),
+                Entry::Replayed {
+                    fingerprint,
+                    from,
+                    through,
+                    ..
+                } => {
+                    for &(symbol, bar) in sets.part(self, &fingerprint, from, through)? {
+                        see(symbol, bar.time);
+                    }
+                }
+                _ => {}
             }
         }
         Ok(last)
@@ -354,4 +384,33 @@ pub fn export_json(out: &mut impl Write, rows: &[JournalRow]) -> Result<()> {
     }
     out.write_all(b"\n]\n")?;
     Ok(())
+}
+
+/// Replay sequences read once each, however many `replayed` rows name them.
+#[derive(Default)]
+struct ReplaySets {
+    read: Vec<(String, Vec<(Symbol, Bar)>)>,
+}
+
+impl ReplaySets {
+    fn part(
+        &mut self,
+        journal: &Journal,
+        fingerprint: &str,
+        from: u64,
+        through: u64,
+    ) -> Result<&[(Symbol, Bar)]> {
+        let i = match self.read.iter().position(|(f, _)| f == fingerprint) {
+            Some(i) => i,
+            None => {
+                let set = journal.replay_set(fingerprint)?;
+                self.read.push((fingerprint.to_string(), set));
+                self.read.len() - 1
+            }
+        };
+        let set = &self.read[i].1;
+        // A journal edited by hand may name more than is stored: what is there is what it has.
+        let end = (through as usize).min(set.len());
+        Ok(&set[(from as usize).min(end)..end])
+    }
 }

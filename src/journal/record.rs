@@ -33,13 +33,21 @@ impl Journal {
     }
 
     /// A live bar, one the agents may act on (history goes through `record_bars`).
-    pub fn record_bar(&mut self, symbol: Symbol, timeframe: Timeframe, bar: &Bar) -> Result<u64> {
+    /// The next bar of an expected replay is counted, not written (see `replayed`).
+    pub fn record_bar(&mut self, symbol: Symbol, timeframe: Timeframe, bar: &Bar) -> Result<()> {
+        if self.session.is_none() {
+            return Err(JournalError::NoSession);
+        }
+        if self.take_expected(symbol, timeframe, bar) {
+            return self.count_replayed();
+        }
         self.record(&Entry::Bar {
             symbol,
             timeframe,
             bar: *bar,
             live: true,
         })
+        .map(|_| ())
     }
 
     /// A burst (history, warm-up) in one transaction: all of it or none of it after a crash.

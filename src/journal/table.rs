@@ -54,6 +54,17 @@ pub fn summary(entry: &Entry) -> String {
             fingerprint,
             ..
         } => format!("{symbol} {bars} history bars (data {fingerprint})"),
+        Entry::Replayed {
+            fingerprint,
+            from,
+            through,
+            ..
+        } => format!(
+            "{} replayed bars, {}–{} of data {fingerprint}",
+            through - from,
+            from + 1,
+            through
+        ),
         Entry::Signal { signal: s, state } => format!(
             "{} {} {} {} {} @ {} bar {} [{}]",
             s.agent,

@@ -100,6 +100,12 @@ impl Session {
         self.journal("batching", |j| j.batch_bars(max_rows));
     }
 
+    /// The replay about to be fed: its bars are journaled by the data's identity, not one by one.
+    pub fn expect_replay(&mut self, plan: &crate::feed::replay::ReplayPlan) {
+        let timeframe = plan.timeframe;
+        self.journal("replay", |j| j.expect_replay(timeframe, &plan.steps));
+    }
+
     pub fn flush_journal(&mut self) {
         self.journal("commit", |j| j.flush());
     }
@@ -148,7 +154,13 @@ impl Session {
         match input {
             Input::Feed(ev) => self.on_feed(ev, out),
             Input::Broker(ev) => self.on_broker(ev, out),
-            Input::Action(a) => self.act(a, out),
+            Input::Action(a) => {
+                self.act(a, out);
+                // A trader's answer is on disk before the next key, not with the next bars.
+                self.journal_stops();
+                self.flush_journal();
+                return;
+            }
         }
         self.journal_stops();
     }

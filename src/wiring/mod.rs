@@ -177,6 +177,7 @@ fn replay_plan(
     let broker: Box<dyn Broker> = Box::new(paper);
     let session = Session::new(cfg, broker, timeframe, session_tag());
     let (mut session, mut startup) = flight::attach_sim(session, start);
+    session.expect_replay(&plan);
     for w in warnings {
         tracing::warn!(target: crate::logging::FILE_ONLY, "{w}");
         session.store.push_log(Severity::Warn, w.to_string());

@@ -9,8 +9,25 @@
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use double_agent::backtest;
+use double_agent::backtest::{self, synthetic::Walk};
 use double_agent::config::Config;
+use double_agent::engine::{Engine, EngineEvent};
+use double_agent::model::Symbol;
+
+/// The engine alone over the same walk and order (vehicles before IWM), no session around it:
+/// ns per timestamp, to print beside the pipeline's.
+fn engine_only(cfg: &Config, n: usize) -> f64 {
+    let mut engine = Engine::new(cfg);
+    let mut out = Vec::new();
+    let t = Instant::now();
+    for [iwm, twm, srty] in Walk::new().take(n) {
+        for (symbol, bar) in [(Symbol::Twm, twm), (Symbol::Srty, srty), (Symbol::Iwm, iwm)] {
+            engine.process_into(EngineEvent::Bar { symbol, bar }, &mut out);
+            out.clear();
+        }
+    }
+    t.elapsed().as_secs_f64() * 1e9 / n as f64
+}
 
 fn sizes() -> Vec<usize> {
     std::env::var("PIPELINE_BENCH_BARS")
@@ -38,6 +55,10 @@ fn bench(c: &mut Criterion) {
             r.peak_rss_mb
         );
         secs.push(s);
+        eprintln!(
+            "pipeline: engine alone over the same {n} bars: {:.0} ns/bar",
+            engine_only(&cfg, n)
+        );
     }
     eprintln!(
         "pipeline: time({}) / time({}) = {:.2} (bars ×{:.0})",

@@ -54,17 +54,35 @@ pub fn clock_text(m: &MarketState, now: DateTime<Utc>) -> String {
 }
 
 /// Keep `state` current from Alpaca's clock: every `every`, and just after each open or close.
-/// Each change also goes to the session as `FeedEvent::Market`.
+/// Each change also goes to the session as `FeedEvent::Market`; with `decide_before`, the moment
+/// that long before each close goes as `FeedEvent::DecideAtClose`, once per close.
 pub async fn run(
     client: AlpacaClient,
     every: Duration,
+    decide_before: Option<chrono::Duration>,
     state: watch::Sender<MarketState>,
     tx: mpsc::Sender<FeedEvent>,
 ) {
     let mut last: Option<MarketState> = None;
+    let mut decided: Option<DateTime<Utc>> = None;
     loop {
         let wait = match client.clock().await {
             Ok(c) => {
+                let now = Utc::now();
+                let decide_at = decide_before
+                    .filter(|_| c.is_open && decided != Some(c.next_close))
+                    .map(|d| c.next_close - d);
+                if let Some(at) = decide_at.filter(|at| *at <= now && now < c.next_close) {
+                    decided = Some(c.next_close);
+                    let ev = FeedEvent::DecideAtClose {
+                        at: now,
+                        close: c.next_close,
+                    };
+                    if tx.send(ev).await.is_err() {
+                        return;
+                    }
+                    tracing::info!(%at, close = %c.next_close, "deciding on the forming bar");
+                }
                 let m = MarketState {
                     open: c.is_open,
                     next_close: Some(c.next_close),
@@ -78,6 +96,10 @@ pub async fn run(
                     }
                 }
                 let next = if c.is_open { c.next_close } else { c.next_open };
+                // Wake for the decision too, not only for the open and close.
+                let next = decide_at
+                    .filter(|at| *at > now)
+                    .map_or(next, |at| at.min(next));
                 let until = (next - Utc::now()).to_std().unwrap_or_default();
                 every.min(until + Duration::from_secs(1))
             }

@@ -30,13 +30,18 @@ impl AlpacaBrokerConfig {
     }
 }
 
-/// The request body: qty and prices as strings, day orders, simple class.
+/// The request body: qty and prices as strings, day orders (cls for market on close), simple class.
 pub fn new_order(o: &OrderRequest, client_side_stops: bool) -> Result<NewOrder, String> {
     if o.qty <= Decimal::ZERO {
         return Err(format!("quantity {} is not positive", o.qty));
     }
+    let mut time_in_force = "day";
     let (order_type, limit_price, stop_price) = match o.order_type {
         OrderType::Market => ("market", None, None),
+        OrderType::MarketOnClose => {
+            time_in_force = "cls";
+            ("market", None, None)
+        }
         OrderType::Limit { limit_price } => {
             ("limit", Some(limit_price.normalize().to_string()), None)
         }
@@ -52,7 +57,7 @@ pub fn new_order(o: &OrderRequest, client_side_stops: bool) -> Result<NewOrder, 
         qty: o.qty.normalize().to_string(),
         side: o.side.as_str(),
         order_type,
-        time_in_force: "day",
+        time_in_force,
         limit_price,
         stop_price,
         client_order_id: o.client_order_id.as_str().to_string(),
@@ -108,5 +113,16 @@ mod tests {
             Some("9")
         );
         assert!(new_order(&req(OrderType::Market, dec!(0)), true).is_err());
+    }
+
+    #[test]
+    fn market_on_close_is_a_market_order_for_the_closing_auction() {
+        let b = new_order(&req(OrderType::MarketOnClose, dec!(3)), true).unwrap();
+        let v = serde_json::to_value(&b).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"symbol": "SRTY", "qty": "3", "side": "sell", "type": "market",
+                "time_in_force": "cls", "client_order_id": "da-s-1"})
+        );
     }
 }

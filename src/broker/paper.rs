@@ -112,7 +112,7 @@ impl PaperBroker {
     fn estimated_cost(&self, order: &OrderRequest) -> Option<Decimal> {
         let last = self.last_close(order.symbol);
         let reference = match order.order_type {
-            OrderType::Market => last?,
+            OrderType::Market | OrderType::MarketOnClose => last?,
             // A limit buy fills at its limit or better, without slippage: the limit is its worst.
             OrderType::Limit { limit_price } => {
                 let px = limit_price;
@@ -197,6 +197,8 @@ impl PaperBroker {
         let (open, high, low) = (price(bar.open), price(bar.high), price(bar.low));
         match order.order_type {
             OrderType::Market => Some(self.fill_price(order.side, open)),
+            // Only in the bar of its own day (see `on_bar`), at that day's close.
+            OrderType::MarketOnClose => Some(self.fill_price(order.side, price(bar.close))),
             OrderType::Limit { limit_price } => match order.side {
                 Side::Buy if low <= limit_price => Some(open.min(limit_price)),
                 Side::Sell if high >= limit_price => Some(open.max(limit_price)),
@@ -262,10 +264,31 @@ impl Broker for PaperBroker {
         let mut events = Vec::new();
         let mut still = Vec::with_capacity(self.working.len());
         for order in std::mem::take(&mut self.working) {
-            // Only orders placed before this bar opened can fill in it.
-            let fill_at = (order.symbol == symbol && order.created < bar.time)
-                .then(|| self.execution(&order, bar))
-                .flatten();
+            // Only orders placed before this bar opened can fill in it; a market-on-close order
+            // in the bar of the day it was placed on, and in no later one.
+            let fill_at = match (order.symbol == symbol, order.order_type) {
+                (false, _) => None,
+                (true, OrderType::MarketOnClose) => {
+                    match market_day(bar.time).cmp(&market_day(order.created)) {
+                        std::cmp::Ordering::Less => None,
+                        std::cmp::Ordering::Equal => self.execution(&order, bar),
+                        std::cmp::Ordering::Greater => {
+                            events.push(BrokerEvent::Rejected {
+                                client_order_id: order.client_order_id.clone(),
+                                reason: format!(
+                                    "market-on-close order expired: no {} bar for {}",
+                                    symbol,
+                                    market_day(order.created)
+                                ),
+                            });
+                            continue;
+                        }
+                    }
+                }
+                (true, _) => (order.created < bar.time)
+                    .then(|| self.execution(&order, bar))
+                    .flatten(),
+            };
             let Some(px) = fill_at else {
                 still.push(order);
                 continue;
@@ -303,6 +326,11 @@ impl Broker for PaperBroker {
         }
         events
     }
+}
+
+/// The exchange's trading day of a time (a daily bar is stamped at its day's start, ET).
+fn market_day(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    t.with_timezone(&chrono_tz::America::New_York).date_naive()
 }
 
 fn insufficient(need: Decimal, have: Decimal) -> String {

@@ -198,3 +198,33 @@ fn a_price_below_the_tick_never_fills_free() {
     };
     assert!(rejection(&b.submit(&limit)).contains("tick"));
 }
+
+#[test]
+fn market_on_close_fills_at_its_days_close_and_expires_when_that_close_is_missed() {
+    let cfg = Config::default_config().paper;
+    let mut b = PaperBroker::new(&cfg);
+    b.on_bar(Symbol::Twm, &bar(1, 30.0, 31.0, 29.0, 30.5));
+    // Placed at 15:45 New York on 2 April (19:45 UTC); its day's bar is stamped that morning.
+    let at = Utc.with_ymd_and_hms(2025, 4, 2, 19, 45, 0).unwrap();
+    let mut o = order(1, Side::Buy, dec!(100), at);
+    o.order_type = OrderType::MarketOnClose;
+    assert!(matches!(b.submit(&o)[0], BrokerEvent::Accepted { .. }));
+    let ev = b.on_bar(Symbol::Twm, &bar(2, 32.0, 33.0, 31.0, 32.5));
+    let BrokerEvent::Filled(f) = &ev[0] else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        f.price,
+        dec!(32.5162),
+        "the close, 32.5, + 5 bps, to the 4-place tick"
+    );
+    // One placed on the 3rd whose day passes without a bar never fills at a later close.
+    let mut late = order(2, Side::Buy, dec!(10), at + Duration::days(1));
+    late.order_type = OrderType::MarketOnClose;
+    assert!(matches!(b.submit(&late)[0], BrokerEvent::Accepted { .. }));
+    let ev = b.on_bar(Symbol::Twm, &bar(4, 33.0, 34.0, 32.0, 33.5));
+    assert!(
+        matches!(&ev[0], BrokerEvent::Rejected { reason, .. } if reason.contains("expired")),
+        "{ev:?}"
+    );
+}

@@ -142,6 +142,9 @@ pub struct SignalsConfig {
     pub mode: Mode,
     pub timeout_bars: u32,
     pub snooze_bars: u32,
+    /// Minutes before the close at which the agents decide on the forming daily bar; 0: off.
+    #[serde(default)]
+    pub decide_before_close_minutes: u32,
 }
 
 /// How much of the session the store keeps for the panes: memory follows these, not the run.

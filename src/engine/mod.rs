@@ -45,6 +45,7 @@ use ledger::Ledger;
 use levels::LevelBook;
 
 /// The engine: one instance per signal timeframe.
+#[derive(Clone)]
 pub struct Engine {
     cfg: Config,
     ind: IndicatorSet,

@@ -82,6 +82,12 @@ pub enum FeedEvent {
     },
     /// The market clock changed (open/closed, today's close).
     Market(crate::market_clock::MarketState),
+    /// `signals.decide_before_close_minutes` before today's `close` (sent once a session by the
+    /// market clock, `at` the moment it fired): decide on the forming daily bar now.
+    DecideAtClose {
+        at: chrono::DateTime<chrono::Utc>,
+        close: chrono::DateTime<chrono::Utc>,
+    },
     Health {
         source: String,
         health: FeedHealth,

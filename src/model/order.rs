@@ -64,8 +64,16 @@ impl fmt::Display for ClientOrderId {
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum OrderType {
     Market,
-    Limit { limit_price: Decimal },
-    Stop { stop_price: Decimal },
+    Limit {
+        limit_price: Decimal,
+    },
+    Stop {
+        stop_price: Decimal,
+    },
+    /// Market on close (Alpaca: `type` market, `time_in_force` cls): fills in today's closing
+    /// auction, or not at all.
+    #[serde(rename = "market_on_close")]
+    MarketOnClose,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -424,7 +424,7 @@ fn order_price(order: &OrderRequest, ctx: &RiskContext) -> Option<Decimal> {
         (_, None) => p,
     };
     match order.order_type {
-        OrderType::Market => last,
+        OrderType::Market | OrderType::MarketOnClose => last,
         OrderType::Limit { limit_price } => Some(worst(limit_price)),
         OrderType::Stop { stop_price } => Some(worst(stop_price)),
     }

@@ -195,6 +195,7 @@ impl Session {
             return;
         };
         let signal = entry.signal.clone();
+        let at_close = entry.at_close;
         let asked = qty.unwrap_or(signal.qty).trunc();
         // An exit never sells more than is held: a mistyped size must not turn a stop into a
         // refused order (and a position without its exit).
@@ -225,6 +226,12 @@ impl Session {
         }
         let mut order = self.new_order(signal.symbol, signal.side, qty, Some(id));
         order.book = Some(crate::model::AgentBook::of(signal.kind));
+        if let Some(at) = at_close {
+            // Decided before the close: it trades in today's closing auction. Dated by the
+            // decision, not the bar clock, which still reads yesterday's bar.
+            order.order_type = OrderType::MarketOnClose;
+            order.created = at;
+        }
         self.send(order, out);
     }
 

@@ -2,6 +2,7 @@
 //! state changes, orders and notices go out. Synchronous and clock-free (time comes from bars),
 //! so the TUI, headless mode, replay and backtest all drive the same code.
 
+mod close;
 mod desk;
 mod guard;
 mod notice;
@@ -48,6 +49,8 @@ pub struct Session {
     outputs: Vec<EngineOutput>,
     /// The standing stops as last journaled: journaled again only when they move.
     stops_journaled: crate::model::Stops,
+    /// The last market day decided on its forming bar (see `close`).
+    decided_close: Option<chrono::NaiveDate>,
 }
 
 impl Session {
@@ -85,6 +88,7 @@ impl Session {
             recovery: Default::default(),
             outputs: Vec::new(),
             stops_journaled: [None; 3],
+            decided_close: None,
         }
     }
 
@@ -223,7 +227,15 @@ impl Session {
                 bar,
             } if timeframe == self.store.timeframe => self.store.live.set_forming(symbol, bar),
             FeedEvent::Forming { .. } => {}
-            FeedEvent::Market(m) => self.store.live.market = Some(m),
+            FeedEvent::Market(m) => {
+                self.store.live.market = Some(m);
+                if !m.open {
+                    if let Some(day) = self.decided_close {
+                        self.expire_close_proposals(day, out);
+                    }
+                }
+            }
+            FeedEvent::DecideAtClose { at, close } => self.decide_at_close(at, close, out),
             FeedEvent::Health { source, health } => {
                 let changed = self.store.health.get(&source) != Some(&health);
                 if changed {
@@ -352,6 +364,15 @@ impl Session {
         }
         self.outputs = outputs;
         if live && symbol == Symbol::Iwm {
+            // The day closed: a close proposal still waiting can no longer trade at it.
+            if self
+                .decided_close
+                .is_some_and(|d| close::market_day(bar.time) >= d)
+            {
+                if let Some(day) = self.decided_close {
+                    self.expire_close_proposals(day, out);
+                }
+            }
             self.age_signals(out);
         }
         self.store.equity = self.store.marked_equity();

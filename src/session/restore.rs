@@ -99,6 +99,7 @@ impl Session {
                 state: SignalState::Proposed,
                 expires_at,
                 unfilled: None,
+                at_close: None,
             });
         }
         self.recovery.engine_fills = rec.fills.clone();

@@ -14,6 +14,16 @@ impl Session {
     }
 
     pub(super) fn on_signal(&mut self, signal: crate::model::Signal, out: &mut Vec<Notice>) {
+        self.propose(signal, None, out);
+    }
+
+    /// A signal into the queue; `at_close` for one decided on the forming bar (see `close`).
+    pub(super) fn propose(
+        &mut self,
+        signal: crate::model::Signal,
+        at_close: Option<chrono::DateTime<chrono::Utc>>,
+        out: &mut Vec<Notice>,
+    ) {
         // Nothing to trade (an exit with nothing held, a hedge of zero exposure): recorded, not asked.
         let nothing_held = signal.qty.is_zero();
         let state = if self.store.mode == crate::config::Mode::Observe || nothing_held {
@@ -24,7 +34,7 @@ impl Session {
         self.store.push_log(
             Severity::Info,
             format!(
-                "{} #{} {} {} {} {} @ {}{}",
+                "{} #{} {} {} {} {} @ {}{}{}",
                 signal.agent,
                 signal.id,
                 signal.kind.label(),
@@ -34,6 +44,11 @@ impl Session {
                 signal.reference_price.round_dp(2),
                 if nothing_held {
                     " (size 0: recorded only)"
+                } else {
+                    ""
+                },
+                if at_close.is_some() {
+                    " on the forming bar, to trade at the close"
                 } else {
                     ""
                 }
@@ -51,6 +66,7 @@ impl Session {
             state,
             expires_at,
             unfilled: None,
+            at_close,
         });
         // Recorded only: nothing will trade, so the agent does not wait for it.
         if state == SignalState::Observed {

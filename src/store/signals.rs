@@ -16,6 +16,9 @@ pub struct SignalEntry {
     /// Answered, but its order did not trade (in full): refused by the risk gate, rejected or
     /// canceled by the venue. The answer stays what the trader said; this says what came of it.
     pub unfilled: Option<String>,
+    /// Proposed on the forming bar before the close (the moment it was decided): acknowledged,
+    /// it trades market-on-close today; unanswered, it expires with the close.
+    pub at_close: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The signals of the session: the newest `capacity` answered ones (the history pane, the chart's

@@ -69,6 +69,8 @@ pub fn draw(
                 "  snoozed, back in {} bar(s)",
                 until_bar.saturating_sub(s.store.bar_index)
             ),
+            // Decided on the forming bar: it trades at today's close and expires with it.
+            _ if e.at_close.is_some() => "  · market on close, until the close".into(),
             _ => {
                 let left = e.expires_at.saturating_sub(s.store.bar_index);
                 format!("  · {left} bar{} left", if left == 1 { "" } else { "s" })

@@ -51,9 +51,12 @@ pub fn spawn(
 ) -> Vec<JoinHandle<()>> {
     let (state_tx, state_rx) = watch::channel(MarketState::default());
     let every = Duration::from_secs(cfg.stream.clock_poll_secs.max(1));
+    let decide_before = (cfg.signals.decide_before_close_minutes > 0)
+        .then(|| chrono::Duration::minutes(i64::from(cfg.signals.decide_before_close_minutes)));
     let mut tasks = vec![tokio::spawn(crate::market_clock::run(
         client.clone(),
         every,
+        decide_before,
         state_tx,
         tx.clone(),
     ))];

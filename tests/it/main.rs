@@ -5,6 +5,7 @@ mod alpaca;
 mod bounded;
 mod cftc;
 mod cli;
+mod close_decision;
 mod e2e_tmux;
 mod engine_props;
 mod engine_reference;

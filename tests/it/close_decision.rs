@@ -1,0 +1,226 @@
+//! "If it closes here": with `signals.decide_before_close_minutes`, the agents decide on the
+//! forming daily bar before the close, the acknowledged order goes market-on-close and fills at
+//! that day's close, and the closed bar does not buy the same thing again. Real embedded bars:
+//! the first entry the agents make in the replay is decided again, on its bar while it forms.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use double_agent::broker::paper::PaperBroker;
+use double_agent::config::{Config, Mode};
+use double_agent::data::embedded;
+use double_agent::feed::replay::{ReplayPlan, Step};
+use double_agent::feed::FeedEvent;
+use double_agent::model::{Bar, OrderType, Signal, SignalState, Symbol, Timeframe};
+use double_agent::session::{Input, Notice, Session};
+
+fn plan() -> ReplayPlan {
+    let (series, _) = embedded::load_all();
+    let series = series.into_iter().map(|(s, l)| (s, l.bars)).collect();
+    ReplayPlan::new(
+        Timeframe::Day1,
+        series,
+        Utc.with_ymd_and_hms(2018, 1, 2, 0, 0, 0).unwrap(),
+    )
+}
+
+fn session(mode: Mode, decide: u32, plan: &ReplayPlan) -> Session {
+    let mut cfg = Config::default_config();
+    cfg.signals.mode = mode;
+    cfg.signals.decide_before_close_minutes = decide;
+    let broker = Box::new(PaperBroker::new(&cfg.paper));
+    let mut s = Session::new(cfg, broker, Timeframe::Day1, "close");
+    for (symbol, bars) in plan.history.clone() {
+        s.handle(Input::Feed(FeedEvent::History {
+            symbol,
+            timeframe: Timeframe::Day1,
+            bars,
+        }));
+    }
+    s
+}
+
+fn closed(s: &mut Session, step: &Step) -> Vec<Notice> {
+    let mut out = Vec::new();
+    for &(symbol, bar) in &step.1 {
+        out.extend(s.handle(Input::Feed(FeedEvent::Bar {
+            symbol,
+            timeframe: Timeframe::Day1,
+            bar,
+        })));
+    }
+    out
+}
+
+fn entries(notices: &[Notice]) -> Vec<Signal> {
+    notices
+        .iter()
+        .filter_map(|n| match n {
+            Notice::Signal { signal } if !signal.kind.is_exit() => Some(signal.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The step of the replay's first entry signal, and that signal, from a plain auto replay.
+fn first_entry(plan: &ReplayPlan) -> (usize, Signal) {
+    let mut s = session(Mode::Auto, 0, plan);
+    for (k, step) in plan.steps.iter().enumerate() {
+        if let Some(sig) = entries(&closed(&mut s, step)).into_iter().next() {
+            return (k, sig);
+        }
+    }
+    panic!("the embedded replay never enters");
+}
+
+/// 16:00 New York on the bar's day.
+fn close_of(bar: &Bar) -> DateTime<Utc> {
+    let day = bar
+        .time
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
+    day.and_hms_opt(16, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono_tz::America::New_York)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Up to the day of the first entry, then that day's bars as forming bars, and the decision.
+fn decide_on_the_forming_bar(mode: Mode) -> (Session, ReplayPlan, usize, Signal, Vec<Notice>) {
+    let plan = plan();
+    let (k, reference) = first_entry(&plan);
+    let mut s = session(mode, 15, &plan);
+    for step in &plan.steps[..k] {
+        closed(&mut s, step);
+    }
+    for &(symbol, bar) in &plan.steps[k].1 {
+        s.handle(Input::Feed(FeedEvent::Forming {
+            symbol,
+            timeframe: Timeframe::Day1,
+            bar,
+        }));
+    }
+    let iwm = plan.steps[k]
+        .1
+        .iter()
+        .find(|(s, _)| *s == Symbol::Iwm)
+        .map(|(_, b)| *b)
+        .unwrap();
+    let close = close_of(&iwm);
+    let decided = s.handle(Input::Feed(FeedEvent::DecideAtClose {
+        at: close - Duration::minutes(15),
+        close,
+    }));
+    (s, plan, k, reference, decided)
+}
+
+#[test]
+fn an_acknowledged_close_decision_fills_at_that_close_once() {
+    let (mut s, plan, k, reference, decided) = decide_on_the_forming_bar(Mode::Auto);
+    let proposed = entries(&decided);
+    assert_eq!(
+        proposed
+            .iter()
+            .map(|p| (p.kind, p.symbol))
+            .collect::<Vec<_>>(),
+        vec![(reference.kind, reference.symbol)],
+        "the forming bar decides what the closed bar decided"
+    );
+    let order = s
+        .store
+        .working_orders()
+        .map(|o| o.request.clone())
+        .next()
+        .expect("auto mode acknowledged it into an order");
+    assert_eq!(order.order_type, OrderType::MarketOnClose);
+    assert_eq!(order.signal_id, Some(proposed[0].id));
+    let again = s.handle(Input::Feed(FeedEvent::DecideAtClose {
+        at: order.created,
+        close: order.created + Duration::minutes(15),
+    }));
+    assert!(entries(&again).is_empty(), "one decision a day");
+
+    let notices = closed(&mut s, &plan.steps[k]);
+    let fills: Vec<_> = notices
+        .iter()
+        .filter_map(|n| match n {
+            Notice::Fill { fill } => Some(fill.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fills.len(), 1, "{notices:#?}");
+    let bar = plan.steps[k]
+        .1
+        .iter()
+        .find(|(sym, _)| *sym == order.symbol)
+        .map(|(_, b)| *b)
+        .unwrap();
+    let px = fills[0].price.to_string().parse::<f64>().unwrap();
+    assert!(
+        (px / bar.close - 1.0).abs() < 0.002 && (px - bar.close).abs() < (px - bar.open).abs(),
+        "filled at the close {} (open {}), not {px}",
+        bar.close,
+        bar.open
+    );
+    assert_eq!(fills[0].qty, order.qty);
+    let again: Vec<_> = entries(&notices)
+        .into_iter()
+        .filter(|e| e.kind == reference.kind)
+        .collect();
+    assert!(
+        again.is_empty(),
+        "the closed bar buys it a second time: {again:#?}"
+    );
+    let held = s.store.positions.get(&order.symbol).map(|p| p.qty);
+    assert_eq!(held, Some(order.qty));
+    // The ids the copy used are not used again by the engine's own later signals.
+    let mut ids: Vec<u64> = proposed.iter().map(|p| p.id).collect();
+    for step in &plan.steps[k + 1..(k + 250).min(plan.steps.len())] {
+        ids.extend(closed(&mut s, step).iter().filter_map(|n| match n {
+            Notice::Signal { signal } => Some(signal.id),
+            _ => None,
+        }));
+    }
+    assert!(ids.len() > 3, "the replay goes on signalling: {ids:?}");
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(
+        ids.len(),
+        unique.len(),
+        "signal ids are never reused: {ids:?}"
+    );
+}
+
+#[test]
+fn an_unanswered_close_decision_expires_with_the_close() {
+    let (mut s, plan, k, _, decided) = decide_on_the_forming_bar(Mode::Manual);
+    let id = entries(&decided)[0].id;
+    assert_eq!(
+        s.store.signals.get(id).map(|e| e.state),
+        Some(SignalState::Proposed)
+    );
+    assert!(s.store.signals.get(id).unwrap().at_close.is_some());
+    closed(&mut s, &plan.steps[k]);
+    assert_eq!(
+        s.store.signals.get(id).map(|e| e.state),
+        Some(SignalState::Expired),
+        "a close proposal cannot be traded after its close"
+    );
+    assert!(s.store.working_orders().next().is_none());
+}
+
+#[test]
+fn without_the_option_the_forming_bar_decides_nothing() {
+    let plan = plan();
+    let (k, _) = first_entry(&plan);
+    let mut s = session(Mode::Auto, 0, &plan);
+    for step in &plan.steps[..k] {
+        closed(&mut s, step);
+    }
+    let close = close_of(&plan.steps[k].1[0].1);
+    let out = s.handle(Input::Feed(FeedEvent::DecideAtClose {
+        at: close - Duration::minutes(15),
+        close,
+    }));
+    assert!(entries(&out).is_empty());
+}

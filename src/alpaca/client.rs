@@ -117,6 +117,16 @@ impl AlpacaClient {
         self.inner.endpoints.kind
     }
 
+    /// The trading stream (`trade_updates`) on the trading host: `wss://…/stream`, or `ws://`
+    /// for a plain-http host (a loopback mock). Same host, so the live gate covers it too.
+    pub fn trading_stream_url(&self) -> String {
+        let mut u = self.inner.endpoints.trading_url.clone();
+        let scheme = if u.scheme() == "http" { "ws" } else { "wss" };
+        let _ = u.set_scheme(scheme);
+        u.set_path("/stream");
+        u.to_string()
+    }
+
     pub fn config(&self) -> &ClientConfig {
         &self.inner.cfg
     }

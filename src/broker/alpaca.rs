@@ -29,10 +29,10 @@ use crate::model::{Bar, ClientOrderId, OrderRequest, Position, Symbol};
 
 /// Shared by the broker handle and its tasks.
 #[derive(Clone)]
-struct Ctx {
+pub(super) struct Ctx {
     client: AlpacaClient,
     cfg: AlpacaBrokerConfig,
-    tx: UnboundedSender<BrokerEvent>,
+    pub(super) tx: UnboundedSender<BrokerEvent>,
     book: Arc<Mutex<Book>>,
 }
 
@@ -40,6 +40,7 @@ pub struct AlpacaBroker {
     ctx: Ctx,
     rt: Handle,
     poller: JoinHandle<()>,
+    updates: Option<JoinHandle<()>>,
 }
 
 impl AlpacaBroker {
@@ -58,7 +59,18 @@ impl AlpacaBroker {
         };
         let rt = Handle::current();
         let poller = rt.spawn(poll_loop(ctx.clone()));
-        AlpacaBroker { ctx, rt, poller }
+        AlpacaBroker {
+            ctx,
+            rt,
+            poller,
+            updates: None,
+        }
+    }
+
+    /// Also follow `trade_updates` (see `alpaca_updates`): fills in a second, not a poll.
+    pub fn stream_updates(&mut self, cfg: super::alpaca_updates::UpdatesConfig) {
+        let task = super::alpaca_updates::run(self.ctx.clone(), cfg);
+        self.updates = Some(self.rt.spawn(task));
     }
 
     /// Orders recovered from the journal whose state is unknown (a crash between intent and
@@ -87,6 +99,9 @@ impl AlpacaBroker {
 impl Drop for AlpacaBroker {
     fn drop(&mut self) {
         self.poller.abort();
+        if let Some(u) = &self.updates {
+            u.abort();
+        }
     }
 }
 
@@ -134,7 +149,7 @@ impl Ctx {
         self.book.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn emit(&self, events: Vec<BrokerEvent>) {
+    pub(super) fn emit(&self, events: Vec<BrokerEvent>) {
         for ev in events {
             // The app loop went away: nothing left to tell.
             let _ = self.tx.send(ev);
@@ -142,7 +157,7 @@ impl Ctx {
     }
 
     /// Fold a snapshot in; returns whether it carried a fill.
-    fn apply(&self, o: &Order) -> bool {
+    pub(super) fn apply(&self, o: &Order) -> bool {
         let events = self.book().apply(o);
         let filled = events.iter().any(|e| matches!(e, BrokerEvent::Filled(_)));
         self.emit(events);
@@ -275,14 +290,14 @@ async fn cancel_task(ctx: Ctx, coid: ClientOrderId) {
 /// Account, positions (every traded symbol, flat ones with qty 0), then open orders.
 /// Open orders first, then positions and account: a fill the orders report (one made while no
 /// process watched) is then already in the positions that follow, never added on top of them.
-async fn reconcile(ctx: &Ctx) -> Result<(), AlpacaError> {
+pub(super) async fn reconcile(ctx: &Ctx) -> Result<(), AlpacaError> {
     for o in ctx.client.open_orders().await? {
         ctx.apply(&o);
     }
     refresh_account(ctx).await
 }
 
-async fn refresh_account(ctx: &Ctx) -> Result<(), AlpacaError> {
+pub(super) async fn refresh_account(ctx: &Ctx) -> Result<(), AlpacaError> {
     let now = Utc::now();
     let wire = ctx.client.positions().await?;
     let positions = Symbol::ALL

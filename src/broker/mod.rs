@@ -4,6 +4,7 @@
 pub mod alpaca;
 pub mod alpaca_book;
 mod alpaca_request;
+pub mod alpaca_updates;
 pub mod paper;
 #[cfg(test)]
 mod paper_props;

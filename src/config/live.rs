@@ -1,4 +1,5 @@
-//! `[stream]`: the Alpaca market-data websocket used by `--feed alpaca` during market hours.
+//! `[stream]`: the Alpaca websockets of `--feed alpaca`: market data during market hours, and
+//! the trading stream's order updates.
 
 use serde::Deserialize;
 
@@ -6,6 +7,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct StreamConfig {
     pub enabled: bool,
+    pub trade_updates: bool,
     pub url: String,
     pub step_timeout_ms: u64,
     pub reconnect_base_ms: u64,

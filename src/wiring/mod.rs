@@ -233,13 +233,22 @@ pub fn alpaca(
         AlpacaClient::new(endpoints, ClientConfig::from_config(&cfg.alpaca)).map_err(other)?;
     let mut feed_cfg = AlpacaFeedConfig::from_config(&cfg.alpaca, timeframe).map_err(other)?;
     let tf = feed_cfg.timeframe;
-    let stream = live_stream::plan(&cfg, &mut feed_cfg, creds)?;
+    let stream = live_stream::plan(&cfg, &mut feed_cfg, creds.clone())?;
     let (broker_tx, broker_rx) = mpsc::unbounded_channel();
-    let broker = AlpacaBroker::start(
+    let mut broker = AlpacaBroker::start(
         client.clone(),
         AlpacaBrokerConfig::from_config(&cfg.alpaca),
         broker_tx,
     );
+    if cfg.stream.trade_updates {
+        broker.stream_updates(crate::broker::alpaca_updates::UpdatesConfig {
+            url: client.trading_stream_url(),
+            creds: creds.clone(),
+            step_timeout: std::time::Duration::from_millis(cfg.stream.step_timeout_ms.max(1)),
+            reconnect_base: std::time::Duration::from_millis(cfg.stream.reconnect_base_ms.max(1)),
+            reconnect_max: std::time::Duration::from_millis(cfg.stream.reconnect_max_ms.max(1)),
+        });
+    }
     let kind = broker.kind();
     let (journal, rec) = flight::open(Some(kind))?;
     // Orders left working are looked up before the first poll; their answers, like every broker

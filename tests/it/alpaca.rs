@@ -8,6 +8,7 @@ mod routes;
 mod security;
 mod stream;
 pub mod stream_mock;
+mod trade_updates;
 
 use std::time::Duration;
 

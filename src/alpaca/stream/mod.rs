@@ -4,10 +4,12 @@
 
 mod conn;
 mod error;
+mod trading;
 pub mod wire;
 
 pub use conn::{connect, Credentials, StreamConn};
 pub use error::{ErrorClass, StreamError};
+pub use trading::{connect_trading, TradeUpdate, TradingConn};
 pub use wire::{parse_frame, StreamMsg, Subscription, WireBar};
 
 /// Where the market-data stream lives; `/v2/{feed}` is appended.

@@ -1,0 +1,277 @@
+//! The trading stream against a loopback websocket speaking Alpaca's protocol (legacy docs):
+//! `authenticate` → `authorization`, `listen` → `listening`, then `trade_updates` events in
+//! binary frames as the paper host sends them. The REST mock serves the orders; its poll is
+//! slowed to a minute so that a fill seen in time can only have come over the stream.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::Method;
+use chrono::Utc;
+use double_agent::alpaca::stream::Credentials;
+use double_agent::alpaca::Secret;
+use double_agent::broker::alpaca::{AlpacaBroker, AlpacaBrokerConfig};
+use double_agent::broker::alpaca_updates::UpdatesConfig;
+use double_agent::broker::{Broker, BrokerEvent};
+use double_agent::model::{ClientOrderId, OrderRequest, OrderType, Side, Symbol};
+use futures::{SinkExt, StreamExt};
+use rust_decimal_macros::dec;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::mock::{self, fixture, Mock, KEY, SECRET};
+use super::{assert_no_violations, client, until};
+
+/// What one connection does once it listens.
+#[derive(Clone)]
+enum Conn {
+    /// Send these events, then hold the socket open.
+    Events(Vec<Value>),
+    /// Send these events, then close.
+    EventsThenClose(Vec<Value>),
+}
+
+struct TradingMock {
+    url: String,
+    seen: Arc<Mutex<Vec<Vec<Value>>>>,
+}
+
+async fn trading_mock(plan: Vec<Conn>) -> TradingMock {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/stream", listener.local_addr().unwrap());
+    let seen: Arc<Mutex<Vec<Vec<Value>>>> = Arc::default();
+    let log = seen.clone();
+    tokio::spawn(async move {
+        let mut n = 0;
+        while let Ok((tcp, _)) = listener.accept().await {
+            let conn = plan[n.min(plan.len() - 1)].clone();
+            n += 1;
+            let idx = {
+                let mut l = log.lock().unwrap();
+                l.push(Vec::new());
+                l.len() - 1
+            };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                let bin = |v: Value| Message::binary(v.to_string().into_bytes());
+                let recv = async |ws: &mut tokio_tungstenite::WebSocketStream<_>| loop {
+                    match ws.next().await {
+                        Some(Ok(Message::Text(t))) => {
+                            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                            log.lock().unwrap()[idx].push(v.clone());
+                            return Some(v);
+                        }
+                        Some(Ok(_)) => continue,
+                        _ => return None,
+                    }
+                };
+                let Some(auth) = recv(&mut ws).await else {
+                    return;
+                };
+                let ok = auth["action"] == "authenticate"
+                    && auth["data"]["key_id"] == KEY
+                    && auth["data"]["secret_key"] == SECRET;
+                let status = if ok { "authorized" } else { "unauthorized" };
+                let _ = ws
+                    .send(bin(json!({"stream": "authorization",
+                        "data": {"status": status, "action": "authenticate"}})))
+                    .await;
+                if !ok {
+                    let _ = ws.close(None).await;
+                    return;
+                }
+                let Some(listen) = recv(&mut ws).await else {
+                    return;
+                };
+                let streams = listen["data"]["streams"].clone();
+                let _ = ws
+                    .send(bin(
+                        json!({"stream": "listening", "data": {"streams": streams}}),
+                    ))
+                    .await;
+                let (events, close) = match conn {
+                    Conn::Events(e) => (e, false),
+                    Conn::EventsThenClose(e) => (e, true),
+                };
+                for e in events {
+                    let _ = ws.send(bin(e)).await;
+                }
+                if close {
+                    let _ = ws.close(None).await;
+                    return;
+                }
+                while let Some(Ok(_)) = ws.next().await {}
+            });
+        }
+    });
+    TradingMock { url, seen }
+}
+
+/// The documented fill event, made ours: symbol, client order id, quantity, price.
+fn fill_event(coid: &str, qty: &str, px: &str) -> Value {
+    let mut e = fixture("stream_trade_updates_fill.legacy-docs.json");
+    let d = &mut e["data"];
+    d["qty"] = json!(qty);
+    d["price"] = json!(px);
+    let o = &mut d["order"];
+    o["asset_class"] = json!("us_equity");
+    o["symbol"] = json!("TWM");
+    o["side"] = json!("buy");
+    o["client_order_id"] = json!(coid);
+    o["qty"] = json!(qty);
+    o["filled_qty"] = json!(qty);
+    o["filled_avg_price"] = json!(px);
+    e
+}
+
+fn slow_poll() -> AlpacaBrokerConfig {
+    AlpacaBrokerConfig {
+        order_poll: Duration::from_secs(60),
+        account_poll: Duration::from_secs(60),
+        max_retries: 3,
+        retry_base: Duration::from_millis(10),
+        client_side_stops: true,
+    }
+}
+
+fn updates(url: &str, key: &str) -> UpdatesConfig {
+    UpdatesConfig {
+        url: url.into(),
+        creds: Credentials {
+            key_id: Secret::new(key),
+            secret_key: Secret::new(SECRET),
+        },
+        step_timeout: Duration::from_secs(2),
+        reconnect_base: Duration::from_millis(20),
+        reconnect_max: Duration::from_millis(100),
+    }
+}
+
+fn buy(coid: &str) -> OrderRequest {
+    OrderRequest {
+        client_order_id: ClientOrderId(coid.into()),
+        symbol: Symbol::Twm,
+        side: Side::Buy,
+        qty: dec!(10),
+        order_type: OrderType::Market,
+        signal_id: Some(1),
+        book: None,
+        created: Utc::now(),
+    }
+}
+
+type Rx = mpsc::UnboundedReceiver<BrokerEvent>;
+
+async fn drain_for(rx: &mut Rx, d: Duration) -> Vec<BrokerEvent> {
+    tokio::time::sleep(d).await;
+    let mut v = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        v.push(ev);
+    }
+    v
+}
+
+fn fills(evs: &[BrokerEvent]) -> Vec<(String, rust_decimal::Decimal, rust_decimal::Decimal)> {
+    evs.iter()
+        .filter_map(|e| match e {
+            BrokerEvent::Filled(f) => Some((f.client_order_id.0.clone(), f.qty, f.price)),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn start(m: &Arc<Mock>) -> (AlpacaBroker, Rx) {
+    let url = mock::serve(m.clone()).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let broker = AlpacaBroker::start(client(&url), slow_poll(), tx);
+    until(&mut rx, |e| matches!(e, BrokerEvent::Account { .. })).await;
+    (broker, rx)
+}
+
+#[tokio::test]
+async fn a_fill_arrives_over_the_stream_before_any_poll_and_only_once_after_a_reconnect() {
+    let m = Mock::new();
+    let (mut broker, mut rx) = start(&m).await;
+    broker.submit(&buy("da-s-1"));
+    until(&mut rx, |e| matches!(e, BrokerEvent::Accepted { .. })).await;
+    let rest_reads = m.requests(Method::GET, "/v2/orders").len();
+    let fill = fill_event("da-s-1", "10", "31.25");
+    // The first connection sends the fill and drops; the second sends it again.
+    let ws = trading_mock(vec![
+        Conn::EventsThenClose(vec![fill.clone()]),
+        Conn::Events(vec![fill]),
+    ])
+    .await;
+    broker.stream_updates(updates(&ws.url, KEY));
+    let evs = drain_for(&mut rx, Duration::from_millis(1500)).await;
+    assert_eq!(
+        fills(&evs),
+        vec![("da-s-1".to_string(), dec!(10), dec!(31.25))],
+        "one fill, from the stream (the REST poll is a minute away): {evs:#?}"
+    );
+    assert!(ws.seen.lock().unwrap().len() >= 2, "it reconnected");
+    assert!(
+        m.requests(Method::GET, "/v2/orders").len() >= rest_reads + 2,
+        "every (re)connect reads the open orders by REST"
+    );
+    assert!(
+        evs.iter().any(|e| matches!(e, BrokerEvent::Error { message } if message.contains("trade_updates stream lost"))),
+        "the status bar hears of the drop: {evs:#?}"
+    );
+    let first = &ws.seen.lock().unwrap()[0];
+    assert_eq!(
+        first[1],
+        json!({"action": "listen", "data": {"streams": ["trade_updates"]}})
+    );
+    assert_no_violations(&m);
+}
+
+#[tokio::test]
+async fn refused_keys_stop_the_stream_and_leave_rest_polling() {
+    let m = Mock::new();
+    let (mut broker, mut rx) = start(&m).await;
+    let ws = trading_mock(vec![Conn::Events(Vec::new())]).await;
+    broker.stream_updates(updates(&ws.url, "not-the-key"));
+    let evs = drain_for(&mut rx, Duration::from_millis(600)).await;
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, BrokerEvent::Error { message } if message.contains("refused"))),
+        "{evs:#?}"
+    );
+    assert_eq!(
+        ws.seen.lock().unwrap().len(),
+        1,
+        "no retry loop on bad keys"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_skipped_and_the_next_one_counts() {
+    let m = Mock::new();
+    let (mut broker, mut rx) = start(&m).await;
+    broker.submit(&buy("da-s-2"));
+    until(&mut rx, |e| matches!(e, BrokerEvent::Accepted { .. })).await;
+    let bad = json!({"stream": "trade_updates", "data": {"event": "fill", "order": {"id": 7}}});
+    let ws = trading_mock(vec![Conn::Events(vec![
+        bad,
+        fill_event("da-s-2", "10", "30"),
+    ])])
+    .await;
+    broker.stream_updates(updates(&ws.url, KEY));
+    let evs = drain_for(&mut rx, Duration::from_millis(800)).await;
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, BrokerEvent::Error { message } if message.contains("skipped"))),
+        "{evs:#?}"
+    );
+    assert_eq!(
+        fills(&evs),
+        vec![("da-s-2".to_string(), dec!(10), dec!(30))]
+    );
+    assert_eq!(ws.seen.lock().unwrap().len(), 1, "the connection stayed up");
+}

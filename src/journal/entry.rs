@@ -82,6 +82,10 @@ pub enum Entry {
     Signal {
         signal: Signal,
         state: SignalState,
+        /// Decided on the forming bar before the close, at this moment: it trades market-on-close
+        /// that day or not at all (see `session::close`). Absent: an ordinary signal.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_close: Option<DateTime<Utc>>,
     },
     /// The trader's answer and the state it put the signal in.
     Answer {

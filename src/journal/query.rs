@@ -322,7 +322,7 @@ impl Journal {
         let mut out: Vec<RecordedSignal> = Vec::new();
         for row in self.list(&filter)? {
             match row.entry()? {
-                Entry::Signal { signal, state } => out.push(RecordedSignal {
+                Entry::Signal { signal, state, .. } => out.push(RecordedSignal {
                     seq: row.seq,
                     signal,
                     state,

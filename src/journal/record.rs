@@ -78,9 +78,20 @@ impl Journal {
 
     /// A new signal: `Proposed`, or `Observed` when it is recorded but not offered (observe mode).
     pub fn record_signal(&mut self, signal: &Signal, state: SignalState) -> Result<u64> {
+        self.record_proposal(signal, state, None)
+    }
+
+    /// `record_signal`, for a signal decided on the forming bar at `at_close` when given.
+    pub fn record_proposal(
+        &mut self,
+        signal: &Signal,
+        state: SignalState,
+        at_close: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<u64> {
         self.record(&Entry::Signal {
             signal: signal.clone(),
             state,
+            at_close,
         })
     }
 

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::entry::{broker_kind, Entry};
@@ -50,6 +50,8 @@ pub struct Recovered {
     pub open_signals: Vec<(Signal, SignalState)>,
     /// Acknowledged (or edited) before the crash with no intent journaled: never sent.
     pub acknowledged_unsent: Vec<(Signal, SignalState)>,
+    /// Signals decided on the forming bar, by id: when each was decided (see `session::close`).
+    pub close_decisions: BTreeMap<u64, DateTime<Utc>>,
     /// Non-flat positions rebuilt from journaled fills.
     pub positions: Vec<Position>,
     pub working_orders: Vec<WorkingOrder>,
@@ -183,6 +185,13 @@ impl Journal {
                     ..
                 } => out.halted_day = Some(*day),
                 Entry::RiskRefusal { order, .. } => refused.extend(order.signal_id),
+                Entry::Signal {
+                    signal,
+                    at_close: Some(at),
+                    ..
+                } => {
+                    out.close_decisions.insert(signal.id, *at);
+                }
                 Entry::Stops { stops } => {
                     out.stops = [None; 3];
                     for s in stops {
@@ -266,7 +275,7 @@ fn apply(
         }
     };
     match entry {
-        Entry::Signal { signal, state } => {
+        Entry::Signal { signal, state, .. } => {
             signals.insert(signal.id, (signal, state));
         }
         Entry::Answer {

@@ -65,7 +65,9 @@ pub fn summary(entry: &Entry) -> String {
             from + 1,
             through
         ),
-        Entry::Signal { signal: s, state } => format!(
+        Entry::Signal {
+            signal: s, state, ..
+        } => format!(
             "{} {} {} {} {} @ {} bar {} [{}]",
             s.agent,
             s.kind.label(),

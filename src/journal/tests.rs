@@ -136,6 +136,7 @@ fn every_entry_kind_round_trips_through_its_columns() {
         Entry::Signal {
             signal: signal(1),
             state: SignalState::Proposed,
+            at_close: None,
         },
         Entry::Answer {
             signal_id: 1,

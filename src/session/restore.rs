@@ -99,9 +99,17 @@ impl Session {
                 state: SignalState::Proposed,
                 expires_at,
                 unfilled: None,
-                at_close: None,
+                // A close decision stays one: it trades at its day's close or expires with it.
+                at_close: rec.close_decisions.get(&signal.id).copied(),
             });
         }
+        // A restart on the day of a close decision must not decide that day a second time.
+        self.decided_close = rec
+            .close_decisions
+            .values()
+            .map(|at| super::close::market_day(*at))
+            .max()
+            .max(self.decided_close);
         self.recovery.engine_fills = rec.fills.clone();
         self.recovery.history_journaled = resumed;
         // Given now: the venue's positions may be adopted before the first live bar.

@@ -59,7 +59,7 @@ impl Session {
         out.push(Notice::Signal {
             signal: signal.clone(),
         });
-        self.journal("signal", |j| j.record_signal(&signal, state));
+        self.journal("signal", |j| j.record_proposal(&signal, state, at_close));
         let expires_at = self.expiry_of(&signal);
         self.store.signals.push(SignalEntry {
             signal,

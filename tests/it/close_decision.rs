@@ -224,3 +224,80 @@ fn without_the_option_the_forming_bar_decides_nothing() {
     }));
     assert!(entries(&out).is_empty());
 }
+
+#[test]
+fn a_restart_keeps_a_close_decision_one_and_does_not_decide_the_day_again() {
+    use double_agent::broker::BrokerKind;
+    use double_agent::journal::Journal;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let plan = plan();
+    let (k, _) = first_entry(&plan);
+    let decide = |s: &mut Session| {
+        let iwm = plan.steps[k]
+            .1
+            .iter()
+            .find(|(s, _)| *s == Symbol::Iwm)
+            .unwrap()
+            .1;
+        let close = close_of(&iwm);
+        s.handle(Input::Feed(FeedEvent::DecideAtClose {
+            at: close - Duration::minutes(15),
+            close,
+        }))
+    };
+    let id = {
+        let mut j = Journal::open(&path).unwrap();
+        j.start_sim_session("h", "replay", rust_decimal::Decimal::from(100_000))
+            .unwrap();
+        let mut s = session(Mode::Manual, 15, &plan).with_journal(j);
+        for step in &plan.steps[..k] {
+            closed(&mut s, step);
+        }
+        for &(symbol, bar) in &plan.steps[k].1 {
+            s.handle(Input::Feed(FeedEvent::Forming {
+                symbol,
+                timeframe: Timeframe::Day1,
+                bar,
+            }));
+        }
+        entries(&decide(&mut s))[0].id
+        // Dropped without a session end: the process died.
+    };
+    let mut j = Journal::open(&path).unwrap();
+    let rec = j.recover_for(Some(BrokerKind::Sim)).unwrap();
+    assert!(
+        rec.close_decisions.contains_key(&id),
+        "{:?}",
+        rec.close_decisions
+    );
+    let last = rec.last_session.clone().unwrap();
+    j.resume_session(&last.id).unwrap();
+    let mut s = session(Mode::Manual, 15, &plan).with_journal(j);
+    s.restore(&rec, None, true);
+    let e = s
+        .store
+        .signals
+        .get(id)
+        .expect("the waiting close decision is back");
+    assert_eq!(e.state, SignalState::Proposed);
+    assert!(
+        e.at_close.is_some(),
+        "still a close decision, not a next-open one"
+    );
+    // The engine catches up on the same bars, so its copy would decide the same again.
+    for step in &plan.steps[..k] {
+        closed(&mut s, step);
+    }
+    for &(symbol, bar) in &plan.steps[k].1 {
+        s.handle(Input::Feed(FeedEvent::Forming {
+            symbol,
+            timeframe: Timeframe::Day1,
+            bar,
+        }));
+    }
+    assert!(
+        entries(&decide(&mut s)).is_empty(),
+        "the day is not decided twice"
+    );
+}

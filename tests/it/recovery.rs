@@ -90,6 +90,7 @@ fn check_journal(data: &Path) -> (usize, usize, BTreeMap<double_agent::model::Sy
             Entry::Signal {
                 signal,
                 state: SignalState::Proposed,
+                ..
             } => {
                 let key = format!(
                     "{} {} {:?} {}",

@@ -70,7 +70,7 @@ pub fn draw(
                 until_bar.saturating_sub(s.store.bar_index)
             ),
             // Decided on the forming bar: it trades at today's close and expires with it.
-            _ if e.at_close.is_some() => "  · market on close, until the close".into(),
+            _ if e.at_close.is_some() => "  · MOC".into(),
             _ => {
                 let left = e.expires_at.saturating_sub(s.store.bar_index);
                 format!("  · {left} bar{} left", if left == 1 { "" } else { "s" })
@@ -114,6 +114,13 @@ pub fn draw(
             {
                 let bullet = if i == 0 { "  · " } else { "    " };
                 lines.push(Line::raw(format!("{bullet}{l}")));
+            }
+        }
+        if e.at_close.is_some() {
+            let text = "market on close: decided on the forming bar, trades at today's close; \
+                        unanswered, it expires with the close";
+            for l in wrap(text, width.saturating_sub(4)) {
+                lines.push(Line::styled(format!("    {l}"), theme.dim()));
             }
         }
         if let Some(stop) = sig.stop_price {

@@ -301,3 +301,31 @@ fn a_restart_keeps_a_close_decision_one_and_does_not_decide_the_day_again() {
         "the day is not decided twice"
     );
 }
+
+/// What the trader sees: the proposal in the Decide pane says it trades at the close.
+#[test]
+fn the_decide_pane_says_a_close_decision_trades_at_the_close() {
+    use double_agent::app::keymap::Keymap;
+    use double_agent::app::view::ViewState;
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    let (s, _, _, _, decided) = decide_on_the_forming_bar(Mode::Manual);
+    let id = entries(&decided)[0].id;
+    let keymap = Keymap::from_config(&s.config().keys).unwrap();
+    let theme = double_agent::ui::Theme::from_config(&s.config().ui);
+    let mut view = ViewState::new(s.config().ui.chart_bars);
+    let mut t = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    t.draw(|f| double_agent::ui::draw(f, &s, &mut view, &keymap, &theme))
+        .unwrap();
+    let screen = format!("{}", t.backend());
+    let row = screen
+        .lines()
+        .find(|l| l.contains(&format!("#{id} ")))
+        .unwrap_or_else(|| panic!("no row for #{id}:\n{screen}"));
+    assert!(row.contains("conf") && row.contains("· MOC "), "{row}");
+    assert!(
+        screen.contains("market on close: decided on the forming bar,"),
+        "{screen}"
+    );
+}

@@ -220,7 +220,7 @@ impl Journal {
             kinds: vec!["bar".into(), "history".into(), "replayed".into()],
             ..Default::default()
         };
-        let mut sets = ReplaySets::default();
+        let mut sets = super::replayed::ReplaySets::default();
         let mut out = Vec::new();
         for row in self.list(&filter)? {
             match row.entry()? {
@@ -287,7 +287,7 @@ impl Journal {
             kinds: vec!["bar".into(), "replayed".into()],
             ..Default::default()
         };
-        let mut sets = ReplaySets::default();
+        let mut sets = super::replayed::ReplaySets::default();
         for row in self.list(&filter)? {
             match row.entry()? {
                 Entry::Bar {
@@ -384,33 +384,4 @@ pub fn export_json(out: &mut impl Write, rows: &[JournalRow]) -> Result<()> {
     }
     out.write_all(b"\n]\n")?;
     Ok(())
-}
-
-/// Replay sequences read once each, however many `replayed` rows name them.
-#[derive(Default)]
-struct ReplaySets {
-    read: Vec<(String, Vec<(Symbol, Bar)>)>,
-}
-
-impl ReplaySets {
-    fn part(
-        &mut self,
-        journal: &Journal,
-        fingerprint: &str,
-        from: u64,
-        through: u64,
-    ) -> Result<&[(Symbol, Bar)]> {
-        let i = match self.read.iter().position(|(f, _)| f == fingerprint) {
-            Some(i) => i,
-            None => {
-                let set = journal.replay_set(fingerprint)?;
-                self.read.push((fingerprint.to_string(), set));
-                self.read.len() - 1
-            }
-        };
-        let set = &self.read[i].1;
-        // A journal edited by hand may name more than is stored: what is there is what it has.
-        let end = (through as usize).min(set.len());
-        Ok(&set[(from as usize).min(end)..end])
-    }
 }

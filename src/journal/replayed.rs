@@ -174,3 +174,32 @@ fn digest(symbol: Symbol, timeframe: Timeframe, b: &Bar) -> u64 {
     }
     h
 }
+
+/// Replay sequences read once each, however many `replayed` rows name them.
+#[derive(Default)]
+pub(super) struct ReplaySets {
+    read: Vec<(String, Vec<(Symbol, Bar)>)>,
+}
+
+impl ReplaySets {
+    pub(super) fn part(
+        &mut self,
+        journal: &Journal,
+        fingerprint: &str,
+        from: u64,
+        through: u64,
+    ) -> Result<&[(Symbol, Bar)]> {
+        let i = match self.read.iter().position(|(f, _)| f == fingerprint) {
+            Some(i) => i,
+            None => {
+                let set = journal.replay_set(fingerprint)?;
+                self.read.push((fingerprint.to_string(), set));
+                self.read.len() - 1
+            }
+        };
+        let set = &self.read[i].1;
+        // A journal edited by hand may name more than is stored: what is there is what it has.
+        let end = (through as usize).min(set.len());
+        Ok(&set[(from as usize).min(end)..end])
+    }
+}

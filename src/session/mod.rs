@@ -6,12 +6,13 @@ mod close;
 mod desk;
 mod guard;
 mod notice;
+mod positioning;
 mod restore;
 mod signals;
 mod venue;
 
 pub use desk::{override_reason_text, Action, OVERRIDE_REASONS};
-pub use notice::Notice;
+pub use notice::{health_text, Notice};
 pub use restore::Restored;
 
 use crate::broker::{Broker, BrokerEvent};
@@ -385,49 +386,5 @@ impl Session {
                 self.on_signal(s.to_signal(), out);
             }
         }
-    }
-
-    /// Rebuild the positioning summary and hand the Bear the evidence as of the bar clock's day:
-    /// it only ever sees reports already published on that day.
-    fn refresh_positioning(&mut self, out: &mut Vec<Notice>, summary: bool) {
-        let Some(day) = self.market_day() else { return };
-        if summary {
-            self.store.positioning_summary = Some(self.store.positioning.summary(day));
-        }
-        let evidence = self.store.positioning.evidence_as_of(day);
-        self.process_engine(EngineEvent::Evidence(evidence), out);
-    }
-
-    /// The positioning pane as of the bar clock's day.
-    fn refresh_summary(&mut self) {
-        if let Some(day) = self.market_day() {
-            self.store.positioning_summary = Some(self.store.positioning.summary(day));
-        }
-    }
-
-    fn market_day(&self) -> Option<chrono::NaiveDate> {
-        let now = self.store.now?;
-        Some(
-            now.with_timezone(&chrono_tz::America::New_York)
-                .date_naive(),
-        )
-    }
-}
-
-pub fn health_text(h: &FeedHealth) -> String {
-    match h {
-        FeedHealth::Connected => "ok".into(),
-        FeedHealth::Idle => "idle (market closed)".into(),
-        FeedHealth::Stale { since } => format!("stale since {}", since.format("%m-%d %H:%M")),
-        FeedHealth::Reconnecting { attempt } => format!("reconnecting (attempt {attempt})"),
-        FeedHealth::Failed { error } => format!("failed: {error}"),
-        FeedHealth::Ended => "replay ended".into(),
-        FeedHealth::Backoff { reason, retry_at } => format!(
-            "{reason}; retry at {} ET",
-            retry_at
-                .with_timezone(&chrono_tz::America::New_York)
-                .format("%H:%M:%S")
-        ),
-        FeedHealth::Fallback { reason, to } => format!("{reason}; using {to}"),
     }
 }

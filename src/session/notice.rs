@@ -72,3 +72,22 @@ pub enum Notice {
         message: String,
     },
 }
+
+/// A feed's health as the status bar says it.
+pub fn health_text(h: &FeedHealth) -> String {
+    match h {
+        FeedHealth::Connected => "ok".into(),
+        FeedHealth::Idle => "idle (market closed)".into(),
+        FeedHealth::Stale { since } => format!("stale since {}", since.format("%m-%d %H:%M")),
+        FeedHealth::Reconnecting { attempt } => format!("reconnecting (attempt {attempt})"),
+        FeedHealth::Failed { error } => format!("failed: {error}"),
+        FeedHealth::Ended => "replay ended".into(),
+        FeedHealth::Backoff { reason, retry_at } => format!(
+            "{reason}; retry at {} ET",
+            retry_at
+                .with_timezone(&chrono_tz::America::New_York)
+                .format("%H:%M:%S")
+        ),
+        FeedHealth::Fallback { reason, to } => format!("{reason}; using {to}"),
+    }
+}

@@ -50,6 +50,17 @@ fn closed(s: &mut Session, step: &Step) -> Vec<Notice> {
     out
 }
 
+/// A step's bars as the day's forming bars.
+fn forming(s: &mut Session, step: &Step) {
+    for &(symbol, bar) in &step.1 {
+        s.handle(Input::Feed(FeedEvent::Forming {
+            symbol,
+            timeframe: Timeframe::Day1,
+            bar,
+        }));
+    }
+}
+
 fn entries(notices: &[Notice]) -> Vec<Signal> {
     notices
         .iter()
@@ -92,13 +103,7 @@ fn decide_on_the_forming_bar(mode: Mode) -> (Session, ReplayPlan, usize, Signal,
     for step in &plan.steps[..k] {
         closed(&mut s, step);
     }
-    for &(symbol, bar) in &plan.steps[k].1 {
-        s.handle(Input::Feed(FeedEvent::Forming {
-            symbol,
-            timeframe: Timeframe::Day1,
-            bar,
-        }));
-    }
+    forming(&mut s, &plan.steps[k]);
     let iwm = plan.steps[k]
         .1
         .iter()
@@ -254,13 +259,7 @@ fn a_restart_keeps_a_close_decision_one_and_does_not_decide_the_day_again() {
         for step in &plan.steps[..k] {
             closed(&mut s, step);
         }
-        for &(symbol, bar) in &plan.steps[k].1 {
-            s.handle(Input::Feed(FeedEvent::Forming {
-                symbol,
-                timeframe: Timeframe::Day1,
-                bar,
-            }));
-        }
+        forming(&mut s, &plan.steps[k]);
         entries(&decide(&mut s))[0].id
         // Dropped without a session end: the process died.
     };
@@ -289,13 +288,7 @@ fn a_restart_keeps_a_close_decision_one_and_does_not_decide_the_day_again() {
     for step in &plan.steps[..k] {
         closed(&mut s, step);
     }
-    for &(symbol, bar) in &plan.steps[k].1 {
-        s.handle(Input::Feed(FeedEvent::Forming {
-            symbol,
-            timeframe: Timeframe::Day1,
-            bar,
-        }));
-    }
+    forming(&mut s, &plan.steps[k]);
     assert!(
         entries(&decide(&mut s)).is_empty(),
         "the day is not decided twice"

@@ -19,7 +19,7 @@ pub struct Credentials {
 }
 
 pub struct StreamConn {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ws: Socket,
 }
 
 /// Connect to `url`, authenticate and subscribe bars, updated bars, daily bars and statuses of
@@ -31,15 +31,9 @@ pub async fn connect(
     symbols: &[String],
     step_timeout: Duration,
 ) -> Result<(StreamConn, Subscription), StreamError> {
-    let ms = step_timeout.as_millis() as u64;
-    let (ws, _) = tokio::time::timeout(step_timeout, tokio_tungstenite::connect_async(url))
-        .await
-        .map_err(|_| StreamError::Timeout {
-            stage: "connecting",
-            ms,
-        })?
-        .map_err(|e| StreamError::Connect(e.to_string()))?;
-    let mut conn = StreamConn { ws };
+    let mut conn = StreamConn {
+        ws: open(url, step_timeout).await?,
+    };
     conn.expect_success("connected", "connecting", step_timeout)
         .await?;
     let auth = Action::Auth {
@@ -67,6 +61,20 @@ pub async fn connect(
             }
         }
     }
+}
+
+pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The websocket handshake with `url`, within `step_timeout` (both Alpaca streams).
+pub(super) async fn open(url: &str, step_timeout: Duration) -> Result<Socket, StreamError> {
+    let (ws, _) = tokio::time::timeout(step_timeout, tokio_tungstenite::connect_async(url))
+        .await
+        .map_err(|_| StreamError::Timeout {
+            stage: "connecting",
+            ms: step_timeout.as_millis() as u64,
+        })?
+        .map_err(|e| StreamError::Connect(e.to_string()))?;
+    Ok(ws)
 }
 
 impl StreamConn {

@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::{Credentials, StreamError};
 use crate::alpaca::wire::Order;
@@ -32,7 +30,7 @@ struct Frame {
 }
 
 pub struct TradingConn {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ws: super::conn::Socket,
 }
 
 /// Connect to `url`, authenticate and listen to `trade_updates`, each step within `step_timeout`.
@@ -41,15 +39,9 @@ pub async fn connect_trading(
     creds: &Credentials,
     step_timeout: Duration,
 ) -> Result<TradingConn, StreamError> {
-    let ms = step_timeout.as_millis() as u64;
-    let (ws, _) = tokio::time::timeout(step_timeout, tokio_tungstenite::connect_async(url))
-        .await
-        .map_err(|_| StreamError::Timeout {
-            stage: "connecting",
-            ms,
-        })?
-        .map_err(|e| StreamError::Connect(e.to_string()))?;
-    let mut conn = TradingConn { ws };
+    let mut conn = TradingConn {
+        ws: super::conn::open(url, step_timeout).await?,
+    };
     let auth = serde_json::json!({
         "action": "authenticate",
         "data": {"key_id": creds.key_id.expose(), "secret_key": creds.secret_key.expose()},

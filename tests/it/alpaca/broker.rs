@@ -25,7 +25,7 @@ fn cfg() -> AlpacaBrokerConfig {
     }
 }
 
-fn order(coid: &str, order_type: OrderType) -> OrderRequest {
+pub(super) fn order(coid: &str, order_type: OrderType) -> OrderRequest {
     OrderRequest {
         client_order_id: ClientOrderId(coid.into()),
         symbol: Symbol::Twm,
@@ -38,10 +38,10 @@ fn order(coid: &str, order_type: OrderType) -> OrderRequest {
     }
 }
 
-type Rx = mpsc::UnboundedReceiver<BrokerEvent>;
+pub(super) type Rx = mpsc::UnboundedReceiver<BrokerEvent>;
 
 /// Everything that arrives within `d`.
-async fn drain_for(rx: &mut Rx, d: Duration) -> Vec<BrokerEvent> {
+pub(super) async fn drain_for(rx: &mut Rx, d: Duration) -> Vec<BrokerEvent> {
     tokio::time::sleep(d).await;
     let mut v = Vec::new();
     while let Ok(ev) = rx.try_recv() {

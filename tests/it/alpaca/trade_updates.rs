@@ -7,13 +7,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::Method;
-use chrono::Utc;
 use double_agent::alpaca::stream::Credentials;
 use double_agent::alpaca::Secret;
 use double_agent::broker::alpaca::{AlpacaBroker, AlpacaBrokerConfig};
 use double_agent::broker::alpaca_updates::UpdatesConfig;
 use double_agent::broker::{Broker, BrokerEvent};
-use double_agent::model::{ClientOrderId, OrderRequest, OrderType, Side, Symbol};
+use double_agent::model::OrderType;
 use futures::{SinkExt, StreamExt};
 use rust_decimal_macros::dec;
 use serde_json::{json, Value};
@@ -21,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::broker::{drain_for, order, Rx};
 use super::mock::{self, fixture, Mock, KEY, SECRET};
 use super::{assert_no_violations, client, until};
 
@@ -152,30 +152,6 @@ fn updates(url: &str, key: &str) -> UpdatesConfig {
     }
 }
 
-fn buy(coid: &str) -> OrderRequest {
-    OrderRequest {
-        client_order_id: ClientOrderId(coid.into()),
-        symbol: Symbol::Twm,
-        side: Side::Buy,
-        qty: dec!(10),
-        order_type: OrderType::Market,
-        signal_id: Some(1),
-        book: None,
-        created: Utc::now(),
-    }
-}
-
-type Rx = mpsc::UnboundedReceiver<BrokerEvent>;
-
-async fn drain_for(rx: &mut Rx, d: Duration) -> Vec<BrokerEvent> {
-    tokio::time::sleep(d).await;
-    let mut v = Vec::new();
-    while let Ok(ev) = rx.try_recv() {
-        v.push(ev);
-    }
-    v
-}
-
 fn fills(evs: &[BrokerEvent]) -> Vec<(String, rust_decimal::Decimal, rust_decimal::Decimal)> {
     evs.iter()
         .filter_map(|e| match e {
@@ -197,7 +173,7 @@ async fn start(m: &Arc<Mock>) -> (AlpacaBroker, Rx) {
 async fn a_fill_arrives_over_the_stream_before_any_poll_and_only_once_after_a_reconnect() {
     let m = Mock::new();
     let (mut broker, mut rx) = start(&m).await;
-    broker.submit(&buy("da-s-1"));
+    broker.submit(&order("da-s-1", OrderType::Market));
     until(&mut rx, |e| matches!(e, BrokerEvent::Accepted { .. })).await;
     let rest_reads = m.requests(Method::GET, "/v2/orders").len();
     let fill = fill_event("da-s-1", "10", "31.25");
@@ -254,7 +230,7 @@ async fn refused_keys_stop_the_stream_and_leave_rest_polling() {
 async fn a_malformed_event_is_skipped_and_the_next_one_counts() {
     let m = Mock::new();
     let (mut broker, mut rx) = start(&m).await;
-    broker.submit(&buy("da-s-2"));
+    broker.submit(&order("da-s-2", OrderType::Market));
     until(&mut rx, |e| matches!(e, BrokerEvent::Accepted { .. })).await;
     let bad = json!({"stream": "trade_updates", "data": {"event": "fill", "order": {"id": 7}}});
     let ws = trading_mock(vec![Conn::Events(vec![

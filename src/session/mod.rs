@@ -230,10 +230,8 @@ impl Session {
             FeedEvent::Forming { .. } => {}
             FeedEvent::Market(m) => {
                 self.store.live.market = Some(m);
-                if !m.open {
-                    if let Some(day) = self.decided_close {
-                        self.expire_close_proposals(day, out);
-                    }
+                if let Some(day) = self.decided_close.filter(|_| !m.open) {
+                    self.expire_close_proposals(day, out);
                 }
             }
             FeedEvent::DecideAtClose { at, close } => self.decide_at_close(at, close, out),
@@ -366,13 +364,9 @@ impl Session {
         self.outputs = outputs;
         if live && symbol == Symbol::Iwm {
             // The day closed: a close proposal still waiting can no longer trade at it.
-            if self
-                .decided_close
-                .is_some_and(|d| close::market_day(bar.time) >= d)
-            {
-                if let Some(day) = self.decided_close {
-                    self.expire_close_proposals(day, out);
-                }
+            let closed = close::market_day(bar.time);
+            if let Some(day) = self.decided_close.filter(|d| closed >= *d) {
+                self.expire_close_proposals(day, out);
             }
             self.age_signals(out);
         }

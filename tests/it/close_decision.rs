@@ -322,3 +322,20 @@ fn the_decide_pane_says_a_close_decision_trades_at_the_close() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_market_closing_expires_a_waiting_close_decision_too() {
+    let (mut s, _, _, _, decided) = decide_on_the_forming_bar(Mode::Manual);
+    let id = entries(&decided)[0].id;
+    s.handle(Input::Feed(FeedEvent::Market(
+        double_agent::market_clock::MarketState {
+            open: false,
+            next_close: None,
+            next_open: None,
+        },
+    )));
+    assert_eq!(
+        s.store.signals.get(id).map(|e| e.state),
+        Some(SignalState::Expired)
+    );
+}

@@ -7,7 +7,9 @@ fn bin() -> Command {
     // One data dir per run: a recording session locks its data dir.
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("da-cli-test-{}-{n}", std::process::id()));
+    // Under cargo's scratch dir for integration tests, not the system's /tmp, which they littered.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-{}-{n}", std::process::id()));
     c.env("DOUBLE_AGENT_DATA_DIR", dir);
     c
 }

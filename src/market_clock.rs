@@ -64,16 +64,19 @@ pub async fn run(
     tx: mpsc::Sender<FeedEvent>,
 ) {
     let mut last: Option<MarketState> = None;
-    let mut decided: Option<DateTime<Utc>> = None;
+    // By the close's trading day: the clock's `next_close` is one instant per session, but a
+    // day decided once must stay decided whatever the clock says next.
+    let mut decided: Option<chrono::NaiveDate> = None;
     loop {
         let wait = match client.clock().await {
             Ok(c) => {
                 let now = Utc::now();
+                let day = c.next_close.with_timezone(&New_York).date_naive();
                 let decide_at = decide_before
-                    .filter(|_| c.is_open && decided != Some(c.next_close))
+                    .filter(|_| c.is_open && decided != Some(day))
                     .map(|d| c.next_close - d);
                 if let Some(at) = decide_at.filter(|at| *at <= now && now < c.next_close) {
-                    decided = Some(c.next_close);
+                    decided = Some(day);
                     let ev = FeedEvent::DecideAtClose {
                         at: now,
                         close: c.next_close,

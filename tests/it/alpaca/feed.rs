@@ -364,3 +364,55 @@ async fn alpaca_feed_reconnects_when_the_host_is_unreachable() {
         "{got:?}"
     );
 }
+
+/// The market clock tells the session when to decide on the forming bar: once per trading day,
+/// however often it polls (the mock's `next_close` moves with every poll, an hour ahead).
+#[tokio::test]
+async fn the_market_clock_sends_the_close_decision_once_a_day_inside_its_window() {
+    let m = Mock::new();
+    let url = mock::serve(m.clone()).await;
+    let (state_tx, _state_rx) = tokio::sync::watch::channel(Default::default());
+    let (tx, mut rx) = mpsc::channel(64);
+    // Two hours before the close: the one-hour-away close is inside the window.
+    tokio::spawn(double_agent::market_clock::run(
+        client(&url),
+        Duration::from_millis(30),
+        Some(chrono::Duration::hours(2)),
+        state_tx,
+        tx,
+    ));
+    let got = until(&mut rx, |e| matches!(e, FeedEvent::DecideAtClose { .. })).await;
+    let Some(FeedEvent::DecideAtClose { at, close }) = got.last().cloned() else {
+        unreachable!()
+    };
+    assert!(
+        close > at && close - at <= chrono::Duration::hours(2),
+        "{at} {close}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut again = 0;
+    while let Ok(ev) = rx.try_recv() {
+        again += usize::from(matches!(ev, FeedEvent::DecideAtClose { .. }));
+    }
+    assert!(
+        m.requests(Method::GET, "/v2/clock").len() >= 4,
+        "it kept polling"
+    );
+    assert_eq!(again, 0, "one decision a day");
+
+    // Outside the window (the close an hour away, deciding 15 minutes before): nothing yet.
+    let (state_tx, _state_rx) = tokio::sync::watch::channel(Default::default());
+    let (tx, mut rx) = mpsc::channel(64);
+    tokio::spawn(double_agent::market_clock::run(
+        client(&url),
+        Duration::from_millis(30),
+        Some(chrono::Duration::minutes(15)),
+        state_tx,
+        tx,
+    ));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(ev) = rx.try_recv() {
+        assert!(!matches!(ev, FeedEvent::DecideAtClose { .. }), "{ev:?}");
+    }
+    assert_no_violations(&m);
+}

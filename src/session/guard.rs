@@ -68,9 +68,15 @@ impl Session {
             };
             *pending.entry(o.request.symbol).or_default() += signed * left;
         }
+        // While a bar forms (live hours), its price is what an order fills near today (a market
+        // order at once, a close order at the close), not yesterday's close.
         let prices = crate::model::Symbol::ALL
             .iter()
-            .filter_map(|s| st.last_price(*s).map(|p| (*s, p)))
+            .filter_map(|s| {
+                let forming = st.live.forming(*s, st.series(*s).last());
+                let px = forming.map(|b| crate::model::price::price(b.close));
+                px.or_else(|| st.last_price(*s)).map(|p| (*s, p))
+            })
             .collect();
         RiskContext {
             now,

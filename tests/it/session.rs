@@ -424,3 +424,41 @@ fn an_acknowledged_entry_the_gate_refuses_is_shown_as_not_traded() {
     );
     assert!(s.store.working_orders().next().is_none());
 }
+
+/// While a bar forms, the risk gate values an order at the live price, not yesterday's close:
+/// 800 TWM at yesterday's 30 is 24 % of the account, at today's 45 it is 36 % (over 30 %).
+#[test]
+fn the_risk_gate_values_an_order_at_the_forming_price_while_a_bar_forms() {
+    let ack = |s: &mut Session, id: u64| {
+        s.inject_signal(signal(
+            id,
+            0,
+            SignalKind::BearEntry { tier: 1 },
+            Side::Buy,
+            dec!(800),
+        ));
+        act(
+            s,
+            Action::Acknowledge {
+                id: Some(id),
+                qty: None,
+            },
+        )
+    };
+    let refused = |out: &[Notice]| out.iter().any(|n| matches!(n, Notice::RiskRefused { .. }));
+    let mut calm = session(Mode::Manual);
+    day(&mut calm, 0);
+    assert!(!refused(&ack(&mut calm, 1)), "24 % passes");
+
+    let mut s = session(Mode::Manual);
+    day(&mut s, 0);
+    let mut forming = bar(1, 45.0);
+    forming.open = 30.0;
+    s.handle(Input::Feed(FeedEvent::Forming {
+        symbol: Symbol::Twm,
+        timeframe: Timeframe::Day1,
+        bar: forming,
+    }));
+    let out = ack(&mut s, 1);
+    assert!(refused(&out), "valued at 45 it is over the limit: {out:#?}");
+}

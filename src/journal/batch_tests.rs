@@ -3,6 +3,7 @@
 
 use super::tests::{bar, open_at, signal, temp};
 use super::*;
+use crate::broker::BrokerKind;
 use crate::model::{Symbol, Timeframe};
 
 fn committed_bars(path: &Path) -> usize {

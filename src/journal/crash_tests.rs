@@ -10,6 +10,7 @@ use rust_decimal_macros::dec;
 use super::tests::{bar, fill, open_at, order, signal};
 use super::*;
 use crate::broker::BrokerEvent;
+use crate::broker::BrokerKind;
 use crate::model::{OrderStatus, Side};
 use crate::model::{Symbol, Timeframe};
 

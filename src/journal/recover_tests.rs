@@ -7,6 +7,7 @@ use rust_decimal_macros::dec;
 use super::tests::{fill, open_at, order, temp};
 use super::*;
 use crate::broker::BrokerEvent;
+use crate::broker::BrokerKind;
 use crate::model::{OrderStatus, Side, Symbol};
 use crate::risk::RefusalReason;
 

@@ -6,6 +6,7 @@ use rust_decimal_macros::dec;
 
 use super::*;
 use crate::broker::BrokerEvent;
+use crate::broker::BrokerKind;
 use crate::model::{Agent, Fill, OrderType, Side, SignalKind};
 use crate::model::{Bar, OrderRequest, Position, Signal, Symbol, Timeframe};
 use crate::risk::RefusalReason;

@@ -45,7 +45,13 @@ impl SignalDraft {
             reasons: self
                 .reasons
                 .iter()
-                .map(|w| Reason::new(w.kind(), w.to_string()))
+                .map(|w| {
+                    // Sized once: a reason is a line of text, and growing a String from empty
+                    // reallocates it four or five times on the way.
+                    let mut text = String::with_capacity(128);
+                    let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{w}"));
+                    Reason::new(w.kind(), text)
+                })
                 .collect(),
         }
     }

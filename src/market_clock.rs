@@ -71,7 +71,7 @@ pub async fn run(
         let wait = match client.clock().await {
             Ok(c) => {
                 let now = Utc::now();
-                let day = c.next_close.with_timezone(&New_York).date_naive();
+                let day = crate::alpaca::session::ny_date(c.next_close);
                 let decide_at = decide_before
                     .filter(|_| c.is_open && decided != Some(day))
                     .map(|d| c.next_close - d);

@@ -10,6 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use super::{Broker, BrokerEvent, BrokerKind, Costs};
+use crate::alpaca::session::ny_date;
 use crate::config::PaperConfig;
 use crate::model::{Bar, ClientOrderId, Fill, OrderRequest, OrderType, Position, Side, Symbol};
 use crate::risk::usd_cents;
@@ -269,7 +270,7 @@ impl Broker for PaperBroker {
             let fill_at = match (order.symbol == symbol, order.order_type) {
                 (false, _) => None,
                 (true, OrderType::MarketOnClose) => {
-                    match market_day(bar.time).cmp(&market_day(order.created)) {
+                    match ny_date(bar.time).cmp(&ny_date(order.created)) {
                         std::cmp::Ordering::Less => None,
                         std::cmp::Ordering::Equal => self.execution(&order, bar),
                         std::cmp::Ordering::Greater => {
@@ -278,7 +279,7 @@ impl Broker for PaperBroker {
                                 reason: format!(
                                     "market-on-close order expired: no {} bar for {}",
                                     symbol,
-                                    market_day(order.created)
+                                    ny_date(order.created)
                                 ),
                             });
                             continue;
@@ -326,11 +327,6 @@ impl Broker for PaperBroker {
         }
         events
     }
-}
-
-/// The exchange's trading day of a time (a daily bar is stamped at its day's start, ET).
-fn market_day(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
-    t.with_timezone(&chrono_tz::America::New_York).date_naive()
 }
 
 fn insufficient(need: Decimal, have: Decimal) -> String {

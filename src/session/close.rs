@@ -18,9 +18,7 @@ use crate::model::{Answer, SignalState, Symbol, Timeframe};
 use crate::store::Severity;
 
 /// The exchange's trading day of a time (daily bars are stamped at their day's start, ET).
-pub(super) fn market_day(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&chrono_tz::America::New_York).date_naive()
-}
+pub(super) use crate::alpaca::session::ny_date as market_day;
 
 impl Session {
     /// The market clock says the close is `decide_before_close_minutes` away.

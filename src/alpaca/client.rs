@@ -118,7 +118,8 @@ impl AlpacaClient {
     }
 
     /// The trading stream (`trade_updates`) on the trading host: `wss://…/stream`, or `ws://`
-    /// for a plain-http host (a loopback mock). Same host, so the live gate covers it too.
+    /// for a plain-http host, which `Endpoints` only allows on loopback (a mock), so the keys
+    /// never travel in the clear. Same host, so the live gate covers it too.
     pub fn trading_stream_url(&self) -> String {
         let mut u = self.inner.endpoints.trading_url.clone();
         let scheme = if u.scheme() == "http" { "ws" } else { "wss" };

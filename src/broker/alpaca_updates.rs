@@ -22,6 +22,20 @@ pub struct UpdatesConfig {
     pub reconnect_max: Duration,
 }
 
+impl UpdatesConfig {
+    /// `url` from `AlpacaClient::trading_stream_url`; timeouts and back-off from `[stream]`.
+    pub fn from_config(c: &crate::config::StreamConfig, url: String, creds: Credentials) -> Self {
+        let ms = |v: u64| Duration::from_millis(v.max(1));
+        UpdatesConfig {
+            url,
+            creds,
+            step_timeout: ms(c.step_timeout_ms),
+            reconnect_base: ms(c.reconnect_base_ms),
+            reconnect_max: ms(c.reconnect_max_ms),
+        }
+    }
+}
+
 pub(super) async fn run(ctx: Ctx, cfg: UpdatesConfig) {
     let mut attempt: u32 = 0;
     loop {

@@ -143,7 +143,6 @@ pub struct SignalsConfig {
     pub timeout_bars: u32,
     pub snooze_bars: u32,
     /// Minutes before the close at which the agents decide on the forming daily bar; 0: off.
-    #[serde(default)]
     pub decide_before_close_minutes: u32,
 }
 

@@ -213,20 +213,34 @@ fn a_replay_is_stored_once_in_chunks_and_read_back_bit_exact() {
     let (_d, path) = temp();
     let mut j = open_at(&path);
     let plan: Vec<_> = (0..20_000).map(|i| (Symbol::Iwm, bar(i % 28))).collect();
-    for _ in 0..2 {
-        j.start_session("h", BrokerKind::Sim, "replay").unwrap();
-        j.expect_replay(Timeframe::Day1, &steps(&plan)).unwrap();
-        j.end_session("done").unwrap();
-    }
-    let chunks: i64 = j
-        .conn
-        .query_row("SELECT COUNT(*) FROM bar_sets", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(chunks, 3, "20,000 bars in chunks of 8,192, once");
+    let chunks = |j: &Journal| -> i64 {
+        j.conn
+            .query_row("SELECT COUNT(*) FROM bar_sets", [], |r| r.get(0))
+            .unwrap()
+    };
+    j.start_session("h", BrokerKind::Sim, "replay").unwrap();
+    j.expect_replay(Timeframe::Day1, &steps(&plan)).unwrap();
+    j.end_session("done").unwrap();
+    assert_eq!(chunks(&j), 3, "20,000 bars in chunks of 8,192");
     let fp: String = j
         .conn
         .query_row("SELECT fingerprint FROM bar_sets LIMIT 1", [], |r| r.get(0))
         .unwrap();
-    let fp = fp.split('#').next().unwrap();
-    assert_eq!(j.replay_set(fp).unwrap(), plan);
+    let fp = fp.split('#').next().unwrap().to_string();
+    assert_eq!(j.replay_set(&fp).unwrap(), plan);
+    // Mark the last chunk: a second session of the same data must find it stored and leave it.
+    j.conn
+        .execute(
+            "UPDATE bar_sets SET bars = '[]' WHERE fingerprint = ?1",
+            [format!("{fp}#2")],
+        )
+        .unwrap();
+    j.start_session("h", BrokerKind::Sim, "replay").unwrap();
+    j.expect_replay(Timeframe::Day1, &steps(&plan)).unwrap();
+    assert_eq!(chunks(&j), 3);
+    assert_eq!(
+        j.replay_set(&fp).unwrap().len(),
+        2 * 8_192,
+        "the second session did not write the sequence again"
+    );
 }

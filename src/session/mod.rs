@@ -161,8 +161,8 @@ impl Session {
             Input::Broker(ev) => self.on_broker(ev, out),
             Input::Action(a) => {
                 self.act(a, out);
-                // A trader's answer is on disk before the next key, not with the next bars.
                 self.journal_stops();
+                // A trader's answer is on disk before the next key, not with the next bars.
                 self.flush_journal();
                 return;
             }

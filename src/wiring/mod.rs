@@ -241,13 +241,11 @@ pub fn alpaca(
         broker_tx,
     );
     if cfg.stream.trade_updates {
-        broker.stream_updates(crate::broker::alpaca_updates::UpdatesConfig {
-            url: client.trading_stream_url(),
-            creds: creds.clone(),
-            step_timeout: std::time::Duration::from_millis(cfg.stream.step_timeout_ms.max(1)),
-            reconnect_base: std::time::Duration::from_millis(cfg.stream.reconnect_base_ms.max(1)),
-            reconnect_max: std::time::Duration::from_millis(cfg.stream.reconnect_max_ms.max(1)),
-        });
+        broker.stream_updates(crate::broker::alpaca_updates::UpdatesConfig::from_config(
+            &cfg.stream,
+            client.trading_stream_url(),
+            creds.clone(),
+        ));
     }
     let kind = broker.kind();
     let (journal, rec) = flight::open(Some(kind))?;

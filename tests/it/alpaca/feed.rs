@@ -365,22 +365,28 @@ async fn alpaca_feed_reconnects_when_the_host_is_unreachable() {
     );
 }
 
+/// The market clock against the mock, polling every 30 ms, deciding `before` the close.
+fn clock_deciding(url: &str, before: chrono::Duration) -> mpsc::Receiver<FeedEvent> {
+    let (state_tx, _) = tokio::sync::watch::channel(Default::default());
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(double_agent::market_clock::run(
+        client(url),
+        Duration::from_millis(30),
+        Some(before),
+        state_tx,
+        tx,
+    ));
+    rx
+}
+
 /// The market clock tells the session when to decide on the forming bar: once per trading day,
 /// however often it polls (the mock's `next_close` moves with every poll, an hour ahead).
 #[tokio::test]
 async fn the_market_clock_sends_the_close_decision_once_a_day_inside_its_window() {
     let m = Mock::new();
     let url = mock::serve(m.clone()).await;
-    let (state_tx, _state_rx) = tokio::sync::watch::channel(Default::default());
-    let (tx, mut rx) = mpsc::channel(64);
     // Two hours before the close: the one-hour-away close is inside the window.
-    tokio::spawn(double_agent::market_clock::run(
-        client(&url),
-        Duration::from_millis(30),
-        Some(chrono::Duration::hours(2)),
-        state_tx,
-        tx,
-    ));
+    let mut rx = clock_deciding(&url, chrono::Duration::hours(2));
     let got = until(&mut rx, |e| matches!(e, FeedEvent::DecideAtClose { .. })).await;
     let Some(FeedEvent::DecideAtClose { at, close }) = got.last().cloned() else {
         unreachable!()
@@ -401,15 +407,7 @@ async fn the_market_clock_sends_the_close_decision_once_a_day_inside_its_window(
     assert_eq!(again, 0, "one decision a day");
 
     // Outside the window (the close an hour away, deciding 15 minutes before): nothing yet.
-    let (state_tx, _state_rx) = tokio::sync::watch::channel(Default::default());
-    let (tx, mut rx) = mpsc::channel(64);
-    tokio::spawn(double_agent::market_clock::run(
-        client(&url),
-        Duration::from_millis(30),
-        Some(chrono::Duration::minutes(15)),
-        state_tx,
-        tx,
-    ));
+    let mut rx = clock_deciding(&url, chrono::Duration::minutes(15));
     tokio::time::sleep(Duration::from_millis(300)).await;
     while let Ok(ev) = rx.try_recv() {
         assert!(!matches!(ev, FeedEvent::DecideAtClose { .. }), "{ev:?}");

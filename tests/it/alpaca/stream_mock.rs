@@ -62,9 +62,24 @@ pub fn bar_frame(kind: &str, sym: &str, t: &str, ohlcv: [f64; 5]) -> String {
 
 /// Serve connection i with `plan[i]` (the last one repeats).
 pub async fn start(plan: Vec<Conn>) -> StreamMock {
+    let (url, seen) = accept_each("/v2/iex", plan, serve).await;
+    StreamMock { url, seen }
+}
+
+pub type Log = Arc<Mutex<Vec<Vec<Value>>>>;
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// A loopback websocket at `path`: connection i is handed to `serve` with `plan[i]` (the last
+/// one repeats) and its own slot in the log of client messages. Returns the URL and the log.
+pub async fn accept_each<C, F, Fut>(path: &str, plan: Vec<C>, serve: F) -> (String, Log)
+where
+    C: Clone + Send + 'static,
+    F: Fn(Ws, C, Log, usize) -> Fut + Send + Sync + Copy + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/v2/iex", listener.local_addr().unwrap());
-    let seen: Arc<Mutex<Vec<Vec<Value>>>> = Arc::default();
+    let url = format!("ws://{}{path}", listener.local_addr().unwrap());
+    let seen: Log = Arc::default();
     let log = seen.clone();
     tokio::spawn(async move {
         let mut n = 0;
@@ -85,15 +100,10 @@ pub async fn start(plan: Vec<Conn>) -> StreamMock {
             });
         }
     });
-    StreamMock { url, seen }
+    (url, seen)
 }
 
-async fn serve(
-    mut ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
-    conn: Conn,
-    log: Arc<Mutex<Vec<Vec<Value>>>>,
-    idx: usize,
-) {
+async fn serve(mut ws: Ws, conn: Conn, log: Log, idx: usize) {
     if matches!(conn, Conn::Drop) {
         let _ = ws.close(None).await;
         return;
@@ -141,11 +151,8 @@ async fn serve(
     while recv(&mut ws, &log, idx).await.is_some() {}
 }
 
-async fn recv(
-    ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
-    log: &Mutex<Vec<Vec<Value>>>,
-    idx: usize,
-) -> Option<Value> {
+/// The next text message of the client, logged.
+pub async fn recv(ws: &mut Ws, log: &Mutex<Vec<Vec<Value>>>, idx: usize) -> Option<Value> {
     loop {
         match ws.next().await {
             Some(Ok(Message::Text(t))) => {

@@ -3,7 +3,7 @@
 //! binary frames as the paper host sends them. The REST mock serves the orders; its poll is
 //! slowed to a minute so that a fill seen in time can only have come over the stream.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
@@ -13,15 +13,15 @@ use double_agent::broker::alpaca::{AlpacaBroker, AlpacaBrokerConfig};
 use double_agent::broker::alpaca_updates::UpdatesConfig;
 use double_agent::broker::{Broker, BrokerEvent};
 use double_agent::model::OrderType;
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use rust_decimal_macros::dec;
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::broker::{drain_for, order, Rx};
 use super::mock::{self, fixture, Mock, KEY, SECRET};
+use super::stream_mock::{accept_each, recv, Log, Ws};
 use super::{assert_no_violations, client, until};
 
 /// What one connection does once it listens.
@@ -35,81 +35,53 @@ enum Conn {
 
 struct TradingMock {
     url: String,
-    seen: Arc<Mutex<Vec<Vec<Value>>>>,
+    seen: Log,
 }
 
 async fn trading_mock(plan: Vec<Conn>) -> TradingMock {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/stream", listener.local_addr().unwrap());
-    let seen: Arc<Mutex<Vec<Vec<Value>>>> = Arc::default();
-    let log = seen.clone();
-    tokio::spawn(async move {
-        let mut n = 0;
-        while let Ok((tcp, _)) = listener.accept().await {
-            let conn = plan[n.min(plan.len() - 1)].clone();
-            n += 1;
-            let idx = {
-                let mut l = log.lock().unwrap();
-                l.push(Vec::new());
-                l.len() - 1
-            };
-            let log = log.clone();
-            tokio::spawn(async move {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
-                    return;
-                };
-                let bin = |v: Value| Message::binary(v.to_string().into_bytes());
-                let recv = async |ws: &mut tokio_tungstenite::WebSocketStream<_>| loop {
-                    match ws.next().await {
-                        Some(Ok(Message::Text(t))) => {
-                            let v: Value = serde_json::from_str(t.as_str()).unwrap();
-                            log.lock().unwrap()[idx].push(v.clone());
-                            return Some(v);
-                        }
-                        Some(Ok(_)) => continue,
-                        _ => return None,
-                    }
-                };
-                let Some(auth) = recv(&mut ws).await else {
-                    return;
-                };
-                let ok = auth["action"] == "authenticate"
-                    && auth["data"]["key_id"] == KEY
-                    && auth["data"]["secret_key"] == SECRET;
-                let status = if ok { "authorized" } else { "unauthorized" };
-                let _ = ws
-                    .send(bin(json!({"stream": "authorization",
-                        "data": {"status": status, "action": "authenticate"}})))
-                    .await;
-                if !ok {
-                    let _ = ws.close(None).await;
-                    return;
-                }
-                let Some(listen) = recv(&mut ws).await else {
-                    return;
-                };
-                let streams = listen["data"]["streams"].clone();
-                let _ = ws
-                    .send(bin(
-                        json!({"stream": "listening", "data": {"streams": streams}}),
-                    ))
-                    .await;
-                let (events, close) = match conn {
-                    Conn::Events(e) => (e, false),
-                    Conn::EventsThenClose(e) => (e, true),
-                };
-                for e in events {
-                    let _ = ws.send(bin(e)).await;
-                }
-                if close {
-                    let _ = ws.close(None).await;
-                    return;
-                }
-                while let Some(Ok(_)) = ws.next().await {}
-            });
-        }
-    });
+    let (url, seen) = accept_each("/stream", plan, serve).await;
     TradingMock { url, seen }
+}
+
+async fn serve(mut ws: Ws, conn: Conn, log: Log, idx: usize) {
+    let bin = |v: Value| Message::binary(v.to_string().into_bytes());
+    let Some(auth) = recv(&mut ws, &log, idx).await else {
+        return;
+    };
+    let ok = auth["action"] == "authenticate"
+        && auth["data"]["key_id"] == KEY
+        && auth["data"]["secret_key"] == SECRET;
+    let status = if ok { "authorized" } else { "unauthorized" };
+    let _ = ws
+        .send(bin(json!({"stream": "authorization",
+            "data": {"status": status, "action": "authenticate"}})))
+        .await;
+    if !ok {
+        let _ = ws.close(None).await;
+        return;
+    }
+    let Some(listen) = recv(&mut ws, &log, idx).await else {
+        return;
+    };
+    let streams = listen["data"]["streams"].clone();
+    let _ = ws
+        .send(bin(
+            json!({"stream": "listening", "data": {"streams": streams}}),
+        ))
+        .await;
+    let (events, close) = match conn {
+        Conn::Events(e) => (e, false),
+        Conn::EventsThenClose(e) => (e, true),
+    };
+    for e in events {
+        let _ = ws.send(bin(e)).await;
+    }
+    if close {
+        let _ = ws.close(None).await;
+        return;
+    }
+    // Hold the socket open (and answer pings) until the client leaves.
+    while recv(&mut ws, &log, idx).await.is_some() {}
 }
 
 /// The documented fill event, made ours: symbol, client order id, quantity, price.
@@ -161,6 +133,12 @@ fn fills(evs: &[BrokerEvent]) -> Vec<(String, rust_decimal::Decimal, rust_decima
         .collect()
 }
 
+/// Whether the status bar heard a broker error saying `what`.
+fn told(evs: &[BrokerEvent], what: &str) -> bool {
+    evs.iter()
+        .any(|e| matches!(e, BrokerEvent::Error { message } if message.contains(what)))
+}
+
 async fn start(m: &Arc<Mock>) -> (AlpacaBroker, Rx) {
     let url = mock::serve(m.clone()).await;
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -196,7 +174,7 @@ async fn a_fill_arrives_over_the_stream_before_any_poll_and_only_once_after_a_re
         "every (re)connect reads the open orders by REST"
     );
     assert!(
-        evs.iter().any(|e| matches!(e, BrokerEvent::Error { message } if message.contains("trade_updates stream lost"))),
+        told(&evs, "trade_updates stream lost"),
         "the status bar hears of the drop: {evs:#?}"
     );
     let first = &ws.seen.lock().unwrap()[0];
@@ -214,11 +192,7 @@ async fn refused_keys_stop_the_stream_and_leave_rest_polling() {
     let ws = trading_mock(vec![Conn::Events(Vec::new())]).await;
     broker.stream_updates(updates(&ws.url, "not-the-key"));
     let evs = drain_for(&mut rx, Duration::from_millis(600)).await;
-    assert!(
-        evs.iter()
-            .any(|e| matches!(e, BrokerEvent::Error { message } if message.contains("refused"))),
-        "{evs:#?}"
-    );
+    assert!(told(&evs, "refused"), "{evs:#?}");
     assert_eq!(
         ws.seen.lock().unwrap().len(),
         1,
@@ -240,11 +214,7 @@ async fn a_malformed_event_is_skipped_and_the_next_one_counts() {
     .await;
     broker.stream_updates(updates(&ws.url, KEY));
     let evs = drain_for(&mut rx, Duration::from_millis(800)).await;
-    assert!(
-        evs.iter()
-            .any(|e| matches!(e, BrokerEvent::Error { message } if message.contains("skipped"))),
-        "{evs:#?}"
-    );
+    assert!(told(&evs, "skipped"), "{evs:#?}");
     assert_eq!(
         fills(&evs),
         vec![("da-s-2".to_string(), dec!(10), dec!(30))]

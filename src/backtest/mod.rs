@@ -70,12 +70,12 @@ pub fn run(
         .and_then(|(_, b)| b.get(250.min(b.len().saturating_sub(1))))
         .map(|b| b.time);
     let plan = ReplayPlan::new(timeframe, series, from.or(default_from).unwrap_or_default());
-    let n = plan.steps.len();
-    let steps = plan
-        .steps
+    let (history, steps, _) = plan.collect();
+    let n = steps.len();
+    let steps = steps
         .into_iter()
         .take_while(|(t, _)| to.is_none_or(|to| *t <= to));
-    run_steps(cfg, timeframe, plan.history, steps, n, progress)
+    run_steps(cfg, timeframe, history, steps, n, progress)
 }
 
 /// `backtest --synthetic n`: the walk streamed step by step (its first 250 bars warm up), so

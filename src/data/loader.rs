@@ -84,14 +84,15 @@ fn norm(h: &str) -> String {
         .to_ascii_lowercase()
 }
 
-struct Columns {
+pub(super) struct Columns {
     time: usize,
     open: usize,
     high: usize,
     low: usize,
     close: usize,
     volume: Option<usize>,
-    split: Option<usize>,
+    /// Prices are raw and need the split column's adjustment, which reads the file from its end.
+    pub(super) split: Option<usize>,
 }
 
 fn find_columns(file: &str, header: &[String]) -> Result<Columns, LoadError> {
@@ -199,30 +200,116 @@ fn parse_num(s: &str) -> Option<f64> {
     s.replace(',', "").parse::<f64>().ok()
 }
 
-struct Row {
-    line: usize,
+pub(super) struct Row {
+    pub(super) line: usize,
     stamp: Stamp,
-    bar: Bar,
+    pub(super) bar: Bar,
     split: f64,
 }
 
-/// Load bars from CSV text. `file` names the source in warnings.
-pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let mut records = rdr.records();
-    let header: Vec<String> = match records.next() {
-        Some(Ok(r)) => r.iter().map(str::to_string).collect(),
+impl Row {
+    /// Whether the bar sits at midnight: a daily file's bars all do.
+    pub(super) fn midnight(&self) -> bool {
+        self.stamp.midnight
+    }
+
+    /// A daily bar's time is midnight New York of its session, whatever offset the file wrote.
+    pub(super) fn at_session_midnight(&mut self) {
+        self.bar.time = session_midnight(self.stamp.local_date);
+    }
+}
+
+/// The columns a file's header names, or why they cannot be found.
+pub(super) fn header<R: std::io::Read>(
+    file: &str,
+    rdr: &mut csv::Reader<R>,
+) -> Result<Columns, LoadError> {
+    let mut rec = csv::StringRecord::new();
+    match rdr.read_record(&mut rec) {
+        Ok(true) => {}
         _ => {
             return Err(LoadError::Empty {
                 file: file.to_string(),
             })
         }
+    }
+    let header: Vec<String> = rec.iter().map(str::to_string).collect();
+    find_columns(file, &header)
+}
+
+/// The reader every layout is read with: columns by position, rows of any width, fields trimmed.
+pub(super) fn csv_reader<R: std::io::Read>(r: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(r)
+}
+
+/// One record: `Ok(None)` for a blank row, `Err` with why a row is skipped.
+pub(super) fn parse_record(
+    cols: &Columns,
+    rec: &csv::StringRecord,
+    line: usize,
+) -> Result<Option<Row>, String> {
+    if rec.iter().all(|f| f.is_empty()) {
+        return Ok(None);
+    }
+    let get = |i: usize| rec.get(i).unwrap_or("");
+    let Some(stamp) = parse_time(get(cols.time)) else {
+        return Err(format!("unreadable time `{}`", get(cols.time)));
     };
-    let cols = find_columns(file, &header)?;
+    let price = |i: usize| parse_num(get(i));
+    let (Some(open), Some(high), Some(low), Some(close)) = (
+        price(cols.open),
+        price(cols.high),
+        price(cols.low),
+        price(cols.close),
+    ) else {
+        return Err("missing or unreadable price".into());
+    };
+    let volume = match cols.volume.map(get) {
+        None => 0.0,
+        Some(v) => parse_num(v).ok_or_else(|| format!("unreadable volume `{v}`"))?,
+    };
+    let split = cols
+        .split
+        .and_then(|i| parse_num(get(i)))
+        .filter(|s| *s > 0.0 && s.is_finite())
+        .unwrap_or(1.0);
+    let bar = Bar {
+        time: stamp.utc,
+        open,
+        high,
+        low,
+        close,
+        volume,
+    };
+    Ok(Some(Row {
+        line,
+        stamp,
+        bar,
+        split,
+    }))
+}
+
+/// Why a parsed row is not the file's next bar, if it is not: impossible prices, or a time that
+/// does not come after the last bar kept.
+pub(super) fn refusal(row: &Row, last: Option<DateTime<Utc>>) -> Option<String> {
+    if let Some(why) = row.bar.impossibility() {
+        return Some(format!("impossible bar at {}: {why}", row.stamp.local_date));
+    }
+    let last = last?;
+    if row.bar.time == last {
+        return Some(format!("duplicate time {}", row.bar.time));
+    }
+    (row.bar.time < last).then(|| format!("out-of-order time {} (after {last})", row.bar.time))
+}
+
+/// Load bars from CSV text. `file` names the source in warnings.
+pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
+    let mut rdr = csv_reader(text.as_bytes());
+    let cols = header(file, &mut rdr)?;
     let mut warnings = Vec::new();
     let mut warn = |line: usize, message: String| {
         warnings.push(LoadWarning {
@@ -233,60 +320,17 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
     };
 
     let mut rows = Vec::new();
-    for (i, rec) in records.enumerate() {
-        let line = i + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                warn(line, format!("unreadable row: {e}"));
-                continue;
-            }
-        };
-        if rec.iter().all(|f| f.is_empty()) {
-            continue;
-        }
-        let get = |i: usize| rec.get(i).unwrap_or("");
-        let Some(stamp) = parse_time(get(cols.time)) else {
-            warn(line, format!("unreadable time `{}`", get(cols.time)));
-            continue;
-        };
-        let nums: Vec<Option<f64>> = [cols.open, cols.high, cols.low, cols.close]
-            .iter()
-            .map(|&i| parse_num(get(i)))
-            .collect();
-        let [Some(open), Some(high), Some(low), Some(close)] = nums[..] else {
-            warn(line, "missing or unreadable price".into());
-            continue;
-        };
-        let volume = match cols.volume.map(get) {
-            None => 0.0,
-            Some(v) => match parse_num(v) {
-                Some(v) => v,
-                None => {
-                    warn(line, format!("unreadable volume `{v}`"));
-                    continue;
-                }
+    let mut rec = csv::StringRecord::new();
+    for line in 2.. {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => match parse_record(&cols, &rec, line) {
+                Ok(Some(row)) => rows.push(row),
+                Ok(None) => {}
+                Err(why) => warn(line, why),
             },
-        };
-        let split = cols
-            .split
-            .and_then(|i| parse_num(get(i)))
-            .filter(|s| *s > 0.0 && s.is_finite())
-            .unwrap_or(1.0);
-        let bar = Bar {
-            time: stamp.utc,
-            open,
-            high,
-            low,
-            close,
-            volume,
-        };
-        rows.push(Row {
-            line,
-            stamp,
-            bar,
-            split,
-        });
+            Err(e) => warn(line, format!("unreadable row: {e}")),
+        }
     }
 
     // Alpha Vantage writes newest first; a file is descending when its ends say so.
@@ -294,11 +338,9 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
         rows.reverse();
     }
 
-    let daily = !rows.is_empty() && rows.iter().all(|r| r.stamp.midnight);
+    let daily = !rows.is_empty() && rows.iter().all(Row::midnight);
     if daily {
-        for r in &mut rows {
-            r.bar.time = session_midnight(r.stamp.local_date);
-        }
+        rows.iter_mut().for_each(Row::at_session_midnight);
     }
 
     // Back-adjust raw prices for splits: a 1:4 reverse split (coefficient 0.25) on day D means
@@ -317,27 +359,10 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
 
     let mut bars: Vec<Bar> = Vec::with_capacity(rows.len());
     for r in rows {
-        if let Some(why) = r.bar.impossibility() {
-            warn(
-                r.line,
-                format!("impossible bar at {}: {why}", r.stamp.local_date),
-            );
-            continue;
+        match refusal(&r, bars.last().map(|b| b.time)) {
+            Some(why) => warn(r.line, why),
+            None => bars.push(r.bar),
         }
-        if let Some(last) = bars.last() {
-            if r.bar.time == last.time {
-                warn(r.line, format!("duplicate time {}", r.bar.time));
-                continue;
-            }
-            if r.bar.time < last.time {
-                warn(
-                    r.line,
-                    format!("out-of-order time {} (after {})", r.bar.time, last.time),
-                );
-                continue;
-            }
-        }
-        bars.push(r.bar);
     }
     warnings.sort_by_key(|w| w.line);
     if bars.is_empty() {

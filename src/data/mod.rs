@@ -1,6 +1,9 @@
-//! Bar data at rest: the one loader for every CSV layout, and the bars compiled into the binary.
+//! Bar data at rest: the one loader for every CSV layout, the same rows read as a stream, and
+//! the bars compiled into the binary.
 
 pub mod embedded;
 pub mod loader;
+pub mod stream;
 
 pub use loader::{load_bars, load_file, LoadError, LoadWarning, Loaded};
+pub use stream::BarReader;

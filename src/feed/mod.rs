@@ -8,6 +8,7 @@ pub mod cftc;
 /// FINRA short interest and Reg SHO daily short volume.
 pub mod finra;
 pub mod forming;
+pub mod plan;
 pub mod replay;
 
 use chrono::{DateTime, Utc};
@@ -67,11 +68,24 @@ pub enum FeedEvent {
         timeframe: Timeframe,
         bars: Vec<Bar>,
     },
+    /// A piece of a symbol's history with more of it to follow (a long replay's warm-up goes in
+    /// pieces); the last piece is a `History`.
+    HistoryPart {
+        symbol: Symbol,
+        timeframe: Timeframe,
+        bars: Vec<Bar>,
+    },
     /// A new closed bar, as if live.
     Bar {
         symbol: Symbol,
         timeframe: Timeframe,
         bar: Bar,
+    },
+    /// The bars a replay feeds next, in order, sent before them: the journal stores the
+    /// sequence once by its content and counts each bar as it arrives instead of writing it.
+    ReplayNext {
+        timeframe: Timeframe,
+        bars: Vec<(Symbol, Bar)>,
     },
     /// The bar still forming (today's daily bar, or the current intraday bar): drawn, never
     /// given to the engine, which sees only closed `Bar`s.

@@ -1,13 +1,15 @@
 //! Replays recorded bars as if live: history first (warm-up), then one timestamp at a time at the
-//! chosen pace. The pace and pause come from a watch channel the app owns.
+//! chosen pace, the bars announced to the journal ahead of them. The pace and pause come from a
+//! watch channel the app owns.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
 use super::{FeedEvent, FeedHealth};
-use crate::model::{Bar, Symbol, Timeframe};
+use crate::data::LoadWarning;
+use crate::model::{Bar, Symbol};
 
 pub const SOURCE: &str = "replay";
 
@@ -18,79 +20,14 @@ pub struct ReplayControl {
     pub paused: bool,
 }
 
-/// One timestamp of a replay: the bars of every symbol that has one.
-pub type Step = (DateTime<Utc>, Vec<(Symbol, Bar)>);
-
-/// Bars of several symbols merged into one time-ordered stream of same-time groups.
-pub struct ReplayPlan {
-    pub timeframe: Timeframe,
-    pub history: Vec<(Symbol, Vec<Bar>)>,
-    /// Live part: each entry is one timestamp with the bars of every symbol that has one.
-    pub steps: Vec<Step>,
-}
-
-impl ReplayPlan {
-    pub fn new(
-        timeframe: Timeframe,
-        series: Vec<(Symbol, Vec<Bar>)>,
-        start: DateTime<Utc>,
-    ) -> Self {
-        let mut history = Vec::new();
-        let mut live = Vec::new();
-        for (sym, bars) in series {
-            let split = bars.partition_point(|b| b.time < start);
-            live.extend(bars[split..].iter().map(|b| (sym, *b)));
-            history.push((sym, bars[..split].to_vec()));
-        }
-        ReplayPlan::from_parts(timeframe, history, live)
-    }
-
-    /// A plan from bars already split into history and live (e.g. as a journal recorded them).
-    pub fn from_parts(
-        timeframe: Timeframe,
-        history: Vec<(Symbol, Vec<Bar>)>,
-        mut live: Vec<(Symbol, Bar)>,
-    ) -> Self {
-        // Vehicles before IWM within a timestamp: when IWM's close fires a signal, the engine
-        // already knows the vehicle's price of the same bar.
-        live.sort_by_key(|(s, b)| (b.time, *s == Symbol::Iwm, *s));
-        let mut steps: Vec<Step> = Vec::new();
-        for (s, b) in live {
-            match steps.last_mut() {
-                Some((lt, group)) if *lt == b.time => group.push((s, b)),
-                _ => steps.push((b.time, vec![(s, b)])),
-            }
-        }
-        ReplayPlan {
-            timeframe,
-            history,
-            steps,
-        }
-    }
-
-    /// Resume after a crash: every live bar of a symbol up to its cutoff (the last one the
-    /// session journaled) becomes history, so it warms the engine but is never traded again.
-    pub fn resume_after(self, cutoffs: &[(Symbol, DateTime<Utc>)]) -> Self {
-        let cutoff = |s: Symbol| cutoffs.iter().find(|(c, _)| *c == s).map(|(_, t)| *t);
-        let mut history = self.history;
-        let mut live = Vec::new();
-        for (s, b) in self.steps.into_iter().flat_map(|(_, g)| g) {
-            if cutoff(s).is_some_and(|t| b.time <= t) {
-                match history.iter_mut().find(|(h, _)| *h == s) {
-                    Some((_, bars)) => bars.push(b),
-                    None => history.push((s, vec![b])),
-                }
-            } else {
-                live.push((s, b));
-            }
-        }
-        ReplayPlan::from_parts(self.timeframe, history, live)
-    }
-}
+pub use super::plan::{Part, ReplayPlan, Step};
 
 /// Steps sent together when replaying as fast as possible (three bars a step at most: well
 /// under the feed channel's capacity).
 const CHUNK_STEPS: usize = 64;
+
+/// Bars announced to the journal at a time (see `FeedEvent::ReplayNext`).
+pub const ANNOUNCE_BARS: usize = 8_192;
 
 /// Run the replay until its last bar or until the receiver goes away.
 pub async fn run(
@@ -106,21 +43,63 @@ pub async fn run(
     if tx.send(health(FeedHealth::Connected)).await.is_err() {
         return;
     }
-    for (symbol, bars) in plan.history {
-        if tx
-            .send(FeedEvent::History {
+    let mut parts = plan.peekable();
+    // History first: it is all before the first step.
+    while let Some(part) = parts.next_if(|p| !matches!(p, Part::Step(_))) {
+        let ev = match part {
+            Part::History {
+                symbol,
+                bars,
+                more: true,
+            } => FeedEvent::HistoryPart {
                 symbol,
                 timeframe: tf,
                 bars,
-            })
-            .await
-            .is_err()
-        {
+            },
+            Part::History { symbol, bars, .. } => FeedEvent::History {
+                symbol,
+                timeframe: tf,
+                bars,
+            },
+            Part::Skipped(w) => skipped(w),
+            Part::Step(_) => unreachable!("steps stay in the iterator"),
+        };
+        if tx.send(ev).await.is_err() {
             return;
         }
     }
-    let mut steps = plan.steps.into_iter().peekable();
-    while steps.peek().is_some() {
+    let mut ahead: VecDeque<Step> = VecDeque::new();
+    loop {
+        if ahead.is_empty() {
+            // The next bars, announced before they are fed, so the journal can store them once
+            // and count each as it arrives.
+            let mut bars = Vec::with_capacity(ANNOUNCE_BARS + 2);
+            while bars.len() < ANNOUNCE_BARS {
+                match parts.next() {
+                    Some(Part::Step(step)) => {
+                        bars.extend_from_slice(&step.1);
+                        ahead.push_back(step);
+                    }
+                    Some(Part::Skipped(w)) => {
+                        if tx.send(skipped(w)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Some(Part::History { .. }) => {}
+                    None => break,
+                }
+            }
+            if ahead.is_empty() {
+                break;
+            }
+            let ev = FeedEvent::ReplayNext {
+                timeframe: tf,
+                bars,
+            };
+            if tx.send(ev).await.is_err() {
+                return;
+            }
+        }
         // Wait out a pause; a dropped control channel means "keep going at the last pace".
         loop {
             let c = *control.borrow_and_update();
@@ -136,7 +115,8 @@ pub async fn run(
         // once a bar, when the consumer frees a slot (a thread switch each, a quarter of a fast
         // replay's time). Paced, one step at a time.
         let take = if speed > 0.0 { 1 } else { CHUNK_STEPS };
-        let bars: Vec<(Symbol, Bar)> = steps.by_ref().take(take).flat_map(|(_, g)| g).collect();
+        let take = take.min(ahead.len());
+        let bars: Vec<(Symbol, Bar)> = ahead.drain(..take).flat_map(|(_, g)| g).collect();
         let Ok(permits) = tx.reserve_many(bars.len()).await else {
             return;
         };
@@ -158,10 +138,19 @@ pub async fn run(
     let _ = tx.send(health(FeedHealth::Ended)).await;
 }
 
+/// A row of a bar file skipped on the way, for the status bar.
+fn skipped(w: LoadWarning) -> FeedEvent {
+    FeedEvent::Warning {
+        source: w.file,
+        message: format!("line {}: skipped: {}", w.line, w.message),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use crate::model::Timeframe;
+    use chrono::{TimeZone, Utc};
 
     fn b(day: u32) -> Bar {
         Bar {
@@ -185,8 +174,6 @@ mod tests {
             ],
             start,
         );
-        assert_eq!(plan.steps.len(), 2);
-        assert_eq!(plan.steps[0].1.len(), 2);
         let (tx, mut rx) = mpsc::channel(64);
         let (_ctl, ctl_rx) = watch::channel(ReplayControl {
             speed: 0.0,
@@ -199,12 +186,22 @@ mod tests {
                 FeedEvent::History { bars, .. } => format!("H{}", bars.len()),
                 FeedEvent::Bar { symbol, .. } => symbol.to_string(),
                 FeedEvent::Health { health, .. } => format!("{health:?}"),
+                FeedEvent::ReplayNext { bars, .. } => format!("next {}", bars.len()),
                 other => format!("{other:?}"),
             });
         }
         assert_eq!(
             kinds,
-            ["Connected", "H2", "H1", "TWM", "IWM", "IWM", "Ended"]
+            [
+                "Connected",
+                "H2",
+                "H1",
+                "next 3",
+                "TWM",
+                "IWM",
+                "IWM",
+                "Ended"
+            ]
         );
     }
 }

@@ -13,7 +13,6 @@
 use rusqlite::{params, OptionalExtension};
 
 use super::{insert, sql_err, Entry, Journal, JournalError, Result};
-use crate::feed::replay::Step;
 use crate::model::{Bar, Symbol, Timeframe};
 
 /// The replay the journal expects, and how far it has been fed and journaled.
@@ -28,12 +27,12 @@ pub(super) struct Expected {
 }
 
 impl Journal {
-    /// The live bars a replay is about to feed, in feed order. Stores them unless this exact
-    /// sequence is stored already; from now on each of them, arriving in order, costs a count.
-    pub fn expect_replay(&mut self, timeframe: Timeframe, steps: &[Step]) -> Result<()> {
+    /// The live bars a replay is about to feed next, in feed order. Stores them unless this
+    /// exact sequence is stored already; from now on each of them, arriving in order, costs a
+    /// count. The bars expected before and not fed are expected no more.
+    pub fn expect_replay(&mut self, timeframe: Timeframe, bars: &[(Symbol, Bar)]) -> Result<()> {
         self.session.as_ref().ok_or(JournalError::NoSession)?;
         self.flush()?;
-        let bars = Flat(steps);
         let digests: Vec<u64> = bars.iter().map(|(s, b)| digest(*s, timeframe, b)).collect();
         let whole = digests
             .iter()
@@ -49,8 +48,7 @@ impl Journal {
             let path = self.path.clone();
             let sql = |e| sql_err(&path, e);
             let tx = self.conn.transaction().map_err(sql)?;
-            let all: Vec<&(Symbol, Bar)> = bars.iter().collect();
-            for (k, chunk) in all.chunks(CHUNK).enumerate() {
+            for (k, chunk) in bars.chunks(CHUNK).enumerate() {
                 tx.execute(
                     "INSERT OR REPLACE INTO bar_sets (fingerprint, bars) VALUES (?1, ?2)",
                     params![chunk_key(&fingerprint, k), serde_json::to_string(chunk)?],
@@ -145,15 +143,6 @@ fn chunk_key(fingerprint: &str, k: usize) -> String {
     format!("{fingerprint}#{k}")
 }
 
-/// A replay's steps read as the one sequence of bars they feed.
-struct Flat<'a>(&'a [Step]);
-
-impl Flat<'_> {
-    fn iter(&self) -> impl Iterator<Item = &(Symbol, Bar)> {
-        self.0.iter().flat_map(|(_, group)| group)
-    }
-}
-
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
@@ -175,10 +164,11 @@ fn digest(symbol: Symbol, timeframe: Timeframe, b: &Bar) -> u64 {
     h
 }
 
-/// Replay sequences read once each, however many `replayed` rows name them.
+/// The replay sequence last read: the rows naming one follow each other (a replay announces its
+/// bars a chunk at a time), so one held at a time reads each once and holds one chunk.
 #[derive(Default)]
 pub(super) struct ReplaySets {
-    read: Vec<(String, Vec<(Symbol, Bar)>)>,
+    read: Option<(String, Vec<(Symbol, Bar)>)>,
 }
 
 impl ReplaySets {
@@ -189,15 +179,11 @@ impl ReplaySets {
         from: u64,
         through: u64,
     ) -> Result<&[(Symbol, Bar)]> {
-        let i = match self.read.iter().position(|(f, _)| f == fingerprint) {
-            Some(i) => i,
-            None => {
-                let set = journal.replay_set(fingerprint)?;
-                self.read.push((fingerprint.to_string(), set));
-                self.read.len() - 1
-            }
-        };
-        let set = &self.read[i].1;
+        if self.read.as_ref().is_none_or(|(f, _)| f != fingerprint) {
+            let set = journal.replay_set(fingerprint)?;
+            self.read = Some((fingerprint.to_string(), set));
+        }
+        let set = self.read.as_ref().map_or(&[][..], |(_, s)| s.as_slice());
         // A journal edited by hand may name more than is stored: what is there is what it has.
         let end = (through as usize).min(set.len());
         Ok(&set[(from as usize).min(end)..end])

@@ -105,12 +105,6 @@ impl Session {
         self.journal("batching", |j| j.batch_bars(max_rows));
     }
 
-    /// The replay about to be fed: its bars are journaled by the data's identity, not one by one.
-    pub fn expect_replay(&mut self, plan: &crate::feed::replay::ReplayPlan) {
-        let timeframe = plan.timeframe;
-        self.journal("replay", |j| j.expect_replay(timeframe, &plan.steps));
-    }
-
     pub fn flush_journal(&mut self) {
         self.journal("commit", |j| j.flush());
     }
@@ -183,8 +177,14 @@ impl Session {
     }
 
     fn on_feed(&mut self, ev: FeedEvent, out: &mut Vec<Notice>) {
+        let more = matches!(ev, FeedEvent::HistoryPart { .. });
         match ev {
             FeedEvent::History {
+                symbol,
+                timeframe,
+                bars,
+            }
+            | FeedEvent::HistoryPart {
                 symbol,
                 timeframe,
                 bars,
@@ -196,6 +196,9 @@ impl Session {
                 }
                 for bar in bars {
                     self.on_bar(symbol, bar, false, out);
+                }
+                if more {
+                    return;
                 }
                 self.refresh_summary();
                 let s = &mut self.store.series[symbol.index()];
@@ -259,6 +262,9 @@ impl Session {
                     self.process_engine(EngineEvent::DataStale(stale), out);
                     out.push(Notice::Health { source, health });
                 }
+            }
+            FeedEvent::ReplayNext { timeframe, bars } => {
+                self.journal("replay", |j| j.expect_replay(timeframe, &bars));
             }
             FeedEvent::Warning { source, message } => {
                 self.store

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use crate::broker::paper::PaperBroker;
 use crate::broker::{Broker, BrokerEvent};
 use crate::config::{Config, ConfigError};
-use crate::data::{embedded, load_file, LoadError, LoadWarning};
+use crate::data::{embedded, load_file, BarReader, LoadError, LoadWarning};
 use crate::feed::replay::{self, ReplayControl, ReplayPlan};
 use crate::feed::FeedEvent;
 use crate::model::{Bar, Symbol, Timeframe};
@@ -37,8 +37,7 @@ pub enum BarSource {
     Files(Vec<PathBuf>),
 }
 
-/// Bars of each symbol, each series ascending.
-pub type SeriesSet = Vec<(Symbol, Vec<Bar>)>;
+pub use crate::feed::plan::SeriesSet;
 
 /// Loaded series plus every skipped row, so the status bar can say what was dropped.
 pub fn load_series(
@@ -66,18 +65,33 @@ pub fn load_series(
             let tf = if daily {
                 Timeframe::Day1
             } else {
-                infer_timeframe(&out[0].1)
+                infer_timeframe(out[0].1.iter())
             };
             Ok((out, warnings, tf))
         }
     }
 }
 
+/// Bar files opened to be read as the replay goes, with the timeframe their first bars show.
+fn open_files(files: &[PathBuf], start: DateTime<Utc>) -> Result<ReplayPlan, WiringError> {
+    let mut readers = Vec::new();
+    for (sym, path) in Symbol::ALL.into_iter().zip(files) {
+        readers.push((sym, BarReader::open(path)?));
+    }
+    let tf = if readers.iter().all(|(_, r)| r.daily()) {
+        Timeframe::Day1
+    } else {
+        infer_timeframe(readers[0].1.first_bars())
+    };
+    Ok(ReplayPlan::files(tf, readers, start))
+}
+
 /// The most common gap between bars names an intraday timeframe.
-fn infer_timeframe(bars: &[Bar]) -> Timeframe {
-    let mut gaps: Vec<i64> = bars
+fn infer_timeframe<'a>(bars: impl Iterator<Item = &'a Bar>) -> Timeframe {
+    let times: Vec<DateTime<Utc>> = bars.map(|b| b.time).collect();
+    let mut gaps: Vec<i64> = times
         .windows(2)
-        .map(|w| (w[1].time - w[0].time).num_seconds())
+        .map(|w| (w[1] - w[0]).num_seconds())
         .collect();
     gaps.sort_unstable();
     let typical = gaps.get(gaps.len() / 2).copied().unwrap_or(86_400);
@@ -127,8 +141,15 @@ pub fn replay(
     start: DateTime<Utc>,
     speed: f64,
 ) -> Result<Wiring, WiringError> {
-    let (series, warnings, timeframe) = load_series(source)?;
-    let plan = ReplayPlan::new(timeframe, series, start);
+    // Files are read as they are fed (their skipped rows reach the status bar as they come);
+    // the embedded data is in the binary already.
+    let (plan, warnings) = match source {
+        BarSource::Files(files) => (open_files(files, start)?, Vec::new()),
+        BarSource::Embedded => {
+            let (series, warnings, timeframe) = load_series(source)?;
+            (ReplayPlan::new(timeframe, series, start), warnings)
+        }
+    };
     let feed = format!("replay:{} from {}", source.describe(), start.date_naive());
     replay_plan(cfg, plan, &warnings, &feed, speed)
 }
@@ -177,7 +198,6 @@ fn replay_plan(
     let broker: Box<dyn Broker> = Box::new(paper);
     let session = Session::new(cfg, broker, timeframe, session_tag());
     let (mut session, mut startup) = flight::attach_sim(session, start);
-    session.expect_replay(&plan);
     for w in warnings {
         tracing::warn!(target: crate::logging::FILE_ONLY, "{w}");
         session.store.push_log(Severity::Warn, w.to_string());

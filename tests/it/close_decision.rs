@@ -12,17 +12,21 @@ use double_agent::feed::FeedEvent;
 use double_agent::model::{Bar, OrderType, Signal, SignalState, Symbol, Timeframe};
 use double_agent::session::{Input, Notice, Session};
 
-fn plan() -> ReplayPlan {
-    let (series, _) = embedded::load_all();
-    let series = series.into_iter().map(|(s, l)| (s, l.bars)).collect();
-    ReplayPlan::new(
-        Timeframe::Day1,
-        series,
-        Utc.with_ymd_and_hms(2018, 1, 2, 0, 0, 0).unwrap(),
-    )
+/// The embedded replay from 2018, all of it at hand.
+struct Plan {
+    history: Vec<(Symbol, Vec<Bar>)>,
+    steps: Vec<Step>,
 }
 
-fn session(mode: Mode, decide: u32, plan: &ReplayPlan) -> Session {
+fn plan() -> Plan {
+    let (series, _) = embedded::load_all();
+    let series = series.into_iter().map(|(s, l)| (s, l.bars)).collect();
+    let start = Utc.with_ymd_and_hms(2018, 1, 2, 0, 0, 0).unwrap();
+    let (history, steps, _) = ReplayPlan::new(Timeframe::Day1, series, start).collect();
+    Plan { history, steps }
+}
+
+fn session(mode: Mode, decide: u32, plan: &Plan) -> Session {
     let mut cfg = Config::default_config();
     cfg.signals.mode = mode;
     cfg.signals.decide_before_close_minutes = decide;
@@ -72,7 +76,7 @@ fn entries(notices: &[Notice]) -> Vec<Signal> {
 }
 
 /// The step of the replay's first entry signal, and that signal, from a plain auto replay.
-fn first_entry(plan: &ReplayPlan) -> (usize, Signal) {
+fn first_entry(plan: &Plan) -> (usize, Signal) {
     let mut s = session(Mode::Auto, 0, plan);
     for (k, step) in plan.steps.iter().enumerate() {
         if let Some(sig) = entries(&closed(&mut s, step)).into_iter().next() {
@@ -96,7 +100,7 @@ fn close_of(bar: &Bar) -> DateTime<Utc> {
 }
 
 /// Up to the day of the first entry, then that day's bars as forming bars, and the decision.
-fn decide_on_the_forming_bar(mode: Mode) -> (Session, ReplayPlan, usize, Signal, Vec<Notice>) {
+fn decide_on_the_forming_bar(mode: Mode) -> (Session, Plan, usize, Signal, Vec<Notice>) {
     let plan = plan();
     let (k, reference) = first_entry(&plan);
     let mut s = session(mode, 15, &plan);

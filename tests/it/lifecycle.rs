@@ -101,20 +101,20 @@ impl Rig {
             cfg.risk.stale_after_secs = u64::MAX / 4;
         }
         let dir = tempfile::tempdir().unwrap();
-        let plan = market();
+        let (history, steps, _) = market().collect();
         let mut r = Rig {
             s: placeholder(&cfg),
             on,
             venue: Venue::new(cfg.paper.starting_cash),
             cfg,
             live: VecDeque::new(),
-            seen: plan.history.clone(),
+            seen: history,
             broker: None,
             path: dir.path().join(flight::JOURNAL_FILE),
             restarts: 0,
             _dir: dir,
         };
-        r.live = plan.steps.into_iter().map(|(_, g)| g).collect();
+        r.live = steps.into_iter().map(|(_, g)| g).collect();
         r.start();
         r
     }
@@ -138,8 +138,9 @@ impl Rig {
                 cfg.paper.starting_cash = start.starting_cash;
                 let s = Session::new(cfg, Box::new(broker), Timeframe::Min1, "life");
                 self.s = flight::attach_sim(s, start).0;
-                self.live = plan.steps.into_iter().map(|(_, g)| g).collect();
-                for (symbol, bars) in plan.history {
+                let (history, steps, _) = plan.collect();
+                self.live = steps.into_iter().map(|(_, g)| g).collect();
+                for (symbol, bars) in history {
                     self.history(symbol, bars);
                 }
             }

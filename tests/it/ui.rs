@@ -30,9 +30,8 @@ fn day(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
 fn feed_events(start: chrono::DateTime<Utc>, end: chrono::DateTime<Utc>) -> Vec<FeedEvent> {
     let (series, _) = embedded::load_all();
     let series = series.into_iter().map(|(s, l)| (s, l.bars)).collect();
-    let plan = ReplayPlan::new(Timeframe::Day1, series, start);
-    let mut out: Vec<FeedEvent> = plan
-        .history
+    let (history, steps, _) = ReplayPlan::new(Timeframe::Day1, series, start).collect();
+    let mut out: Vec<FeedEvent> = history
         .into_iter()
         .map(|(symbol, bars)| FeedEvent::History {
             symbol,
@@ -40,7 +39,7 @@ fn feed_events(start: chrono::DateTime<Utc>, end: chrono::DateTime<Utc>) -> Vec<
             bars,
         })
         .collect();
-    for (t, group) in plan.steps {
+    for (t, group) in steps {
         if t >= end {
             break;
         }

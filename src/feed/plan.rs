@@ -1,0 +1,250 @@
+//! What a replay feeds, in order: each symbol's history (warm-up) in chunks, then one step per
+//! timestamp with the bars of every symbol that has one. The bars are pulled from their sources
+//! as the replay goes, so a file is read as it is fed and memory stays flat however long it is.
+
+use std::collections::VecDeque;
+use std::iter::Peekable;
+
+use chrono::{DateTime, Utc};
+
+use crate::data::{BarReader, LoadWarning};
+use crate::model::{Bar, Symbol, Timeframe};
+
+/// One timestamp of a replay: the bars of every symbol that has one.
+pub type Step = (DateTime<Utc>, Vec<(Symbol, Bar)>);
+
+/// A symbol's bars in ascending time, with the rows skipped on the way.
+pub type Bars = Box<dyn Iterator<Item = Result<Bar, LoadWarning>> + Send>;
+
+/// Bars of each symbol, each series ascending.
+pub type SeriesSet = Vec<(Symbol, Vec<Bar>)>;
+
+/// History bars to a `History` event at most: the warm-up of a long file goes in pieces.
+pub const HISTORY_CHUNK: usize = 8_192;
+
+/// What a replay feeds next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// History of a symbol; `more` when another piece of it follows.
+    History {
+        symbol: Symbol,
+        bars: Vec<Bar>,
+        more: bool,
+    },
+    Step(Step),
+    Skipped(LoadWarning),
+}
+
+struct Source {
+    symbol: Symbol,
+    bars: Peekable<Bars>,
+    /// Bars at or before this time are history too (those a crashed session already fed, or
+    /// those a journal recorded as history).
+    history_through: Option<DateTime<Utc>>,
+    /// Whether the first `History` of the symbol went out (one goes out even when empty).
+    history_sent: bool,
+}
+
+/// Bars of several symbols merged into one time-ordered stream of same-time groups.
+pub struct ReplayPlan {
+    pub timeframe: Timeframe,
+    /// Bars before it are history.
+    start: DateTime<Utc>,
+    sources: Vec<Source>,
+    /// The symbol whose history goes out next; past the last, the live steps.
+    history_of: usize,
+    /// Parts read but not handed out yet: rows skipped on the way to a chunk or step, then it.
+    pending: VecDeque<Part>,
+}
+
+impl ReplayPlan {
+    /// A plan over bars in memory: those before `start` are history.
+    pub fn new(
+        timeframe: Timeframe,
+        series: Vec<(Symbol, Vec<Bar>)>,
+        start: DateTime<Utc>,
+    ) -> Self {
+        let sources = series
+            .into_iter()
+            .map(|(s, bars)| (s, Box::new(bars.into_iter().map(Ok)) as Bars))
+            .collect();
+        Self::streams(timeframe, sources, start)
+    }
+
+    /// A plan over files read as the replay goes.
+    pub fn files(
+        timeframe: Timeframe,
+        readers: Vec<(Symbol, BarReader)>,
+        start: DateTime<Utc>,
+    ) -> Self {
+        let sources = readers
+            .into_iter()
+            .map(|(s, r)| (s, Box::new(r) as Bars))
+            .collect();
+        Self::streams(timeframe, sources, start)
+    }
+
+    fn streams(timeframe: Timeframe, series: Vec<(Symbol, Bars)>, start: DateTime<Utc>) -> Self {
+        let sources = series
+            .into_iter()
+            .map(|(symbol, bars)| Source {
+                symbol,
+                bars: bars.peekable(),
+                history_through: None,
+                history_sent: false,
+            })
+            .collect();
+        ReplayPlan {
+            timeframe,
+            start,
+            sources,
+            history_of: 0,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// A plan from bars already split into history and live (e.g. as a journal recorded them).
+    pub fn from_parts(
+        timeframe: Timeframe,
+        history: Vec<(Symbol, Vec<Bar>)>,
+        live: Vec<(Symbol, Bar)>,
+    ) -> Self {
+        let mut series: Vec<(Symbol, Vec<Bar>)> = history;
+        let mut through = Vec::new();
+        for (s, bars) in &series {
+            through.push((*s, bars.last().map(|b| b.time)));
+        }
+        for (s, b) in live {
+            match series.iter_mut().find(|(h, _)| *h == s) {
+                Some((_, bars)) => bars.push(b),
+                None => series.push((s, vec![b])),
+            }
+        }
+        for (_, bars) in &mut series {
+            // Stable: bars of the same time keep the order they were recorded in.
+            bars.sort_by_key(|b| b.time);
+        }
+        let mut plan = ReplayPlan::new(timeframe, series, DateTime::<Utc>::MIN_UTC);
+        for (s, t) in through {
+            if let Some(src) = plan.sources.iter_mut().find(|x| x.symbol == s) {
+                src.history_through = t;
+            }
+        }
+        plan
+    }
+
+    /// Resume after a crash: every live bar of a symbol up to its cutoff (the last one the
+    /// session journaled) becomes history, so it warms the engine but is never traded again.
+    pub fn resume_after(mut self, cutoffs: &[(Symbol, DateTime<Utc>)]) -> Self {
+        for (s, t) in cutoffs {
+            if let Some(src) = self.sources.iter_mut().find(|x| x.symbol == *s) {
+                src.history_through = src.history_through.max(Some(*t));
+            }
+        }
+        self
+    }
+
+    /// Everything at once, for a backtest or a test: history per symbol, the steps, and the
+    /// rows skipped.
+    pub fn collect(self) -> (SeriesSet, Vec<Step>, Vec<LoadWarning>) {
+        let (mut history, mut steps, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+        for part in self {
+            match part {
+                Part::History {
+                    symbol: s, bars, ..
+                } => match history
+                    .iter_mut()
+                    .find(|(h, _): &&mut (Symbol, Vec<Bar>)| *h == s)
+                {
+                    Some((_, all)) => all.extend(bars),
+                    None => history.push((s, bars)),
+                },
+                Part::Step(step) => steps.push(step),
+                Part::Skipped(w) => skipped.push(w),
+            }
+        }
+        (history, steps, skipped)
+    }
+
+    /// The live steps only (history and skipped rows dropped).
+    pub fn steps(self) -> impl Iterator<Item = Step> {
+        self.filter_map(|p| match p {
+            Part::Step(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    fn next_history(&mut self) -> Option<Part> {
+        while let Some(src) = self.sources.get_mut(self.history_of) {
+            let (start, through) = (self.start, src.history_through);
+            let is_history = |b: &Bar| b.time < start || through.is_some_and(|t| b.time <= t);
+            let mut chunk = Vec::new();
+            while chunk.len() < HISTORY_CHUNK {
+                match src.bars.next_if(|i| i.as_ref().map_or(true, is_history)) {
+                    Some(Ok(b)) => chunk.push(b),
+                    Some(Err(w)) => self.pending.push_back(Part::Skipped(w)),
+                    None => break,
+                }
+            }
+            if !chunk.is_empty() || !src.history_sent {
+                src.history_sent = true;
+                let more = chunk.len() == HISTORY_CHUNK
+                    && src
+                        .bars
+                        .peek()
+                        .is_some_and(|i| i.as_ref().map_or(true, is_history));
+                return Some(Part::History {
+                    symbol: src.symbol,
+                    bars: chunk,
+                    more,
+                });
+            }
+            self.history_of += 1;
+        }
+        None
+    }
+
+    fn next_step(&mut self) -> Option<Step> {
+        let mut t: Option<DateTime<Utc>> = None;
+        for src in &mut self.sources {
+            while let Some(w) = src.bars.next_if(Result::is_err) {
+                self.pending.extend(w.err().map(Part::Skipped));
+            }
+            if let Some(Ok(b)) = src.bars.peek() {
+                t = Some(t.map_or(b.time, |t| t.min(b.time)));
+            }
+        }
+        let t = t?;
+        let mut group = Vec::new();
+        for src in &mut self.sources {
+            while let Some(Ok(b)) = src.bars.next_if(|i| matches!(i, Ok(b) if b.time == t)) {
+                group.push((src.symbol, b));
+            }
+        }
+        // Vehicles before IWM within a timestamp: when IWM's close fires a signal, the engine
+        // already knows the vehicle's price of the same bar.
+        group.sort_by_key(|(s, _)| (*s == Symbol::Iwm, *s));
+        Some((t, group))
+    }
+}
+
+impl Iterator for ReplayPlan {
+    type Item = Part;
+
+    fn next(&mut self) -> Option<Part> {
+        if let Some(p) = self.pending.pop_front() {
+            return Some(p);
+        }
+        let part = match self.next_history() {
+            Some(h) => Some(h),
+            None => self.next_step().map(Part::Step),
+        };
+        // Rows skipped on the way come before what was read after them.
+        self.pending.extend(part);
+        self.pending.pop_front()
+    }
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

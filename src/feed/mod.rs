@@ -83,10 +83,7 @@ pub enum FeedEvent {
     },
     /// The bars a replay feeds next, in order, sent before them: the journal stores the
     /// sequence once by its content and counts each bar as it arrives instead of writing it.
-    ReplayNext {
-        timeframe: Timeframe,
-        bars: Vec<(Symbol, Bar)>,
-    },
+    ReplayNext(crate::journal::NextBars),
     /// The bar still forming (today's daily bar, or the current intraday bar): drawn, never
     /// given to the engine, which sees only closed `Bar`s.
     Forming {

@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::{FeedEvent, FeedHealth};
 use crate::data::LoadWarning;
+use crate::journal::NextBars;
 use crate::model::{Bar, Symbol};
 
 pub const SOURCE: &str = "replay";
@@ -92,9 +93,13 @@ pub async fn run(
             if ahead.is_empty() {
                 break;
             }
-            let ev = FeedEvent::ReplayNext {
-                timeframe: tf,
-                bars,
+            let ev = match NextBars::new(tf, &bars) {
+                Ok(next) => FeedEvent::ReplayNext(next),
+                // Not announced, the bars are journaled one by one instead.
+                Err(e) => FeedEvent::Warning {
+                    source: SOURCE.into(),
+                    message: format!("bars journaled one by one: {e}"),
+                },
             };
             if tx.send(ev).await.is_err() {
                 return;
@@ -186,7 +191,7 @@ mod tests {
                 FeedEvent::History { bars, .. } => format!("H{}", bars.len()),
                 FeedEvent::Bar { symbol, .. } => symbol.to_string(),
                 FeedEvent::Health { health, .. } => format!("{health:?}"),
-                FeedEvent::ReplayNext { bars, .. } => format!("next {}", bars.len()),
+                FeedEvent::ReplayNext(next) => format!("next {}", next.len()),
                 other => format!("{other:?}"),
             });
         }

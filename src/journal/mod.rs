@@ -43,6 +43,7 @@ pub use query::{
     export_csv, export_json, JournalFilter, JournalRow, RecordedBar, RecordedSignal, SessionSummary,
 };
 pub use recover::{Recovered, WorkingOrder};
+pub use replayed::NextBars;
 pub use table::{summary, write_sessions, write_table, DECISION_KINDS};
 
 /// Bump with a migration in `migrate` whenever the table or a payload changes shape.

@@ -26,13 +26,23 @@ pub(super) struct Expected {
     journaled: usize,
 }
 
-impl Journal {
-    /// The live bars a replay is about to feed next, in feed order. Stores them unless this
-    /// exact sequence is stored already; from now on each of them, arriving in order, costs a
-    /// count. The bars expected before and not fed are expected no more.
-    pub fn expect_replay(&mut self, timeframe: Timeframe, bars: &[(Symbol, Bar)]) -> Result<()> {
-        self.session.as_ref().ok_or(JournalError::NoSession)?;
-        self.flush()?;
+/// The next bars of a replay as the journal keeps them: a digest of each and the stored form.
+/// Made by the replay's own task, so the session's thread (the one that has to keep up) only
+/// writes them, once, if they are new.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NextBars {
+    pub timeframe: Timeframe,
+    pub fingerprint: String,
+    /// One digest per bar, in feed order: 8 bytes a bar instead of a second copy of the bars.
+    #[serde(skip)]
+    digests: Vec<u64>,
+    /// The bars as JSON, in pieces of `CHUNK`.
+    #[serde(skip)]
+    chunks: Vec<String>,
+}
+
+impl NextBars {
+    pub fn new(timeframe: Timeframe, bars: &[(Symbol, Bar)]) -> serde_json::Result<Self> {
         let digests: Vec<u64> = bars.iter().map(|(s, b)| digest(*s, timeframe, b)).collect();
         let whole = digests
             .iter()
@@ -42,25 +52,52 @@ impl Journal {
             timeframe.seconds(),
             digests.len()
         );
-        if !self.replay_stored(&fingerprint)? {
-            // In chunks, in one transaction: a long file never sits in memory as one JSON text,
-            // and a crash leaves all of the sequence stored or none of it.
+        let chunks = bars
+            .chunks(CHUNK)
+            .map(serde_json::to_string)
+            .collect::<serde_json::Result<_>>()?;
+        Ok(NextBars {
+            timeframe,
+            fingerprint,
+            digests,
+            chunks,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.digests.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.digests.is_empty()
+    }
+}
+
+impl Journal {
+    /// The live bars a replay is about to feed next, in feed order. Stores them unless this
+    /// exact sequence is stored already; from now on each of them, arriving in order, costs a
+    /// count. The bars expected before and not fed are expected no more.
+    pub fn expect_replay(&mut self, next: &NextBars) -> Result<()> {
+        self.session.as_ref().ok_or(JournalError::NoSession)?;
+        self.flush()?;
+        if !self.replay_stored(&next.fingerprint)? {
+            // In one transaction: a crash leaves all of the sequence stored or none of it.
             let path = self.path.clone();
             let sql = |e| sql_err(&path, e);
             let tx = self.conn.transaction().map_err(sql)?;
-            for (k, chunk) in bars.chunks(CHUNK).enumerate() {
+            for (k, json) in next.chunks.iter().enumerate() {
                 tx.execute(
                     "INSERT OR REPLACE INTO bar_sets (fingerprint, bars) VALUES (?1, ?2)",
-                    params![chunk_key(&fingerprint, k), serde_json::to_string(chunk)?],
+                    params![chunk_key(&next.fingerprint, k), json],
                 )
                 .map_err(sql)?;
             }
             tx.commit().map_err(sql)?;
         }
         self.expected = Some(Expected {
-            fingerprint,
-            timeframe,
-            digests,
+            fingerprint: next.fingerprint.clone(),
+            timeframe: next.timeframe,
+            digests: next.digests.clone(),
             fed: 0,
             journaled: 0,
         });

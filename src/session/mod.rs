@@ -263,8 +263,8 @@ impl Session {
                     out.push(Notice::Health { source, health });
                 }
             }
-            FeedEvent::ReplayNext { timeframe, bars } => {
-                self.journal("replay", |j| j.expect_replay(timeframe, &bars));
+            FeedEvent::ReplayNext(next) => {
+                self.journal("replay", |j| j.expect_replay(&next));
             }
             FeedEvent::Warning { source, message } => {
                 self.store

@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use chrono::TimeZone;
+
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_double-agent"));
     // One data dir per run: a recording session locks its data dir.
@@ -241,4 +243,94 @@ fn backtest_json_reports_every_figure_and_trades_on_the_embedded_data() {
         "the agents trade the 2016–2025 data: {v}"
     );
     assert!(v["bars"].as_u64().unwrap() > 2000);
+}
+
+/// Long 1-minute files, written from the real 2019 fixture's prices repeated: past the loader's
+/// look-ahead, so they are read as they are fed.
+fn long_files(dir: &std::path::Path, rows: usize, bad_twm_line: usize) -> Vec<std::path::PathBuf> {
+    let fixture =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/IWM_1m_2019.csv");
+    let text = std::fs::read_to_string(fixture).unwrap();
+    let closes: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(4)?.parse().ok())
+        .collect();
+    let start = chrono::Utc
+        .with_ymd_and_hms(2019, 12, 17, 16, 0, 0)
+        .unwrap();
+    let mut paths = Vec::new();
+    for (sym, lever) in [("IWM", 1.0), ("TWM", -2.0), ("SRTY", -3.0)] {
+        let mut csv = String::from("Datetime,Open,High,Low,Close,Volume\n");
+        for k in 0..rows {
+            let line = k + 2;
+            let t = (start + chrono::Duration::minutes(k as i64)).to_rfc3339();
+            let move_ = closes[k % closes.len()] / closes[0] - 1.0;
+            let c = 50.0 * (1.0 + lever * move_);
+            if sym == "TWM" && line == bad_twm_line {
+                csv.push_str(&format!("{t},{c},{},{},{c},NaN\n", c - 1.0, c + 1.0));
+            } else {
+                csv.push_str(&format!("{t},{c},{},{},{c},1000\n", c + 0.05, c - 0.05));
+            }
+        }
+        let path = dir.join(format!("{sym}.csv"));
+        std::fs::write(&path, csv).unwrap();
+        paths.push(path);
+    }
+    paths
+}
+
+#[test]
+fn long_files_are_replayed_as_they_are_read_with_a_late_bad_row_named_where_it_comes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, bad) = (5_000, 4_000);
+    let files = long_files(dir.path(), rows, bad);
+    let out = bin()
+        .args([
+            "--headless",
+            "--speed",
+            "0",
+            "--start",
+            "2019-12-17",
+            "--input",
+        ])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let events: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |sym: &str| {
+        events
+            .iter()
+            .filter(|e| e["type"] == "bar" && e["symbol"] == sym)
+            .count()
+    };
+    assert_eq!(
+        (count("IWM"), count("TWM"), count("SRTY")),
+        (rows, rows - 1, rows)
+    );
+    let said = format!("line {bad}: skipped: unreadable volume");
+    let warned = events
+        .iter()
+        .position(|e| e["type"] == "warning" && e["message"].as_str().unwrap().contains(&said))
+        .unwrap_or_else(|| panic!("no warning `{said}`"));
+    // Read as it was fed: the row is named once the replay reads that far (a few thousand bars
+    // ahead of the feed), not before the first bar as a file read whole would have it.
+    let bars_before = events[..warned]
+        .iter()
+        .filter(|e| e["type"] == "bar")
+        .count();
+    assert!(
+        (3 * 1_024..3 * bad).contains(&bars_before),
+        "{bars_before} bars before the warning"
+    );
+    assert_eq!(events.last().unwrap()["health"]["state"], "ended");
 }

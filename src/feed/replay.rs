@@ -93,15 +93,8 @@ pub async fn run(
             if ahead.is_empty() {
                 break;
             }
-            let ev = match NextBars::new(tf, &bars) {
-                Ok(next) => FeedEvent::ReplayNext(next),
-                // Not announced, the bars are journaled one by one instead.
-                Err(e) => FeedEvent::Warning {
-                    source: SOURCE.into(),
-                    message: format!("bars journaled one by one: {e}"),
-                },
-            };
-            if tx.send(ev).await.is_err() {
+            let next = FeedEvent::ReplayNext(NextBars::new(tf, &bars));
+            if tx.send(next).await.is_err() {
                 return;
             }
         }

@@ -6,7 +6,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{insert, sql_err, Entry, Journal, JournalError, Result};
+use super::{bar_blob, insert, sql_err, Entry, Journal, JournalError, Result};
 use crate::model::{Bar, Symbol, Timeframe};
 
 pub(super) const SCHEMA: &str = "
@@ -29,13 +29,13 @@ impl Journal {
         self.flush()?;
         let fingerprint = fingerprint(symbol, timeframe, bars);
         let time = (self.clock)();
-        let json = serde_json::to_string(bars)?;
+        let stored = bar_blob::encode(bars.iter().map(|b| (symbol, b)));
         let path = self.path.clone();
         let sql = |e| sql_err(&path, e);
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute(
             "INSERT OR IGNORE INTO bar_sets (fingerprint, bars) VALUES (?1, ?2)",
-            params![fingerprint, json],
+            params![fingerprint, stored],
         )
         .map_err(sql)?;
         let entry = Entry::History {
@@ -51,7 +51,7 @@ impl Journal {
 
     /// The bars stored under `fingerprint` (empty if none are: a journal edited by hand).
     pub(super) fn bar_set(&self, fingerprint: &str) -> Result<Vec<Bar>> {
-        let json: Option<String> = self
+        let stored: Option<rusqlite::types::Value> = self
             .conn
             .query_row(
                 "SELECT bars FROM bar_sets WHERE fingerprint = ?1",
@@ -60,10 +60,10 @@ impl Journal {
             )
             .optional()
             .map_err(|e| self.sql(e))?;
-        Ok(match json {
-            Some(j) => serde_json::from_str(&j)?,
-            None => Vec::new(),
-        })
+        match stored {
+            Some(v) => bar_blob::decode(v, |(_, bar)| bar),
+            None => Ok(Vec::new()),
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 //! Order of calls for an order: `next_client_order_id` → `RiskGate::check` → `record_intent`
 //! (durable) → `Broker::submit` → `record_broker_event` for each event returned.
 
+mod bar_blob;
 mod batch;
 mod entry;
 mod history;
@@ -85,6 +86,8 @@ pub enum JournalError {
     Io(#[from] std::io::Error),
     #[error("journal CSV export: {0}")]
     Csv(#[from] csv::Error),
+    #[error("journal is damaged: {0}")]
+    Corrupt(String),
     #[error("no session started: call Journal::start_session first")]
     NoSession,
     #[error("order {0} already has a recorded intent: it must not be sent again")]

@@ -12,7 +12,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{insert, sql_err, Entry, Journal, JournalError, Result};
+use super::{bar_blob, insert, sql_err, Entry, Journal, JournalError, Result};
 use crate::model::{Bar, Symbol, Timeframe};
 
 /// The replay the journal expects, and how far it has been fed and journaled.
@@ -36,13 +36,13 @@ pub struct NextBars {
     /// One digest per bar, in feed order: 8 bytes a bar instead of a second copy of the bars.
     #[serde(skip)]
     digests: Vec<u64>,
-    /// The bars as JSON, in pieces of `CHUNK`.
+    /// The bars as stored (`bar_blob`), in pieces of `CHUNK`.
     #[serde(skip)]
-    chunks: Vec<String>,
+    chunks: Vec<Vec<u8>>,
 }
 
 impl NextBars {
-    pub fn new(timeframe: Timeframe, bars: &[(Symbol, Bar)]) -> serde_json::Result<Self> {
+    pub fn new(timeframe: Timeframe, bars: &[(Symbol, Bar)]) -> Self {
         let digests: Vec<u64> = bars.iter().map(|(s, b)| digest(*s, timeframe, b)).collect();
         let whole = digests
             .iter()
@@ -54,14 +54,14 @@ impl NextBars {
         );
         let chunks = bars
             .chunks(CHUNK)
-            .map(serde_json::to_string)
-            .collect::<serde_json::Result<_>>()?;
-        Ok(NextBars {
+            .map(|c| bar_blob::encode(c.iter().map(|(s, b)| (*s, b))))
+            .collect();
+        NextBars {
             timeframe,
             fingerprint,
             digests,
             chunks,
-        })
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -157,7 +157,7 @@ impl Journal {
     pub(super) fn replay_set(&self, fingerprint: &str) -> Result<Vec<(Symbol, Bar)>> {
         let mut out = Vec::new();
         for k in 0.. {
-            let json: Option<String> = self
+            let stored: Option<rusqlite::types::Value> = self
                 .conn
                 .query_row(
                     "SELECT bars FROM bar_sets WHERE fingerprint = ?1",
@@ -166,8 +166,8 @@ impl Journal {
                 )
                 .optional()
                 .map_err(|e| sql_err(&self.path, e))?;
-            let Some(json) = json else { break };
-            out.extend(serde_json::from_str::<Vec<(Symbol, Bar)>>(&json)?);
+            let Some(stored) = stored else { break };
+            out.extend(bar_blob::decode(stored, |pair| pair)?);
         }
         Ok(out)
     }

@@ -198,6 +198,7 @@ impl Session {
             .map(|p| (p.symbol, p.qty))
             .collect();
         self.store.positions = positions.into_iter().map(|p| (p.symbol, p)).collect();
+        self.store.equity = self.store.marked_equity();
         let after: Vec<(Symbol, Decimal)> = self
             .store
             .positions

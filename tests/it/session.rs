@@ -462,3 +462,51 @@ fn the_risk_gate_values_an_order_at_the_forming_price_while_a_bar_forms() {
     let out = ack(&mut s, 1);
     assert!(refused(&out), "valued at 45 it is over the limit: {out:#?}");
 }
+
+/// The equity on screen (and the one the agents size from) is cash plus every held position at
+/// its last close after every bar, though only a held symbol's bar re-marks it: real embedded
+/// bars, auto mode, so the agents hold TWM and IWM in turn.
+#[test]
+fn the_equity_is_marked_to_every_held_position_after_every_bar() {
+    use double_agent::data::embedded;
+    use double_agent::feed::replay::ReplayPlan;
+    let (series, _) = embedded::load_all();
+    let series = series.into_iter().map(|(s, l)| (s, l.bars)).collect();
+    let start = Utc.with_ymd_and_hms(2017, 1, 3, 0, 0, 0).unwrap();
+    let (history, steps, _) = ReplayPlan::new(Timeframe::Day1, series, start).collect();
+    let mut s = session(Mode::Auto);
+    for (symbol, bars) in history {
+        s.handle(Input::Feed(FeedEvent::History {
+            symbol,
+            timeframe: Timeframe::Day1,
+            bars,
+        }));
+    }
+    let mut held = std::collections::BTreeSet::new();
+    for (_, group) in steps {
+        for (symbol, bar) in group {
+            s.handle(Input::Feed(FeedEvent::Bar {
+                symbol,
+                timeframe: Timeframe::Day1,
+                bar,
+            }));
+            assert_eq!(
+                s.store.equity,
+                s.store.marked_equity(),
+                "after {symbol} {}",
+                bar.time
+            );
+            held.extend(
+                s.store
+                    .positions
+                    .values()
+                    .filter(|p| !p.qty.is_zero())
+                    .map(|p| p.symbol),
+            );
+        }
+    }
+    assert!(
+        held.len() >= 2,
+        "the replay should hold IWM and a vehicle: {held:?}"
+    );
+}

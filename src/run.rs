@@ -9,6 +9,8 @@ use crate::app::keymap::Keymap;
 use crate::cli::{Cli, Command, FeedKind, JournalFormat, JournalWhat};
 use crate::config::{Config, Mode};
 use crate::data::loader::session_midnight;
+use crate::feed::replay::ReplayPlan;
+use crate::model::Timeframe;
 use crate::wiring::{self, BarSource};
 
 /// Parse the command line; `--help` names the log file and data dir.
@@ -207,31 +209,33 @@ fn backtest(
     let from = from.map(session_midnight);
     // `--to` is inclusive: the whole day.
     let to = to.map(|d| session_midnight(d) + chrono::Duration::hours(23));
+    let warn = |w: crate::data::LoadWarning| eprintln!("warning: {w}");
     let report = match synthetic {
         // Streamed: memory stays flat in N (the `peak_rss_mb` figure checks it).
         Some(n) if n >= 2 && from.is_none() && to.is_none() => {
             crate::backtest::run_synthetic(cfg, n, !json)
         }
-        Some(n) if n >= 2 => crate::backtest::run(
-            cfg,
-            crate::model::Timeframe::Min1,
-            crate::backtest::synthetic::series(n),
-            from,
-            to,
-            !json,
-        ),
+        Some(n) if n >= 2 => {
+            let series = crate::backtest::synthetic::series(n);
+            let start = from.or_else(|| crate::backtest::default_start(series[0].1.iter()));
+            let plan = ReplayPlan::new(Timeframe::Min1, series, start.unwrap_or_default());
+            crate::backtest::run(cfg, plan, to, !json, warn)
+        }
         Some(_) => bail!("--synthetic needs at least 2 bars"),
+        // Files are read as the backtest goes: memory stays flat however long they are.
+        None if !input.is_empty() => {
+            let (readers, tf) = wiring::open_readers(input)?;
+            let iwm = readers.first().map(|(_, r)| r.first_bars());
+            let start = from.or_else(|| iwm.and_then(crate::backtest::default_start));
+            let plan = ReplayPlan::files(tf, readers, start.unwrap_or_default());
+            crate::backtest::run(cfg, plan, to, !json, warn)
+        }
         None => {
-            let source = if input.is_empty() {
-                BarSource::Embedded
-            } else {
-                BarSource::Files(input.to_vec())
-            };
-            let (series, warnings, tf) = wiring::load_series(&source)?;
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            crate::backtest::run(cfg, tf, series, from, to, !json)
+            let (series, warnings, tf) = wiring::load_series(&BarSource::Embedded)?;
+            warnings.into_iter().for_each(warn);
+            let start = from.or_else(|| crate::backtest::default_start(series[0].1.iter()));
+            let plan = ReplayPlan::new(tf, series, start.unwrap_or_default());
+            crate::backtest::run(cfg, plan, to, !json, warn)
         }
     };
     if json {

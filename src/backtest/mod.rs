@@ -15,9 +15,10 @@ pub use metrics::{curve_stats, CurveAcc, CurveStats};
 
 use crate::broker::paper::{to_f64, PaperBroker};
 use crate::config::{Config, Mode};
-use crate::feed::replay::ReplayPlan;
+use crate::data::LoadWarning;
+use crate::feed::replay::{Part, ReplayPlan};
 use crate::feed::FeedEvent;
-use crate::model::{Symbol, Timeframe};
+use crate::model::{Bar, Symbol, Timeframe};
 use crate::session::{Input, Session};
 
 #[derive(Debug, Clone, Serialize)]
@@ -55,27 +56,45 @@ pub struct Report {
     pub curve: Vec<(f64, f64, f64)>,
 }
 
-/// Run a backtest over `series` from `from` (earlier bars warm the indicators up) to `to`.
+/// Where a backtest starts trading when `--from` is not given: after the first 250 IWM bars,
+/// which warm the indicators up (the last bar, if there are fewer).
+pub fn default_start<'a>(iwm: impl Iterator<Item = &'a Bar>) -> Option<DateTime<Utc>> {
+    iwm.take(251).last().map(|b| b.time)
+}
+
+/// Run a backtest over a replay plan up to `to` (the plan's history warms the indicators up).
+/// Rows the plan's files skip go to `on_skipped` as they are read.
 pub fn run(
     cfg: Config,
-    timeframe: Timeframe,
-    series: Vec<(Symbol, Vec<crate::model::Bar>)>,
-    from: Option<DateTime<Utc>>,
+    plan: ReplayPlan,
     to: Option<DateTime<Utc>>,
     progress: bool,
+    mut on_skipped: impl FnMut(LoadWarning),
 ) -> Report {
-    let default_from = series
-        .iter()
-        .find(|(s, _)| *s == Symbol::Iwm)
-        .and_then(|(_, b)| b.get(250.min(b.len().saturating_sub(1))))
-        .map(|b| b.time);
-    let plan = ReplayPlan::new(timeframe, series, from.or(default_from).unwrap_or_default());
-    let (history, steps, _) = plan.collect();
-    let n = steps.len();
-    let steps = steps
-        .into_iter()
-        .take_while(|(t, _)| to.is_none_or(|to| *t <= to));
-    run_steps(cfg, timeframe, history, steps, n, progress)
+    let timeframe = plan.timeframe;
+    let feed = plan
+        .filter_map(move |part| match part {
+            Part::History { symbol, bars, more } => Some(Fed::History(if more {
+                FeedEvent::HistoryPart {
+                    symbol,
+                    timeframe,
+                    bars,
+                }
+            } else {
+                FeedEvent::History {
+                    symbol,
+                    timeframe,
+                    bars,
+                }
+            })),
+            Part::Step((t, group)) => Some(Fed::Step(t, group)),
+            Part::Skipped(w) => {
+                on_skipped(w);
+                None
+            }
+        })
+        .take_while(|f| !matches!(f, Fed::Step(t, _) if to.is_some_and(|to| *t > to)));
+    run_steps(cfg, timeframe, feed, None, progress)
 }
 
 /// `backtest --synthetic n`: the walk streamed step by step (its first 250 bars warm up), so
@@ -84,7 +103,7 @@ pub fn run(
 pub fn run_synthetic(cfg: Config, n: usize, progress: bool) -> Report {
     let warm = 250.min(n.saturating_sub(1));
     let mut walk = synthetic::Walk::new();
-    let mut history: Vec<(Symbol, Vec<crate::model::Bar>)> = Symbol::ALL
+    let mut history: Vec<(Symbol, Vec<Bar>)> = Symbol::ALL
         .iter()
         .map(|s| (*s, Vec::with_capacity(warm)))
         .collect();
@@ -93,39 +112,54 @@ pub fn run_synthetic(cfg: Config, n: usize, progress: bool) -> Report {
             history[k].1.push(b);
         }
     }
+    let history = history.into_iter().map(|(symbol, bars)| {
+        Fed::History(FeedEvent::History {
+            symbol,
+            timeframe: Timeframe::Min1,
+            bars,
+        })
+    });
     // As `ReplayPlan` orders a timestamp: the vehicles before IWM.
     let steps = walk.take(n - warm).map(|[iwm, twm, srty]| {
         let group = [(Symbol::Twm, twm), (Symbol::Srty, srty), (Symbol::Iwm, iwm)];
-        (iwm.time, group)
+        Fed::Step(iwm.time, group)
     });
-    run_steps(cfg, Timeframe::Min1, history, steps, n - warm, progress)
+    run_steps(
+        cfg,
+        Timeframe::Min1,
+        history.chain(steps),
+        Some(n - warm),
+        progress,
+    )
+}
+
+/// What the backtest loop is fed: warm-up bars, then one timestamp at a time.
+enum Fed<G> {
+    History(FeedEvent),
+    Step(DateTime<Utc>, G),
 }
 
 /// The loop both share: history first, then every step through the session in auto mode.
-fn run_steps<G: IntoIterator<Item = (Symbol, crate::model::Bar)>>(
+fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     mut cfg: Config,
     timeframe: Timeframe,
-    history: Vec<(Symbol, Vec<crate::model::Bar>)>,
-    steps: impl Iterator<Item = (DateTime<Utc>, G)>,
-    len_hint: usize,
+    feed: impl Iterator<Item = Fed<G>>,
+    steps: Option<usize>,
     progress: bool,
 ) -> Report {
     cfg.signals.mode = Mode::Auto;
     let broker = Box::new(PaperBroker::new(&cfg.paper));
     let starting = to_f64(cfg.paper.starting_cash);
     let mut session = Session::new(cfg, broker, timeframe, "bt");
-    let bar = indicatif::ProgressBar::new(len_hint as u64);
-    if !progress || len_hint < 200_000 {
+    // A file read as it goes has no length up front: a count then, not a bar.
+    let bar = match steps {
+        Some(n) => indicatif::ProgressBar::new(n as u64),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    if !progress || steps.is_some_and(|n| n < 200_000) {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let started = Instant::now();
-    for (symbol, bars) in history {
-        session.handle(Input::Feed(FeedEvent::History {
-            symbol,
-            timeframe,
-            bars,
-        }));
-    }
     let (mut strategy, mut hold) = (CurveAcc::default(), CurveAcc::default());
     let mut curve = Curve::default();
     let mut trips = trips::Trips::default();
@@ -133,7 +167,14 @@ fn run_steps<G: IntoIterator<Item = (Symbol, crate::model::Bar)>>(
     let (mut n, mut held_bars) = (0usize, 0usize);
     let mut first_iwm: Option<f64> = None;
     let (mut start, mut end) = (None, None);
-    for (t, group) in steps {
+    for fed in feed {
+        let (t, group) = match fed {
+            Fed::History(ev) => {
+                session.handle(Input::Feed(ev));
+                continue;
+            }
+            Fed::Step(t, group) => (t, group),
+        };
         start.get_or_insert(t);
         end = Some(t);
         for (symbol, b) in group {

@@ -197,7 +197,11 @@ fn parse_num(s: &str) -> Option<f64> {
     if s.is_empty() || s.eq_ignore_ascii_case("null") || s.eq_ignore_ascii_case("nan") {
         return None;
     }
-    s.replace(',', "").parse::<f64>().ok()
+    // Thousands separators ("1,234.5") are rare: only then is the field copied.
+    if s.contains(',') {
+        return s.replace(',', "").parse::<f64>().ok();
+    }
+    s.parse::<f64>().ok()
 }
 
 pub(super) struct Row {

@@ -72,8 +72,11 @@ pub fn load_series(
     }
 }
 
-/// Bar files opened to be read as the replay goes, with the timeframe their first bars show.
-fn open_files(files: &[PathBuf], start: DateTime<Utc>) -> Result<ReplayPlan, WiringError> {
+/// Bar files opened to be read as they are fed, in order IWM, TWM, SRTY, with the timeframe
+/// their first bars show.
+pub fn open_readers(
+    files: &[PathBuf],
+) -> Result<(Vec<(Symbol, BarReader)>, Timeframe), WiringError> {
     let mut readers = Vec::new();
     for (sym, path) in Symbol::ALL.into_iter().zip(files) {
         readers.push((sym, BarReader::open(path)?));
@@ -83,7 +86,7 @@ fn open_files(files: &[PathBuf], start: DateTime<Utc>) -> Result<ReplayPlan, Wir
     } else {
         infer_timeframe(readers[0].1.first_bars())
     };
-    Ok(ReplayPlan::files(tf, readers, start))
+    Ok((readers, tf))
 }
 
 /// The most common gap between bars names an intraday timeframe.
@@ -144,7 +147,10 @@ pub fn replay(
     // Files are read as they are fed (their skipped rows reach the status bar as they come);
     // the embedded data is in the binary already.
     let (plan, warnings) = match source {
-        BarSource::Files(files) => (open_files(files, start)?, Vec::new()),
+        BarSource::Files(files) => {
+            let (readers, timeframe) = open_readers(files)?;
+            (ReplayPlan::files(timeframe, readers, start), Vec::new())
+        }
         BarSource::Embedded => {
             let (series, warnings, timeframe) = load_series(source)?;
             (ReplayPlan::new(timeframe, series, start), warnings)

@@ -334,3 +334,24 @@ fn long_files_are_replayed_as_they_are_read_with_a_late_bad_row_named_where_it_c
     );
     assert_eq!(events.last().unwrap()["health"]["state"], "ended");
 }
+
+#[test]
+fn a_backtest_reads_its_files_as_it_goes_and_names_a_late_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, bad) = (5_000, 4_000);
+    let files = long_files(dir.path(), rows, bad);
+    let out = bin()
+        .args(["backtest", "--json", "--input"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The first 250 IWM bars warm up; every later timestamp is a step.
+    assert_eq!(report["bars"], rows - 250);
+    assert!(
+        stderr.contains(&format!("TWM.csv:{bad}: skipped: unreadable volume")),
+        "{stderr}"
+    );
+}

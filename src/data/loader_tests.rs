@@ -68,3 +68,12 @@ fn missing_column_is_a_clear_error() {
         .to_string();
     assert!(err.contains("x.csv") && err.contains("`low`"), "{err}");
 }
+
+#[test]
+fn fields_padded_with_spaces_read_and_a_row_of_spaces_is_blank() {
+    let text = " time , open ,high,low, close ,volume\n 2025-01-02 , 10 , 11 ,9, 10.5 , 100 \n  ,  , ,,,\n";
+    let l = load_bars("pad.csv", text).unwrap();
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    let b = l.bars[0];
+    assert_eq!((b.open, b.close, b.volume), (10.0, 10.5, 100.0));
+}

@@ -247,7 +247,11 @@ fn backtest_json_reports_every_figure_and_trades_on_the_embedded_data() {
 
 /// Long 1-minute files, written from the real 2019 fixture's prices repeated: past the loader's
 /// look-ahead, so they are read as they are fed.
-fn long_files(dir: &std::path::Path, rows: usize, bad_twm_line: usize) -> Vec<std::path::PathBuf> {
+pub(crate) fn long_files(
+    dir: &std::path::Path,
+    rows: usize,
+    bad_twm_line: usize,
+) -> Vec<std::path::PathBuf> {
     let fixture =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/IWM_1m_2019.csv");
     let text = std::fs::read_to_string(fixture).unwrap();

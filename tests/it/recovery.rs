@@ -362,3 +362,70 @@ fn canary_keys_never_reach_the_data_dir_help_or_errors_and_readable_secret_confi
         );
     }
 }
+
+/// Long files read as they are fed, killed mid-way (past the first 8,192 bars the replay
+/// announced to the journal) and restarted: the resumed session's live bars are every bar of
+/// the files exactly once, in order — the bars fed before the kill became history, the rest came
+/// from the files read on from there.
+#[test]
+fn a_file_replay_killed_mid_way_resumes_after_its_last_journaled_bar() {
+    let files_dir = tempfile::tempdir().unwrap();
+    let (rows, bad) = (5_000, 4_000);
+    let files = crate::cli::long_files(files_dir.path(), rows, bad);
+    let data = tempfile::tempdir().unwrap();
+    let run = |kill_at_bar: Option<usize>| {
+        let mut child = bin(data.path())
+            .args([
+                "--headless",
+                "--auto-ack",
+                "--speed",
+                "0",
+                "--start",
+                "2019-12-17",
+            ])
+            .arg("--input")
+            .args(&files)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut bars = 0;
+        let mut text = String::new();
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            bars += usize::from(line.contains("\"type\":\"bar\""));
+            text.push_str(&line);
+            text.push('\n');
+            if kill_at_bar.is_some_and(|n| bars >= n) {
+                child.kill().expect("SIGKILL");
+                break;
+            }
+        }
+        child.wait().unwrap();
+        text
+    };
+    run(Some(9_000));
+    let resumed = run(None);
+    assert!(
+        resumed.contains("resumed session"),
+        "{}",
+        &resumed[..resumed.len().min(400)]
+    );
+    let j = Journal::open(&data.path().join("journal.sqlite3")).unwrap();
+    let sessions = j.sessions().unwrap();
+    assert_eq!(sessions.len(), 1, "the restart resumes the one session");
+    let live: Vec<(double_agent::model::Symbol, chrono::DateTime<chrono::Utc>)> = j
+        .session_bars(&sessions[0].id)
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.live)
+        .map(|b| (b.symbol, b.bar.time))
+        .collect();
+    assert_eq!(
+        live.len(),
+        3 * rows - 1,
+        "every bar but the skipped one, once"
+    );
+    let distinct: BTreeSet<_> = live.iter().collect();
+    assert_eq!(distinct.len(), live.len(), "no bar fed twice");
+    assert!(live.windows(2).all(|w| w[0].1 <= w[1].1), "in time order");
+}

@@ -231,10 +231,10 @@ fn backtest(
             crate::backtest::run(cfg, plan, to, !json, warn)
         }
         None => {
-            let (series, warnings, tf) = wiring::load_series(&BarSource::Embedded)?;
+            let (series, warnings) = crate::data::embedded::series();
             warnings.into_iter().for_each(warn);
             let start = from.or_else(|| crate::backtest::default_start(series[0].1.iter()));
-            let plan = ReplayPlan::new(tf, series, start.unwrap_or_default());
+            let plan = ReplayPlan::new(Timeframe::Day1, series, start.unwrap_or_default());
             crate::backtest::run(cfg, plan, to, !json, warn)
         }
     };

@@ -3,7 +3,7 @@
 //! miguel-merlin/etf-directional-forecasting (`data/etfs/<T>.csv`); prices adjusted for splits and
 //! dividends, which makes TWM/SRTY split-consistent.
 
-use crate::model::Symbol;
+use crate::model::{Bar, Symbol};
 
 use super::loader::{load_bars, LoadWarning, Loaded};
 
@@ -30,6 +30,15 @@ pub fn load_all() -> (Vec<(Symbol, Loaded)>, Vec<LoadWarning>) {
         out.push((s, loaded));
     }
     (out, warnings)
+}
+
+/// Every embedded series' bars (IWM first), and the rows skipped.
+pub fn series() -> (Vec<(Symbol, Vec<Bar>)>, Vec<LoadWarning>) {
+    let (series, warnings) = load_all();
+    (
+        series.into_iter().map(|(s, l)| (s, l.bars)).collect(),
+        warnings,
+    )
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use crate::broker::paper::PaperBroker;
 use crate::broker::{Broker, BrokerEvent};
 use crate::config::{Config, ConfigError};
-use crate::data::{embedded, load_file, BarReader, LoadError, LoadWarning};
+use crate::data::{embedded, BarReader, LoadError, LoadWarning};
 use crate::feed::replay::{self, ReplayControl, ReplayPlan};
 use crate::feed::FeedEvent;
 use crate::model::{Bar, Symbol, Timeframe};
@@ -38,39 +38,6 @@ pub enum BarSource {
 }
 
 pub use crate::feed::plan::SeriesSet;
-
-/// Loaded series plus every skipped row, so the status bar can say what was dropped.
-pub fn load_series(
-    source: &BarSource,
-) -> Result<(SeriesSet, Vec<LoadWarning>, Timeframe), WiringError> {
-    match source {
-        BarSource::Embedded => {
-            let (series, warnings) = embedded::load_all();
-            Ok((
-                series.into_iter().map(|(s, l)| (s, l.bars)).collect(),
-                warnings,
-                Timeframe::Day1,
-            ))
-        }
-        BarSource::Files(files) => {
-            let mut out = Vec::new();
-            let mut warnings = Vec::new();
-            let mut daily = true;
-            for (sym, path) in Symbol::ALL.into_iter().zip(files) {
-                let l = load_file(path)?;
-                daily &= l.daily;
-                warnings.extend(l.warnings);
-                out.push((sym, l.bars));
-            }
-            let tf = if daily {
-                Timeframe::Day1
-            } else {
-                infer_timeframe(out[0].1.iter())
-            };
-            Ok((out, warnings, tf))
-        }
-    }
-}
 
 /// Bar files opened to be read as they are fed, in order IWM, TWM, SRTY, with the timeframe
 /// their first bars show.
@@ -152,8 +119,8 @@ pub fn replay(
             (ReplayPlan::files(timeframe, readers, start), Vec::new())
         }
         BarSource::Embedded => {
-            let (series, warnings, timeframe) = load_series(source)?;
-            (ReplayPlan::new(timeframe, series, start), warnings)
+            let (series, warnings) = embedded::series();
+            (ReplayPlan::new(Timeframe::Day1, series, start), warnings)
         }
     };
     let feed = format!("replay:{} from {}", source.describe(), start.date_naive());

@@ -19,8 +19,7 @@ struct Plan {
 }
 
 fn plan() -> Plan {
-    let (series, _) = embedded::load_all();
-    let series = series.into_iter().map(|(s, l)| (s, l.bars)).collect();
+    let (series, _) = embedded::series();
     let start = Utc.with_ymd_and_hms(2018, 1, 2, 0, 0, 0).unwrap();
     let (history, steps, _) = ReplayPlan::new(Timeframe::Day1, series, start).collect();
     Plan { history, steps }

@@ -470,8 +470,7 @@ fn the_risk_gate_values_an_order_at_the_forming_price_while_a_bar_forms() {
 fn the_equity_is_marked_to_every_held_position_after_every_bar() {
     use double_agent::data::embedded;
     use double_agent::feed::replay::ReplayPlan;
-    let (series, _) = embedded::load_all();
-    let series = series.into_iter().map(|(s, l)| (s, l.bars)).collect();
+    let (series, _) = embedded::series();
     let start = Utc.with_ymd_and_hms(2017, 1, 3, 0, 0, 0).unwrap();
     let (history, steps, _) = ReplayPlan::new(Timeframe::Day1, series, start).collect();
     let mut s = session(Mode::Auto);

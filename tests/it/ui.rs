@@ -28,8 +28,7 @@ fn day(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
 
 /// Feed events of the embedded bars: history before `start`, then live steps up to `end` (exclusive).
 fn feed_events(start: chrono::DateTime<Utc>, end: chrono::DateTime<Utc>) -> Vec<FeedEvent> {
-    let (series, _) = embedded::load_all();
-    let series = series.into_iter().map(|(s, l)| (s, l.bars)).collect();
+    let (series, _) = embedded::series();
     let (history, steps, _) = ReplayPlan::new(Timeframe::Day1, series, start).collect();
     let mut out: Vec<FeedEvent> = history
         .into_iter()

@@ -16,22 +16,27 @@ fn bin() -> Command {
     c
 }
 
+/// A headless run's stdout, one JSON object a line, once it exited 0.
+fn headless_events(out: std::process::Output) -> Vec<serde_json::Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
 #[test]
 fn headless_replay_prints_bars_of_all_three_symbols_and_exits_zero() {
     let out = bin()
         .args(["--headless", "--speed", "0", "--start", "2025-11-01"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let events: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect();
+    let events = headless_events(out);
     for sym in ["IWM", "TWM", "SRTY"] {
         let n = events
             .iter()
@@ -301,16 +306,7 @@ fn long_files_are_replayed_as_they_are_read_with_a_late_bad_row_named_where_it_c
         .args(&files)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let events: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events = headless_events(out);
     let count = |sym: &str| {
         events
             .iter()

@@ -177,36 +177,17 @@ impl Session {
     }
 
     fn on_feed(&mut self, ev: FeedEvent, out: &mut Vec<Notice>) {
-        let more = matches!(ev, FeedEvent::HistoryPart { .. });
         match ev {
             FeedEvent::History {
                 symbol,
                 timeframe,
                 bars,
-            }
-            | FeedEvent::HistoryPart {
+            } => self.on_history(symbol, timeframe, bars, false, out),
+            FeedEvent::HistoryPart {
                 symbol,
                 timeframe,
                 bars,
-            } => {
-                if !self.recovery.history_journaled {
-                    self.journal("history bars", |j| {
-                        j.record_history(symbol, timeframe, &bars)
-                    });
-                }
-                for bar in bars {
-                    self.on_bar(symbol, bar, false, out);
-                }
-                if more {
-                    return;
-                }
-                self.refresh_summary();
-                let s = &mut self.store.series[symbol.index()];
-                s.live_from = s.bars().total();
-                if symbol == Symbol::Iwm {
-                    self.hand_over_holdings(out);
-                }
-            }
+            } => self.on_history(symbol, timeframe, bars, true, out),
             FeedEvent::Bar {
                 symbol,
                 timeframe,

@@ -1,6 +1,7 @@
 //! Crash recovery inside the session: put back what the journal says the previous process knew
-//! (signals waiting for an answer, positions, working orders, ids, the kill switch), and hold
-//! new orders until every order whose state at the venue is unknown has been settled.
+//! (signals waiting for an answer, positions, working orders, ids, the kill switch), hand the
+//! holdings to the engine once the history has warmed it, and hold new orders until every order
+//! whose state at the venue is unknown has been settled.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +11,7 @@ use super::{Action, Notice, Session};
 use crate::broker::BrokerEvent;
 use crate::engine::EngineEvent;
 use crate::journal::Recovered;
-use crate::model::{ClientOrderId, Fill, SignalState};
+use crate::model::{Bar, ClientOrderId, Fill, SignalState, Symbol, Timeframe};
 use crate::risk::RiskRestore;
 use crate::store::{OrderEntry, Severity, SignalEntry};
 
@@ -138,6 +139,36 @@ impl Session {
         let message = text.into();
         self.store.push_log(Severity::Warn, message.clone());
         Notice::Info { message }
+    }
+
+    /// History (warm-up) bars: journaled by identity once, taken by the engine as bars nobody
+    /// trades. `more` while further pieces of the symbol's history follow; after the last, live
+    /// bars start, and after IWM's the holdings go to the engine.
+    pub(super) fn on_history(
+        &mut self,
+        symbol: Symbol,
+        timeframe: Timeframe,
+        bars: Vec<Bar>,
+        more: bool,
+        out: &mut Vec<Notice>,
+    ) {
+        if !self.recovery.history_journaled {
+            self.journal("history bars", |j| {
+                j.record_history(symbol, timeframe, &bars)
+            });
+        }
+        for bar in bars {
+            self.on_bar(symbol, bar, false, out);
+        }
+        if more {
+            return;
+        }
+        self.refresh_summary();
+        let s = &mut self.store.series[symbol.index()];
+        s.live_from = s.bars().total();
+        if symbol == Symbol::Iwm {
+            self.hand_over_holdings(out);
+        }
     }
 
     /// Once the IWM history has warmed the indicators (or at the first live bar, if no history

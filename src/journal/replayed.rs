@@ -29,7 +29,7 @@ pub(super) struct Expected {
 /// The next bars of a replay as the journal keeps them: a digest of each and the stored form.
 /// Made by the replay's own task, so the session's thread (the one that has to keep up) only
 /// writes them, once, if they are new.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 pub struct NextBars {
     pub timeframe: Timeframe,
     pub fingerprint: String,
@@ -39,6 +39,16 @@ pub struct NextBars {
     /// The bars as stored (`bar_blob`), in pieces of `CHUNK`.
     #[serde(skip)]
     chunks: Vec<Vec<u8>>,
+}
+
+/// Named and counted: the digests and bytes are thousands of numbers nobody reads in a log.
+impl std::fmt::Debug for NextBars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NextBars")
+            .field("fingerprint", &self.fingerprint)
+            .field("bars", &self.len())
+            .finish()
+    }
 }
 
 impl NextBars {

@@ -36,9 +36,9 @@ pub struct NextBars {
     /// One digest per bar, in feed order: 8 bytes a bar instead of a second copy of the bars.
     #[serde(skip)]
     digests: Vec<u64>,
-    /// The bars as stored (`bar_blob`), in pieces of `CHUNK`.
+    /// The bars as stored (`bar_blob`).
     #[serde(skip)]
-    chunks: Vec<Vec<u8>>,
+    stored: Vec<u8>,
 }
 
 /// Named and counted: the digests and bytes are thousands of numbers nobody reads in a log.
@@ -62,15 +62,12 @@ impl NextBars {
             timeframe.seconds(),
             digests.len()
         );
-        let chunks = bars
-            .chunks(CHUNK)
-            .map(|c| bar_blob::encode(c.iter().map(|(s, b)| (*s, b))))
-            .collect();
+        let stored = bar_blob::encode(bars.iter().map(|(s, b)| (*s, b)));
         NextBars {
             timeframe,
             fingerprint,
             digests,
-            chunks,
+            stored,
         }
     }
 
@@ -91,18 +88,14 @@ impl Journal {
         self.session.as_ref().ok_or(JournalError::NoSession)?;
         self.flush()?;
         if !self.replay_stored(&next.fingerprint)? {
-            // In one transaction: a crash leaves all of the sequence stored or none of it.
-            let path = self.path.clone();
-            let sql = |e| sql_err(&path, e);
-            let tx = self.conn.transaction().map_err(sql)?;
-            for (k, json) in next.chunks.iter().enumerate() {
-                tx.execute(
+            // One row: an announcement is a few thousand bars. (Journals of earlier versions
+            // stored a whole replay as rows `#0`, `#1`, …, which `replay_set` still reads.)
+            self.conn
+                .execute(
                     "INSERT OR REPLACE INTO bar_sets (fingerprint, bars) VALUES (?1, ?2)",
-                    params![chunk_key(&next.fingerprint, k), json],
+                    params![chunk_key(&next.fingerprint, 0), next.stored],
                 )
-                .map_err(sql)?;
-            }
-            tx.commit().map_err(sql)?;
+                .map_err(|e| self.sql(e))?;
         }
         self.expected = Some(Expected {
             fingerprint: next.fingerprint.clone(),
@@ -182,9 +175,6 @@ impl Journal {
         Ok(out)
     }
 }
-
-/// Bars to a stored chunk of a replay sequence.
-const CHUNK: usize = 8_192;
 
 fn chunk_key(fingerprint: &str, k: usize) -> String {
     format!("{fingerprint}#{k}")

@@ -1,8 +1,8 @@
-//! Replayed bars by the data's identity. A replay's live bars are all known before the first one
-//! is fed: the sequence is stored once per content in `bar_sets` (as history is), and the
-//! session's journal says how far the replay got — a `replayed` row per commit naming the set
-//! and the part of it fed since the last row — instead of a row per bar (which, with the JSON,
-//! the indexes and the WAL, held a fast replay to ≈ 80 k bars/s).
+//! Replayed bars by the data's identity. A replay announces its next 8,192 bars before feeding
+//! them (`FeedEvent::ReplayNext`): that sequence is stored once per content in `bar_sets` (as
+//! history is), and the session's journal says how far the replay got — a `replayed` row per
+//! commit naming the set and the part of it fed since the last row — instead of a row per bar
+//! (which, with the JSON, the indexes and the WAL, held a fast replay to ≈ 80 k bars/s).
 //!
 //! Each bar is still checked: only a bar that is exactly the set's next one is counted; any other
 //! (a feed that is not this replay, a bar the replay did not plan) is journaled as its own `bar`

@@ -1,13 +1,13 @@
 //! A signal as the engine decides it: numbers, and the facts that fired it. `to_signal` turns it
-//! into the app's `Signal` (decimal prices, reason texts) at the edge, when it is shown,
-//! journaled or traded; the engine's per-bar path never formats text or builds decimals.
+//! into the app's `Signal` (decimal prices, reasons whose text is written when first read) at
+//! the edge; the engine's per-bar path never formats text or builds decimals.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::why::Why;
 use crate::broker::paper::price;
-use crate::model::{Agent, Reason, Side, Signal, SignalKind, Symbol};
+use crate::model::{Agent, Reason, ReasonText, Side, Signal, SignalKind, Symbol};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignalDraft {
@@ -42,15 +42,13 @@ impl SignalDraft {
             stop_price: self.stop_price.map(price),
             iwm_stop: self.iwm_stop,
             confidence: self.confidence,
+            // Written out when first read (the Decide pane, the journal): a backtest never does.
             reasons: self
                 .reasons
                 .iter()
-                .map(|w| {
-                    // Sized once: a reason is a line of text, and growing a String from empty
-                    // reallocates it four or five times on the way.
-                    let mut text = String::with_capacity(128);
-                    let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{w}"));
-                    Reason::new(w.kind(), text)
+                .map(|w| Reason {
+                    kind: w.kind(),
+                    text: ReasonText::deferred(w.clone()),
                 })
                 .collect(),
         }

@@ -5,6 +5,7 @@ mod exits;
 mod order;
 mod positioning;
 pub mod price;
+mod reason_text;
 mod signal;
 
 pub use bar::{Bar, Symbol, Timeframe};
@@ -13,4 +14,5 @@ pub use order::{ClientOrderId, Fill, OrderRequest, OrderStatus, OrderType, Posit
 pub use positioning::{
     EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume,
 };
+pub use reason_text::ReasonText;
 pub use signal::{Agent, AgentBook, Answer, Reason, ReasonKind, Signal, SignalKind, SignalState};

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Side, Symbol};
+use super::{ReasonText, Side, Symbol};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -119,14 +119,14 @@ pub enum ReasonKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     pub kind: ReasonKind,
-    pub text: String,
+    pub text: ReasonText,
 }
 
 impl Reason {
     pub fn new(kind: ReasonKind, text: impl Into<String>) -> Self {
         Reason {
             kind,
-            text: text.into(),
+            text: ReasonText::new(text),
         }
     }
 }

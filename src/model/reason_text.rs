@@ -1,0 +1,134 @@
+//! A reason's text, written out the first time somebody reads it. The engine states why a signal
+//! fired as numbers (`engine::why::Why`); the sentence a trader reads is needed by the Decide
+//! pane, the journal and headless output, but never by a backtest, where rendering every
+//! signal's reasons was 6 % of the run. Clones share the text, written once.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+#[derive(Clone)]
+pub struct ReasonText(Arc<dyn Text>);
+
+trait Text: Send + Sync {
+    fn as_str(&self) -> &str;
+}
+
+/// Text known from the start (a test, a journal read back).
+impl Text for String {
+    fn as_str(&self) -> &str {
+        self
+    }
+}
+
+/// Facts that say themselves (`Display`), kept until first read.
+struct Deferred<F> {
+    facts: F,
+    text: OnceLock<String>,
+}
+
+impl<F: fmt::Display + Send + Sync> Text for Deferred<F> {
+    fn as_str(&self) -> &str {
+        self.text.get_or_init(|| {
+            // A reason is a line: sized once, not grown from empty four or five times.
+            let mut s = String::with_capacity(128);
+            let _ = fmt::Write::write_fmt(&mut s, format_args!("{}", self.facts));
+            s
+        })
+    }
+}
+
+impl ReasonText {
+    pub fn new(text: impl Into<String>) -> Self {
+        ReasonText(Arc::new(text.into()))
+    }
+
+    /// The text of `facts`, written when first read.
+    pub fn deferred(facts: impl fmt::Display + Send + Sync + 'static) -> Self {
+        ReasonText(Arc::new(Deferred {
+            facts,
+            text: OnceLock::new(),
+        }))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::ops::Deref for ReasonText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for ReasonText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for ReasonText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// Equal when they say the same thing, however each was made.
+impl PartialEq for ReasonText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Serialize for ReasonText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ReasonText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(ReasonText::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts how often it is written out.
+    struct Counted(&'static AtomicUsize);
+
+    impl fmt::Display for Counted {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            f.write_str("close 198.40 < support 201.10")
+        }
+    }
+
+    #[test]
+    fn deferred_text_is_written_once_on_first_read_and_shared_by_clones() {
+        static WRITTEN: AtomicUsize = AtomicUsize::new(0);
+        let t = ReasonText::deferred(Counted(&WRITTEN));
+        let copy = t.clone();
+        assert_eq!(
+            WRITTEN.load(Ordering::Relaxed),
+            0,
+            "nothing read, nothing written"
+        );
+        assert_eq!(copy.as_str(), "close 198.40 < support 201.10");
+        assert_eq!(&*t, "close 198.40 < support 201.10");
+        assert_eq!(WRITTEN.load(Ordering::Relaxed), 1);
+        assert_eq!(t, ReasonText::new("close 198.40 < support 201.10"));
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "\"close 198.40 < support 201.10\"");
+        let back: ReasonText = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(WRITTEN.load(Ordering::Relaxed), 1);
+    }
+}

@@ -85,6 +85,9 @@ struct Rig {
     _dir: tempfile::TempDir,
 }
 
+/// Bars to a piece of history (a replay sends 8,192; small here so every restart has several).
+const HISTORY_PIECE: usize = 64;
+
 fn market() -> ReplayPlan {
     let bars = synthetic::series(N);
     let start = bars[0].1[WARMUP].time;
@@ -162,12 +165,29 @@ impl Rig {
         }
     }
 
+    /// History in pieces, as a replay of a long file sends it, so every restart's invariants
+    /// hold across pieces too.
     fn history(&mut self, symbol: Symbol, bars: Vec<Bar>) {
-        self.s.handle(Input::Feed(FeedEvent::History {
-            symbol,
-            timeframe: Timeframe::Min1,
-            bars,
-        }));
+        let mut pieces: Vec<&[Bar]> = bars.chunks(HISTORY_PIECE).collect();
+        if pieces.is_empty() {
+            pieces.push(&[]);
+        }
+        for (k, piece) in pieces.iter().enumerate() {
+            let (timeframe, bars) = (Timeframe::Min1, piece.to_vec());
+            self.s.handle(Input::Feed(if k + 1 < pieces.len() {
+                FeedEvent::HistoryPart {
+                    symbol,
+                    timeframe,
+                    bars,
+                }
+            } else {
+                FeedEvent::History {
+                    symbol,
+                    timeframe,
+                    bars,
+                }
+            }));
+        }
     }
 
     fn deliver(&mut self, events: Vec<BrokerEvent>) {

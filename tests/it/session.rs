@@ -509,3 +509,74 @@ fn the_equity_is_marked_to_every_held_position_after_every_bar() {
         "the replay should hold IWM and a vehicle: {held:?}"
     );
 }
+
+/// A long history comes in pieces; holdings restored from the journal go to the engine after
+/// the last piece of IWM's history, as they did when it came whole — not after the first, which
+/// would have the agents hold the shares through the rest of the warm-up (stops trailing, exits
+/// firing on bars nobody traded). Real embedded bars; the Bear's TWM from a journaled fill.
+#[test]
+fn restored_holdings_reach_the_engine_after_the_last_piece_of_history() {
+    use double_agent::data::embedded;
+    use double_agent::journal::Recovered;
+    use double_agent::model::{AgentBook, ClientOrderId, Fill, Position};
+    let (series, _) = embedded::series();
+    let n = 900;
+    let bought = series[1].1[n - 300];
+    let fill = Fill {
+        client_order_id: ClientOrderId::new("before", 1),
+        symbol: Symbol::Twm,
+        side: Side::Buy,
+        qty: dec!(100),
+        price: double_agent::model::price::price(bought.close),
+        commission: Decimal::ZERO,
+        time: bought.time,
+    };
+    let mut held = Position::flat(Symbol::Twm, bought.time);
+    held.apply(&fill);
+    let rec = Recovered {
+        positions: vec![held],
+        fills: vec![(fill, Some(AgentBook::BearTier { tier: 1 }))],
+        ..Default::default()
+    };
+    let run = |pieces: usize| {
+        let mut s = session(Mode::Manual);
+        s.restore(&rec, None, false);
+        for (symbol, bars) in &series {
+            let bars = &bars[..n];
+            let size = if *symbol == Symbol::Iwm {
+                n.div_ceil(pieces)
+            } else {
+                n
+            };
+            let chunks: Vec<&[Bar]> = bars.chunks(size).collect();
+            for (k, piece) in chunks.iter().enumerate() {
+                let (symbol, timeframe, bars) = (*symbol, Timeframe::Day1, piece.to_vec());
+                s.handle(Input::Feed(if k + 1 < chunks.len() {
+                    FeedEvent::HistoryPart {
+                        symbol,
+                        timeframe,
+                        bars,
+                    }
+                } else {
+                    FeedEvent::History {
+                        symbol,
+                        timeframe,
+                        bars,
+                    }
+                }));
+            }
+        }
+        (s.agents_held(Symbol::Twm), s.standing_exits())
+    };
+    let whole = run(1);
+    assert_eq!(
+        whole.0,
+        dec!(100),
+        "the Bear holds the restored TWM: {whole:?}"
+    );
+    assert_eq!(
+        run(3),
+        whole,
+        "the same holdings and stops whatever the pieces"
+    );
+}

@@ -74,19 +74,9 @@ pub fn run(
     let timeframe = plan.timeframe;
     let feed = plan
         .filter_map(move |part| match part {
-            Part::History { symbol, bars, more } => Some(Fed::History(if more {
-                FeedEvent::HistoryPart {
-                    symbol,
-                    timeframe,
-                    bars,
-                }
-            } else {
-                FeedEvent::History {
-                    symbol,
-                    timeframe,
-                    bars,
-                }
-            })),
+            Part::History { symbol, bars, more } => Some(Fed::History(FeedEvent::history(
+                symbol, timeframe, bars, more,
+            ))),
             Part::Step((t, group)) => Some(Fed::Step(t, group)),
             Part::Skipped(w) => {
                 on_skipped(w);

@@ -112,3 +112,22 @@ pub enum FeedEvent {
         message: String,
     },
 }
+
+impl FeedEvent {
+    /// A piece of a symbol's history: `HistoryPart` while `more` follows, else `History`.
+    pub fn history(symbol: Symbol, timeframe: Timeframe, bars: Vec<Bar>, more: bool) -> Self {
+        if more {
+            FeedEvent::HistoryPart {
+                symbol,
+                timeframe,
+                bars,
+            }
+        } else {
+            FeedEvent::History {
+                symbol,
+                timeframe,
+                bars,
+            }
+        }
+    }
+}

@@ -48,20 +48,7 @@ pub async fn run(
     // History first: it is all before the first step.
     while let Some(part) = parts.next_if(|p| !matches!(p, Part::Step(_))) {
         let ev = match part {
-            Part::History {
-                symbol,
-                bars,
-                more: true,
-            } => FeedEvent::HistoryPart {
-                symbol,
-                timeframe: tf,
-                bars,
-            },
-            Part::History { symbol, bars, .. } => FeedEvent::History {
-                symbol,
-                timeframe: tf,
-                bars,
-            },
+            Part::History { symbol, bars, more } => FeedEvent::history(symbol, tf, bars, more),
             Part::Skipped(w) => skipped(w),
             Part::Step(_) => unreachable!("steps stay in the iterator"),
         };

@@ -173,20 +173,9 @@ impl Rig {
             pieces.push(&[]);
         }
         for (k, piece) in pieces.iter().enumerate() {
-            let (timeframe, bars) = (Timeframe::Min1, piece.to_vec());
-            self.s.handle(Input::Feed(if k + 1 < pieces.len() {
-                FeedEvent::HistoryPart {
-                    symbol,
-                    timeframe,
-                    bars,
-                }
-            } else {
-                FeedEvent::History {
-                    symbol,
-                    timeframe,
-                    bars,
-                }
-            }));
+            let more = k + 1 < pieces.len();
+            let ev = FeedEvent::history(symbol, Timeframe::Min1, piece.to_vec(), more);
+            self.s.handle(Input::Feed(ev));
         }
     }
 

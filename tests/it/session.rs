@@ -550,20 +550,9 @@ fn restored_holdings_reach_the_engine_after_the_last_piece_of_history() {
             };
             let chunks: Vec<&[Bar]> = bars.chunks(size).collect();
             for (k, piece) in chunks.iter().enumerate() {
-                let (symbol, timeframe, bars) = (*symbol, Timeframe::Day1, piece.to_vec());
-                s.handle(Input::Feed(if k + 1 < chunks.len() {
-                    FeedEvent::HistoryPart {
-                        symbol,
-                        timeframe,
-                        bars,
-                    }
-                } else {
-                    FeedEvent::History {
-                        symbol,
-                        timeframe,
-                        bars,
-                    }
-                }));
+                let more = k + 1 < chunks.len();
+                let ev = FeedEvent::history(*symbol, Timeframe::Day1, piece.to_vec(), more);
+                s.handle(Input::Feed(ev));
             }
         }
         (s.agents_held(Symbol::Twm), s.standing_exits())

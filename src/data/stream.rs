@@ -106,11 +106,6 @@ impl BarReader {
         })
     }
 
-    /// The file's name, as its warnings give it.
-    pub fn file(&self) -> &str {
-        &self.file
-    }
-
     /// Every bar sits at midnight of its session (judged by the look-ahead when streamed).
     pub fn daily(&self) -> bool {
         self.daily

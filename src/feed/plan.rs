@@ -166,14 +166,6 @@ impl ReplayPlan {
         (history, steps, skipped)
     }
 
-    /// The live steps only (history and skipped rows dropped).
-    pub fn steps(self) -> impl Iterator<Item = Step> {
-        self.filter_map(|p| match p {
-            Part::Step(s) => Some(s),
-            _ => None,
-        })
-    }
-
     fn next_history(&mut self) -> Option<Part> {
         while let Some(src) = self.sources.get_mut(self.history_of) {
             let (start, through) = (self.start, src.history_through);

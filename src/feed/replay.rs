@@ -28,7 +28,7 @@ pub use super::plan::{Part, ReplayPlan, Step};
 const CHUNK_STEPS: usize = 64;
 
 /// Bars announced to the journal at a time (see `FeedEvent::ReplayNext`).
-pub const ANNOUNCE_BARS: usize = 8_192;
+const ANNOUNCE_BARS: usize = 8_192;
 
 /// Run the replay until its last bar or until the receiver goes away.
 pub async fn run(

@@ -126,7 +126,7 @@ fn replayed_bars_are_journaled_by_identity_and_read_back_in_their_order() {
     let plan: Vec<_> = (0..20)
         .map(|i| (if i % 2 == 0 { Symbol::Twm } else { Symbol::Iwm }, bar(i)))
         .collect();
-    j.expect_replay(&NextBars::new(Timeframe::Day1, &plan))
+    j.expect_replay(NextBars::new(Timeframe::Day1, &plan))
         .unwrap();
     let stranger = (Symbol::Srty, bar(7));
     for (k, (sym, b)) in plan.iter().enumerate() {
@@ -176,7 +176,7 @@ fn replayed_bars_not_committed_are_lost_with_what_followed_them() {
         let mut j = open_at(&path);
         let s = j.start_session("h", BrokerKind::Sim, "replay").unwrap();
         j.batch_bars(100).unwrap();
-        j.expect_replay(&NextBars::new(Timeframe::Day1, &plan))
+        j.expect_replay(NextBars::new(Timeframe::Day1, &plan))
             .unwrap();
         for (sym, b) in &plan[..4] {
             j.record_bar(*sym, Timeframe::Day1, b).unwrap();
@@ -217,7 +217,7 @@ fn announced_bars_are_stored_once_and_read_back_bit_exact() {
             .unwrap()
     };
     j.start_session("h", BrokerKind::Sim, "replay").unwrap();
-    j.expect_replay(&NextBars::new(Timeframe::Day1, &plan))
+    j.expect_replay(NextBars::new(Timeframe::Day1, &plan))
         .unwrap();
     j.end_session("done").unwrap();
     assert_eq!(sets(&j), 1, "an announcement is one row");
@@ -235,7 +235,7 @@ fn announced_bars_are_stored_once_and_read_back_bit_exact() {
         )
         .unwrap();
     j.start_session("h", BrokerKind::Sim, "replay").unwrap();
-    j.expect_replay(&NextBars::new(Timeframe::Day1, &plan))
+    j.expect_replay(NextBars::new(Timeframe::Day1, &plan))
         .unwrap();
     assert_eq!(sets(&j), 1);
     assert!(

@@ -84,7 +84,7 @@ impl Journal {
     /// The live bars a replay is about to feed next, in feed order. Stores them unless this
     /// exact sequence is stored already; from now on each of them, arriving in order, costs a
     /// count. The bars expected before and not fed are expected no more.
-    pub fn expect_replay(&mut self, next: &NextBars) -> Result<()> {
+    pub fn expect_replay(&mut self, next: NextBars) -> Result<()> {
         self.session.as_ref().ok_or(JournalError::NoSession)?;
         self.flush()?;
         if !self.replay_stored(&next.fingerprint)? {
@@ -98,9 +98,9 @@ impl Journal {
                 .map_err(|e| self.sql(e))?;
         }
         self.expected = Some(Expected {
-            fingerprint: next.fingerprint.clone(),
+            fingerprint: next.fingerprint,
             timeframe: next.timeframe,
-            digests: next.digests.clone(),
+            digests: next.digests,
             fed: 0,
             journaled: 0,
         });

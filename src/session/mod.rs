@@ -245,7 +245,7 @@ impl Session {
                 }
             }
             FeedEvent::ReplayNext(next) => {
-                self.journal("replay", |j| j.expect_replay(&next));
+                self.journal("replay", |j| j.expect_replay(next));
             }
             FeedEvent::Warning { source, message } => {
                 self.store

@@ -210,34 +210,40 @@ fn backtest(
     // `--to` is inclusive: the whole day.
     let to = to.map(|d| session_midnight(d) + chrono::Duration::hours(23));
     let warn = |w: crate::data::LoadWarning| eprintln!("warning: {w}");
-    let report = match synthetic {
+    // Bars in memory: trading starts at `--from`, or after the first 250 IWM bars.
+    let in_memory = |timeframe, series: wiring::SeriesSet| {
+        let start = from.or_else(|| crate::backtest::default_start(series[0].1.iter()));
+        ReplayPlan::new(timeframe, series, start.unwrap_or_default())
+    };
+    let plan = match synthetic {
         // Streamed: memory stays flat in N (the `peak_rss_mb` figure checks it).
         Some(n) if n >= 2 && from.is_none() && to.is_none() => {
-            crate::backtest::run_synthetic(cfg, n, !json)
+            return report(crate::backtest::run_synthetic(cfg, n, !json), json, plot);
         }
-        Some(n) if n >= 2 => {
-            let series = crate::backtest::synthetic::series(n);
-            let start = from.or_else(|| crate::backtest::default_start(series[0].1.iter()));
-            let plan = ReplayPlan::new(Timeframe::Min1, series, start.unwrap_or_default());
-            crate::backtest::run(cfg, plan, to, !json, warn)
-        }
+        Some(n) if n >= 2 => in_memory(Timeframe::Min1, crate::backtest::synthetic::series(n)),
         Some(_) => bail!("--synthetic needs at least 2 bars"),
         // Files are read as the backtest goes: memory stays flat however long they are.
         None if !input.is_empty() => {
             let (readers, tf) = wiring::open_readers(input)?;
             let iwm = readers.first().map(|(_, r)| r.first_bars());
             let start = from.or_else(|| iwm.and_then(crate::backtest::default_start));
-            let plan = ReplayPlan::files(tf, readers, start.unwrap_or_default());
-            crate::backtest::run(cfg, plan, to, !json, warn)
+            ReplayPlan::files(tf, readers, start.unwrap_or_default())
         }
         None => {
             let (series, warnings) = crate::data::embedded::series();
             warnings.into_iter().for_each(warn);
-            let start = from.or_else(|| crate::backtest::default_start(series[0].1.iter()));
-            let plan = ReplayPlan::new(Timeframe::Day1, series, start.unwrap_or_default());
-            crate::backtest::run(cfg, plan, to, !json, warn)
+            in_memory(Timeframe::Day1, series)
         }
     };
+    report(crate::backtest::run(cfg, plan, to, !json, warn), json, plot)
+}
+
+/// The report as JSON or text, and the equity curve's plot if asked.
+fn report(
+    report: crate::backtest::Report,
+    json: bool,
+    plot: Option<&std::path::Path>,
+) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

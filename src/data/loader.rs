@@ -39,6 +39,13 @@ pub struct LoadWarning {
     pub message: String,
 }
 
+impl LoadWarning {
+    /// What the status bar says of it, beside the file's name: `line 12: skipped: …`.
+    pub fn skipped_line(&self) -> String {
+        format!("line {}: skipped: {}", self.line, self.message)
+    }
+}
+
 impl std::fmt::Display for LoadWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}: skipped: {}", self.file, self.line, self.message)

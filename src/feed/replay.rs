@@ -126,8 +126,8 @@ pub async fn run(
 /// A row of a bar file skipped on the way, for the status bar.
 fn skipped(w: LoadWarning) -> FeedEvent {
     FeedEvent::Warning {
+        message: w.skipped_line(),
         source: w.file,
-        message: format!("line {}: skipped: {}", w.line, w.message),
     }
 }
 

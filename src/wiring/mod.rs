@@ -176,7 +176,7 @@ fn replay_plan(
         session.store.push_log(Severity::Warn, w.to_string());
         startup.push(Notice::Warning {
             source: w.file.clone(),
-            message: format!("line {}: skipped: {}", w.line, w.message),
+            message: w.skipped_line(),
         });
     }
     session.store.replay = Some(ReplayStatus {

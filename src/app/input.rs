@@ -1,7 +1,7 @@
 //! Terminal input → session actions and view changes. Prompts (override reason, edit size,
 //! confirmations) take the next key before the keymap does.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 use rust_decimal::Decimal;
 
 use super::keymap::{Command, Keymap};
@@ -62,6 +62,18 @@ fn on_key(
     view: &mut ViewState,
     session: &Session,
 ) -> (Vec<Action>, Effect) {
+    // Nothing is bound to Alt, and a terminal sends Alt+key as Esc then the key — which is also
+    // what an Esc typed just before a key looks like when both arrive in one read (a laggy ssh
+    // link, a busy machine). Taken as the key alone, `K` right after the help's Esc only closed
+    // the help and the kill switch stayed off; taken as both, each does its job.
+    if k.modifiers.contains(KeyModifiers::ALT) && k.code != KeyCode::Esc {
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        let (mut actions, _) = on_key(&esc, keymap, view, session);
+        let key = KeyEvent::new(k.code, k.modifiers - KeyModifiers::ALT);
+        let (more, effect) = on_key(&key, keymap, view, session);
+        actions.extend(more);
+        return (actions, effect);
+    }
     if let Some(prompt) = view.prompt.take() {
         return (answer_prompt(prompt, k, view), Effect::None);
     }
@@ -191,5 +203,53 @@ fn answer_prompt(prompt: Prompt, k: &KeyEvent, view: &mut ViewState) -> Vec<Acti
             view.quit = yes;
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::paper::PaperBroker;
+    use crate::config::Config;
+    use crate::model::Timeframe;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> Event {
+        Event::Key(KeyEvent::new(code, modifiers))
+    }
+
+    #[test]
+    fn esc_and_a_key_in_one_read_close_the_overlay_and_do_the_key() {
+        let cfg = Config::default_config();
+        let keymap = Keymap::from_config(&cfg.keys).unwrap();
+        let session = Session::new(
+            cfg.clone(),
+            Box::new(PaperBroker::new(&cfg.paper)),
+            Timeframe::Day1,
+            "keys",
+        );
+        let mut view = ViewState::new(60);
+        view.help = true;
+        // What crossterm makes of ESC followed by `K` in the same read.
+        let (actions, _) = handle(
+            &press(KeyCode::Char('K'), KeyModifiers::ALT),
+            &keymap,
+            &mut view,
+            &session,
+        );
+        assert!(!view.help, "the Esc closed the help");
+        assert_eq!(
+            actions,
+            [Action::ToggleKill],
+            "and the K engaged the kill switch"
+        );
+        // A plain `K` with the help open only closes it, as before.
+        view.help = true;
+        let (actions, _) = handle(
+            &press(KeyCode::Char('K'), KeyModifiers::NONE),
+            &keymap,
+            &mut view,
+            &session,
+        );
+        assert!(!view.help && actions.is_empty());
     }
 }

@@ -1,8 +1,9 @@
 //! The built-in paper simulator: fills market orders at the next bar's open of their symbol, with
 //! slippage against the trader and a capped per-share commission; keeps cash and positions in
-//! decimals. Like a cash account at a real venue it refuses what it cannot fund: a buy beyond
-//! the cash not already promised to working buys, a sell beyond what is held (no shorting), and
-//! any price below the 4-dp tick. The account therefore never goes below zero.
+//! decimals. Like a margin account at a real venue it refuses what it cannot fund: a buy beyond
+//! the buying power (cash, plus (multiple − 1) × equity under Reg T: `paper.buying_power`) not
+//! already promised to working buys, a sell beyond what is held (no shorting), and any price
+//! below the 4-dp tick. With `buying_power = 1` it is a cash account that never goes below zero.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,8 @@ pub fn price(p: f64) -> Decimal {
 pub struct PaperBroker {
     costs: Costs,
     cash: Decimal,
+    /// Buying power beyond cash, per dollar of equity (Reg T: 1; a cash account: 0).
+    margin_per_equity: Decimal,
     positions: BTreeMap<Symbol, Position>,
     working: Vec<OrderRequest>,
     /// Raw last closes, converted to money only when an order or the equity needs one.
@@ -39,6 +42,9 @@ impl PaperBroker {
         PaperBroker {
             costs: Costs::paper(cfg),
             cash: cfg.starting_cash,
+            margin_per_equity: Decimal::from_f64_retain(cfg.buying_power - 1.0)
+                .unwrap_or_default()
+                .max(Decimal::ZERO),
             positions: BTreeMap::new(),
             working: Vec::new(),
             last_close: [None; 3],
@@ -89,6 +95,11 @@ impl PaperBroker {
                 .values()
                 .map(|p| p.market_value(self.last_close(p.symbol).unwrap_or(p.avg_price)))
                 .sum::<Decimal>()
+    }
+
+    /// Buying power beyond cash: the margin the account's equity carries.
+    fn margin(&self) -> Decimal {
+        (self.equity() * self.margin_per_equity).max(Decimal::ZERO)
     }
 
     fn last_close(&self, symbol: Symbol) -> Option<Decimal> {
@@ -162,7 +173,7 @@ impl PaperBroker {
             Side::Buy => {
                 // Without a price yet the order is judged when it fills.
                 let need = self.estimated_cost(order)?;
-                let have = self.cash - self.reserved();
+                let have = self.cash + self.margin() - self.reserved();
                 (need > have).then(|| insufficient(need, have))
             }
         }
@@ -179,7 +190,8 @@ impl PaperBroker {
         match order.side {
             Side::Buy => {
                 let need = order.qty * px + self.costs.commission(order.qty, px);
-                (need > self.cash).then(|| insufficient(need, self.cash))
+                let have = self.cash + self.margin();
+                (need > have).then(|| insufficient(need, have))
             }
             Side::Sell => {
                 let held = self.held(order.symbol);

@@ -48,7 +48,8 @@ pub struct Config {
     pub levels: LevelsConfig,
     pub bear: BearConfig,
     pub bull: BullConfig,
-    pub stop: StopConfig,
+    pub agents: AgentsConfig,
+    pub book: BookConfig,
     pub risk: RiskConfig,
     pub signals: SignalsConfig,
     pub ui: UiConfig,
@@ -143,8 +144,40 @@ impl Config {
                 "key `replay.speed` must be 0 (as fast as possible) or a positive number".into(),
             );
         }
-        if !(self.risk.per_trade > 0.0 && self.risk.per_trade < 1.0) {
-            return Err("key `risk.per_trade` must be between 0 and 1".into());
+        let fractions = [
+            ("bear.beta_per_tier", self.bear.beta_per_tier, 0.0, 1.0),
+            (
+                "risk.max_vehicle_fraction",
+                self.risk.max_vehicle_fraction,
+                0.0,
+                1.0,
+            ),
+            ("bull.beta", self.bull.beta, 0.0, 1.0),
+        ];
+        for (key, v, lo, hi) in fractions {
+            if !(v > lo && v <= hi) {
+                return Err(format!("key `{key}` must be above {lo} and at most {hi}"));
+            }
+        }
+        let non_negative = [
+            ("bear.stop_atr", self.bear.stop_atr),
+            ("bear.target_atr", self.bear.target_atr),
+            ("bear.cooldown_atr", self.bear.cooldown_atr),
+            ("bull.stop_atr", self.bull.stop_atr),
+        ];
+        for (key, v) in non_negative {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!("key `{key}` must be 0 or a positive number"));
+            }
+        }
+        if self.bear.stop_atr <= 0.0 {
+            return Err("key `bear.stop_atr` must be positive: the Bear always has a stop".into());
+        }
+        if !(self.paper.buying_power >= 1.0 && self.paper.buying_power <= 4.0) {
+            return Err("key `paper.buying_power` must be from 1 (cash account) to 4".into());
+        }
+        if self.book.value <= Decimal::ZERO {
+            return Err("key `book.value` must be a positive number of dollars".into());
         }
         if !matches!(self.bear.vehicle, Symbol::Twm | Symbol::Srty) {
             return Err("key `bear.vehicle` must be TWM or SRTY".into());
@@ -276,9 +309,9 @@ mod tests {
 
     #[test]
     fn overlay_changes_only_what_it_names() {
-        let c = layer("[bear]\nvehicle = \"SRTY\"\n[risk]\nper_trade = 0.01\n").unwrap();
+        let c = layer("[bear]\nvehicle = \"SRTY\"\n[risk]\nmax_position = 0.5\n").unwrap();
         assert_eq!(c.bear.vehicle, Symbol::Srty);
-        assert_eq!(c.risk.per_trade, 0.01);
+        assert_eq!(c.risk.max_position, 0.5);
         assert_eq!(c.bear.max_tiers, 3);
     }
 }

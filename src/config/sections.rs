@@ -22,6 +22,7 @@ pub struct PaperConfig {
     pub commission_per_share: Decimal,
     pub commission_min: Decimal,
     pub commission_max_pct: Decimal,
+    pub buying_power: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -67,7 +68,13 @@ pub struct BearConfig {
     pub tier_gap_bars: usize,
     pub tier_extension_atr: f64,
     pub tier_rebound_atr: f64,
-    pub stop_level_atr: f64,
+    pub beta_per_tier: f64,
+    pub stop_atr: f64,
+    pub target_atr: f64,
+    pub cooldown_bars: usize,
+    pub cooldown_atr: f64,
+    pub break_scale: bool,
+    pub vol_scale: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -84,18 +91,46 @@ pub struct BullConfig {
     pub reclaim_memory_bars: usize,
     pub reclaim_atr: f64,
     pub reclaim_min_evidence: usize,
+    pub beta: f64,
+    pub trend_rise_bars: usize,
+    pub trend_high_bars: usize,
+    pub stop_atr: f64,
 }
 
+/// What the agents are for (`[agents]`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StopConfig {
-    pub atr_mult: f64,
+pub struct AgentsConfig {
+    pub mode: AgentsMode,
+}
+
+/// `hedge`: the Bear hedges a declared long book; `book`: the agents run the account alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentsMode {
+    Hedge,
+    Book,
+}
+
+impl AgentsMode {
+    pub fn label(self) -> &'static str {
+        match self {
+            AgentsMode::Hedge => "hedge",
+            AgentsMode::Book => "book",
+        }
+    }
+}
+
+/// The trader's long book the Bear hedges in hedge mode (IWM dollars, held elsewhere).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookConfig {
+    pub value: Decimal,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RiskConfig {
-    pub per_trade: f64,
     pub scale_base: f64,
     pub scale_per_m: f64,
     pub scale_min: f64,
@@ -105,6 +140,7 @@ pub struct RiskConfig {
     pub vol_max: f64,
     pub max_beta_exposure: f64,
     pub max_position: f64,
+    pub max_vehicle_fraction: f64,
     pub max_order_notional: Decimal,
     pub max_orders_per_minute: u32,
     pub daily_loss_limit: f64,

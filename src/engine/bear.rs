@@ -1,5 +1,7 @@
 //! The Bear agent: buys the inverse vehicle on a confirmed support break in a downtrend (tier 1),
-//! adds on failed rebounds (tiers 2, 3), trails an ATR stop in IWM terms, scales out on a reclaim.
+//! adds on failed rebounds (tiers 2, 3), trails an ATR stop in IWM terms, takes profit at a
+//! target, waits out a cool-down after a stop-out at the same level, scales out on a reclaim
+//! (book mode).
 
 use chrono::{DateTime, Utc};
 
@@ -19,8 +21,10 @@ struct Params {
     tier_gap: u64,
     extension_atr: f64,
     rebound_atr: f64,
-    stop_level_atr: f64,
     stop_mult: f64,
+    target_atr: f64,
+    cooldown_bars: u64,
+    cooldown_atr: f64,
 }
 
 /// The Bear's position. It exists only while the positions book holds vehicle shares for the
@@ -34,6 +38,8 @@ pub struct BearPos {
     pub last_tier_bar: u64,
     pub entry_iwm: f64,
     pub stop: f64,
+    /// Every tier exits at an IWM close at or below this (None: no target).
+    pub target: Option<f64>,
     pub lowest_close: f64,
     /// Lowest low since the last tier, for the "traded 1 ATR below the level" test.
     pub min_low: f64,
@@ -51,6 +57,8 @@ pub struct Bear {
     pos: Option<BearPos>,
     /// The break behind the latest tier 1, handed to the Bull as the level to reclaim.
     last_entry_break: Option<Break>,
+    /// The level of the last stop-out and its bar, for the cool-down.
+    last_stop: Option<(f64, u64)>,
 }
 
 impl Bear {
@@ -65,12 +73,15 @@ impl Bear {
                 tier_gap: b.tier_gap_bars as u64,
                 extension_atr: b.tier_extension_atr,
                 rebound_atr: b.tier_rebound_atr,
-                stop_level_atr: b.stop_level_atr,
-                stop_mult: cfg.stop.atr_mult,
+                stop_mult: b.stop_atr,
+                target_atr: b.target_atr,
+                cooldown_bars: b.cooldown_bars as u64,
+                cooldown_atr: b.cooldown_atr,
             },
             memory: None,
             pos: None,
             last_entry_break: None,
+            last_stop: None,
         }
     }
 
@@ -96,14 +107,16 @@ impl Bear {
             c.close,
             c.close,
             c.close,
+            self.target(c.close, c.atr),
         );
-        let (stop, lowest_close, level, entry_iwm) = match known {
+        let (stop, lowest_close, level, entry_iwm, target) = match known {
             Some(StandingStop::Bear {
                 stop,
                 lowest_close,
                 level,
                 entry,
-            }) => (stop, lowest_close, level, entry),
+                target,
+            }) => (stop, lowest_close, level, entry, target),
             _ => fresh,
         };
         self.pos = Some(BearPos {
@@ -114,6 +127,7 @@ impl Bear {
             last_tier_bar: c.seq,
             entry_iwm,
             stop,
+            target,
             lowest_close,
             min_low: c.low,
             confidence: 0.5,
@@ -129,7 +143,13 @@ impl Bear {
             lowest_close: p.lowest_close,
             level: p.level,
             entry: p.entry_iwm,
+            target: p.target,
         })
+    }
+
+    /// The profit target of a tier 1 entered at `close` on a bar of this ATR.
+    fn target(&self, close: f64, atr: f64) -> Option<f64> {
+        (self.p.target_atr > 0.0).then(|| close - self.p.target_atr * atr)
     }
 
     /// The break behind a tier 1 proposed on this call, taken once.
@@ -159,8 +179,9 @@ impl Bear {
         }
     }
 
-    /// The stop, then the trail: a close above the stop set at the previous bar exits; then the
-    /// stop follows the lowest close + `atr_mult` × ATR, never raised.
+    /// The stop, the target, then the trail: a close above the stop set at the previous bar
+    /// exits (and starts the level's cool-down); a close at or below the target takes the profit;
+    /// otherwise the stop follows the lowest close + `stop_atr` × ATR, never raised.
     pub fn check_stop(&mut self, c: &Ctx) -> Option<Proposal> {
         let pos = self.pos.as_mut().filter(|p| !p.exiting)?;
         if c.close() > pos.stop {
@@ -172,7 +193,17 @@ impl Bear {
             }];
             let stop = pos.stop;
             pos.exiting = true;
+            self.last_stop = Some((pos.level, c.seq));
             return Some(self.exit(SignalKind::BearStop, Book::BearAll, stop, 0.9, reasons));
+        }
+        if let Some(target) = pos.target.filter(|t| c.close() <= *t) {
+            let reasons = vec![Why::BearTargetHit {
+                close: c.close(),
+                target,
+            }];
+            let stop = pos.stop;
+            pos.exiting = true;
+            return Some(self.exit(SignalKind::BearTarget, Book::BearAll, stop, 0.9, reasons));
         }
         pos.lowest_close = pos.lowest_close.min(c.close());
         pos.min_low = pos.min_low.min(c.bar.low);
@@ -193,10 +224,16 @@ impl Bear {
         let m = self.memory?;
         let (trend_why, extra) = trend(c)?;
         let level = m.level.price;
+        // The break is used up either way: a blocked level is not bought later in its memory.
+        self.memory = None;
+        if self.cooling(level, c) {
+            return None;
+        }
         let close = c.close();
         let magnitude = (level - close) / c.atr;
-        let stop = (level + self.p.stop_level_atr * c.atr).min(close + self.p.stop_mult * c.atr);
-        let mut reasons = Vec::with_capacity(10);
+        let stop = close + self.p.stop_mult * c.atr;
+        let target = self.target(close, c.atr);
+        let mut reasons = Vec::with_capacity(11);
         reasons.extend([
             Why::Break {
                 close: m.close,
@@ -210,17 +247,22 @@ impl Bear {
             trend_why,
             Why::BearEntryStop {
                 stop,
-                level,
-                level_atr: self.p.stop_level_atr,
                 close,
                 mult: self.p.stop_mult,
                 atr: c.atr,
             },
         ]);
+        if let Some(target) = target {
+            reasons.push(Why::BearTargetAt {
+                target,
+                entry: close,
+                mult: self.p.target_atr,
+                atr: c.atr,
+            });
+        }
         let mut confidence = 0.45 + 0.05 * extra as f64 + 0.05 * magnitude.clamp(0.0, 2.0);
         confidence += ev.apply(&mut reasons);
         let confidence = confidence.clamp(0.0, 1.0);
-        self.memory = None;
         self.last_entry_break = Some(m);
         self.pos = Some(BearPos {
             level,
@@ -230,6 +272,7 @@ impl Bear {
             last_tier_bar: c.seq,
             entry_iwm: close,
             stop,
+            target,
             lowest_close: close,
             min_low: c.bar.low,
             confidence,
@@ -237,6 +280,13 @@ impl Bear {
             exiting: false,
         });
         Some(self.entry(1, stop, confidence, magnitude, reasons))
+    }
+
+    /// No tier 1 within `cooldown_bars` of a stop-out at a level within `cooldown_atr` × ATR.
+    fn cooling(&self, level: f64, c: &Ctx) -> bool {
+        self.last_stop.is_some_and(|(at, bar)| {
+            c.seq < bar + self.p.cooldown_bars && (level - at).abs() <= self.p.cooldown_atr * c.atr
+        })
     }
 
     fn check_tier(&mut self, c: &Ctx, pos: BearPos, ev: &ShortCheck) -> Option<Proposal> {
@@ -313,7 +363,7 @@ impl Bear {
             stop_iwm: Some(stop),
             confidence,
             reasons,
-            sizing: Sizing::Risk { m: Some(m) },
+            sizing: Sizing::BearBeta { m },
         }
     }
 

@@ -1,6 +1,6 @@
 //! The Bull agent: a small counter-trend IWM hedge on oversold bounces while the Bear is in, the
-//! reversal evidence it counts, and the re-engagement (a full long) when the broken support is
-//! reclaimed, with a trailing ATR stop that is never lowered.
+//! reversal evidence it counts, and (book mode) its full long: on a reclaim of the broken support
+//! or a trend re-entry, left at the Bear's next tier 1 (the hand-off) or an optional trailing stop.
 
 use chrono::{DateTime, Utc};
 
@@ -23,7 +23,10 @@ struct Params {
     reclaim_memory: u64,
     reclaim_atr: f64,
     min_evidence: usize,
+    /// Trailing stop of the full long in ATRs; 0 = none.
     stop_mult: f64,
+    rise_bars: usize,
+    high_bars: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,6 +65,9 @@ pub struct Bull {
     last_break: Option<(Break, bool)>,
     hedge: Option<Hedge>,
     pos: Option<BullPos>,
+    /// Recent closes (closing high) and SMA50 values (is it rising?), for the trend re-entry.
+    closes: Ring<f64>,
+    smas: Ring<f64>,
 }
 
 impl Bull {
@@ -78,13 +84,26 @@ impl Bull {
                 reclaim_memory: b.reclaim_memory_bars as u64,
                 reclaim_atr: b.reclaim_atr,
                 min_evidence: b.reclaim_min_evidence,
-                stop_mult: cfg.stop.atr_mult,
+                stop_mult: b.stop_atr,
+                rise_bars: b.trend_rise_bars,
+                high_bars: b.trend_high_bars.max(1),
             },
             rsi: Ring::new(b.hedge_rsi_bars.max(1)),
             seen: [None; 3],
             last_break: None,
             hedge: None,
             pos: None,
+            closes: Ring::new(b.trend_high_bars.max(1)),
+            smas: Ring::new(b.trend_rise_bars + 1),
+        }
+    }
+
+    /// The full long's initial stop below `close`; none (−∞) when `bull.stop_atr` is 0.
+    fn initial_stop(&self, close: f64, atr: f64) -> f64 {
+        if self.p.stop_mult > 0.0 {
+            close - self.p.stop_mult * atr
+        } else {
+            f64::NEG_INFINITY
         }
     }
 
@@ -122,7 +141,7 @@ impl Bull {
                 highest,
                 entry,
             }) => (stop, highest, entry),
-            _ => (c.close - self.p.stop_mult * c.atr, c.close, c.close),
+            _ => (self.initial_stop(c.close, c.atr), c.close, c.close),
         };
         self.pos = Some(BullPos {
             entry,
@@ -190,6 +209,10 @@ impl Bull {
     /// Record this bar's evidence; true when it reclaims the most recently broken support.
     pub fn observe(&mut self, c: &Ctx) -> bool {
         let i = c.ind;
+        self.closes.push(c.close());
+        if let Some(s) = i.sma_fast {
+            self.smas.push(s);
+        }
         if let Some(r) = i.rsi {
             self.rsi.push(r);
             if r < self.p.oversold {
@@ -226,7 +249,6 @@ impl Bull {
             return None;
         }
         let close = c.close();
-        let stop = close - self.p.stop_mult * c.atr;
         let why = Why::Reclaim {
             close,
             level: b.level.price,
@@ -242,12 +264,66 @@ impl Bull {
                 bars: self.p.evidence_bars,
             });
         }
-        reasons.push(Why::BullEntryStop {
-            stop,
+        let confidence = (0.45 + 0.15 * (others + 1) as f64).min(1.0);
+        let p = self.go_long(c, SignalKind::BullEntry, confidence, reasons);
+        Some((p, why))
+    }
+
+    /// Book mode, both agents flat: IWM closes above a rising SMA50 (higher than `rise_bars`
+    /// ago) at a `high_bars`-bar closing high → the full long.
+    pub fn check_trend(&mut self, c: &Ctx) -> Option<Proposal> {
+        if self.pos.is_some() || !self.closes.is_full() || !self.smas.is_full() {
+            return None;
+        }
+        let close = c.close();
+        let sma = c.ind.sma_fast?;
+        let sma_then = self.smas.nth(self.p.rise_bars);
+        let high = self
+            .closes
+            .values()
+            .iter()
+            .copied()
+            .fold(f64::MIN, f64::max);
+        if !(close > sma && sma > sma_then && close >= high) {
+            return None;
+        }
+        let reasons = vec![Why::TrendReentry {
             close,
-            mult: self.p.stop_mult,
-            atr: c.atr,
-        });
+            sma,
+            sma_then,
+            rise_bars: self.p.rise_bars as u64,
+            high_bars: self.p.high_bars as u64,
+        }];
+        Some(self.go_long(c, SignalKind::BullTrend, 0.6, reasons))
+    }
+
+    /// The Bear's tier 1 fired: the full long leaves with it (one signal pair the trader sees).
+    pub fn hand_off(&mut self) -> Option<Proposal> {
+        let pos = self.pos.as_mut().filter(|p| !p.exiting)?;
+        pos.exiting = true;
+        let stop = pos.stop.is_finite().then_some(pos.stop);
+        Some(proposal(
+            SignalKind::BullHandoff,
+            Side::Sell,
+            stop,
+            0.9,
+            vec![Why::Handoff],
+            Sizing::Exit(Book::Bull),
+        ))
+    }
+
+    /// The full long at this close; a hedge still held joins it.
+    fn go_long(&mut self, c: &Ctx, kind: SignalKind, conf: f64, mut reasons: Vec<Why>) -> Proposal {
+        let close = c.close();
+        let stop = self.initial_stop(close, c.atr);
+        if stop.is_finite() {
+            reasons.push(Why::BullEntryStop {
+                stop,
+                close,
+                mult: self.p.stop_mult,
+                atr: c.atr,
+            });
+        }
         if let Some(h) = self.hedge.take() {
             reasons.push(Why::HedgeJoins { entry: h.entry });
         }
@@ -258,16 +334,14 @@ impl Bull {
             since: c.time(),
             exiting: false,
         });
-        let confidence = (0.45 + 0.15 * (others + 1) as f64).min(1.0);
-        let p = proposal(
-            SignalKind::BullEntry,
+        proposal(
+            kind,
             Side::Buy,
-            Some(stop),
-            confidence,
+            stop.is_finite().then_some(stop),
+            conf,
             reasons,
-            Sizing::Risk { m: None },
-        );
-        Some((p, why))
+            Sizing::BullBeta,
+        )
     }
 
     /// The hedge's exit: its target, stop or time stop.
@@ -321,7 +395,9 @@ impl Bull {
             ));
         }
         pos.highest = pos.highest.max(close);
-        pos.stop = pos.stop.max(pos.highest - self.p.stop_mult * c.atr);
+        if self.p.stop_mult > 0.0 {
+            pos.stop = pos.stop.max(pos.highest - self.p.stop_mult * c.atr);
+        }
         None
     }
 

@@ -39,8 +39,10 @@ pub struct AdoptAt {
 /// How the engine turns a proposal into a quantity.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Sizing {
-    /// A risk budget; the Bear scales it by its break magnitude m, the Bull by 1.
-    Risk { m: Option<f64> },
+    /// A Bear tier: a share of the hedged beta dollars (m, the break in ATRs, for the break scale).
+    BearBeta { m: f64 },
+    /// The Bull's full long (book mode): `bull.beta` × equity.
+    BullBeta,
     /// A fraction of the Bear's beta exposure (the counter-trend hedge).
     HedgeOfBear { fraction: f64 },
     /// Sell what this book really holds.

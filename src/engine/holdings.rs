@@ -34,8 +34,9 @@ impl Engine {
         }
     }
 
-    /// The venue's positions win: a book holding more than the venue gives shares back (top
-    /// tier, hedge first), shares the venue holds beyond the books are adopted.
+    /// The venue's positions win: books holding more than the venue give shares back (the
+    /// trader's own book first: a sale of it is the trader's; then the top tier, hedge first),
+    /// shares the venue holds beyond the books are adopted.
     pub(super) fn on_held(&mut self, positions: &[(Symbol, Decimal)]) {
         for s in [self.ledger.bear_symbol, Symbol::Iwm] {
             let venue = positions
@@ -44,9 +45,17 @@ impl Engine {
                 .map(|(_, q)| *q)
                 .sum::<Decimal>()
                 .max(Decimal::ZERO);
-            let book = self.ledger.held(s);
+            let trader = if s == Symbol::Iwm {
+                self.ledger.book
+            } else {
+                Decimal::ZERO
+            };
+            let book = self.ledger.held(s) + trader;
             if venue < book {
-                self.ledger.reduce(s, book - venue);
+                let short = book - venue;
+                let from_trader = short.min(trader);
+                self.ledger.book -= from_trader;
+                self.ledger.reduce(s, short - from_trader);
             } else if venue > book {
                 self.ledger.adopt(s, venue - book);
             }
@@ -153,6 +162,11 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// Hedge mode: the IWM shares no agent owns, the trader's book.
+    pub fn book_shares(&self) -> Decimal {
+        self.ledger.book
     }
 
     /// The equity the agents size with.

@@ -1,6 +1,7 @@
 //! The positions book: what each agent really holds, from fills attributed by the book their
 //! order carries. It is the one source of the agents' state: an agent is engaged while its book
 //! holds shares or one of its entries is still waiting for a fill (see `Engine::sync_agents`).
+//! In hedge mode the IWM no agent proposed is the trader's book: never adopted, never traded.
 
 use rust_decimal::Decimal;
 
@@ -13,15 +14,20 @@ pub struct Ledger {
     pub bear_symbol: Symbol,
     pub hedge: Decimal,
     pub bull: Decimal,
+    /// Hedge mode: IWM shares no agent owns (the book the Bear hedges). Always 0 in book mode.
+    pub book: Decimal,
+    hedge_mode: bool,
 }
 
 impl Ledger {
-    pub fn new(max_tiers: usize, vehicle: Symbol) -> Self {
+    pub fn new(max_tiers: usize, vehicle: Symbol, hedge_mode: bool) -> Self {
         Ledger {
             bear_tiers: vec![Decimal::ZERO; max_tiers.max(1)],
             bear_symbol: vehicle,
             hedge: Decimal::ZERO,
             bull: Decimal::ZERO,
+            book: Decimal::ZERO,
+            hedge_mode,
         }
     }
 
@@ -52,9 +58,10 @@ impl Ledger {
     }
 
     /// The one book a symbol's shares land in when no agent proposed them: the vehicle's go to
-    /// the Bear's first tier, IWM's to the Bull (see `Engine::adopt`).
+    /// the Bear's first tier, IWM's to the trader's book (hedge mode) or the Bull (book mode).
     pub fn adopt(&mut self, symbol: Symbol, qty: Decimal) {
         match symbol {
+            Symbol::Iwm if self.hedge_mode => self.book += qty,
             Symbol::Iwm => self.bull += qty,
             s if s == self.bear_symbol => self.bear_tiers[0] += qty,
             _ => {}
@@ -96,14 +103,15 @@ impl Ledger {
         }
     }
 
-    /// Reduce what the agents hold of `symbol` by `qty` (a sell nobody proposed, or a venue
-    /// that holds less than the book): the Bear's top tier first; the hedge before the Bull.
+    /// Reduce what the agents hold of `symbol` by `qty` (a sell nobody proposed): the Bear's top
+    /// tier first; the hedge before the Bull, the trader's book last.
     pub fn reduce(&mut self, symbol: Symbol, qty: Decimal) {
         if symbol == self.bear_symbol {
             self.sell_bear_top_down(qty);
         } else if symbol == Symbol::Iwm {
             let rest = take(&mut self.hedge, qty);
-            take(&mut self.bull, rest);
+            let rest = take(&mut self.bull, rest);
+            take(&mut self.book, rest);
         }
     }
 
@@ -163,7 +171,7 @@ mod tests {
 
     #[test]
     fn attribution_table() {
-        let mut l = Ledger::new(3, Symbol::Twm);
+        let mut l = Ledger::new(3, Symbol::Twm, false);
         let t = |tier| Some(Book::BearTier { tier });
         l.apply(&fill(Symbol::Twm, Side::Buy, dec!(100)), t(1));
         l.apply(&fill(Symbol::Twm, Side::Buy, dec!(50)), t(2));
@@ -192,5 +200,19 @@ mod tests {
         assert_eq!((l.bear_total(), l.hedge), (dec!(95), dec!(0)));
         assert_eq!(l.held(Symbol::Twm), dec!(95));
         assert_eq!(l.held(Symbol::Srty), dec!(0));
+    }
+
+    #[test]
+    fn in_hedge_mode_unproposed_iwm_is_the_book_and_agents_sell_first() {
+        let mut l = Ledger::new(3, Symbol::Twm, true);
+        l.apply(&fill(Symbol::Iwm, Side::Buy, dec!(500)), None);
+        assert_eq!(
+            (l.book, l.bull, l.held(Symbol::Iwm)),
+            (dec!(500), dec!(0), dec!(0))
+        );
+        l.apply(&fill(Symbol::Iwm, Side::Buy, dec!(40)), Some(Book::Hedge));
+        // a sale nobody proposed (flatten) takes the agents' shares before the trader's book
+        l.apply(&fill(Symbol::Iwm, Side::Sell, dec!(50)), None);
+        assert_eq!((l.hedge, l.book), (dec!(0), dec!(490)));
     }
 }

@@ -35,8 +35,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::broker::paper::to_f64;
-use crate::config::Config;
-use crate::model::{Bar, Symbol};
+use crate::config::{AgentsMode, Config};
+use crate::model::{Bar, SignalKind, Symbol};
 use bear::Bear;
 use bull::Bull;
 use context::{Ctx, ShortCheck};
@@ -105,7 +105,11 @@ impl Engine {
             cfg: cfg.clone(),
             ind: IndicatorSet::new(cfg),
             levels: LevelBook::new(cfg),
-            ledger: Ledger::new(cfg.bear.max_tiers, bear.vehicle()),
+            ledger: Ledger::new(
+                cfg.bear.max_tiers,
+                bear.vehicle(),
+                cfg.agents.mode == AgentsMode::Hedge,
+            ),
             bear,
             bull: Bull::new(cfg),
             view0: view,
@@ -242,13 +246,23 @@ impl Engine {
         if self.stale || self.paused {
             return;
         }
-        // Re-engagement first: a reclaim hands the market to the Bull before any stop fires.
-        if let Some((entry, why)) = self.bull.check_reengage(c, reclaim) {
-            for p in self.bear.scale_out(&why) {
-                self.emit(c, p, out);
+        let book_mode = self.cfg.agents.mode == AgentsMode::Book;
+        // Book mode, re-engagement first: a reclaim hands the market to the Bull before any stop
+        // fires; with both agents flat, a recovered trend does. (Hedge mode: the reclaim is
+        // evidence only: scaling the Bear out made it a worse hedge.)
+        if book_mode {
+            if let Some((entry, why)) = self.bull.check_reengage(c, reclaim) {
+                for p in self.bear.scale_out(&why) {
+                    self.emit(c, p, out);
+                }
+                self.ledger.fold_hedge_into_bull();
+                self.emit(c, entry, out);
+            } else if self.bear.pos().is_none_or(|p| p.exiting) {
+                if let Some(entry) = self.bull.check_trend(c) {
+                    self.ledger.fold_hedge_into_bull();
+                    self.emit(c, entry, out);
+                }
             }
-            self.ledger.fold_hedge_into_bull();
-            self.emit(c, entry, out);
         }
         if let Some(p) = self.bear.check_stop(c) {
             self.emit(c, p, out);
@@ -270,6 +284,12 @@ impl Engine {
             self.emit(c, p, out);
         }
         if let Some(p) = self.bear.check_entry(c, &self.short) {
+            // Book mode: a tier 1 and the Bull's hand-off are one pair, the sale first.
+            if book_mode && p.kind == (SignalKind::BearEntry { tier: 1 }) {
+                if let Some(h) = self.bull.hand_off() {
+                    self.emit(c, h, out);
+                }
+            }
             self.emit(c, p, out);
         }
         if let Some(b) = self.bear.take_entry_break() {
@@ -325,10 +345,13 @@ impl Engine {
         v.atr_pct_median = self.ind.atr_pct_median(&mut Vec::new());
         v.poc = at.poc;
         let lev = f64::from(self.bear.vehicle().leverage()).abs();
+        // Drag against −|L| × IWM's log return: (L² − L)/2 · σ² a day with the signed leverage
+        // (L = −2: 3σ² for TWM; reading L as +2 understates it 3×).
+        let signed = -lev;
         let decay = self
             .ind
             .return_var()
-            .map(|var| (lev * lev - lev) / 2.0 * var);
+            .map(|var| (signed * signed - signed) / 2.0 * var);
         let b = &mut v.bear;
         b.held = at.bear_held;
         match self.bear.pos() {
@@ -370,7 +393,7 @@ impl Engine {
         u.hedge_stop = self.bull.hedge().map(|h| h.stop);
         u.engaged = self.bull.pos().is_some();
         u.since = self.bull.pos().map(|p| p.since);
-        u.stop_iwm = self.bull.pos().map(|p| p.stop);
+        u.stop_iwm = self.bull.pos().map(|p| p.stop).filter(|s| s.is_finite());
         u.hedge_held = at.hedge_held;
         u.held = at.bull_held;
     }

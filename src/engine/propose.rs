@@ -9,6 +9,7 @@ use super::sizing::{self, CapHit, Exposure};
 use super::why::Why;
 use super::{Engine, EngineOutput};
 use crate::broker::paper::to_f64;
+use crate::config::AgentsMode;
 use crate::model::Symbol;
 
 impl Engine {
@@ -31,20 +32,37 @@ impl Engine {
             self.price(p.symbol)
         };
         let qty = match (p.sizing, px) {
-            (Sizing::Exit(book), _) => {
+            (Sizing::Exit(book), px) => {
                 let held = self.held_in(book);
                 reasons.push(Why::SellHeld {
                     held,
                     symbol: p.symbol,
                 });
+                // What it sells frees room for what this bar proposes next (a hand-off).
+                let value = to_f64(held) * px.unwrap_or(0.0);
+                self.pending.0 -= value * lev;
+                if p.symbol == Symbol::Iwm {
+                    self.pending.1 -= value;
+                }
                 held
             }
             (_, None) => {
                 reasons.push(Why::NoPrice { symbol: p.symbol });
                 Decimal::ZERO
             }
-            (Sizing::Risk { m }, Some(px)) => {
-                self.size_risk(c, m, p.stop_iwm, lev, px, p.symbol, &mut reasons)
+            (Sizing::BearBeta { m }, Some(px)) => {
+                self.size_bear(c, m, lev, px, p.symbol, &mut reasons)
+            }
+            (Sizing::BullBeta, Some(px)) => {
+                let beta = self.cfg.bull.beta;
+                let raw = (beta * self.equity / px).floor().max(0.0);
+                reasons.push(Why::BullBeta {
+                    raw,
+                    beta,
+                    equity: self.equity,
+                    px,
+                });
+                self.capped(raw, px, 1.0, Symbol::Iwm, &mut reasons)
             }
             (Sizing::HedgeOfBear { fraction }, Some(px)) => {
                 self.size_hedge(fraction, px, &mut reasons)
@@ -83,43 +101,53 @@ impl Engine {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn size_risk(
+    /// The IWM-beta dollars the agents hedge or trade against: hedge mode, the book's current
+    /// value (the account's IWM that no agent owns, else the declared `book.value`); book mode,
+    /// the account's equity. (The book is IWM, beta 1.)
+    pub(super) fn hedged_dollars(&self) -> (f64, &'static str) {
+        match self.cfg.agents.mode {
+            AgentsMode::Book => (self.equity, "equity"),
+            AgentsMode::Hedge => {
+                let held = to_f64(self.ledger.book) * self.price(Symbol::Iwm).unwrap_or(0.0);
+                let value = if held > 0.0 {
+                    held
+                } else {
+                    to_f64(self.cfg.book.value)
+                };
+                (value, "book")
+            }
+        }
+    }
+
+    /// A Bear tier: `beta_per_tier` of the hedged beta dollars, optionally scaled, in vehicle shares.
+    fn size_bear(
         &mut self,
         c: &Ctx,
-        m: Option<f64>,
-        stop: Option<f64>,
+        m: f64,
         lev: f64,
         px: f64,
         symbol: Symbol,
         reasons: &mut Vec<Why>,
     ) -> Decimal {
+        let b = &self.cfg.bear;
         let r = &self.cfg.risk;
-        let Some(stop) = stop else {
-            return Decimal::ZERO;
-        };
-        let scale = m.map(|m| sizing::bear_scale(m, r)).unwrap_or(1.0);
-        let median = self.ind.atr_pct_median(&mut self.scratch);
-        let atr_pct = c.atr / c.close();
-        let vol_adj = sizing::vol_adjust(median, atr_pct, r);
-        let risk = sizing::risk_budget(self.equity, scale, vol_adj, r);
-        let raw = sizing::shares_for_risk(risk, c.close(), stop, lev, px);
-        let d = (c.close() - stop).abs() / c.close();
-        reasons.push(Why::RiskBudget {
-            risk,
-            per_trade: r.per_trade,
-            equity: self.equity,
-            scale: m.map(|m| (scale, m)),
-            vol_adj,
-            median_atr_pct: median,
-            atr_pct,
+        let (hedged, basis) = self.hedged_dollars();
+        let scale = b.break_scale.then(|| (sizing::bear_scale(m, r), m));
+        let vol_adj = b.vol_scale.then(|| {
+            let median = self.ind.atr_pct_median(&mut self.scratch);
+            sizing::vol_adjust(median, c.atr / c.close(), r)
         });
-        reasons.push(Why::RiskShares {
+        let k = scale.map_or(1.0, |s| s.0) * vol_adj.unwrap_or(1.0);
+        let raw = sizing::shares_for_beta(hedged * b.beta_per_tier * k, lev, px);
+        reasons.push(Why::BearBeta {
             raw,
             symbol,
-            risk,
+            hedged,
+            basis,
+            per_tier: b.beta_per_tier,
+            scale,
+            vol_adj,
             lev,
-            distance: d,
             px,
         });
         self.capped(raw, px, lev, symbol, reasons)
@@ -153,19 +181,22 @@ impl Engine {
         reasons: &mut Vec<Why>,
     ) -> Decimal {
         let (_, gross) = self.beta_dollars();
-        let held = if symbol == Symbol::Iwm {
-            self.ledger.hedge + self.ledger.bull
+        let r = &self.cfg.risk;
+        let (held, pending_value, fraction) = if symbol == Symbol::Iwm {
+            (
+                self.ledger.hedge + self.ledger.bull,
+                self.pending.1,
+                r.max_position,
+            )
         } else {
-            self.ledger.bear_total()
+            let frac = r.max_vehicle_fraction.min(r.max_position);
+            (self.ledger.bear_total(), 0.0, frac)
         };
-        let pending_value = if symbol == Symbol::Iwm {
-            self.pending.1
-        } else {
-            0.0
-        };
+        let (hedged, basis) = self.hedged_dollars();
         let x = Exposure {
-            equity: self.equity,
+            beta_cap: r.max_beta_exposure * hedged,
             gross_beta: gross + self.pending.0,
+            position_cap: fraction * self.equity,
             position_value: to_f64(held) * px + pending_value,
         };
         // The simulator's costs: the gate counts them against the cap. (On Alpaca, which charges
@@ -176,15 +207,20 @@ impl Engine {
             per_share: to_f64(p.commission_per_share),
             min: to_f64(p.commission_min),
         };
-        let (n, hit) = sizing::cap_shares(raw, px, lev, x, &self.cfg.risk, costs);
+        let (n, hit) = sizing::cap_shares(raw, px, lev, x, costs);
         match hit {
             Some(CapHit::GrossBeta) => reasons.push(Why::CappedGross {
                 n,
                 max_beta: self.cfg.risk.max_beta_exposure,
+                basis,
             }),
-            Some(CapHit::Position) => reasons.push(Why::CappedPosition {
+            Some(CapHit::Position) if symbol == Symbol::Iwm => reasons.push(Why::CappedPosition {
                 n,
                 max_position: self.cfg.risk.max_position,
+            }),
+            Some(CapHit::Position) => reasons.push(Why::CappedVehicle {
+                n,
+                max_fraction: fraction,
             }),
             None => {}
         }

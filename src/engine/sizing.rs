@@ -1,6 +1,7 @@
-//! Position sizing, as the spec's "Position sizing" section: a risk budget scaled by break size
-//! and volatility, turned into vehicle shares through the IWM-terms stop distance, then capped
-//! by gross beta exposure and by the size of one position.
+//! Position sizing, as the spec's "Position sizing" section: a Bear tier is a share of the hedged
+//! IWM-beta dollars turned into vehicle shares through its leverage (optionally scaled by break
+//! size and volatility), the Bull's full long a multiple of equity; both capped by the agents'
+//! gross beta and by the size of the position.
 
 use rust_decimal::Decimal;
 
@@ -19,19 +20,12 @@ pub fn vol_adjust(median_atr_pct: Option<f64>, atr_pct: f64, r: &RiskConfig) -> 
     }
 }
 
-/// Risk budget in dollars: equity × per_trade × scale × vol adj.
-pub fn risk_budget(equity: f64, scale: f64, vol_adj: f64, r: &RiskConfig) -> f64 {
-    (equity * r.per_trade * scale * vol_adj).max(0.0)
-}
-
-/// Whole shares of a vehicle of leverage `lev` (absolute) for a risk budget, with the stop
-/// distance d = |reference − stop| / reference measured in IWM terms: dollars = risk / (L · d).
-pub fn shares_for_risk(risk: f64, reference: f64, stop: f64, lev: f64, price: f64) -> f64 {
-    let d = (reference - stop).abs() / reference;
-    if !(d > 0.0 && lev > 0.0 && price > 0.0 && risk.is_finite()) {
+/// Whole vehicle shares for `beta_dollars` of IWM-beta exposure: dollars / |L| / price.
+pub fn shares_for_beta(beta_dollars: f64, lev: f64, price: f64) -> f64 {
+    if !(lev > 0.0 && price > 0.0 && beta_dollars.is_finite()) {
         return 0.0;
     }
-    (risk / (lev * d) / price).floor().max(0.0)
+    (beta_dollars / lev / price).floor().max(0.0)
 }
 
 /// Which cap cut an order down, if one did.
@@ -41,13 +35,16 @@ pub enum CapHit {
     Position,
 }
 
-/// The exposure an order would add to.
+/// The exposure an order would add to, and the caps it must stay under (dollars).
 #[derive(Debug, Clone, Copy)]
 pub struct Exposure {
-    pub equity: f64,
-    /// Gross IWM-beta dollars already held (Σ |L| × value).
+    /// The agents' gross IWM-beta dollars may reach this (max_beta_exposure × hedged dollars).
+    pub beta_cap: f64,
+    /// The agents' gross IWM-beta dollars already held or proposed (Σ |L| × value).
     pub gross_beta: f64,
-    /// Value already held in the order's symbol.
+    /// The position in the order's symbol may reach this (a fraction of equity).
+    pub position_cap: f64,
+    /// Value already held (or proposed) in the order's symbol by the agents.
     pub position_value: f64,
 }
 
@@ -62,22 +59,20 @@ pub struct BuyCosts {
 }
 
 /// Cap `shares` of a symbol at `price` with leverage `lev` (absolute): gross beta after the order
-/// ≤ max_beta_exposure × equity, and the position's value, costs of buying included,
-/// ≤ max_position × equity.
+/// ≤ its cap, and the position's value, costs of buying included, ≤ its cap.
 pub fn cap_shares(
     shares: f64,
     price: f64,
     lev: f64,
     x: Exposure,
-    r: &RiskConfig,
     costs: BuyCosts,
 ) -> (f64, Option<CapHit>) {
-    if !(price > 0.0 && lev > 0.0 && x.equity > 0.0) {
+    if !(price > 0.0 && lev > 0.0 && x.beta_cap > 0.0 && x.position_cap > 0.0) {
         return (0.0, None);
     }
-    let beta_room = (r.max_beta_exposure * x.equity - x.gross_beta).max(0.0) / (lev * price);
+    let beta_room = (x.beta_cap - x.gross_beta).max(0.0) / (lev * price);
     let per_share = price * (1.0 + costs.slippage) + costs.per_share;
-    let pos_room = (r.max_position * x.equity - x.position_value - costs.min).max(0.0) / per_share;
+    let pos_room = (x.position_cap - x.position_value - costs.min).max(0.0) / per_share;
     let mut out = shares.max(0.0).floor();
     let mut hit = None;
     if out > pos_room.floor() {
@@ -133,22 +128,21 @@ mod tests {
     }
 
     #[test]
-    fn shares_follow_the_iwm_stop_distance_and_leverage() {
-        // $500 risk, stop 2 % away, TWM (L = 2) at $25: $500 / (2 × 0.02) = $12,500 → 500 shares
-        assert_eq!(shares_for_risk(500.0, 200.0, 204.0, 2.0, 25.0), 500.0);
-        // IWM (L = 1) at $200 with the same stop: $25,000 → 125 shares
-        assert_eq!(shares_for_risk(500.0, 200.0, 196.0, 1.0, 200.0), 125.0);
-        // no distance → nothing
-        assert_eq!(shares_for_risk(500.0, 200.0, 200.0, 1.0, 200.0), 0.0);
-        assert_eq!(risk_budget(100_000.0, 1.1, 0.8, &risk()), 440.0);
+    fn a_tier_is_a_third_of_the_hedged_beta_through_the_leverage() {
+        // $100k book, 1/3 per tier, TWM (L = 2) at $25: $33,333 / 2 / 25 = 666 shares
+        assert_eq!(shares_for_beta(100_000.0 / 3.0, 2.0, 25.0), 666.0);
+        // SRTY (L = 3): a third less capital for the same beta
+        assert_eq!(shares_for_beta(100_000.0 / 3.0, 3.0, 25.0), 444.0);
+        assert_eq!(shares_for_beta(f64::NAN, 2.0, 25.0), 0.0);
+        assert_eq!(shares_for_beta(1000.0, 2.0, 0.0), 0.0);
     }
 
     #[test]
     fn caps_table() {
-        let r = risk();
         let flat = Exposure {
-            equity: 100_000.0,
+            beta_cap: 100_000.0,
             gross_beta: 0.0,
+            position_cap: 30_000.0,
             position_value: 0.0,
         };
         // (shares, price, lev, exposure, want, hit)
@@ -182,30 +176,31 @@ mod tests {
         ];
         for (s, p, l, x, want, hit) in cases {
             let free = BuyCosts::default();
-            assert_eq!(cap_shares(s, p, l, x, &r, free), (want, hit), "{s} @ {p}");
+            assert_eq!(cap_shares(s, p, l, x, free), (want, hit), "{s} @ {p}");
         }
     }
 
     #[test]
     fn a_position_capped_with_costs_stays_under_the_cap_the_gate_checks() {
-        // The default config: 30 % of $100,000, 2 bps slippage-like costs and a commission.
-        let r = risk();
+        // 30 % of $100,000, 5 bps slippage and a commission.
+        let cap = 30_000.0;
         let costs = BuyCosts {
             slippage: 0.0005,
             per_share: 0.005,
             min: 1.0,
         };
         let x = Exposure {
-            equity: 100_000.0,
+            beta_cap: 100_000.0,
             gross_beta: 0.0,
+            position_cap: cap,
             position_value: 0.0,
         };
-        let (n, hit) = cap_shares(5_000.0, 36.76, 2.0, x, &r, costs);
+        let (n, hit) = cap_shares(5_000.0, 36.76, 2.0, x, costs);
         assert_eq!(hit, Some(CapHit::Position));
         let paid = n * 36.76 * 1.0005 + (n * 0.005).max(1.0);
-        assert!(paid <= r.max_position * 100_000.0, "{n} shares cost {paid}");
+        assert!(paid <= cap, "{n} shares cost {paid}");
         // without the costs the same cap buys one share more: the one the gate refused
-        let (bare, _) = cap_shares(5_000.0, 36.76, 2.0, x, &r, BuyCosts::default());
+        let (bare, _) = cap_shares(5_000.0, 36.76, 2.0, x, BuyCosts::default());
         assert!(bare > n, "{bare} vs {n}");
     }
 

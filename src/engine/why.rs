@@ -37,11 +37,30 @@ pub enum Why {
     },
     BearEntryStop {
         stop: f64,
-        level: f64,
-        level_atr: f64,
         close: f64,
         mult: f64,
         atr: f64,
+    },
+    /// The profit target set at tier 1 (IWM terms).
+    BearTargetAt {
+        target: f64,
+        entry: f64,
+        mult: f64,
+        atr: f64,
+    },
+    BearTargetHit {
+        close: f64,
+        target: f64,
+    },
+    /// Book mode: the Bear's tier 1 takes over from the Bull's long.
+    Handoff,
+    /// Book mode: both agents flat, IWM above a rising SMA at a closing high.
+    TrendReentry {
+        close: f64,
+        sma: f64,
+        sma_then: f64,
+        rise_bars: u64,
+        high_bars: u64,
     },
     BearStopHit {
         close: f64,
@@ -132,22 +151,26 @@ pub enum Why {
     NoPrice {
         symbol: Symbol,
     },
-    RiskBudget {
-        risk: f64,
-        per_trade: f64,
-        equity: f64,
-        /// (scale, break magnitude m) for the Bear; None for the Bull (scale 1).
-        scale: Option<(f64, f64)>,
-        vol_adj: f64,
-        median_atr_pct: Option<f64>,
-        atr_pct: f64,
-    },
-    RiskShares {
+    /// A Bear tier sized by beta: `per_tier` of the hedged beta dollars, through the leverage.
+    BearBeta {
         raw: f64,
         symbol: Symbol,
-        risk: f64,
+        hedged: f64,
+        /// "book" (hedge mode) or "equity" (book mode).
+        basis: &'static str,
+        per_tier: f64,
+        /// (scale, break magnitude m) when `bear.break_scale` is on.
+        scale: Option<(f64, f64)>,
+        /// The volatility scale when `bear.vol_scale` is on.
+        vol_adj: Option<f64>,
         lev: f64,
-        distance: f64,
+        px: f64,
+    },
+    /// The Bull's full long (book mode): `beta` × equity of IWM.
+    BullBeta {
+        raw: f64,
+        beta: f64,
+        equity: f64,
         px: f64,
     },
     HedgeShares {
@@ -162,6 +185,11 @@ pub enum Why {
     CappedGross {
         n: f64,
         max_beta: f64,
+        basis: &'static str,
+    },
+    CappedVehicle {
+        n: f64,
+        max_fraction: f64,
     },
     CappedPosition {
         n: f64,
@@ -180,6 +208,7 @@ impl Why {
             | Why::BullEntryStop { .. }
             | Why::BullStopHit { .. }
             | Why::HedgeStop { .. } => K::AtrStop,
+            Why::Handoff | Why::TrendReentry { .. } => K::Trend,
             Why::FailedRebound { .. } | Why::BullishBar { .. } => K::Rebound,
             Why::Reclaim { .. } => K::Reclaim,
             Why::EvidenceWithin { .. } | Why::HedgeJoins { .. } => K::Evidence,
@@ -187,14 +216,17 @@ impl Why {
             Why::HedgeTarget { .. }
             | Why::TargetReached { .. }
             | Why::HedgeStopHit { .. }
-            | Why::TimeStop { .. } => K::Target,
+            | Why::TimeStop { .. }
+            | Why::BearTargetAt { .. }
+            | Why::BearTargetHit { .. } => K::Target,
             Why::NoShortData | Why::ShortFact(_) => K::ShortInterest,
             Why::SellHeld { .. }
             | Why::NoPrice { .. }
-            | Why::RiskBudget { .. }
-            | Why::RiskShares { .. }
+            | Why::BearBeta { .. }
+            | Why::BullBeta { .. }
             | Why::HedgeShares { .. }
             | Why::CappedGross { .. }
+            | Why::CappedVehicle { .. }
             | Why::CappedPosition { .. } => K::Sizing,
         }
     }
@@ -224,10 +256,26 @@ impl fmt::Display for Why {
                 }
                 Ok(())
             }
-            Why::BearEntryStop { stop, level, level_atr, close, mult, atr } => write!(
+            Why::BearEntryStop { stop, close, mult, atr } => write!(
                 f,
-                "stop IWM {} = min(level {} + {level_atr} × ATR, close {} + {mult} × ATR {})",
-                f2(*stop), f2(*level), f2(*close), f2(*atr)
+                "stop IWM {} = close {} + {mult} × ATR {}, trailed at the lowest close + {mult} × ATR",
+                f2(*stop), f2(*close), f2(*atr)
+            ),
+            Why::BearTargetAt { target, entry, mult, atr } => write!(
+                f,
+                "target IWM {} = close {} − {mult} × ATR {}: every tier exits there",
+                f2(*target), f2(*entry), f2(*atr)
+            ),
+            Why::BearTargetHit { close, target } => write!(
+                f,
+                "profit target: close {} ≤ target {} (tier-1 close − ATRs of its bar)",
+                f2(*close), f2(*target)
+            ),
+            Why::Handoff => f.write_str("the Bear's tier 1 fired: the Bull's long hands over to it"),
+            Why::TrendReentry { close, sma, sma_then, rise_bars, high_bars } => write!(
+                f,
+                "both agents flat; close {} > SMA50 {} (rising: {} {rise_bars} bars ago) at a {high_bars}-bar closing high",
+                f2(*close), f2(*sma), f2(*sma_then)
             ),
             Why::BearStopHit { close, stop, lowest, mult } => write!(
                 f,
@@ -297,23 +345,20 @@ impl fmt::Display for Why {
                 write!(f, "sell the {held} {symbol} held (attributed fills)")
             }
             Why::NoPrice { symbol } => write!(f, "no {symbol} price yet: size 0"),
-            Why::RiskBudget { risk, per_trade, equity, scale, vol_adj, median_atr_pct, atr_pct } => {
-                write!(f, "risk ${} = {}% × equity ${} × ", f0(*risk), f1(per_trade * 100.0), f0(*equity))?;
-                match scale {
-                    Some((s, m)) => write!(f, "scale {} (m {})", f2(*s), f2(*m))?,
-                    None => f.write_str("scale 1")?,
+            Why::BearBeta { raw, symbol, hedged, basis, per_tier, scale, vol_adj, lev, px } => {
+                write!(f, "{} {symbol} = {} × {basis} beta ${}", f0(*raw), f2(*per_tier), f0(*hedged))?;
+                if let Some((s, m)) = scale {
+                    write!(f, " × break scale {} (m {})", f2(*s), f2(*m))?;
                 }
-                write!(f, " × vol adj {} (median ATR% ", f2(*vol_adj))?;
-                match median_atr_pct {
-                    Some(m) => write!(f, "{}", f2(m * 100.0))?,
-                    None => f.write_str("n/a")?,
+                if let Some(v) = vol_adj {
+                    write!(f, " × vol scale {}", f2(*v))?;
                 }
-                write!(f, " / ATR% {})", f2(atr_pct * 100.0))
+                write!(f, " / {lev} (leverage) / price {}", f2(*px))
             }
-            Why::RiskShares { raw, symbol, risk, lev, distance, px } => write!(
+            Why::BullBeta { raw, beta, equity, px } => write!(
                 f,
-                "{} {symbol} = ${} / ({lev} × stop distance {}%) / price {}",
-                f0(*raw), f0(*risk), f2(distance * 100.0), f2(*px)
+                "{} IWM = {beta} × equity ${} / price {}",
+                f0(*raw), f0(*equity), f2(*px)
             ),
             Why::HedgeShares { raw, fraction, beta, qty, vehicle, lev, px } => {
                 write!(
@@ -322,9 +367,14 @@ impl fmt::Display for Why {
                     f0(*raw), f0(*beta), f2(*px)
                 )
             }
-            Why::CappedGross { n, max_beta } => {
-                write!(f, "capped to {}: gross beta ≤ {max_beta} × equity", f0(*n))
+            Why::CappedGross { n, max_beta, basis } => {
+                write!(f, "capped to {}: the agents' gross beta ≤ {max_beta} × {basis}", f0(*n))
             }
+            Why::CappedVehicle { n, max_fraction } => write!(
+                f,
+                "capped to {}: the vehicle ≤ {}% of equity",
+                f0(*n), f0(max_fraction * 100.0)
+            ),
             Why::CappedPosition { n, max_position } => write!(
                 f,
                 "capped to {}: one position ≤ {}% of equity",

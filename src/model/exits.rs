@@ -14,6 +14,9 @@ pub enum StandingStop {
         lowest_close: f64,
         level: f64,
         entry: f64,
+        /// The profit target (journals from before it existed have none).
+        #[serde(default)]
+        target: Option<f64>,
     },
     /// The Bull's counter-trend hedge: a fixed stop, its target, and the bars it has been held
     /// (the time stop counts them).
@@ -53,9 +56,13 @@ impl StandingStop {
                 lowest_close,
                 level,
                 entry,
-            } => [stop, lowest_close, level, entry]
-                .iter()
-                .all(|x| x.is_finite()),
+                target,
+            } => {
+                [stop, lowest_close, level, entry]
+                    .iter()
+                    .all(|x| x.is_finite())
+                    && target.is_none_or(f64::is_finite)
+            }
             StandingStop::Hedge {
                 stop,
                 target,

@@ -34,6 +34,8 @@ pub enum SignalKind {
     BearScaleOut { tier: u8 },
     /// Bear's trailing ATR stop was hit: sell the whole vehicle position.
     BearStop,
+    /// IWM reached the Bear's profit target: sell every tier.
+    BearTarget,
     /// Bull's small counter-trend IWM hedge on an oversold bounce.
     BullHedge,
     /// Bull's hedge reached its target, stop or time stop.
@@ -42,6 +44,10 @@ pub enum SignalKind {
     BullEntry,
     /// Bull's trailing ATR stop was hit.
     BullStop,
+    /// Book mode: both agents flat and IWM back in an uptrend: the Bull's full long.
+    BullTrend,
+    /// Book mode: the Bear's tier 1 fired; the Bull's long hands over to it.
+    BullHandoff,
 }
 
 impl SignalKind {
@@ -50,10 +56,13 @@ impl SignalKind {
             SignalKind::BearEntry { tier } => format!("tier {tier}"),
             SignalKind::BearScaleOut { tier } => format!("scale-out {tier}"),
             SignalKind::BearStop => "stop".into(),
+            SignalKind::BearTarget => "target".into(),
             SignalKind::BullHedge => "hedge".into(),
             SignalKind::BullHedgeExit => "hedge exit".into(),
             SignalKind::BullEntry => "re-engage".into(),
             SignalKind::BullStop => "stop".into(),
+            SignalKind::BullTrend => "trend re-entry".into(),
+            SignalKind::BullHandoff => "hand-off".into(),
         }
     }
 
@@ -63,8 +72,10 @@ impl SignalKind {
             self,
             SignalKind::BearScaleOut { .. }
                 | SignalKind::BearStop
+                | SignalKind::BearTarget
                 | SignalKind::BullHedgeExit
                 | SignalKind::BullStop
+                | SignalKind::BullHandoff
         )
     }
 }
@@ -92,9 +103,12 @@ impl AgentBook {
             SignalKind::BearEntry { tier } | SignalKind::BearScaleOut { tier } => {
                 AgentBook::BearTier { tier }
             }
-            SignalKind::BearStop => AgentBook::BearAll,
+            SignalKind::BearStop | SignalKind::BearTarget => AgentBook::BearAll,
             SignalKind::BullHedge | SignalKind::BullHedgeExit => AgentBook::Hedge,
-            SignalKind::BullEntry | SignalKind::BullStop => AgentBook::Bull,
+            SignalKind::BullEntry
+            | SignalKind::BullStop
+            | SignalKind::BullTrend
+            | SignalKind::BullHandoff => AgentBook::Bull,
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct RiskLimits {
     pub max_order_notional: Decimal,
     /// One position's value as a fraction of equity.
     pub max_position_pct: Decimal,
+    /// The inverse vehicles' (TWM, SRTY) value as a fraction of equity.
+    pub max_vehicle_pct: Decimal,
     /// Gross IWM-beta dollars as a multiple of equity.
     pub max_beta_exposure: Decimal,
     pub max_orders_per_minute: u32,
@@ -59,6 +61,7 @@ impl From<&RiskConfig> for RiskLimits {
         RiskLimits {
             max_order_notional: c.max_order_notional,
             max_position_pct: dec(c.max_position),
+            max_vehicle_pct: dec(c.max_vehicle_fraction.min(c.max_position)),
             max_beta_exposure: dec(c.max_beta_exposure),
             max_orders_per_minute: c.max_orders_per_minute,
             daily_loss_limit: dec(c.daily_loss_limit),
@@ -75,8 +78,13 @@ pub struct RiskContext {
     /// Injected time (the bar's time in replay): the gate never reads a wall clock.
     pub now: DateTime<Utc>,
     pub equity: Decimal,
-    /// Cash at the venue: what buys are paid from (no margin: this is a cash account).
+    /// Cash at the venue: what buys are paid from, with `margin` beyond it.
     pub cash: Decimal,
+    /// Buying power beyond cash: (Reg T multiple − 1) × equity on a margin account, 0 on a cash one.
+    pub margin: Decimal,
+    /// IWM shares that are the trader's own book (hedge mode): held, never counted against the
+    /// agents' caps.
+    pub book: Decimal,
     pub start_of_day_equity: Decimal,
     /// Signed quantities held, by symbol.
     pub positions: BTreeMap<Symbol, Decimal>,
@@ -104,6 +112,16 @@ impl RiskContext {
     fn held(&self, s: Symbol) -> Decimal {
         self.positions.get(&s).copied().unwrap_or_default()
             + self.pending.get(&s).copied().unwrap_or_default()
+    }
+
+    /// What the agents hold or have on order: the trader's book left out.
+    fn agents_held(&self, s: Symbol) -> Decimal {
+        let book = if s == Symbol::Iwm {
+            self.book
+        } else {
+            Decimal::ZERO
+        };
+        self.held(s) - book
     }
 }
 
@@ -353,19 +371,24 @@ impl RiskGate {
                 max: self.limits.max_order_notional,
             });
         }
-        let after = ctx.held(order.symbol) + order.side.sign() * order.qty;
+        let after = ctx.agents_held(order.symbol) + order.side.sign() * order.qty;
         // What the position is worth after the order, plus what buying it costs beyond that.
         let value = (after * price).abs() + (notional - order.qty * price);
-        if value > ctx.equity * self.limits.max_position_pct {
+        let max_pct = if order.symbol == Symbol::Iwm {
+            self.limits.max_position_pct
+        } else {
+            self.limits.max_vehicle_pct
+        };
+        if value > ctx.equity * max_pct {
             return Some(RefusalReason::MaxPositionPct {
                 symbol: order.symbol,
                 value,
                 equity: ctx.equity,
-                max_pct: self.limits.max_position_pct,
+                max_pct,
             });
         }
         if order.side == Side::Buy {
-            let mut have = ctx.cash;
+            let mut have = ctx.cash + ctx.margin.max(Decimal::ZERO);
             for (s, q) in &ctx.pending_buys {
                 let Some(p) = ctx.prices.get(s) else {
                     return Some(RefusalReason::NoPrice { symbol: *s });
@@ -384,7 +407,7 @@ impl RiskGate {
             let (qty, p) = if s == order.symbol {
                 (after, price)
             } else {
-                let q = ctx.held(s);
+                let q = ctx.agents_held(s);
                 if q.is_zero() {
                     continue;
                 }

@@ -29,6 +29,8 @@ pub(super) fn ctx() -> RiskContext {
         now: t0(),
         equity: dec!(100000),
         cash: dec!(100000),
+        margin: dec!(0),
+        book: dec!(0),
         start_of_day_equity: dec!(100000),
         positions: BTreeMap::new(),
         pending: BTreeMap::new(),

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Notice, Session};
 use crate::engine::EngineEvent;
-use crate::model::{Answer, OrderRequest, OrderType, Side, SignalState};
+use crate::model::{Answer, OrderRequest, OrderType, Side, SignalState, Symbol};
 use crate::store::Severity;
 
 /// A trader's (or auto mode's) decision. `id: None` means the selected signal.
@@ -235,7 +235,7 @@ impl Session {
         self.send(order, out);
     }
 
-    fn new_order(
+    pub(super) fn new_order(
         &mut self,
         symbol: crate::model::Symbol,
         side: Side,
@@ -261,6 +261,13 @@ impl Session {
             .values()
             .filter(|p| p.qty > Decimal::ZERO)
             .map(|p| (p.symbol, p.qty))
+            .collect();
+        // The trader's book (hedge mode) is not the agents' to sell.
+        let book = self.book_shares();
+        let held: Vec<_> = held
+            .into_iter()
+            .map(|(s, q)| (s, if s == Symbol::Iwm { q - book } else { q }))
+            .filter(|(_, q)| *q > Decimal::ZERO)
             .collect();
         if held.is_empty() {
             self.info("flatten: nothing held", out);

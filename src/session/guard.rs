@@ -82,6 +82,13 @@ impl Session {
             now,
             equity: st.equity,
             cash: st.cash,
+            // Reg T on the simulator; a real venue refuses for itself what it cannot fund.
+            margin: if st.broker == BrokerKind::Sim {
+                st.equity * self.margin_per_equity()
+            } else {
+                Decimal::ZERO
+            },
+            book: self.engine.book_shares(),
             start_of_day_equity: st.day_start_equity,
             positions,
             pending,
@@ -92,6 +99,13 @@ impl Session {
             live: st.broker == BrokerKind::Live,
             market_open: !st.health.values().any(|h| *h == FeedHealth::Idle),
         }
+    }
+
+    fn margin_per_equity(&self) -> Decimal {
+        use rust_decimal::prelude::FromPrimitive;
+        Decimal::from_f64(self.cfg.paper.buying_power - 1.0)
+            .unwrap_or_default()
+            .max(Decimal::ZERO)
     }
 
     /// Every order passes here: risk gate, durable intent, then the broker.

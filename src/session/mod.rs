@@ -2,6 +2,7 @@
 //! state changes, orders and notices go out. Synchronous and clock-free (time comes from bars),
 //! so the TUI, headless mode, replay and backtest all drive the same code.
 
+mod book;
 mod close;
 mod desk;
 mod guard;
@@ -358,6 +359,7 @@ impl Session {
                 self.expire_close_proposals(day, out);
             }
             self.age_signals(out);
+            self.buy_book(&bar, out);
         }
         // A bar moves only its own symbol's price; fills, reconciles and restores mark the
         // equity themselves. (Marking every bar was 6 % of a backtest.)

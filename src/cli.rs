@@ -134,9 +134,13 @@ pub enum Command {
         /// Run on N deterministic random-walk bars instead of real data.
         #[arg(long, value_name = "N")]
         synthetic: Option<usize>,
-        /// Draw the equity curve against buy-and-hold IWM (.svg).
+        /// Draw the account, the book and buy-and-hold IWM, with their drawdowns (.svg).
         #[arg(long, value_name = "FILE")]
         plot: Option<PathBuf>,
+        /// Write every closed trade (agent, kind, tier, symbol, entry and exit, shares, P&L, R,
+        /// exit reason) to this CSV file.
+        #[arg(long, value_name = "FILE.csv")]
+        trades: Option<PathBuf>,
     },
 }
 

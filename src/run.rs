@@ -85,8 +85,14 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
             json,
             synthetic,
             plot,
+            trades,
         }) => {
-            return backtest(cfg, input, *from, *to, *json, *synthetic, plot.as_deref());
+            let out = BacktestOut {
+                json: *json,
+                plot: plot.as_deref(),
+                trades: trades.as_deref(),
+            };
+            return backtest(cfg, input, *from, *to, *synthetic, out);
         }
         Some(Command::Journal {
             what,
@@ -197,15 +203,22 @@ fn journal(
     }
 }
 
+/// Where a backtest's results go.
+struct BacktestOut<'a> {
+    json: bool,
+    plot: Option<&'a std::path::Path>,
+    trades: Option<&'a std::path::Path>,
+}
+
 fn backtest(
     cfg: Config,
     input: &[std::path::PathBuf],
     from: Option<chrono::NaiveDate>,
     to: Option<chrono::NaiveDate>,
-    json: bool,
     synthetic: Option<usize>,
-    plot: Option<&std::path::Path>,
+    out: BacktestOut,
 ) -> Result<()> {
+    let json = out.json;
     let from = from.map(session_midnight);
     // `--to` is inclusive: the whole day.
     let to = to.map(|d| session_midnight(d) + chrono::Duration::hours(23));
@@ -218,7 +231,7 @@ fn backtest(
     let plan = match synthetic {
         // Streamed: memory stays flat in N (the `peak_rss_mb` figure checks it).
         Some(n) if n >= 2 && from.is_none() && to.is_none() => {
-            return report(crate::backtest::run_synthetic(cfg, n, !json), json, plot);
+            return report(crate::backtest::run_synthetic(cfg, n, !json), &out);
         }
         Some(n) if n >= 2 => in_memory(Timeframe::Min1, crate::backtest::synthetic::series(n)),
         Some(_) => bail!("--synthetic needs at least 2 bars"),
@@ -235,22 +248,33 @@ fn backtest(
             in_memory(Timeframe::Day1, series)
         }
     };
-    report(crate::backtest::run(cfg, plan, to, !json, warn), json, plot)
+    let mut trades = match out.trades {
+        Some(p) => Some(crate::backtest::TradesCsv::create(p)?),
+        None => None,
+    };
+    let on_trade = |lot: &crate::store::lots::Lot| {
+        if let Some(w) = trades.as_mut() {
+            w.write(lot);
+        }
+    };
+    let r = crate::backtest::run(cfg, plan, to, !json, warn, on_trade);
+    if let Some(w) = trades {
+        w.finish()?;
+    }
+    report(r, &out)
 }
 
 /// The report as JSON or text, and the equity curve's plot if asked.
-fn report(
-    report: crate::backtest::Report,
-    json: bool,
-    plot: Option<&std::path::Path>,
-) -> Result<()> {
+fn report(report: crate::backtest::Report, out: &BacktestOut) -> Result<()> {
+    let (json, plot) = (out.json, out.plot);
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         print!("{}", crate::backtest::render(&report));
     }
     if let Some(p) = plot {
-        crate::backtest::plot::svg(p, &report.curve).map_err(|e| eyre!(e))?;
+        let hedge = report.mode == crate::config::AgentsMode::Hedge;
+        crate::backtest::plot::svg(p, &report.curve, hedge).map_err(|e| eyre!(e))?;
         if !json {
             println!("equity curve: {}", p.display());
         }

@@ -3,7 +3,9 @@
 
 mod metrics;
 pub mod plot;
+mod study;
 pub mod synthetic;
+mod trades_csv;
 mod trips;
 
 use std::time::Instant;
@@ -12,14 +14,17 @@ use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 
 pub use metrics::{curve_stats, CurveAcc, CurveStats};
+pub use study::{AgentFigures, Benchmarks, Decline, Figures, StudyReport};
+pub use trades_csv::TradesCsv;
 
 use crate::broker::paper::{to_f64, PaperBroker};
-use crate::config::{Config, Mode};
+use crate::config::{AgentsMode, Config, Mode};
 use crate::data::LoadWarning;
 use crate::feed::replay::{Part, ReplayPlan};
 use crate::feed::FeedEvent;
-use crate::model::{Bar, Symbol, Timeframe};
-use crate::session::{Input, Session};
+use crate::model::{Bar, ClientOrderId, Side, Symbol, Timeframe};
+use crate::session::{Input, Notice, Session};
+use crate::store::lots::{Lot, TradeKind};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AgentPnl {
@@ -27,10 +32,23 @@ pub struct AgentPnl {
     pub bull: f64,
 }
 
+/// One signal kind's closed trades over the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindFigures {
+    pub kind: TradeKind,
+    pub trades: u32,
+    pub win_rate: Option<f64>,
+    pub win_rate_ci: Option<(f64, f64)>,
+    pub avg_r: Option<f64>,
+    pub pnl: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub start: Option<DateTime<Utc>>,
-    pub end: Option<DateTime<Utc>>,
+    /// `hedge` or `book` (`agents.mode`).
+    pub mode: AgentsMode,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
     /// Replayed timestamps (each carries up to one bar per symbol).
     pub bars: usize,
     pub bars_per_second: f64,
@@ -40,20 +58,20 @@ pub struct Report {
     /// The process's peak resident memory (VmHWM) at the end, in MB; 0 where /proc is missing.
     pub peak_rss_mb: f64,
     pub starting_equity: f64,
+    /// The account at the end (hedge mode: the book included).
     pub final_equity: f64,
     #[serde(flatten)]
-    pub strategy: CurveStats,
+    pub study: StudyReport,
+    /// Closed trades per signal kind (lots: each entry's shares until sold).
+    pub signals: Vec<KindFigures>,
     /// Closed round trips (flat → position → flat) per agent and symbol.
     pub trades: usize,
-    pub win_rate: f64,
     pub fills: usize,
-    pub signals: usize,
-    /// Fraction of bars with any position held.
-    pub exposure: f64,
+    pub signal_count: usize,
     pub pnl_per_agent: AgentPnl,
-    pub buy_and_hold: CurveStats,
+    /// (year, the account, the book alone (hedge mode) or the account, buy-and-hold IWM), thinned.
     #[serde(skip)]
-    pub curve: Vec<(f64, f64, f64)>,
+    pub curve: Vec<(f64, f64, f64, f64)>,
 }
 
 /// Where a backtest starts trading when `--from` is not given: after the first 250 IWM bars,
@@ -70,6 +88,7 @@ pub fn run(
     to: Option<DateTime<Utc>>,
     progress: bool,
     mut on_skipped: impl FnMut(LoadWarning),
+    on_trade: impl FnMut(&Lot),
 ) -> Report {
     let timeframe = plan.timeframe;
     let feed = plan
@@ -84,7 +103,7 @@ pub fn run(
             }
         })
         .take_while(|f| !matches!(f, Fed::Step(t, _) if to.is_some_and(|to| *t > to)));
-    run_steps(cfg, timeframe, feed, None, progress)
+    run_steps(cfg, timeframe, feed, None, progress, on_trade)
 }
 
 /// `backtest --synthetic n`: the walk streamed step by step (its first 250 bars warm up), so
@@ -120,6 +139,7 @@ pub fn run_synthetic(cfg: Config, n: usize, progress: bool) -> Report {
         history.chain(steps),
         Some(n - warm),
         progress,
+        |_| {},
     )
 }
 
@@ -136,10 +156,14 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     feed: impl Iterator<Item = Fed<G>>,
     steps: Option<usize>,
     progress: bool,
+    mut on_trade: impl FnMut(&Lot),
 ) -> Report {
     cfg.signals.mode = Mode::Auto;
     let broker = Box::new(PaperBroker::new(&cfg.paper));
     let starting = to_f64(cfg.paper.starting_cash);
+    let mode = cfg.agents.mode;
+    let declared_book = to_f64(cfg.book.value);
+    let slippage = cfg.paper.slippage_bps / 10_000.0;
     let mut session = Session::new(cfg, broker, timeframe, "bt");
     // A file read as it goes has no length up front: a count then, not a bar.
     let bar = match steps {
@@ -150,13 +174,16 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let started = Instant::now();
-    let (mut strategy, mut hold) = (CurveAcc::default(), CurveAcc::default());
+    let mut study = study::Study::new(starting, mode == AgentsMode::Hedge);
     let mut curve = Curve::default();
     let mut trips = trips::Trips::default();
     let mut notices = Vec::new();
-    let (mut n, mut held_bars) = (0usize, 0usize);
+    let mut n = 0usize;
     let mut first_iwm: Option<f64> = None;
     let (mut start, mut end) = (None, None);
+    // The book's purchase: orders nobody proposed that buy IWM, and what their fills cost.
+    let mut book_orders: Vec<ClientOrderId> = Vec::new();
+    let mut book_cost = 0.0;
     for fed in feed {
         let (t, group) = match fed {
             Fed::History(ev) => {
@@ -167,7 +194,11 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
         };
         start.get_or_insert(t);
         end = Some(t);
+        let mut iwm_open = None;
         for (symbol, b) in group {
+            if symbol == Symbol::Iwm {
+                iwm_open = Some(b.open);
+            }
             let ev = FeedEvent::Bar {
                 symbol,
                 timeframe,
@@ -175,22 +206,35 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
             };
             session.handle_into(Input::Feed(ev), &mut notices);
             trips.observe(&session, &notices);
+            for notice in &notices {
+                match notice {
+                    Notice::Order { order, .. }
+                        if order.signal_id.is_none()
+                            && order.symbol == Symbol::Iwm
+                            && order.side == Side::Buy =>
+                    {
+                        book_orders.push(order.client_order_id.clone());
+                    }
+                    Notice::Fill { fill } if book_orders.contains(&fill.client_order_id) => {
+                        book_cost += to_f64(fill.qty * fill.price + fill.commission);
+                    }
+                    _ => {}
+                }
+            }
             notices.clear();
         }
-        let eq = to_f64(session.store.equity);
-        let iwm = session
-            .store
-            .series(Symbol::Iwm)
-            .last()
-            .map(|b| b.close)
-            .unwrap_or(1.0);
-        let bh = starting * iwm / *first_iwm.get_or_insert(iwm);
-        if session.store.positions.values().any(|p| !p.qty.is_zero()) {
-            held_bars += 1;
+        for lot in session.store.lots.take_closed() {
+            on_trade(&lot);
         }
-        strategy.push(eq);
-        hold.push(bh);
-        curve.push((year_fraction(t), eq, bh));
+        let step = step_view(&session, t, iwm_open, book_cost, declared_book, mode);
+        let bh = starting * step.iwm_close / *first_iwm.get_or_insert(step.iwm_close);
+        let book_curve = if mode == AgentsMode::Hedge {
+            starting + step.book_value - step.book_cost
+        } else {
+            step.account
+        };
+        study.push(&step, slippage);
+        curve.push((year_fraction(t), step.account, book_curve, bh));
         if n % 4096 == 0 {
             bar.set_position(n as u64);
         }
@@ -207,9 +251,23 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     } else {
         252.0 * 23_400.0 / timeframe.seconds() as f64
     };
+    let signals = session
+        .store
+        .lots
+        .records()
+        .map(|(kind, r)| KindFigures {
+            kind,
+            trades: r.trades,
+            win_rate: r.win_rate(),
+            win_rate_ci: r.win_rate_ci(),
+            avg_r: r.avg_r(),
+            pnl: r.pnl,
+        })
+        .collect();
     Report {
-        start,
-        end,
+        mode,
+        from: start,
+        to: end,
         bars: n,
         bars_per_second: if elapsed > 0.0 {
             n as f64 / elapsed
@@ -220,24 +278,59 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
         ns_per_bar: if n > 0 { elapsed * 1e9 / n as f64 } else { 0.0 },
         peak_rss_mb: crate::procstat::peak_rss_mb(),
         starting_equity: starting,
-        final_equity: strategy.last().unwrap_or(starting),
-        strategy: strategy.stats(years, per_year),
+        final_equity: to_f64(session.store.equity),
+        study: study.finish(years, per_year),
+        signals,
         trades: trips.trades,
-        win_rate: if trips.trades > 0 {
-            trips.wins as f64 / trips.trades as f64
-        } else {
-            0.0
-        },
         fills: trips.fills,
-        signals: session.store.signals.total() as usize,
-        exposure: if n > 0 {
-            held_bars as f64 / n as f64
-        } else {
-            0.0
-        },
+        signal_count: session.store.signals.total() as usize,
         pnl_per_agent: trips.pnl(&session),
-        buy_and_hold: hold.stats(years, per_year),
         curve: curve.points,
+    }
+}
+
+/// The account as the study reads it after a step: the book, the agents' beta, the hedged dollars.
+fn step_view(
+    s: &Session,
+    time: DateTime<Utc>,
+    iwm_open: Option<f64>,
+    book_cost: f64,
+    declared_book: f64,
+    mode: AgentsMode,
+) -> study::Step {
+    let st = &s.store;
+    let close = |sym: Symbol| st.series(sym).last().map_or(0.0, |b| b.close);
+    let iwm_close = close(Symbol::Iwm);
+    let held = |sym: Symbol| st.positions.get(&sym).map_or(0.0, |p| to_f64(p.qty));
+    let book_shares = to_f64(s.book_shares());
+    let book_value = book_shares * iwm_close;
+    let (mut net, mut gross) = (0.0, 0.0);
+    for sym in Symbol::ALL {
+        let mut q = held(sym);
+        if sym == Symbol::Iwm {
+            q -= book_shares;
+        }
+        let beta = f64::from(sym.leverage()) * q * close(sym);
+        net += beta;
+        gross += beta.abs();
+    }
+    let account = to_f64(st.equity);
+    let hedged = match mode {
+        AgentsMode::Book => account,
+        AgentsMode::Hedge if book_value > 0.0 => book_value,
+        AgentsMode::Hedge => declared_book,
+    };
+    study::Step {
+        time,
+        iwm_open,
+        iwm_close,
+        iwm_sma_slow: st.indicators.last().and_then(|r| r.sma_slow),
+        account,
+        book_value,
+        book_cost: if book_shares > 0.0 { book_cost } else { 0.0 },
+        net_beta: net,
+        gross_beta: gross,
+        hedged,
     }
 }
 
@@ -247,7 +340,7 @@ const CURVE_POINTS: usize = 4_096;
 
 #[derive(Debug)]
 struct Curve {
-    points: Vec<(f64, f64, f64)>,
+    points: Vec<(f64, f64, f64, f64)>,
     /// Keep every `every`-th step.
     every: usize,
     seen: usize,
@@ -264,7 +357,7 @@ impl Default for Curve {
 }
 
 impl Curve {
-    fn push(&mut self, p: (f64, f64, f64)) {
+    fn push(&mut self, p: (f64, f64, f64, f64)) {
         if self.seen % self.every == 0 {
             if self.points.len() == 2 * CURVE_POINTS {
                 // The kept points sit at multiples of `every`: keeping the even ones leaves
@@ -288,56 +381,101 @@ fn year_fraction(t: DateTime<Utc>) -> f64 {
     f64::from(t.year()) + f64::from(t.ordinal0()) / 365.25
 }
 
-/// The human-readable table.
+/// The human-readable report.
 pub fn render(r: &Report) -> String {
     let d = |t: Option<DateTime<Utc>>| {
         t.map(|t| t.format("%Y-%m-%d").to_string())
             .unwrap_or_else(|| "—".into())
     };
     let pct = |x: f64| format!("{:+.1} %", x * 100.0);
+    let st = &r.study;
     let mut s = format!(
-        "backtest {} → {}   {} bars in {:.1} ms ({:.0} bars/s)\n\n{:<16}{:>14}{:>18}\n",
-        d(r.start),
-        d(r.end),
+        "backtest {} → {}   mode {}   {} bars in {:.1} ms ({:.0} bars/s)\n\n{:<24}{:>10}{:>9}{:>10}{:>8}{:>7}\n",
+        d(r.from),
+        d(r.to),
+        r.mode.label(),
         r.bars,
         r.elapsed_ms,
         r.bars_per_second,
         "",
-        "double-agent",
-        "buy & hold IWM"
+        "total",
+        "CAGR",
+        "max DD",
+        "Sharpe",
+        "MAR",
     );
-    let rows = [
-        (
-            "total return",
-            pct(r.strategy.total_return),
-            pct(r.buy_and_hold.total_return),
-        ),
-        ("CAGR", pct(r.strategy.cagr), pct(r.buy_and_hold.cagr)),
-        (
-            "max drawdown",
-            pct(-r.strategy.max_drawdown),
-            pct(-r.buy_and_hold.max_drawdown),
-        ),
-        (
-            "Sharpe",
-            format!("{:.2}", r.strategy.sharpe),
-            format!("{:.2}", r.buy_and_hold.sharpe),
-        ),
-    ];
-    for (k, a, b) in rows {
-        s.push_str(&format!("{k:<16}{a:>14}{b:>18}\n"));
+    let mut row = |name: &str, f: &Figures| {
+        s.push_str(&format!(
+            "{name:<24}{:>10}{:>9}{:>10}{:>8.2}{:>7.2}\n",
+            pct(f.total_return),
+            pct(f.cagr),
+            pct(f.max_drawdown),
+            f.sharpe,
+            f.mar
+        ));
+    };
+    match r.mode {
+        AgentsMode::Hedge => row("agents (the hedge alone)", &st.agents.figures),
+        AgentsMode::Book => row("agents (the account)", &st.agents.figures),
+    }
+    if let Some(b) = &st.book {
+        row("book (IWM, held)", b);
+    }
+    if let Some(o) = &st.overlay {
+        row("book + agents", o);
+    }
+    row("buy & hold IWM", &st.benchmarks.buy_and_hold_iwm);
+    row("IWM 75 %, cash 25 %", &st.benchmarks.iwm_75_cash_25);
+    row("IWM > SMA200, else cash", &st.benchmarks.iwm_above_sma200);
+    let a = &st.agents;
+    s.push_str(&format!(
+        "\nagents: in the market {:.0} % of bars, avg gross beta {:.2}, net {:+.2}, whipsaw {} a year\n",
+        a.time_in_market * 100.0,
+        a.avg_gross_beta,
+        a.avg_net_beta,
+        pct(a.whipsaw_per_year)
+    ));
+    if !st.declines.is_empty() {
+        s.push_str("\ndeclines of IWM (18 % zigzag)      IWM   captured\n");
+        for x in &st.declines {
+            s.push_str(&format!(
+                "  {} → {}{}  {:>8}  {:>9}\n",
+                x.peak.format("%Y-%m-%d"),
+                x.trough.format("%Y-%m-%d"),
+                if x.unfinished { "*" } else { " " },
+                pct(x.iwm_return),
+                pct(x.capture)
+            ));
+        }
+        if let Some(m) = st.mean_capture {
+            s.push_str(&format!("  mean capture {}\n", pct(m)));
+        }
+    }
+    if !r.signals.is_empty() {
+        s.push_str("\nrecord by signal   trades   won (95 % interval)   avg R        P&L\n");
+        for k in &r.signals {
+            let won = match (k.win_rate, k.win_rate_ci) {
+                (Some(w), Some((lo, hi))) => {
+                    format!("{:.0} % ({:.0}–{:.0} %)", w * 100.0, lo * 100.0, hi * 100.0)
+                }
+                _ => "—".into(),
+            };
+            s.push_str(&format!(
+                "  {:<16}{:>7}   {:<20}{:>6}{:>12}\n",
+                k.kind.label(),
+                k.trades,
+                won,
+                k.avg_r.map_or("—".into(), |r| format!("{r:+.2}")),
+                plot::dollars(k.pnl)
+            ));
+        }
     }
     s.push_str(&format!(
-        "\nequity ${:.2} → ${:.2}\ntrades {} closed (win rate {:.0} %), {} fills, {} signals, exposure {:.0} % of bars\nP&L by agent: bear {:+.2}  bull {:+.2}\n",
-        r.starting_equity,
-        r.final_equity,
-        r.trades,
-        r.win_rate * 100.0,
+        "\naccount {} → {}; {} fills, {} signals\n",
+        plot::dollars(r.starting_equity),
+        plot::dollars(r.final_equity),
         r.fills,
-        r.signals,
-        r.exposure * 100.0,
-        r.pnl_per_agent.bear,
-        r.pnl_per_agent.bull
+        r.signal_count
     ));
     s
 }

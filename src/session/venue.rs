@@ -159,6 +159,11 @@ impl Session {
             book = o.request.book;
         }
         self.store.cash += fill.cash_delta();
+        let atr = self.store.indicators.last().and_then(|r| r.atr);
+        let signal = signal_id.and_then(|id| self.store.signals.get(id));
+        self.store
+            .lots
+            .on_fill(&fill, book, signal.map(|e| &e.signal), atr);
         let now = fill.time;
         self.store
             .positions

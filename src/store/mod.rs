@@ -1,5 +1,6 @@
 //! The state of the app: one owner (the session) mutates it, the UI and headless printer read it.
 
+pub mod lots;
 mod signals;
 mod tail;
 
@@ -131,6 +132,8 @@ pub struct Store {
     pub bar_index: u64,
     /// Every proposal's hypothetical result beside the trader's answer (fed by the session).
     pub scorecard: crate::scorecard::Scorecard,
+    /// The agents' trades as lots, and the record of each signal kind.
+    pub lots: lots::LotBook,
     /// Live market hours: forming bars and the market clock (empty in replays).
     pub live: crate::live::LiveView,
 }
@@ -161,6 +164,7 @@ impl Store {
             positioning: crate::positioning::PositioningBook::with_embedded(),
             positioning_summary: None,
             scorecard: Default::default(),
+            lots: lots::LotBook::new(5_000),
             live: Default::default(),
         }
     }
@@ -174,6 +178,7 @@ impl Store {
         self.orders.set_capacity(h.orders);
         self.signals = SignalBook::with_capacity(h.signals);
         self.scorecard = crate::scorecard::Scorecard::with_capacity(h.tracks);
+        self.lots = lots::LotBook::new(h.tracks);
     }
 
     /// True while any bar feed is stale, reconnecting or failed.

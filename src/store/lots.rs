@@ -1,0 +1,424 @@
+//! The agents' trades as lots: each entry signal's fills make one lot, sold by the book its exit
+//! carries (as the engine's ledger sells them), closed when none is left. A closed lot has a P&L
+//! and an R (its P&L over the risk planned at entry: shares × the distance to the signal's stop,
+//! or 2 ATR of IWM where a position has no stop). The record of each signal kind (count, wins,
+//! average R, since) is what the trader sees beside a new signal of that kind; a backtest reports
+//! it per kind and can write every closed lot.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::broker::paper::to_f64;
+use crate::model::{Agent, AgentBook, Fill, Side, Signal, SignalKind, Symbol};
+
+/// A signal kind whose trades are counted: the entries (exits close lots, they are not trades).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TradeKind {
+    #[serde(rename = "bear_tier_1")]
+    BearTier1,
+    #[serde(rename = "bear_tier_2")]
+    BearTier2,
+    #[serde(rename = "bear_tier_3")]
+    BearTier3,
+    BullHedge,
+    BullReengage,
+    BullTrend,
+}
+
+impl TradeKind {
+    pub fn of(kind: SignalKind) -> Option<TradeKind> {
+        Some(match kind {
+            SignalKind::BearEntry { tier: 1 } => TradeKind::BearTier1,
+            SignalKind::BearEntry { tier: 2 } => TradeKind::BearTier2,
+            SignalKind::BearEntry { .. } => TradeKind::BearTier3,
+            SignalKind::BullHedge => TradeKind::BullHedge,
+            SignalKind::BullEntry => TradeKind::BullReengage,
+            SignalKind::BullTrend => TradeKind::BullTrend,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TradeKind::BearTier1 => "bear_tier_1",
+            TradeKind::BearTier2 => "bear_tier_2",
+            TradeKind::BearTier3 => "bear_tier_3",
+            TradeKind::BullHedge => "bull_hedge",
+            TradeKind::BullReengage => "bull_reengage",
+            TradeKind::BullTrend => "bull_trend",
+        }
+    }
+
+    /// How a trader reads it: "tier 1", "hedge", …
+    pub fn label(self) -> &'static str {
+        match self {
+            TradeKind::BearTier1 => "tier 1",
+            TradeKind::BearTier2 => "tier 2",
+            TradeKind::BearTier3 => "tier 3",
+            TradeKind::BullHedge => "hedge",
+            TradeKind::BullReengage => "re-engage",
+            TradeKind::BullTrend => "trend re-entry",
+        }
+    }
+}
+
+/// One entry's shares, from its first fill to its last sale.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lot {
+    pub agent: Agent,
+    pub kind: TradeKind,
+    pub symbol: Symbol,
+    pub signal_id: u64,
+    pub entry_time: DateTime<Utc>,
+    pub shares: Decimal,
+    /// Cash paid, commission included.
+    pub cost: Decimal,
+    pub open: Decimal,
+    /// Cash received so far, commission taken off.
+    pub proceeds: Decimal,
+    /// Dollars at risk per share at entry (the distance to the stop).
+    pub risk_per_share: f64,
+    pub exit_time: Option<DateTime<Utc>>,
+    /// The exit signal's kind ("stop", "target", …) or "flatten" for a sale nobody proposed.
+    pub exit_reason: String,
+    book: AgentBook,
+}
+
+impl Lot {
+    pub fn pnl(&self) -> f64 {
+        to_f64(self.proceeds - self.cost)
+    }
+
+    /// P&L over the planned risk; None where no risk was planned.
+    pub fn r(&self) -> Option<f64> {
+        let risk = self.risk_per_share * to_f64(self.shares);
+        (risk > 0.0).then(|| self.pnl() / risk)
+    }
+
+    pub fn entry_price(&self) -> f64 {
+        to_f64(self.cost) / to_f64(self.shares).max(f64::MIN_POSITIVE)
+    }
+
+    pub fn exit_price(&self) -> f64 {
+        to_f64(self.proceeds) / to_f64(self.shares).max(f64::MIN_POSITIVE)
+    }
+
+    fn tier(&self) -> u8 {
+        match self.book {
+            AgentBook::BearTier { tier } => tier,
+            _ => 0,
+        }
+    }
+}
+
+/// The record of one kind: its closed trades so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Record {
+    pub trades: u32,
+    pub wins: u32,
+    /// Σ R over the trades that had a planned risk, and how many those were.
+    pub sum_r: f64,
+    pub with_r: u32,
+    pub pnl: f64,
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl Record {
+    fn add(&mut self, lot: &Lot) {
+        self.trades += 1;
+        self.wins += u32::from(lot.pnl() > 0.0);
+        if let Some(r) = lot.r() {
+            self.sum_r += r;
+            self.with_r += 1;
+        }
+        self.pnl += lot.pnl();
+        self.since = Some(self.since.map_or(lot.entry_time, |s| s.min(lot.entry_time)));
+    }
+
+    pub fn win_rate(&self) -> Option<f64> {
+        (self.trades > 0).then(|| f64::from(self.wins) / f64::from(self.trades))
+    }
+
+    pub fn avg_r(&self) -> Option<f64> {
+        (self.with_r > 0).then(|| self.sum_r / f64::from(self.with_r))
+    }
+
+    /// The 95 % Wilson interval of the win rate.
+    pub fn win_rate_ci(&self) -> Option<(f64, f64)> {
+        wilson(self.wins, self.trades)
+    }
+}
+
+/// The 95 % Wilson score interval for `k` wins in `n` trials.
+pub fn wilson(k: u32, n: u32) -> Option<(f64, f64)> {
+    if n == 0 {
+        return None;
+    }
+    let (k, n, z) = (f64::from(k), f64::from(n), 1.96_f64);
+    let p = k / n;
+    let den = 1.0 + z * z / n;
+    let mid = (p + z * z / (2.0 * n)) / den;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / den;
+    Some(((mid - half).max(0.0), (mid + half).min(1.0)))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LotBook {
+    open: Vec<Lot>,
+    /// Lots closed since the last `take_closed` (a backtest writes them; the dashboard keeps a few).
+    closed: Vec<Lot>,
+    records: BTreeMap<TradeKind, Record>,
+    /// Closed lots kept when nobody takes them.
+    keep: usize,
+}
+
+impl LotBook {
+    pub fn new(keep: usize) -> Self {
+        LotBook {
+            keep: keep.max(1),
+            ..LotBook::default()
+        }
+    }
+
+    /// The record of a kind as it stands now (every trade of that kind closed so far).
+    pub fn record(&self, kind: TradeKind) -> Record {
+        self.records.get(&kind).copied().unwrap_or_default()
+    }
+
+    pub fn records(&self) -> impl Iterator<Item = (TradeKind, &Record)> {
+        self.records.iter().map(|(k, r)| (*k, r))
+    }
+
+    pub fn open_lots(&self) -> &[Lot] {
+        &self.open
+    }
+
+    /// The lots closed since the last call.
+    pub fn take_closed(&mut self) -> Vec<Lot> {
+        std::mem::take(&mut self.closed)
+    }
+
+    /// A fill of an order that carried `book`, answering `signal` (None: nobody proposed it).
+    /// `atr`: IWM's ATR now, the risk unit of a position without a stop.
+    pub fn on_fill(
+        &mut self,
+        fill: &Fill,
+        book: Option<AgentBook>,
+        signal: Option<&Signal>,
+        atr: Option<f64>,
+    ) {
+        match fill.side {
+            Side::Buy => self.buy(fill, book, signal, atr),
+            Side::Sell => self.sell(fill, book, signal),
+        }
+    }
+
+    fn buy(&mut self, fill: &Fill, book: Option<AgentBook>, s: Option<&Signal>, atr: Option<f64>) {
+        let (Some(book), Some(s)) = (book, s) else {
+            return;
+        };
+        let Some(kind) = TradeKind::of(s.kind) else {
+            return;
+        };
+        let cost = fill.qty * fill.price + fill.commission;
+        if let Some(lot) = self.open.iter_mut().find(|l| l.signal_id == s.id) {
+            lot.shares += fill.qty;
+            lot.open += fill.qty;
+            lot.cost += cost;
+            return;
+        }
+        let per_share = match s.stop_price {
+            Some(stop) => to_f64((s.reference_price - stop).abs()),
+            // No stop (the Bull's full long): 2 ATR of IWM, as the study counts it.
+            None => 2.0 * atr.unwrap_or(0.0),
+        };
+        self.open.push(Lot {
+            agent: s.agent,
+            kind,
+            symbol: fill.symbol,
+            signal_id: s.id,
+            entry_time: fill.time,
+            shares: fill.qty,
+            cost,
+            open: fill.qty,
+            proceeds: Decimal::ZERO,
+            risk_per_share: per_share,
+            exit_time: None,
+            exit_reason: String::new(),
+            book,
+        });
+    }
+
+    /// Sell from the lots the ledger would sell from, in its order.
+    fn sell(&mut self, fill: &Fill, book: Option<AgentBook>, s: Option<&Signal>) {
+        let reason = s.map_or_else(|| "flatten".to_string(), |s| s.kind.label());
+        let bear = |l: &Lot| matches!(l.book, AgentBook::BearTier { .. });
+        let mut order: Vec<usize> = (0..self.open.len())
+            .filter(|&i| self.open[i].symbol == fill.symbol)
+            .collect();
+        // Rank: the book's own lots first; the Bear's top tier first; the hedge before the Bull
+        // unless the Bull sells.
+        let rank = |l: &Lot| -> (u8, u8) {
+            let own = match book {
+                Some(AgentBook::BearTier { tier }) => u8::from(l.tier() != tier),
+                Some(AgentBook::Bull) => u8::from(l.book != AgentBook::Bull),
+                _ => 0,
+            };
+            let within = if bear(l) {
+                255 - l.tier()
+            } else {
+                u8::from(l.book == AgentBook::Bull)
+            };
+            (own, within)
+        };
+        order.sort_by_key(|&i| rank(&self.open[i]));
+        if let Some(AgentBook::BearTier { tier }) = book {
+            order.retain(|&i| self.open[i].tier() == tier);
+        }
+        let mut left = fill.qty;
+        for i in order {
+            if left <= Decimal::ZERO {
+                break;
+            }
+            let lot = &mut self.open[i];
+            let q = left.min(lot.open);
+            lot.open -= q;
+            lot.proceeds += q * fill.price - fill.commission * q / fill.qty;
+            lot.exit_time = Some(fill.time);
+            lot.exit_reason.clone_from(&reason);
+            left -= q;
+        }
+        let (done, open): (Vec<Lot>, Vec<Lot>) = std::mem::take(&mut self.open)
+            .into_iter()
+            .partition(|l| l.open <= Decimal::ZERO);
+        self.open = open;
+        for lot in done {
+            self.records.entry(lot.kind).or_default().add(&lot);
+            self.closed.push(lot);
+        }
+        if self.closed.len() > 2 * self.keep {
+            let cut = self.closed.len() - self.keep;
+            self.closed.drain(..cut);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ClientOrderId;
+    use chrono::TimeZone;
+    use rust_decimal_macros::dec;
+
+    fn signal(id: u64, kind: SignalKind, px: Decimal, stop: Option<Decimal>) -> Signal {
+        Signal {
+            id,
+            time: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            agent: if matches!(kind, SignalKind::BearEntry { .. }) {
+                Agent::Bear
+            } else {
+                Agent::Bull
+            },
+            kind,
+            symbol: Symbol::Twm,
+            side: Side::Buy,
+            qty: dec!(100),
+            reference_price: px,
+            stop_price: stop,
+            iwm_stop: None,
+            confidence: 0.5,
+            reasons: Vec::new(),
+        }
+    }
+
+    fn fill(symbol: Symbol, side: Side, qty: Decimal, price: Decimal, day: u32) -> Fill {
+        Fill {
+            client_order_id: ClientOrderId::new("t", u64::from(day)),
+            symbol,
+            side,
+            qty,
+            price,
+            commission: dec!(1),
+            time: Utc.with_ymd_and_hms(2025, 1, day, 0, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_stop_sells_the_top_tier_first_and_each_lot_has_its_r() {
+        let mut b = LotBook::new(10);
+        let t1 = signal(
+            1,
+            SignalKind::BearEntry { tier: 1 },
+            dec!(40),
+            Some(dec!(36)),
+        );
+        let t2 = signal(
+            2,
+            SignalKind::BearEntry { tier: 2 },
+            dec!(44),
+            Some(dec!(40)),
+        );
+        let tier = |t| Some(AgentBook::BearTier { tier: t });
+        b.on_fill(
+            &fill(Symbol::Twm, Side::Buy, dec!(100), dec!(40), 2),
+            tier(1),
+            Some(&t1),
+            None,
+        );
+        b.on_fill(
+            &fill(Symbol::Twm, Side::Buy, dec!(50), dec!(44), 5),
+            tier(2),
+            Some(&t2),
+            None,
+        );
+        let stop = signal(3, SignalKind::BearStop, dec!(42), None);
+        // 60 sold: tier 2's 50 first, then 10 of tier 1
+        b.on_fill(
+            &fill(Symbol::Twm, Side::Sell, dec!(60), dec!(42), 9),
+            Some(AgentBook::BearAll),
+            Some(&stop),
+            None,
+        );
+        let closed = b.take_closed();
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].kind, TradeKind::BearTier2);
+        // cost 50 × 44 + 1, proceeds 50 × 42 − 1 × 50/60
+        let pnl = 2100.0 - 1.0 * 50.0 / 60.0 - 2201.0;
+        assert!((closed[0].pnl() - pnl).abs() < 1e-9, "{}", closed[0].pnl());
+        assert!((closed[0].r().unwrap() - pnl / (4.0 * 50.0)).abs() < 1e-9);
+        assert_eq!(closed[0].exit_reason, "stop");
+        assert_eq!(b.open_lots()[0].open, dec!(90));
+        b.on_fill(
+            &fill(Symbol::Twm, Side::Sell, dec!(90), dec!(48), 12),
+            None,
+            None,
+            None,
+        );
+        let closed = b.take_closed();
+        assert_eq!(
+            (closed[0].kind, closed[0].exit_reason.as_str()),
+            (TradeKind::BearTier1, "flatten")
+        );
+        let r1 = b.record(TradeKind::BearTier1);
+        assert_eq!((r1.trades, r1.wins), (1, 1));
+        assert_eq!(b.record(TradeKind::BearTier2).wins, 0);
+        assert!(b.open_lots().is_empty());
+    }
+
+    #[test]
+    fn wilson_matches_the_textbook_interval() {
+        // 24 wins in 68: the study's tier-1 record "24 % (15–35 %)"
+        let (lo, hi) = wilson(16, 68).unwrap();
+        assert!(
+            (lo - 0.1500).abs() < 0.005 && (hi - 0.3484).abs() < 0.005,
+            "{lo} {hi}"
+        );
+        assert_eq!(wilson(0, 0), None);
+        let (lo, hi) = wilson(5, 5).unwrap();
+        assert!(lo > 0.5 && hi == 1.0);
+    }
+}

@@ -79,6 +79,7 @@ fn session(n: usize, tf: Timeframe) -> Session {
         reference_price: dec!(40),
         stop_price: Some(dec!(37)),
         iwm_stop: Some(191.62),
+        record: None,
         confidence: 0.72,
         reasons: vec![Reason::new(
             ReasonKind::SupportBreak,

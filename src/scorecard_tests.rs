@@ -31,6 +31,7 @@ fn signal(id: u64, agent: Agent, kind: SignalKind, qty: Decimal, stop: Option<De
         reference_price: dec!(30),
         stop_price: stop,
         iwm_stop: None,
+        record: None,
         confidence: 0.7,
         reasons: Vec::new(),
     }

@@ -22,7 +22,7 @@ use crate::config::{AgentsMode, Config, Mode};
 use crate::data::LoadWarning;
 use crate::feed::replay::{Part, ReplayPlan};
 use crate::feed::FeedEvent;
-use crate::model::{Bar, ClientOrderId, Side, Symbol, Timeframe};
+use crate::model::{AgentBook, Bar, ClientOrderId, Side, Symbol, Timeframe};
 use crate::session::{Input, Notice, Session};
 use crate::store::lots::{Lot, TradeKind};
 
@@ -181,7 +181,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     let mut n = 0usize;
     let mut first_iwm: Option<f64> = None;
     let (mut start, mut end) = (None, None);
-    // The book's purchase: orders nobody proposed that buy IWM, and what their fills cost.
+    // The book's purchase, and what its fills cost.
     let mut book_orders: Vec<ClientOrderId> = Vec::new();
     let mut book_cost = 0.0;
     for fed in feed {
@@ -209,9 +209,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
             for notice in &notices {
                 match notice {
                     Notice::Order { order, .. }
-                        if order.signal_id.is_none()
-                            && order.symbol == Symbol::Iwm
-                            && order.side == Side::Buy =>
+                        if order.book == Some(AgentBook::TraderBook) && order.side == Side::Buy =>
                     {
                         book_orders.push(order.client_order_id.clone());
                     }

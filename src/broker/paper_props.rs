@@ -59,6 +59,8 @@ proptest! {
         ops in prop::collection::vec(op(), 1..160),
     ) {
         let mut cfg = Config::default_config().paper;
+        // A cash account (`buying_power = 1`): the margin one is tested in paper_tests.
+        cfg.buying_power = 1.0;
         cfg.starting_cash = Decimal::from(start_cash);
         let costs = Costs::paper(&cfg);
         let mut b = PaperBroker::new(&cfg);

@@ -96,9 +96,16 @@ fn rejection(ev: &[BrokerEvent]) -> &str {
     }
 }
 
+/// A cash account: buys are paid from cash alone.
+fn cash_account() -> crate::config::PaperConfig {
+    let mut cfg = Config::default_config().paper;
+    cfg.buying_power = 1.0;
+    cfg
+}
+
 #[test]
 fn a_buy_the_cash_cannot_fund_is_rejected_at_submission_counting_working_buys() {
-    let cfg = Config::default_config().paper;
+    let cfg = cash_account();
     let mut b = PaperBroker::new(&cfg);
     let d1 = bar(1, 30.0, 31.0, 29.0, 30.0);
     b.on_bar(Symbol::Twm, &d1);
@@ -120,8 +127,29 @@ fn a_buy_the_cash_cannot_fund_is_rejected_at_submission_counting_working_buys() 
 }
 
 #[test]
-fn a_buy_that_a_gap_makes_unaffordable_is_rejected_at_the_fill_not_filled() {
+fn reg_t_margin_buys_up_to_twice_the_equity_less_what_is_held() {
+    // The default: buying power = cash + 1 × equity.
     let cfg = Config::default_config().paper;
+    let mut b = PaperBroker::new(&cfg);
+    let d1 = bar(1, 30.0, 31.0, 29.0, 30.0);
+    b.on_bar(Symbol::Twm, &d1);
+    let t = d1.time + Duration::hours(20);
+    // 7000 × 30.015 + $35 = $210,140: more than $200,000 of buying power
+    let reason = rejection(&b.submit(&order(1, Side::Buy, dec!(7000), t))).to_string();
+    assert_eq!(
+        reason,
+        "insufficient buying power: need $210,140.00, have $200,000.00"
+    );
+    // 5000 × 30.015 + $25 = $150,100: on margin, cash goes negative
+    submit_ok(&mut b, &order(2, Side::Buy, dec!(5000), t));
+    b.on_bar(Symbol::Twm, &bar(2, 30.0, 31.0, 29.0, 30.0));
+    assert_eq!(b.cash(), dec!(-50100));
+    assert_eq!(b.positions().count(), 1);
+}
+
+#[test]
+fn a_buy_that_a_gap_makes_unaffordable_is_rejected_at_the_fill_not_filled() {
+    let cfg = cash_account();
     let mut b = PaperBroker::new(&cfg);
     let d1 = bar(1, 30.0, 31.0, 29.0, 30.0);
     b.on_bar(Symbol::Twm, &d1);

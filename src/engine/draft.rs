@@ -41,6 +41,7 @@ impl SignalDraft {
             reference_price: self.reference_price.map(price).unwrap_or_default(),
             stop_price: self.stop_price.map(price),
             iwm_stop: self.iwm_stop,
+            record: None,
             confidence: self.confidence,
             // Written out when first read (the Decide pane, the journal): a backtest never does.
             reasons: self

@@ -98,6 +98,10 @@ impl Ledger {
                 take(&mut self.hedge, rest);
             }
             (Some(Book::BearAll), Side::Sell) => self.sell_bear_top_down(qty),
+            (Some(Book::TraderBook), Side::Buy) => self.book += qty,
+            (Some(Book::TraderBook), Side::Sell) => {
+                take(&mut self.book, qty);
+            }
             (None, Side::Sell) => self.reduce(fill.symbol, qty),
             (None, Side::Buy) => self.adopt(fill.symbol, qty),
         }
@@ -118,7 +122,7 @@ impl Ledger {
     fn book_symbol(&self, book: Book) -> Symbol {
         match book {
             Book::BearTier { .. } | Book::BearAll => self.bear_symbol,
-            Book::Hedge | Book::Bull => Symbol::Iwm,
+            Book::Hedge | Book::Bull | Book::TraderBook => Symbol::Iwm,
         }
     }
 

@@ -98,6 +98,7 @@ impl Engine {
             Book::BearAll => self.ledger.bear_total(),
             Book::Hedge => self.ledger.hedge,
             Book::Bull => self.ledger.bull,
+            Book::TraderBook => self.ledger.book,
         }
     }
 

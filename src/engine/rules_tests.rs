@@ -120,9 +120,11 @@ fn tier_one_needs_a_remembered_break_and_the_trend() {
         );
         if let Some(p) = p {
             assert_eq!(p.kind, SignalKind::BearEntry { tier: 1 });
-            // stop = min(level + 0.5 ATR, close + 2 ATR) = min(216, 220)
-            assert_eq!(p.stop_iwm, Some(216.0));
-            assert!(matches!(p.sizing, Sizing::Risk { m: Some(m) } if (m - 0.5).abs() < 1e-9));
+            // stop = close + 3 ATR, ATR 4 (not the old min(level + 0.5 ATR, close + 2 ATR))
+            assert_eq!(p.stop_iwm, Some(close + 12.0));
+            assert!(
+                matches!(p.sizing, Sizing::BearBeta { m } if (m - (214.0 - close) / 4.0).abs() < 1e-9)
+            );
             assert!(
                 p.reasons[0].to_string().contains("support 214.00"),
                 "{:?}",
@@ -191,12 +193,13 @@ fn bear_stop_trails_down_and_fires_above() {
     bear.on_break(brk(214.0, 10, 212.0));
     let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
     bear.check_entry(&ctx(10, &b0, &s, None), &ShortCheck::new(None));
+    // Entry close 212, ATR 4: stop 212 + 3 ATR = 224, trailed at the lowest close + 12.
     // (close, stop after the bar, stopped)
     let cases = [
-        (206.0, 214.0, false),
-        (209.0, 214.0, false),
-        (200.0, 208.0, false),
-        (208.5, 208.0, true),
+        (206.0, 218.0, false),
+        (209.0, 218.0, false),
+        (200.0, 212.0, false),
+        (212.5, 212.0, true),
     ];
     for (i, (close, stop, stopped)) in cases.into_iter().enumerate() {
         let b = bar(11 + i as u64, close, close + 0.5, close - 0.5, close);
@@ -210,6 +213,58 @@ fn bear_stop_trails_down_and_fires_above() {
     assert!(bear.pos().is_some_and(|p| p.exiting));
     let b = bar(15, 209.0, 209.5, 208.5, 209.0);
     assert!(bear.check_stop(&ctx(15, &b, &s, None)).is_none());
+}
+
+#[test]
+fn the_profit_target_takes_every_tier_9_atr_below_the_tier_1_close() {
+    let cfg = Config::default_config();
+    let s = down();
+    let mut bear = Bear::new(&cfg);
+    bear.on_break(brk(214.0, 10, 212.0));
+    let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
+    bear.check_entry(&ctx(10, &b0, &s, None), &ShortCheck::new(None));
+    // 212 − 9 × ATR 4 = 176: 176.5 holds, 176 exits (the stop trails far above by then)
+    for (i, (close, exits)) in [(190.0, false), (176.5, false), (176.0, true)]
+        .into_iter()
+        .enumerate()
+    {
+        let b = bar(11 + i as u64, close, close + 0.5, close - 0.5, close);
+        let p = bear.check_stop(&ctx(11 + i as u64, &b, &s, None));
+        assert_eq!(
+            p.as_ref().map(|p| p.kind),
+            exits.then_some(SignalKind::BearTarget),
+            "{close}"
+        );
+    }
+}
+
+#[test]
+fn after_a_stop_out_the_same_level_waits_out_the_cool_down() {
+    let cfg = Config::default_config();
+    let s = down();
+    let mut bear = Bear::new(&cfg);
+    bear.on_break(brk(214.0, 10, 212.0));
+    let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
+    assert!(bear
+        .check_entry(&ctx(10, &b0, &s, None), &ShortCheck::new(None))
+        .is_some());
+    // stopped out at bar 11 (close 225 > 224)
+    let b = bar(11, 224.0, 225.5, 223.5, 225.0);
+    assert!(bear.check_stop(&ctx(11, &b, &s, None)).is_some());
+    bear.stand_down();
+    // (bar, level, fires): the same level (within 0.5 ATR = 2) waits 20 bars; another does not
+    for (seq, level, fires) in [
+        (20, 215.0, false),
+        (30, 213.0, false),
+        (31, 214.0, true),
+        (20, 205.0, true),
+    ] {
+        let mut b2 = bear.clone();
+        b2.on_break(brk(level, seq, level - 2.0));
+        let b = bar(seq, level - 1.0, level - 0.5, level - 2.5, level - 2.0);
+        let p = b2.check_entry(&ctx(seq, &b, &s, None), &ShortCheck::new(None));
+        assert_eq!(p.is_some(), fires, "bar {seq}, level {level}");
+    }
 }
 
 #[test]
@@ -254,7 +309,9 @@ fn hedge_table() {
 
 #[test]
 fn reengagement_needs_a_reclaim_plus_evidence_and_the_stop_only_rises() {
-    let cfg = Config::default_config();
+    // The optional trailing stop of the full long (off by default: it leaves at the hand-off).
+    let mut cfg = Config::default_config();
+    cfg.bull.stop_atr = 2.0;
     // (RSI before the reclaim, reclaim close, bars after the break, fires)
     let cases = [
         (25.0, 216.0, 10, true),

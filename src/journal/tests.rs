@@ -52,6 +52,7 @@ pub(super) fn signal(id: u64) -> Signal {
         reference_price: dec!(40.12),
         stop_price: Some(dec!(37.5)),
         iwm_stop: Some(205.1),
+        record: None,
         confidence: 0.7,
         reasons: vec![],
     }

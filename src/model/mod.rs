@@ -15,4 +15,6 @@ pub use positioning::{
     EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume,
 };
 pub use reason_text::ReasonText;
-pub use signal::{Agent, AgentBook, Answer, Reason, ReasonKind, Signal, SignalKind, SignalState};
+pub use signal::{
+    Agent, AgentBook, Answer, Reason, ReasonKind, Signal, SignalKind, SignalRecord, SignalState,
+};

@@ -86,6 +86,9 @@ pub struct RiskContext {
     /// agents' caps.
     pub book: Decimal,
     pub start_of_day_equity: Decimal,
+    /// How much the trader's own book (hedge mode) moved today: the daily loss limit judges the
+    /// agents' losses, not the book they hedge (a halt on a crash day would block the hedge).
+    pub book_change_today: Decimal,
     /// Signed quantities held, by symbol.
     pub positions: BTreeMap<Symbol, Decimal>,
     /// Signed quantities of orders sent but not yet filled: they count as exposure already.
@@ -342,7 +345,7 @@ impl RiskGate {
             });
         }
         let day = ctx.now.with_timezone(&New_York).date_naive();
-        let loss = ctx.start_of_day_equity - ctx.equity;
+        let loss = ctx.start_of_day_equity - ctx.equity + ctx.book_change_today;
         let limit_hit = ctx.start_of_day_equity > Decimal::ZERO
             && loss >= ctx.start_of_day_equity * self.limits.daily_loss_limit;
         if limit_hit {

@@ -11,6 +11,7 @@ pub(super) fn limits() -> RiskLimits {
     RiskLimits {
         max_order_notional: dec!(50000),
         max_position_pct: dec!(0.30),
+        max_vehicle_pct: dec!(0.30),
         max_beta_exposure: dec!(1.0),
         max_orders_per_minute: 3,
         daily_loss_limit: dec!(0.03),
@@ -32,6 +33,7 @@ pub(super) fn ctx() -> RiskContext {
         margin: dec!(0),
         book: dec!(0),
         start_of_day_equity: dec!(100000),
+        book_change_today: dec!(0),
         positions: BTreeMap::new(),
         pending: BTreeMap::new(),
         pending_buys: BTreeMap::new(),
@@ -297,6 +299,26 @@ fn daily_loss_halts_entries_until_the_next_day_but_not_exits() {
 }
 
 #[test]
+fn the_trader_s_book_falling_is_not_the_agents_daily_loss() {
+    // Hedge mode: the account holds a $90,000 book that fell $4,000 today; the agents lost $500.
+    let mut gate = RiskGate::new(limits());
+    let mut c = ctx();
+    c.equity = dec!(95500);
+    c.book_change_today = dec!(-4000);
+    assert_eq!(
+        code(&mut gate, &order(1, Symbol::Twm, Side::Buy, dec!(10)), &c),
+        "ok",
+        "a crash day is when the hedge is needed"
+    );
+    // the agents' own loss past 3 % still halts them
+    c.equity = dec!(92500);
+    assert_eq!(
+        code(&mut gate, &order(2, Symbol::Twm, Side::Buy, dec!(10)), &c),
+        "daily_loss_limit"
+    );
+}
+
+#[test]
 fn kill_switch_blocks_new_risk_never_an_exit_and_lists_working_orders() {
     let mut gate = RiskGate::new(limits());
     let mut c = ctx();
@@ -348,10 +370,11 @@ fn restore_brings_back_kill_and_used_signals() {
 #[test]
 fn limits_from_default_config_are_exact_decimals() {
     let l = RiskLimits::from(&crate::config::Config::default_config().risk);
-    assert_eq!(l.max_position_pct, dec!(0.3));
+    assert_eq!(l.max_position_pct, dec!(1));
+    assert_eq!(l.max_vehicle_pct, dec!(0.5));
     assert_eq!(l.max_beta_exposure, dec!(1));
     assert_eq!(l.daily_loss_limit, dec!(0.03));
-    assert_eq!(l.max_order_notional, dec!(50000));
+    assert_eq!(l.max_order_notional, dec!(1000000));
 }
 
 /// 10 bps slippage, 1 ¢ a share with a $1 minimum, capped at 1 %.

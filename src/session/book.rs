@@ -9,13 +9,30 @@ use rust_decimal::Decimal;
 use super::{Notice, Session};
 use crate::broker::BrokerKind;
 use crate::config::AgentsMode;
-use crate::model::{Bar, Side, Symbol};
+use crate::model::{AgentBook, Bar, Side, Symbol};
 use crate::store::Severity;
 
 impl Session {
     /// The IWM shares that are the trader's book (0 in book mode, or before it is bought).
     pub fn book_shares(&self) -> Decimal {
         self.engine.book_shares()
+    }
+
+    /// The book at the last IWM price.
+    pub(super) fn book_value(&self) -> Decimal {
+        let px = self.store.last_price(Symbol::Iwm).unwrap_or_default();
+        self.book_shares() * px
+    }
+
+    /// The book's shares with what its working purchase will add: the caps leave both out.
+    pub(super) fn book_with_pending(&self) -> Decimal {
+        let pending: Decimal = self
+            .store
+            .working_orders()
+            .filter(|o| o.request.book == Some(AgentBook::TraderBook))
+            .map(|o| o.request.qty - o.filled_qty)
+            .sum();
+        self.book_shares() + pending
     }
 
     /// At the first live IWM bar on the simulator in hedge mode, with no IWM held or on order
@@ -48,7 +65,8 @@ impl Session {
             Severity::Info,
             format!("hedge mode: buying the book, {qty} IWM (book.value {value})"),
         );
-        let order = self.new_order(Symbol::Iwm, Side::Buy, qty, None);
+        let mut order = self.new_order(Symbol::Iwm, Side::Buy, qty, None);
+        order.book = Some(AgentBook::TraderBook);
         self.send(order, out);
     }
 }

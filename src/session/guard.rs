@@ -88,8 +88,13 @@ impl Session {
             } else {
                 Decimal::ZERO
             },
-            book: self.engine.book_shares(),
+            book: self.book_with_pending(),
             start_of_day_equity: st.day_start_equity,
+            book_change_today: if st.day_start_book.is_zero() {
+                Decimal::ZERO
+            } else {
+                self.book_value() - st.day_start_book
+            },
             positions,
             pending,
             pending_buys,

@@ -304,6 +304,7 @@ impl Session {
         if live {
             if new_day {
                 self.store.day_start_equity = self.store.equity;
+                self.store.day_start_book = self.book_value();
             }
             for ev in self.broker.on_bar(symbol, &bar) {
                 self.on_broker(ev, out);

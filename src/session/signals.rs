@@ -13,7 +13,12 @@ impl Session {
         out
     }
 
-    pub(super) fn on_signal(&mut self, signal: crate::model::Signal, out: &mut Vec<Notice>) {
+    pub(super) fn on_signal(&mut self, mut signal: crate::model::Signal, out: &mut Vec<Notice>) {
+        // The record of its kind as it stands at this bar, beside it for good (journaled with it).
+        if signal.record.is_none() {
+            signal.record = crate::store::lots::TradeKind::of(signal.kind)
+                .map(|k| self.store.lots.record(k).into());
+        }
         self.propose(signal, None, out);
     }
 

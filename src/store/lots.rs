@@ -153,6 +153,18 @@ impl Record {
     }
 }
 
+impl From<Record> for crate::model::SignalRecord {
+    fn from(r: Record) -> Self {
+        crate::model::SignalRecord {
+            trades: r.trades,
+            win_rate: r.win_rate(),
+            win_rate_ci: r.win_rate_ci(),
+            avg_r: r.avg_r(),
+            since: r.since,
+        }
+    }
+}
+
 /// The 95 % Wilson score interval for `k` wins in `n` trials.
 pub fn wilson(k: u32, n: u32) -> Option<(f64, f64)> {
     if n == 0 {
@@ -330,6 +342,7 @@ mod tests {
             reference_price: px,
             stop_price: stop,
             iwm_stop: None,
+            record: None,
             confidence: 0.5,
             reasons: Vec::new(),
         }

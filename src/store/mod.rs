@@ -114,6 +114,8 @@ pub struct Store {
     pub equity: Decimal,
     pub starting_equity: Decimal,
     pub day_start_equity: Decimal,
+    /// The trader's book (hedge mode) at the start of the day: its move is not the agents' loss.
+    pub day_start_book: Decimal,
     pub log: VecDeque<LogLine>,
     pub status: Option<LogLine>,
     /// The status line clears itself after this many live IWM bars without a new problem.
@@ -152,6 +154,7 @@ impl Store {
             equity: cash,
             starting_equity: cash,
             day_start_equity: cash,
+            day_start_book: Decimal::ZERO,
             log: VecDeque::with_capacity(LOG_CAPACITY),
             status: None,
             status_until_bar: 0,

@@ -123,6 +123,18 @@ pub fn draw(
                 lines.push(Line::styled(format!("    {l}"), theme.dim()));
             }
         }
+        if let Some(rec) = &sig.record {
+            // A record, never a chance: greyed until it has enough trades to mean anything.
+            let style = if rec.trades < crate::model::SignalRecord::FEW {
+                theme.dim()
+            } else {
+                Style::default()
+            };
+            let text = format!("{} record: {}", sig.kind.label(), rec.text());
+            for l in wrap(&text, width.saturating_sub(4)) {
+                lines.push(Line::styled(format!("    {l}"), style));
+            }
+        }
         if let Some(stop) = sig.stop_price {
             let iwm = sig
                 .iwm_stop

@@ -227,22 +227,39 @@ fn backtest_json_reports_every_figure_and_trades_on_the_embedded_data() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["mode"], "hedge", "{v}");
+    for part in ["agents", "book", "overlay"] {
+        for k in ["total_return", "cagr", "max_drawdown", "sharpe", "mar"] {
+            assert!(v[part][k].is_number(), "{part}.{k}: {v}");
+        }
+    }
     for k in [
-        "total_return",
-        "cagr",
-        "max_drawdown",
-        "sharpe",
-        "trades",
-        "win_rate",
-        "exposure",
-        "bars",
-        "bars_per_second",
+        "time_in_market",
+        "avg_gross_beta",
+        "avg_net_beta",
+        "whipsaw_per_year",
     ] {
+        assert!(v["agents"][k].is_number(), "agents.{k}: {v}");
+    }
+    for b in ["buy_and_hold_iwm", "iwm_75_cash_25", "iwm_above_sma200"] {
+        assert!(v["benchmarks"][b]["mar"].is_number(), "{b}: {v}");
+    }
+    assert!(v["max_drawdown"].is_null(), "figures are per curve now");
+    let declines = v["declines"].as_array().unwrap();
+    assert!(!declines.is_empty() && v["mean_capture"].is_number(), "{v}");
+    for d in declines {
+        assert!(d["iwm_return"].as_f64().unwrap() <= -0.18, "{d}");
+    }
+    let kinds: Vec<&str> = v["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"bear_tier_1"), "{kinds:?}");
+    for k in ["bars", "bars_per_second", "trades", "signal_count"] {
         assert!(v[k].is_number(), "{k}: {v}");
     }
-    assert!(
-        v["pnl_per_agent"]["bear"].is_number() && v["buy_and_hold"]["total_return"].is_number()
-    );
     assert!(
         v["fills"].as_u64().unwrap() > 10,
         "the agents trade the 2016–2025 data: {v}"

@@ -143,30 +143,26 @@ fn the_2025_breakdown_hedges_and_reclaim() {
         "2025-01-01",
         "2026-01-01",
         &[
-            // The February breakdown below the 214.79 pivot cluster, and a failed rebound.
-            // (233: equity that day differs by the hedges no longer proposed beside a stop.)
-            "2025-02-24 BEAR tier 1 TWM 233",
-            "2025-02-27 BEAR tier 2 TWM 131",
-            // Oversold bounce in mid-March: the Bull hedges, the Bear's trailing stop is hit.
-            "2025-03-14 BULL hedge IWM 45",
-            "2025-03-19 BEAR stop TWM 364",
-            "2025-03-21 BULL hedge exit IWM 45",
-            // Liberation-day crash breaks the 194.73 cluster (4 pivots).
-            "2025-04-03 BEAR tier 1 TWM 47",
-            // Tariff-pause rally: the thrust stops the Bear. No hedge on that bar: a hedge
-            // protects a position the Bear keeps, never one whose stop just fired.
-            "2025-04-09 BEAR stop TWM 47",
-            // The rally fades: a new break (183.70) and a failed rebound at it.
-            "2025-04-10 BEAR tier 1 TWM 28",
-            "2025-04-16 BEAR tier 2 TWM 44",
-            // The reclaim of 183.70 after RSI < 30: the Bear scales out, the Bull takes over
-            // until the summer.
-            "2025-04-22 BEAR scale-out 2 TWM 44",
-            "2025-04-22 BEAR scale-out 1 TWM 28",
-            "2025-04-22 BULL re-engage IWM 17",
-            "2025-07-31 BULL stop IWM 17",
-            "2025-08-01 BEAR tier 1 TWM 252",
-            "2025-08-04 BEAR stop TWM 252",
+            // The February breakdown below the 214.79 pivot cluster, and a failed rebound: each
+            // tier a third of the $100,000 book's beta (hedge mode, sized by beta).
+            "2025-02-24 BEAR tier 1 TWM 373",
+            "2025-02-27 BEAR tier 2 TWM 360",
+            // Oversold bounce in mid-March: the Bull hedges; the 3-ATR stop holds through it.
+            "2025-03-14 BULL hedge IWM 92",
+            "2025-03-21 BULL hedge exit IWM 92",
+            // Liberation-day crash: IWM closes 9 ATR below the tier-1 entry, both tiers take it.
+            "2025-04-04 BEAR target TWM 733",
+            // The crash goes on: a new tier 1, a hedge on the bounce, tiers on failed rebounds.
+            "2025-04-07 BEAR tier 1 TWM 265",
+            "2025-04-09 BULL hedge IWM 38",
+            "2025-04-10 BEAR tier 2 TWM 279",
+            "2025-04-16 BULL hedge exit IWM 38",
+            "2025-04-16 BEAR tier 3 TWM 289",
+            // The rebound trails the stop down and stops all three (the reclaim is evidence only
+            // in hedge mode: no scale-out, no Bull long).
+            "2025-04-28 BEAR stop TWM 833",
+            "2025-08-01 BEAR tier 1 TWM 391",
+            "2025-08-12 BEAR stop TWM 391",
         ],
     );
     // The story's numbers are in the reasons.
@@ -191,15 +187,19 @@ fn the_2020_crash() {
         "2020-01-01",
         "2021-01-01",
         &[
-            "2020-02-26 BEAR tier 1 TWM 29",
-            "2020-03-02 BULL hedge IWM 26",
-            "2020-03-06 BULL hedge exit IWM 26",
-            "2020-03-24 BULL hedge IWM 55",
-            "2020-03-26 BEAR stop TWM 29",
-            "2020-03-31 BULL hedge exit IWM 55",
-            "2020-09-23 BEAR tier 1 TWM 22",
-            "2020-09-29 BEAR tier 2 TWM 62",
-            "2020-10-01 BEAR stop TWM 84",
+            "2020-02-26 BEAR tier 1 TWM 67",
+            "2020-03-02 BULL hedge IWM 61",
+            "2020-03-06 BULL hedge exit IWM 61",
+            // The 9-ATR target takes the crash's gain before the V-shaped rebound ...
+            "2020-03-11 BEAR target TWM 67",
+            // ... and the tier 1 taken again the next day is stopped in April.
+            "2020-03-12 BEAR tier 1 TWM 38",
+            "2020-03-24 BULL hedge IWM 72",
+            "2020-03-31 BULL hedge exit IWM 72",
+            "2020-04-09 BEAR stop TWM 38",
+            "2020-09-23 BEAR tier 1 TWM 98",
+            "2020-09-29 BEAR tier 2 TWM 105",
+            "2020-10-05 BEAR stop TWM 203",
         ],
     );
 }
@@ -212,21 +212,18 @@ fn the_2018_q4_selloff() {
         "2018-10-01",
         "2019-01-01",
         &[
-            "2018-10-10 BEAR tier 1 TWM 24",
-            // The oversold thrust of 16 Oct stops the Bear: no hedge beside the stop.
-            "2018-10-16 BEAR stop TWM 24",
-            "2018-10-24 BEAR tier 1 TWM 9",
-            "2018-10-29 BEAR tier 2 TWM 9",
-            "2018-11-01 BEAR scale-out 2 TWM 9",
-            "2018-11-01 BEAR scale-out 1 TWM 9",
-            "2018-11-01 BULL re-engage IWM 42",
-            "2018-11-12 BULL stop IWM 42",
-            "2018-11-12 BEAR tier 1 TWM 13",
-            "2018-11-19 BEAR tier 2 TWM 9",
-            "2018-11-28 BEAR stop TWM 22",
-            "2018-12-04 BEAR tier 1 TWM 9",
-            "2018-12-26 BULL hedge IWM 13",
-            "2018-12-31 BEAR stop TWM 9",
+            // The 3-ATR stop rides out the 16 Oct thrust (the old stop was inside 1 ATR).
+            "2018-10-10 BEAR tier 1 TWM 61",
+            "2018-10-16 BULL hedge IWM 55",
+            "2018-10-17 BEAR tier 2 TWM 63",
+            "2018-10-19 BULL hedge exit IWM 55",
+            "2018-11-07 BEAR stop TWM 124",
+            "2018-11-12 BEAR tier 1 TWM 58",
+            "2018-11-19 BEAR tier 2 TWM 56",
+            "2018-12-04 BEAR tier 3 TWM 52",
+            // Three tiers are the whole −1.0 beta: no room left for a hedge (sized 0, recorded).
+            "2018-12-26 BULL hedge IWM 0",
+            "2018-12-27 BULL hedge IWM 0",
         ],
     );
 }

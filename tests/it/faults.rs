@@ -30,6 +30,9 @@ pub fn journaled(
     j.start_session("faults", broker.kind(), "faults").unwrap();
     let mut cfg = Config::default_config();
     cfg.signals.mode = mode;
+    // The agents run the account alone: every order is theirs (hedge mode would also buy the
+    // trader's book on the simulator, an order these fault runs do not follow to its fill).
+    cfg.agents.mode = double_agent::config::AgentsMode::Book;
     let s = Session::new(cfg, broker, tf, "faults").with_journal(j);
     (s, dir)
 }

@@ -1,5 +1,6 @@
 //! Integration tests, one binary (one link step) with a module per area.
 
+mod agents_report;
 mod alerts;
 mod alpaca;
 mod bounded;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use double_agent::broker::paper::PaperBroker;
-use double_agent::config::{Config, Mode};
+use double_agent::config::{AgentsMode, Config, Mode};
 use double_agent::feed::FeedEvent;
 use double_agent::model::{
     Agent, Answer, Bar, OrderStatus, Reason, ReasonKind, Side, Signal, SignalKind, SignalState,
@@ -27,9 +27,12 @@ fn bar(day: i64, px: f64) -> Bar {
     }
 }
 
+/// The session's mechanics in an account the agents run alone (`book` mode): in hedge mode the
+/// simulator also buys the trader's book at the first bar (`the_book_is_bought_once_…` below).
 fn session(mode: Mode) -> Session {
     let mut cfg = Config::default_config();
     cfg.signals.mode = mode;
+    cfg.agents.mode = AgentsMode::Book;
     let broker = Box::new(PaperBroker::new(&cfg.paper));
     Session::new(cfg, broker, Timeframe::Day1, "test")
 }
@@ -61,6 +64,7 @@ fn signal(id: u64, d: i64, kind: SignalKind, side: Side, qty: Decimal) -> Signal
         reference_price: dec!(31),
         stop_price: Some(dec!(28)),
         iwm_stop: Some(205.0),
+        record: None,
         confidence: 0.7,
         reasons: vec![Reason::new(
             ReasonKind::SupportBreak,
@@ -435,7 +439,7 @@ fn the_risk_gate_values_an_order_at_the_forming_price_while_a_bar_forms() {
             0,
             SignalKind::BearEntry { tier: 1 },
             Side::Buy,
-            dec!(800),
+            dec!(1200),
         ));
         act(
             s,
@@ -448,7 +452,8 @@ fn the_risk_gate_values_an_order_at_the_forming_price_while_a_bar_forms() {
     let refused = |out: &[Notice]| out.iter().any(|n| matches!(n, Notice::RiskRefused { .. }));
     let mut calm = session(Mode::Manual);
     day(&mut calm, 0);
-    assert!(!refused(&ack(&mut calm, 1)), "24 % passes");
+    // 1200 TWM at 30 is 36 % of the $100,000 equity: under the vehicle's 50 % cap.
+    assert!(!refused(&ack(&mut calm, 1)), "36 % passes");
 
     let mut s = session(Mode::Manual);
     day(&mut s, 0);
@@ -460,7 +465,10 @@ fn the_risk_gate_values_an_order_at_the_forming_price_while_a_bar_forms() {
         bar: forming,
     }));
     let out = ack(&mut s, 1);
-    assert!(refused(&out), "valued at 45 it is over the limit: {out:#?}");
+    assert!(
+        refused(&out),
+        "valued at 45 (54 %) it is over the limit: {out:#?}"
+    );
 }
 
 /// The equity on screen (and the one the agents size from) is cash plus every held position at
@@ -568,4 +576,44 @@ fn restored_holdings_reach_the_engine_after_the_last_piece_of_history() {
         whole,
         "the same holdings and stops whatever the pieces"
     );
+}
+
+#[test]
+fn the_book_is_bought_once_in_hedge_mode_and_flatten_keeps_it() {
+    let mut cfg = Config::default_config();
+    cfg.signals.mode = Mode::Auto;
+    let broker = Box::new(PaperBroker::new(&cfg.paper));
+    let mut s = Session::new(cfg, broker, Timeframe::Day1, "test");
+    day(&mut s, 0);
+    let book: Vec<_> = s.store.orders.iter().map(|o| o.request.clone()).collect();
+    assert_eq!(book.len(), 1, "one order, the book: {book:?}");
+    assert_eq!(
+        (book[0].symbol, book[0].side, book[0].signal_id),
+        (Symbol::Iwm, Side::Buy, None)
+    );
+    // $100,000 at IWM 200 with 5 bps and commission: 499 shares, never more than the equity
+    assert_eq!(book[0].qty, dec!(499));
+    day(&mut s, 1);
+    day(&mut s, 2);
+    assert_eq!(s.store.orders.iter().count(), 1, "bought once");
+    assert_eq!(s.book_shares(), dec!(499));
+    // an agent's TWM beside it; flatten sells the agent's shares, not the trader's book
+    s.inject_signal(signal(
+        1,
+        2,
+        SignalKind::BearEntry { tier: 1 },
+        Side::Buy,
+        dec!(10),
+    ));
+    day(&mut s, 3);
+    act(&mut s, Action::Flatten);
+    day(&mut s, 4);
+    let held = |sym| {
+        s.store
+            .positions
+            .get(&sym)
+            .map(|p| p.qty)
+            .unwrap_or_default()
+    };
+    assert_eq!((held(Symbol::Iwm), held(Symbol::Twm)), (dec!(499), dec!(0)));
 }

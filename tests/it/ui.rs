@@ -78,6 +78,7 @@ pub fn session() -> Session {
         reference_price: twm,
         stop_price: Some((twm * dec!(0.93)).round_dp(2)),
         iwm_stop: Some(191.62),
+        record: None,
         confidence: 0.72,
         reasons: vec![
             Reason::new(
@@ -96,6 +97,7 @@ pub fn session() -> Session {
         reference_price: dec!(179.58),
         stop_price: Some(dec!(171.17)),
         iwm_stop: Some(171.17),
+        record: None,
         confidence: 0.41,
         reasons: vec![Reason::new(ReasonKind::Rsi, "RSI 27.4 < 30 within 3 bars")],
         ..bear.clone()
@@ -264,7 +266,7 @@ async fn edit_size_snooze_pause_mode_flatten_cancel_and_quit_confirmation() {
     let t = run("e\x08\x08\x08100\nspmfnq", None, 160, 48).await;
     let screen = t.backend().to_string();
     for want in [
-        "working da-t-1 BUY 100 TWM",
+        "working da-t-2 BUY 100 TWM",
         "signal #2 snoozed",
         " agents paused ",
         "mode AUTO",

@@ -116,6 +116,7 @@ impl Rig {
             reference_price: dec!(31),
             stop_price: Some(dec!(28)),
             iwm_stop: Some(205.0),
+            record: None,
             confidence: 0.7,
             reasons: vec![],
         });
@@ -318,6 +319,7 @@ async fn fault_kill_switch_cancel_survives_a_failing_delete() {
         reference_price: dec!(31),
         stop_price: None,
         iwm_stop: None,
+        record: None,
         confidence: 0.7,
         reasons: vec![],
     });

@@ -148,6 +148,7 @@ impl Rig {
             reference_price: px,
             stop_price: None,
             iwm_stop: None,
+            record: None,
             confidence: 0.6,
             reasons: vec![],
         });

@@ -72,6 +72,8 @@ impl Session {
                 EngineOutput::Indicators(_) => None,
             })
             .collect();
+        let ids: Vec<u64> = drafts.iter().map(|d| d.id).collect();
+        self.engine.carry_decisions(&copy, &ids);
         self.store.push_log(
             Severity::Info,
             format!(

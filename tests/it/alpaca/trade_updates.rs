@@ -221,3 +221,33 @@ async fn a_malformed_event_is_skipped_and_the_next_one_counts() {
     );
     assert_eq!(ws.seen.lock().unwrap().len(), 1, "the connection stayed up");
 }
+
+/// An order filled while no stream watched has left the open list: the (re)connect looks it up
+/// by client order id, so its fill arrives then, not at the next poll a minute later.
+#[tokio::test]
+async fn a_fill_made_while_the_stream_was_down_arrives_with_the_connect() {
+    let m = Mock::new();
+    let (mut broker, mut rx) = start(&m).await;
+    broker.submit(&order("da-gap-1", OrderType::MarketOnClose));
+    until(&mut rx, |e| matches!(e, BrokerEvent::Accepted { .. })).await;
+    m.update_order("da-gap-1", |o| {
+        o["status"] = json!("filled");
+        o["filled_qty"] = json!("10");
+        o["filled_avg_price"] = json!("31.25");
+        o["filled_at"] = json!(chrono::Utc::now().to_rfc3339());
+    });
+    // The stream sends nothing: the fill can only come from the connect's lookup.
+    let ws = trading_mock(vec![Conn::Events(vec![])]).await;
+    broker.stream_updates(updates(&ws.url, KEY));
+    let evs = until(&mut rx, |e| matches!(e, BrokerEvent::Filled(_))).await;
+    assert_eq!(
+        fills(&evs),
+        vec![("da-gap-1".to_string(), dec!(10), dec!(31.25))]
+    );
+    assert!(
+        !m.requests(Method::GET, "/v2/orders:by_client_order_id")
+            .is_empty(),
+        "looked up by client order id"
+    );
+    assert_no_violations(&m);
+}

@@ -39,7 +39,7 @@ impl Broker for PaperAccount {
     }
 }
 
-type Step = Vec<(Symbol, Bar)>;
+pub(crate) type Step = Vec<(Symbol, Bar)>;
 
 /// The embedded daily replay from 2018: warm-up history, then one step per bar time. The rules
 /// do not read a bar's length, so the same bars serve as intraday ones once restamped.
@@ -58,7 +58,7 @@ fn session(broker: Box<dyn Broker>, tf: Timeframe, decide: u32) -> Session {
     Session::new(cfg, broker, tf, "live")
 }
 
-fn entries(notices: &[Notice]) -> Vec<Signal> {
+pub(crate) fn entries(notices: &[Notice]) -> Vec<Signal> {
     notices
         .iter()
         .filter_map(|n| match n {
@@ -68,7 +68,7 @@ fn entries(notices: &[Notice]) -> Vec<Signal> {
         .collect()
 }
 
-fn refusals(notices: &[Notice]) -> Vec<String> {
+pub(crate) fn refusals(notices: &[Notice]) -> Vec<String> {
     notices
         .iter()
         .filter_map(|n| match n {
@@ -78,7 +78,7 @@ fn refusals(notices: &[Notice]) -> Vec<String> {
         .collect()
 }
 
-fn bars(s: &mut Session, tf: Timeframe, step: &Step) -> Vec<Notice> {
+pub(crate) fn bars(s: &mut Session, tf: Timeframe, step: &Step) -> Vec<Notice> {
     let mut out = Vec::new();
     for &(symbol, bar) in step {
         out.extend(s.handle(Input::Feed(FeedEvent::Bar {
@@ -92,7 +92,7 @@ fn bars(s: &mut Session, tf: Timeframe, step: &Step) -> Vec<Notice> {
 
 /// The first entry of a plain replay on the bar clock: its step, its signal and the Bear as that
 /// entry left it (stop, level, entry: what a decision on the same bar must hold).
-fn first_entry(tf: Timeframe) -> (usize, Signal, BearView) {
+pub(crate) fn first_entry(tf: Timeframe) -> (usize, Signal, BearView) {
     let (history, steps) = replay();
     let mut cfg = Config::default_config();
     cfg.signals.mode = Mode::Auto;
@@ -118,7 +118,7 @@ fn first_entry(tf: Timeframe) -> (usize, Signal, BearView) {
 }
 
 /// Midnight New York today: how a venue stamps today's daily bar.
-fn today_bar_start(now: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn today_bar_start(now: DateTime<Utc>) -> DateTime<Utc> {
     now.with_timezone(&New_York)
         .date_naive()
         .and_hms_opt(0, 0, 0)
@@ -129,14 +129,14 @@ fn today_bar_start(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// The start of the newest closed bar of `tf` at `now`.
-fn newest_closed_start(tf: Timeframe, now: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn newest_closed_start(tf: Timeframe, now: DateTime<Utc>) -> DateTime<Utc> {
     let len = tf.seconds();
     let floor = now.timestamp() - now.timestamp().rem_euclid(len);
     DateTime::from_timestamp(floor - len, 0).unwrap()
 }
 
 /// The replay restamped: step `k` starts at `anchor`, every bar time one bar length apart.
-fn restamped(
+pub(crate) fn restamped(
     tf: Timeframe,
     k: usize,
     anchor: DateTime<Utc>,
@@ -190,7 +190,7 @@ fn live_up_to(tf: Timeframe, k: usize, anchor: DateTime<Utc>, decide: u32) -> (S
 }
 
 /// The Bear's stop, level and entry as the engine holds them.
-fn bear_state(v: &BearView) -> (Option<f64>, Option<f64>, Option<f64>) {
+pub(crate) fn bear_state(v: &BearView) -> (Option<f64>, Option<f64>, Option<f64>) {
     (v.stop_iwm, v.broken_level, v.entry_iwm)
 }
 

@@ -98,19 +98,25 @@ impl Session {
 
     /// When the data was last current. On the bar clock it is the newest bar. Live, a bar's start
     /// says nothing of its age (a daily bar starts at midnight, an hour bar an hour before anyone
-    /// can read it): the newest closed bar is current while no later one can have been published
-    /// (else as of its end), and a forming bar as of its arrival. A feed that stops is caught here (no forming bar, no
-    /// closed bar past its time) and by its health (a poller that finds nothing turns `Stale`).
+    /// can read it): a forming bar is current as of its arrival, and a closed bar while no later
+    /// one can have been published (else as of its end). While the market trades, a daily bar
+    /// does not vouch for the day: the forming bar (from the stream, or each REST poll) must keep
+    /// arriving, so a feed gone silent is stale. A bad feed health refuses entries on its own.
     fn data_time(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         if !self.wall_clock {
             return self.store.now;
         }
         let tf = self.store.timeframe;
-        // Not the newest there is: it was current when it ended, not when it began.
-        let closed = self.store.now.map(|t| match is_latest_bar(tf, t, now) {
-            true => now,
-            false => t + Duration::seconds(tf.seconds()),
-        });
+        let trading = self.store.live.market.is_some_and(|m| m.open);
+        let closed = self
+            .store
+            .now
+            .filter(|_| tf.is_intraday() || !trading)
+            .map(|t| match is_latest_bar(tf, t, now) {
+                true => now,
+                // Not the newest there is: it was current when it ended, not when it began.
+                false => t + Duration::seconds(tf.seconds()),
+            });
         closed.max(self.forming_arrived)
     }
 

@@ -16,6 +16,7 @@ use double_agent::data::embedded;
 use double_agent::engine::BearView;
 use double_agent::feed::replay::ReplayPlan;
 use double_agent::feed::FeedEvent;
+use double_agent::market_clock::MarketState;
 use double_agent::model::{
     Bar, ClientOrderId, OrderRequest, OrderType, Signal, SignalKind, Symbol, Timeframe,
 };
@@ -51,11 +52,34 @@ fn replay() -> (Vec<(Symbol, Vec<Bar>)>, Vec<Step>) {
     (history, steps)
 }
 
-fn session(broker: Box<dyn Broker>, tf: Timeframe, decide: u32) -> Session {
+/// Auto mode, the close decision `decide` minutes before the close (0: off), and data stale
+/// after `stale_secs`.
+fn session(broker: Box<dyn Broker>, tf: Timeframe, decide: u32, stale_secs: u64) -> Session {
     let mut cfg = Config::default_config();
     cfg.signals.mode = Mode::Auto;
     cfg.signals.decide_before_close_minutes = decide;
+    cfg.risk.stale_after_secs = stale_secs;
     Session::new(cfg, broker, tf, "live")
+}
+
+/// Alpaca's clock says the market is open.
+fn market_open(s: &mut Session) {
+    s.handle(Input::Feed(FeedEvent::Market(MarketState {
+        open: true,
+        next_close: None,
+        next_open: None,
+    })));
+}
+
+/// The day's bars of `step` as forming bars.
+fn forming(s: &mut Session, tf: Timeframe, step: &Step) {
+    for &(symbol, bar) in step {
+        s.handle(Input::Feed(FeedEvent::Forming {
+            symbol,
+            timeframe: tf,
+            bar,
+        }));
+    }
 }
 
 pub(crate) fn entries(notices: &[Notice]) -> Vec<Signal> {
@@ -170,11 +194,27 @@ pub(crate) fn restamped(
 
 /// A wall-clock session that has seen everything before step `k`.
 fn live_up_to(tf: Timeframe, k: usize, anchor: DateTime<Utc>, decide: u32) -> (Session, Vec<Step>) {
+    live_up_to_stale(
+        tf,
+        k,
+        anchor,
+        decide,
+        Config::default_config().risk.stale_after_secs,
+    )
+}
+
+fn live_up_to_stale(
+    tf: Timeframe,
+    k: usize,
+    anchor: DateTime<Utc>,
+    decide: u32,
+    stale_secs: u64,
+) -> (Session, Vec<Step>) {
     let (history, steps) = restamped(tf, k, anchor);
     let broker = Box::new(PaperAccount(PaperBroker::new(
         &Config::default_config().paper,
     )));
-    let mut s = session(broker, tf, decide);
+    let mut s = session(broker, tf, decide, stale_secs);
     for (symbol, bars) in history {
         s.handle(Input::Feed(FeedEvent::History {
             symbol,
@@ -200,13 +240,8 @@ fn a_daily_close_decision_trades_live_and_the_bear_keeps_its_stop() {
     let (k, reference, bear) = first_entry(tf);
     let now = Utc::now();
     let (mut s, steps) = live_up_to(tf, k, today_bar_start(now), 15);
-    for &(symbol, bar) in &steps[k] {
-        s.handle(Input::Feed(FeedEvent::Forming {
-            symbol,
-            timeframe: tf,
-            bar,
-        }));
-    }
+    market_open(&mut s);
+    forming(&mut s, tf, &steps[k]);
     let close = today_bar_start(now) + Duration::hours(16);
     let decided = s.handle(Input::Feed(FeedEvent::DecideAtClose {
         at: Utc::now(),
@@ -289,5 +324,27 @@ fn a_feed_that_stopped_still_blocks_entries() {
     let refused = refusals(&notices);
     assert_eq!(refused.len(), 1, "{notices:#?}");
     assert!(refused[0].contains("old"), "{refused:?}");
+    assert!(s.store.working_orders().next().is_none());
+}
+
+/// While the market trades, yesterday's daily bar does not vouch for the data: with no forming
+/// bar for longer than `risk.stale_after_secs` (1 s here) the close decision is refused.
+#[test]
+fn a_daily_feed_gone_silent_while_the_market_trades_blocks_entries() {
+    let tf = Timeframe::Day1;
+    let (k, _, _) = first_entry(tf);
+    let today = today_bar_start(Utc::now());
+    let (mut s, steps) = live_up_to_stale(tf, k, today, 15, 1);
+    market_open(&mut s);
+    forming(&mut s, tf, &steps[k]);
+    // Wall time must pass for data to age: a wait for the clock, not for another task.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let decided = s.handle(Input::Feed(FeedEvent::DecideAtClose {
+        at: Utc::now(),
+        close: today + Duration::hours(16),
+    }));
+    let refused = refusals(&decided);
+    assert_eq!(refused.len(), 1, "{decided:#?}");
+    assert!(refused[0].contains("old > max 1 s"), "{refused:?}");
     assert!(s.store.working_orders().next().is_none());
 }

@@ -11,6 +11,7 @@ use double_agent::broker::alpaca::{AlpacaBroker, AlpacaBrokerConfig};
 use double_agent::broker::BrokerEvent;
 use double_agent::config::{Config, Mode};
 use double_agent::feed::FeedEvent;
+use double_agent::market_clock::MarketState;
 use double_agent::model::{Symbol, Timeframe};
 use double_agent::session::{Input, Session};
 use serde_json::json;
@@ -80,6 +81,11 @@ async fn a_daily_close_decision_on_alpaca_is_one_cls_order_filled_with_the_decis
     for step in &steps[..k] {
         assert!(entries(&bars(&mut s, tf, step)).is_empty());
     }
+    s.handle(Input::Feed(FeedEvent::Market(MarketState {
+        open: true,
+        next_close: Some(today + chrono::Duration::hours(16)),
+        next_open: None,
+    })));
     for &(symbol, bar) in &steps[k] {
         s.handle(Input::Feed(FeedEvent::Forming {
             symbol,

@@ -76,27 +76,70 @@ impl<S: Subscriber> Layer<S> for PaneLayer {
             Level::INFO if meta.target().starts_with("double_agent") => Severity::Info,
             _ => return,
         };
-        let mut msg = Message(String::new());
-        event.record(&mut msg);
-        let _ = tx.send((severity, msg.0));
+        let _ = tx.send((severity, pane_text(event)));
     }
 }
 
-struct Message(String);
+/// What the pane shows of an event: a sentence, its message and the error behind it. The other
+/// fields (`class=Retry failures=1`) are for the log file, not for a trader.
+fn pane_text(event: &Event<'_>) -> String {
+    let mut msg = Message::default();
+    event.record(&mut msg);
+    match msg.error {
+        Some(e) => format!("{}: {e}", msg.text),
+        None => msg.text,
+    }
+}
+
+#[derive(Default)]
+struct Message {
+    text: String,
+    error: Option<String>,
+}
 
 impl Visit for Message {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.0 = format!("{value:?}");
-        } else {
-            self.0.push_str(&format!(" {}={:?}", field.name(), value));
+        match field.name() {
+            "message" => self.text = format!("{value:?}"),
+            "error" => self.error = Some(format!("{value:?}")),
+            _ => {}
         }
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.0 = value.to_string();
-        } else {
-            self.0.push_str(&format!(" {}={}", field.name(), value));
+        match field.name() {
+            "message" => self.text = value.to_string(),
+            "error" => self.error = Some(value.to_string()),
+            _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    struct Capture(Arc<Mutex<Vec<String>>>);
+
+    impl<S: Subscriber> Layer<S> for Capture {
+        fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+            self.0.lock().unwrap().push(pane_text(event));
+        }
+    }
+
+    #[test]
+    fn the_pane_reads_a_sentence_not_tracing_fields() {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let sub = tracing_subscriber::registry().with(Capture(got.clone()));
+        tracing::subscriber::with_default(sub, || {
+            let e = "connection refused";
+            let class = "Retry";
+            tracing::warn!(error = %e, ?class, failures = 1, "alpaca stream error");
+            tracing::warn!("plain");
+        });
+        assert_eq!(
+            *got.lock().unwrap(),
+            vec!["alpaca stream error: connection refused", "plain"]
+        );
     }
 }

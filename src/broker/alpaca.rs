@@ -290,9 +290,27 @@ async fn cancel_task(ctx: Ctx, coid: ClientOrderId) {
 /// Account, positions (every traded symbol, flat ones with qty 0), then open orders.
 /// Open orders first, then positions and account: a fill the orders report (one made while no
 /// process watched) is then already in the positions that follow, never added on top of them.
+/// Orders the book follows that left the open list while nobody watched (the trading stream
+/// down) are looked up by client order id here, so their fills arrive with the reconnect and not
+/// a poll interval later.
 pub(super) async fn reconcile(ctx: &Ctx) -> Result<(), AlpacaError> {
-    for o in ctx.client.open_orders().await? {
-        ctx.apply(&o);
+    let open = ctx.client.open_orders().await?;
+    let seen: HashSet<&str> = open.iter().map(|o| o.client_order_id.as_str()).collect();
+    for o in &open {
+        ctx.apply(o);
+    }
+    let gone: Vec<ClientOrderId> = ctx
+        .book()
+        .pending()
+        .into_iter()
+        .filter(|(coid, _, phase)| *phase == Phase::Working && !seen.contains(coid.as_str()))
+        .map(|(coid, _, _)| coid)
+        .collect();
+    for coid in gone {
+        // Not found stays as it is: the poller settles what the venue does not know.
+        if let Some(o) = ctx.client.order_by_client_id(coid.as_str()).await? {
+            ctx.apply(&o);
+        }
     }
     refresh_account(ctx).await
 }

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use super::ledger::Book;
 use super::Engine;
 use crate::broker::paper::to_f64;
-use crate::model::{Fill, Stops, Symbol};
+use crate::model::{Fill, StandingStop, Stops, Symbol};
 
 /// A proposal the engine sized to at least one share, until it is filled or closed unfilled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,10 +23,48 @@ impl Engine {
         // An entry's first fill backs its agent's position; an exit stays open until its book
         // is flat or it is closed, so a partial exit never invites a second one.
         self.open.retain(|o| Some(o.id) != signal_id || o.exit);
-        self.sync_agents();
+        let carried = self
+            .decided
+            .iter()
+            .position(|(id, _)| Some(*id) == signal_id)
+            .map(|i| self.decided.swap_remove(i).1);
+        match carried {
+            // The agent adopts these shares (it did not propose them: a copy did), and takes the
+            // stop that sized them rather than one re-derived from the last closed bar.
+            Some(stop) => {
+                let slot = stop.slot();
+                let before = self.restored[slot].replace(stop);
+                self.sync_agents();
+                if self.restored[slot].is_some() {
+                    // Not adopted (the agent was already in): whatever stood there before stays.
+                    self.restored[slot] = before;
+                }
+            }
+            None => self.sync_agents(),
+        }
+    }
+
+    /// Entries `ids` were decided on `copy` (the close decision, on the forming bar): remember
+    /// the stop, level and entry the copy gave each one's agent until it fills or closes.
+    pub fn carry_decisions(&mut self, copy: &Engine, ids: &[u64]) {
+        let seq = copy.ind.bars().saturating_sub(1);
+        let [hedge, bull] = copy.bull.standing(seq);
+        for o in copy.open.iter().filter(|o| !o.exit && ids.contains(&o.id)) {
+            let stop: Option<StandingStop> = match o.book {
+                Book::BearTier { .. } | Book::BearAll => copy.bear.standing(),
+                Book::Hedge => hedge,
+                Book::Bull => bull,
+                Book::TraderBook => None,
+            };
+            if let Some(stop) = stop.filter(StandingStop::is_finite) {
+                self.decided.retain(|(id, _)| *id != o.id);
+                self.decided.push((o.id, stop));
+            }
+        }
     }
 
     pub(super) fn on_unfilled(&mut self, signal_id: u64) {
+        self.decided.retain(|(id, _)| *id != signal_id);
         let before = self.open.len();
         self.open.retain(|o| o.id != signal_id);
         if self.open.len() != before {

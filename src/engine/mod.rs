@@ -82,6 +82,9 @@ pub struct Engine {
     adopt_later: bool,
     /// Stops a previous process journaled, taken by the agents when they adopt its shares.
     restored: crate::model::Stops,
+    /// Entries decided on a copy of this engine (the close decision), with the stop the copy
+    /// set for them: their fills hand it to the agent that adopts the shares.
+    decided: Vec<(u64, crate::model::StandingStop)>,
     /// Shares held (Bear vehicle, IWM) as f64, refreshed on fills, for per-bar exposure.
     held_f64: (f64, f64),
     /// The Bear's shares over all tiers, refreshed on fills (a Decimal sum is slow per bar).
@@ -130,6 +133,7 @@ impl Engine {
             adopt_at: None,
             adopt_later: false,
             restored: [None; 3],
+            decided: Vec::new(),
             held_f64: (0.0, 0.0),
             bear_held: Decimal::ZERO,
         }

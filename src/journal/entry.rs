@@ -143,6 +143,14 @@ pub enum Entry {
     Stops {
         stops: Vec<StandingStop>,
     },
+    /// A close decision (`session::close`): the forming bars the agents decided on as if the day
+    /// closed there, and the signals it proposed, so the record shows what a market-on-close
+    /// order was decided from (the closed bar that follows may differ).
+    CloseDecision {
+        at: DateTime<Utc>,
+        forming: Vec<(Symbol, Bar)>,
+        signals: Vec<u64>,
+    },
 }
 
 impl Entry {
@@ -169,6 +177,7 @@ impl Entry {
             Entry::RiskRefusal { .. } => "risk_refusal",
             Entry::KillSwitch { .. } => "kill_switch",
             Entry::Stops { .. } => "stops",
+            Entry::CloseDecision { .. } => "close_decision",
         }
     }
 

@@ -32,6 +32,20 @@ impl Journal {
         })
     }
 
+    /// The forming bars a close decision was made on, with the signals it proposed.
+    pub fn record_close_decision(
+        &mut self,
+        at: chrono::DateTime<chrono::Utc>,
+        forming: Vec<(Symbol, Bar)>,
+        signals: Vec<u64>,
+    ) -> Result<u64> {
+        self.record(&Entry::CloseDecision {
+            at,
+            forming,
+            signals,
+        })
+    }
+
     /// A live bar, one the agents may act on (history goes through `record_bars`).
     /// The next bar of an expected replay is counted, not written (see `replayed`).
     pub fn record_bar(&mut self, symbol: Symbol, timeframe: Timeframe, bar: &Bar) -> Result<()> {

@@ -116,6 +116,20 @@ pub fn summary(entry: &Entry) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
+        Entry::CloseDecision {
+            forming, signals, ..
+        } => {
+            let iwm = forming
+                .iter()
+                .find(|(s, _)| *s == crate::model::Symbol::Iwm);
+            let bar = iwm.map_or("no IWM bar".into(), |(_, b)| {
+                format!(
+                    "IWM forming o {:.2} h {:.2} l {:.2} c {:.2}",
+                    b.open, b.high, b.low, b.close
+                )
+            });
+            format!("close decision on {bar}: {} signal(s)", signals.len())
+        }
     }
 }
 

@@ -58,10 +58,12 @@ impl Session {
         }
         let mut copy = self.engine.clone();
         let mut outputs = Vec::new();
+        let mut decided_on = Vec::new();
         // Vehicles first, as a replay orders a step: IWM's rules read the vehicle's price.
         for symbol in [Symbol::Twm, Symbol::Srty, Symbol::Iwm] {
             if let Some(bar) = forming(self, symbol) {
                 copy.process_into(EngineEvent::Bar { symbol, bar }, &mut outputs);
+                decided_on.push((symbol, bar));
             }
         }
         self.engine.set_next_signal_id(copy.next_signal_id());
@@ -72,6 +74,14 @@ impl Session {
                 EngineOutput::Indicators(_) => None,
             })
             .collect();
+        let ids: Vec<u64> = drafts.iter().map(|d| d.id).collect();
+        self.engine.carry_decisions(&copy, &ids);
+        // The forming bars are never journaled as bars (the closed bar is the record): this is
+        // the one place that says what the decision saw.
+        let signals = ids.clone();
+        self.journal("close decision", |j| {
+            j.record_close_decision(at, decided_on, signals)
+        });
         self.store.push_log(
             Severity::Info,
             format!(

@@ -250,7 +250,13 @@ impl Session {
             order_type: OrderType::Market,
             signal_id,
             book: None,
-            created: self.store.now.unwrap_or_default(),
+            // Live, the order is sent now; the bar clock reads the newest bar's start (midnight
+            // for a daily bar), hours before it.
+            created: if self.wall_clock {
+                chrono::Utc::now()
+            } else {
+                self.store.now.unwrap_or_default()
+            },
         }
     }
 

@@ -3,13 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc, Weekday};
+use chrono_tz::America::New_York;
 use rust_decimal::Decimal;
 
 use super::{Notice, Session};
 use crate::broker::BrokerKind;
 use crate::feed::FeedHealth;
 use crate::journal::{Journal, JournalError};
-use crate::model::{ClientOrderId, OrderRequest, Side};
+use crate::model::{ClientOrderId, OrderRequest, Side, Timeframe};
 use crate::risk::RiskContext;
 use crate::store::Severity;
 
@@ -99,7 +101,7 @@ impl Session {
             pending,
             pending_buys,
             prices,
-            last_data: st.now,
+            last_data: self.data_time(now),
             feed_ok: !st.bars_unhealthy(),
             live: st.broker == BrokerKind::Live,
             market_open: !st.health.values().any(|h| *h == FeedHealth::Idle),
@@ -111,6 +113,30 @@ impl Session {
         Decimal::from_f64(self.cfg.paper.buying_power - 1.0)
             .unwrap_or_default()
             .max(Decimal::ZERO)
+    }
+
+    /// When the data was last current. On the bar clock it is the newest bar. Live, a bar's start
+    /// says nothing of its age (a daily bar starts at midnight, an hour bar an hour before anyone
+    /// can read it): a forming bar is current as of its arrival, and a closed bar while no later
+    /// one can have been published (else as of its end). While the market trades, a daily bar
+    /// does not vouch for the day: the forming bar (from the stream, or each REST poll) must keep
+    /// arriving, so a feed gone silent is stale. A bad feed health refuses entries on its own.
+    fn data_time(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if !self.wall_clock {
+            return self.store.now;
+        }
+        let tf = self.store.timeframe;
+        let trading = self.store.live.market.is_some_and(|m| m.open);
+        let closed = self
+            .store
+            .now
+            .filter(|_| tf.is_intraday() || !trading)
+            .map(|t| match is_latest_bar(tf, t, now) {
+                true => now,
+                // Not the newest there is: it was current when it ended, not when it began.
+                false => t + Duration::seconds(tf.seconds()),
+            });
+        closed.max(self.forming_arrived)
     }
 
     /// Every order passes here: risk gate, durable intent, then the broker.
@@ -194,6 +220,32 @@ impl Session {
     }
 }
 
+/// Longest the venue takes to publish a closed bar (its settling plus one REST poll, at most 60 s).
+const PUBLISH_LAG: Duration = Duration::minutes(2);
+/// A day's bar is published within this long after the 16:00 New York close.
+const DAILY_PUBLISHED: (u32, u32) = (16, 20);
+
+/// Whether a bar starting at `start` is the newest closed bar the venue can have published at
+/// `now`. Intraday: the next bar has not closed yet. Daily: the bar is of the last weekday
+/// whose bar is out (today's from 16:20 New York on); a holiday makes the day after it look
+/// stale, which only means the forming bar's arrival must vouch for the data that day.
+fn is_latest_bar(tf: Timeframe, start: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    if tf.is_intraday() {
+        let len = Duration::seconds(tf.seconds());
+        return now < start + len + len + PUBLISH_LAG;
+    }
+    let ny = now.with_timezone(&New_York);
+    let (h, m) = DAILY_PUBLISHED;
+    let mut expect = ny.date_naive();
+    if (ny.hour(), ny.minute()) < (h, m) {
+        expect = expect.pred_opt().unwrap_or(expect);
+    }
+    while matches!(expect.weekday(), Weekday::Sat | Weekday::Sun) {
+        expect = expect.pred_opt().unwrap_or(expect);
+    }
+    crate::alpaca::session::ny_date(start) >= expect
+}
+
 /// Test hook, not a feature: `DOUBLE_AGENT_CRASH_AT=<point>` aborts the process at that point,
 /// so crash tests can stop the real binary deterministically where a kill could only land by
 /// luck (`after_intent`: the intent is durable, the order was never sent). Unset, it costs one
@@ -206,5 +258,37 @@ fn crash_hook(point: &str) {
         == Some(point)
     {
         std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 7, d, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn a_daily_bar_is_current_until_the_next_one_is_out() {
+        // Tue 2025-07-08 at 15:25 ET: Monday's bar (stamped 04:00Z) is the newest there is.
+        let monday = utc(7, 4, 0);
+        assert!(is_latest_bar(Timeframe::Day1, monday, utc(8, 19, 25)));
+        // From 16:20 ET Tuesday's own bar is due.
+        assert!(!is_latest_bar(Timeframe::Day1, monday, utc(8, 20, 30)));
+        // Monday morning: Friday's bar is the newest.
+        let friday = utc(4, 4, 0);
+        assert!(is_latest_bar(Timeframe::Day1, friday, utc(7, 14, 0)));
+        assert!(!is_latest_bar(Timeframe::Day1, utc(3, 4, 0), utc(7, 14, 0)));
+    }
+
+    #[test]
+    fn an_intraday_bar_is_current_until_the_next_one_closes() {
+        let start = utc(8, 18, 0);
+        assert!(is_latest_bar(Timeframe::Hour1, start, utc(8, 19, 25)));
+        assert!(!is_latest_bar(Timeframe::Hour1, start, utc(8, 20, 5)));
+        assert!(is_latest_bar(Timeframe::Min15, start, utc(8, 18, 29)));
+        assert!(!is_latest_bar(Timeframe::Min15, start, utc(8, 18, 35)));
     }
 }

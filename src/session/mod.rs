@@ -53,6 +53,8 @@ pub struct Session {
     stops_journaled: crate::model::Stops,
     /// The last market day decided on its forming bar (see `close`).
     decided_close: Option<chrono::NaiveDate>,
+    /// Wall-clock time the last forming bar arrived (live): data flowing, whatever its bar's start.
+    forming_arrived: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Session {
@@ -77,6 +79,7 @@ impl Session {
             broker.kind(),
             crate::broker::BrokerKind::Paper | crate::broker::BrokerKind::Live
         );
+        store.wall_clock = wall_clock;
         Session {
             cfg,
             store,
@@ -91,6 +94,7 @@ impl Session {
             outputs: Vec::new(),
             stops_journaled: [None; 3],
             decided_close: None,
+            forming_arrived: None,
         }
     }
 
@@ -211,7 +215,12 @@ impl Session {
                 symbol,
                 timeframe,
                 bar,
-            } if timeframe == self.store.timeframe => self.store.live.set_forming(symbol, bar),
+            } if timeframe == self.store.timeframe => {
+                if self.wall_clock {
+                    self.forming_arrived = Some(chrono::Utc::now());
+                }
+                self.store.live.set_forming(symbol, bar)
+            }
             FeedEvent::Forming { .. } => {}
             FeedEvent::Market(m) => {
                 self.store.live.market = Some(m);

@@ -33,7 +33,8 @@ pub enum Severity {
 /// One line of the event log pane.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LogLine {
-    /// Market time (the bar clock), so a replay's log reads like the day it replays.
+    /// Market time: the bar clock, so a replay's log reads like the day it replays; live, the
+    /// wall clock (a daily bar's clock would date every line at midnight).
     pub time: Option<DateTime<Utc>>,
     pub severity: Severity,
     pub text: String,
@@ -138,6 +139,8 @@ pub struct Store {
     pub lots: lots::LotBook,
     /// Live market hours: forming bars and the market clock (empty in replays).
     pub live: crate::live::LiveView,
+    /// Log lines are dated by the wall clock (live sessions), not the bar clock.
+    pub wall_clock: bool,
 }
 
 impl Store {
@@ -169,6 +172,7 @@ impl Store {
             scorecard: Default::default(),
             lots: lots::LotBook::new(5_000),
             live: Default::default(),
+            wall_clock: false,
         }
     }
 
@@ -201,7 +205,11 @@ impl Store {
 
     pub fn push_log(&mut self, severity: Severity, text: impl Into<String>) {
         let line = LogLine {
-            time: self.now,
+            time: if self.wall_clock {
+                Some(Utc::now())
+            } else {
+                self.now
+            },
             severity,
             text: text.into(),
         };

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::Theme;
 use crate::feed::FeedHealth;
 use crate::model::Symbol;
-use crate::session::{health_text, Session};
+use crate::session::Session;
 
 /// A run of spans and how much it matters: lower numbers survive a narrow terminal.
 struct Segment<'a> {
@@ -22,8 +22,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
     let mut segs: Vec<Segment> = Vec::new();
     let mut seg = |rank, spans| segs.push(Segment { rank, spans });
     let iwm = st.series(Symbol::Iwm);
+    // Live, the agents and the time to the close matter as much as the price; the bar's date
+    // says less than the clock beside it.
+    let live = st.replay.is_none();
     seg(
-        1,
+        if live { 0 } else { 1 },
         match iwm.last() {
             Some(b) => {
                 let ch = iwm.change_pct().unwrap_or(0.0);
@@ -94,7 +97,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
     } else {
         Span::styled(" agents ○ flat", theme.dim())
     };
-    seg(2, vec![agents]);
+    seg(if live { 1 } else { 2 }, vec![agents]);
     let eq = crate::broker::paper::to_f64(st.equity).max(1.0);
     seg(
         3,
@@ -108,11 +111,23 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
             FeedHealth::Connected | FeedHealth::Idle | FeedHealth::Ended => theme.fg(theme.up),
             _ => theme.bold(theme.error),
         };
-        // A bad feed is as important as the badge; a healthy one is the first thing to go.
-        let rank = if h.is_bad() { 0 } else { 3 };
+        // A bad bar feed is as important as the badge (it blocks entries); the stream (the
+        // forming bar) is kept beside the price; a late positioning file only lowers confidence,
+        // and a healthy feed is the first thing to go. The state is a short word of fixed width:
+        // the whole reason is in the Events pane, where each change of health is logged, so a
+        // long error never pushes the price off the bar.
+        let rank = match (h.is_bad(), crate::store::is_bar_source(src)) {
+            (true, true) => 0,
+            _ if src.starts_with("stream") => 1,
+            (true, false) => 2,
+            (false, _) => 3,
+        };
         seg(
             rank,
-            vec![Span::styled(format!("  {src} ● {}", health_text(h)), style)],
+            vec![Span::styled(
+                format!("  {src} ● {:<6}", health_word(h)),
+                style,
+            )],
         );
     }
     let mut clock = Vec::new();
@@ -135,10 +150,10 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
         clock.push(Span::styled(format!(" replay {pace}"), theme.dim()));
         seg(1, clock);
     } else {
-        seg(1, clock);
+        seg(3, clock);
         // Wall-clock only when live: a replay's screen depends on nothing but its bars.
         seg(
-            2,
+            1,
             vec![Span::styled(
                 format!(
                     "  {}",
@@ -182,6 +197,20 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
         }
     }
     f.render_widget(Paragraph::new(lines), area);
+}
+
+/// A feed's state in one short word (at most 6 columns) for the status bar.
+fn health_word(h: &FeedHealth) -> &'static str {
+    match h {
+        FeedHealth::Connected => "ok",
+        FeedHealth::Idle => "idle",
+        FeedHealth::Stale { .. } => "stale",
+        FeedHealth::Reconnecting { .. } => "retry",
+        FeedHealth::Failed { .. } => "FAILED",
+        FeedHealth::Ended => "ended",
+        FeedHealth::Backoff { .. } => "wait",
+        FeedHealth::Fallback { .. } => "REST",
+    }
 }
 
 /// "market open · closes 16:00 ET" or "market closed · opens Mon 09:30 ET". Holidays are not known

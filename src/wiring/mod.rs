@@ -218,6 +218,11 @@ pub fn alpaca(
     let other = |e: crate::alpaca::AlpacaError| WiringError::Other(e.to_string());
     let endpoints =
         resolve_endpoints(&|k: &str| std::env::var(k).ok(), live, confirm).map_err(other)?;
+    let host = endpoints.trading_url.host_str().unwrap_or_default();
+    let decide = cfg.signals.decide_before_close_minutes;
+    if let Some(w) = live_stream::close_decision_warning(decide, host) {
+        tracing::warn!("{w}");
+    }
     let creds = crate::alpaca::stream::Credentials {
         key_id: endpoints.key_id.clone(),
         secret_key: endpoints.secret_key.clone(),

@@ -3,6 +3,7 @@
 mod broker;
 mod client;
 pub mod feed;
+mod live_close;
 pub mod mock;
 mod routes;
 mod security;

@@ -85,6 +85,10 @@ fn first_entry(plan: &Plan) -> (usize, Signal) {
     panic!("the embedded replay never enters");
 }
 
+fn iwm_of(step: &Step) -> Bar {
+    step.1.iter().find(|(s, _)| *s == Symbol::Iwm).unwrap().1
+}
+
 /// 16:00 New York on the bar's day.
 fn close_of(bar: &Bar) -> DateTime<Utc> {
     let day = bar
@@ -263,7 +267,24 @@ fn a_restart_keeps_a_close_decision_one_and_does_not_decide_the_day_again() {
             closed(&mut s, step);
         }
         forming(&mut s, &plan.steps[k]);
-        entries(&decide(&mut s))[0].id
+        let id = entries(&decide(&mut s))[0].id;
+        // The journal says what the decision saw: the forming bars, never journaled as bars.
+        let filter = double_agent::journal::JournalFilter {
+            kinds: vec!["close_decision".into()],
+            ..Default::default()
+        };
+        let rows = s.journal_ref().unwrap().list(&filter).unwrap();
+        assert_eq!(rows.len(), 1);
+        match rows[0].entry().unwrap() {
+            double_agent::journal::Entry::CloseDecision {
+                forming, signals, ..
+            } => {
+                assert_eq!(signals, vec![id]);
+                assert!(forming.contains(&(Symbol::Iwm, iwm_of(&plan.steps[k]))));
+            }
+            other => panic!("{other:?}"),
+        }
+        id
         // Dropped without a session end: the process died.
     };
     let mut j = Journal::open(&path).unwrap();

@@ -15,6 +15,7 @@ mod faults;
 mod finra;
 mod lifecycle;
 mod live_session;
+mod live_trading;
 mod loader;
 mod parser_prop;
 mod positioning_wiring;

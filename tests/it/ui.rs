@@ -276,3 +276,71 @@ async fn edit_size_snooze_pause_mode_flatten_cancel_and_quit_confirmation() {
     }
     insta::assert_snapshot!("edit_snooze_pause_mode_quit_160x48", t.backend());
 }
+
+/// Live, with a feed failing on a long error: at 200 columns and less the status bar keeps the
+/// price, the mode, the agents, the stream and the time to the close; each feed's state is one
+/// short word and the error itself is in the Events pane.
+#[test]
+fn the_live_status_bar_keeps_what_matters_beside_a_long_feed_error() {
+    use double_agent::feed::FeedHealth;
+    let cfg = Config::default_config();
+    let broker = Box::new(PaperBroker::new(&cfg.paper));
+    let mut s = Session::new(cfg, broker, Timeframe::Day1, "t");
+    for ev in feed_events(day(2025, 3, 3), day(2025, 3, 4)) {
+        s.handle(Input::Feed(ev));
+    }
+    let error = format!("GET https://example.invalid/{} timed out", "x".repeat(120));
+    let since = Utc::now() - chrono::Duration::days(12);
+    for (source, health) in [
+        ("alpaca", FeedHealth::Connected),
+        ("stream iex", FeedHealth::Connected),
+        (
+            "finra-si",
+            FeedHealth::Failed {
+                error: error.clone(),
+            },
+        ),
+        ("finra-regsho", FeedHealth::Connected),
+        ("cftc", FeedHealth::Stale { since }),
+    ] {
+        s.handle(Input::Feed(FeedEvent::Health {
+            source: source.into(),
+            health,
+        }));
+    }
+    let now = Utc::now();
+    s.handle(Input::Feed(FeedEvent::Market(
+        double_agent::market_clock::MarketState {
+            open: true,
+            next_close: Some(now + chrono::Duration::hours(2)),
+            next_open: None,
+        },
+    )));
+    assert!(
+        s.store.log.iter().any(|l| l.text.contains(&error)),
+        "the whole error is in the Events pane"
+    );
+    let keymap = Keymap::from_config(&s.config().keys).unwrap();
+    let theme = double_agent::ui::Theme::from_config(&s.config().ui);
+    for width in [200, 160] {
+        let mut view = double_agent::app::view::ViewState::new(s.config().ui.chart_bars);
+        let mut t = Terminal::new(TestBackend::new(width, 40)).unwrap();
+        t.draw(|f| double_agent::ui::draw(f, &s, &mut view, &keymap, &theme))
+            .unwrap();
+        let screen = format!("{}", t.backend());
+        let bar = screen.lines().next().unwrap();
+        for want in [
+            "IWM 1D",
+            "MANUAL",
+            "agents",
+            "stream iex ● ok",
+            "to the close",
+        ] {
+            assert!(bar.contains(want), "{width} columns, no `{want}`: {bar}");
+        }
+        assert!(!bar.contains("timed out"), "{bar}");
+        if width >= 200 {
+            assert!(bar.contains("finra-si ● FAILED"), "{bar}");
+        }
+    }
+}

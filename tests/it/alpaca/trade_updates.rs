@@ -31,6 +31,22 @@ enum Conn {
     Events(Vec<Value>),
     /// Send these events, then close.
     EventsThenClose(Vec<Value>),
+    /// Once the account has been read `reads` times in all (the connect's reconcile is past the
+    /// open orders), fill `coid` at the venue without a word on the stream, then close.
+    FillUnseenThenClose {
+        mock: Arc<Mock>,
+        coid: &'static str,
+        reads: usize,
+    },
+}
+
+fn fill_at_the_venue(m: &Mock, coid: &str) {
+    m.update_order(coid, |o| {
+        o["status"] = json!("filled");
+        o["filled_qty"] = json!("10");
+        o["filled_avg_price"] = json!("31.25");
+        o["filled_at"] = json!(chrono::Utc::now().to_rfc3339());
+    });
 }
 
 struct TradingMock {
@@ -72,6 +88,16 @@ async fn serve(mut ws: Ws, conn: Conn, log: Log, idx: usize) {
     let (events, close) = match conn {
         Conn::Events(e) => (e, false),
         Conn::EventsThenClose(e) => (e, true),
+        Conn::FillUnseenThenClose { mock, coid, reads } => {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            while mock.requests(Method::GET, "/v2/account").len() < reads
+                && tokio::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            fill_at_the_venue(&mock, coid);
+            (Vec::new(), true)
+        }
     };
     for e in events {
         let _ = ws.send(bin(e)).await;
@@ -220,4 +246,62 @@ async fn a_malformed_event_is_skipped_and_the_next_one_counts() {
         vec![("da-s-2".to_string(), dec!(10), dec!(30))]
     );
     assert_eq!(ws.seen.lock().unwrap().len(), 1, "the connection stayed up");
+}
+
+/// An order filled while no stream watched has left the open list: the (re)connect looks it up
+/// by client order id, so its fill arrives then, not at the next poll a minute later.
+#[tokio::test]
+async fn a_fill_made_while_the_stream_was_down_arrives_with_the_connect() {
+    let m = Mock::new();
+    let (mut broker, mut rx) = start(&m).await;
+    broker.submit(&order("da-gap-1", OrderType::MarketOnClose));
+    until(&mut rx, |e| matches!(e, BrokerEvent::Accepted { .. })).await;
+    fill_at_the_venue(&m, "da-gap-1");
+    // The stream sends nothing: the fill can only come from the connect's lookup.
+    let ws = trading_mock(vec![Conn::Events(vec![])]).await;
+    broker.stream_updates(updates(&ws.url, KEY));
+    let evs = until(&mut rx, |e| matches!(e, BrokerEvent::Filled(_))).await;
+    assert_eq!(
+        fills(&evs),
+        vec![("da-gap-1".to_string(), dec!(10), dec!(31.25))]
+    );
+    assert!(
+        !m.requests(Method::GET, "/v2/orders:by_client_order_id")
+            .is_empty(),
+        "looked up by client order id"
+    );
+    assert_no_violations(&m);
+}
+
+/// The same across a reconnect: the first connection's reconcile sees the order open, the order
+/// fills while the stream is down, and the second connection's reconcile reports the fill.
+#[tokio::test]
+async fn a_fill_made_during_a_stream_gap_arrives_with_the_reconnect() {
+    let m = Mock::new();
+    let (mut broker, mut rx) = start(&m).await;
+    broker.submit(&order("da-gap-2", OrderType::Market));
+    until(&mut rx, |e| matches!(e, BrokerEvent::Accepted { .. })).await;
+    let reads = m.requests(Method::GET, "/v2/account").len() + 1;
+    let ws = trading_mock(vec![
+        Conn::FillUnseenThenClose {
+            mock: m.clone(),
+            coid: "da-gap-2",
+            reads,
+        },
+        Conn::Events(vec![]),
+    ])
+    .await;
+    broker.stream_updates(updates(&ws.url, KEY));
+    let evs = until(&mut rx, |e| matches!(e, BrokerEvent::Filled(_))).await;
+    assert!(told(&evs, "trade_updates stream lost"), "{evs:#?}");
+    assert_eq!(
+        fills(&evs),
+        vec![("da-gap-2".to_string(), dec!(10), dec!(31.25))]
+    );
+    assert_eq!(
+        ws.seen.lock().unwrap().len(),
+        2,
+        "reported at the reconnect"
+    );
+    assert_no_violations(&m);
 }

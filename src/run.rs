@@ -28,8 +28,24 @@ pub fn parse() -> Cli {
 /// The phrase a trader types to trade real money; anything else (or no terminal) refuses.
 pub const LIVE_PHRASE: &str = "I accept real money";
 
+/// A person at a terminal types the phrase. A pipe, a file or a script answering on stdin is
+/// refused whatever it says: `yes "I accept real money" | double-agent --live` must not trade
+/// real money, and a prompt nobody sees (stdout redirected) is no confirmation either.
 fn confirm_live(what: &str) -> bool {
-    use std::io::BufRead;
+    use std::io::{BufRead, IsTerminal};
+    let (stdin, stdout) = (std::io::stdin().is_terminal(), std::io::stdout().is_terminal());
+    if !(stdin && stdout) {
+        let which = match (stdin, stdout) {
+            (false, false) => "stdin and stdout are",
+            (false, true) => "stdin is",
+            _ => "stdout is",
+        };
+        eprintln!(
+            "\n*** {what} ***\nrefused: {which} not a terminal; live trading is confirmed \
+             only by typing `{LIVE_PHRASE}` at a terminal"
+        );
+        return false;
+    }
     eprintln!(
         "\n*** {what} ***\nType `{LIVE_PHRASE}` and Enter to continue, anything else to stop:"
     );

@@ -11,6 +11,7 @@ mod engine_props;
 mod engine_reference;
 mod engine_replay;
 mod faults;
+mod guards;
 mod finra;
 mod lifecycle;
 mod live_session;

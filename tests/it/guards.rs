@@ -1,0 +1,83 @@
+//! The real binary at the edge of what it may do: the live gate refuses a pipe.
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+
+/// The binary with a data dir of its own under cargo's scratch dir.
+pub fn bin() -> (Command, std::path::PathBuf) {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("guards-{}-{n}", std::process::id()));
+    let mut c = Command::new(env!("CARGO_BIN_EXE_double-agent"));
+    c.env("DOUBLE_AGENT_DATA_DIR", &dir);
+    (c, dir)
+}
+
+/// Connections a listener has been offered so far (the kernel queues them whether or not anyone
+/// accepted them yet), drained without blocking.
+fn connections(listener: &TcpListener) -> usize {
+    listener.set_nonblocking(true).unwrap();
+    std::iter::from_fn(|| listener.accept().ok()).count()
+}
+
+/// A config whose every host is `base` (the FINRA and CFTC pollers run in every Alpaca session)
+/// and whose streams are off: an Alpaca run of the binary reaches nothing but the test's server.
+fn loopback_config(base: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loopback.toml");
+    let text = format!(
+        "[stream]\nenabled = false\ntrade_updates = false\n\
+         [finra]\napi_url = \"{base}\"\ncdn_url = \"{base}\"\n[cftc]\napi_url = \"{base}\"\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn the_live_phrase_from_a_pipe_is_refused_and_nothing_is_contacted() {
+    use std::io::Write;
+    // Every address the run could reach is this one listener on loopback: the trading host is
+    // the IPv4-mapped form of 127.0.0.1, which the gate treats as a live host (neither the paper
+    // host nor a loopback name), so a gate that lets the pipe through connects here, not out.
+    let venue = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = venue.local_addr().unwrap().port();
+    let local = format!("http://127.0.0.1:{port}");
+    let (_cfg_dir, cfg) = loopback_config(&local);
+    for answer in [
+        "I accept real money\n",
+        "I accept real money",
+        "   I accept real money   \n",
+    ] {
+        let (mut c, _dir) = bin();
+        c.args(["--feed", "alpaca", "--live", "--headless", "--run-for", "3"])
+            .arg("--config")
+            .arg(&cfg)
+            .env("APCA_API_KEY_ID", "PKPIPE")
+            .env("APCA_API_SECRET_KEY", "pipe-secret")
+            .env(
+                "APCA_API_BASE_URL",
+                format!("https://[::ffff:127.0.0.1]:{port}"),
+            )
+            .env("APCA_API_DATA_URL", &local)
+            .env("APCA_API_STREAM_URL", format!("ws://127.0.0.1:{port}"))
+            .env("FINRA_API_URL", &local)
+            .env("CFTC_API_URL", &local)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // A refused gate may have exited before reading: a broken pipe is fine here.
+        let _ = stdin.write_all(answer.as_bytes());
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{answer:?} confirmed: {err}");
+        assert!(
+            err.contains("not a terminal") && err.contains("not confirmed"),
+            "{answer:?}: the refusal must say why: {err}"
+        );
+        assert_eq!(connections(&venue), 0, "{answer:?}: a request was made");
+    }
+}

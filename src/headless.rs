@@ -9,7 +9,8 @@ use crate::feed::{FeedEvent, FeedHealth};
 use crate::session::{Input, Notice};
 use crate::wiring::Wiring;
 
-/// Run until the replay ends, `run_for` elapses, or every feed is gone. Exit code 0 in each case.
+/// Run until the replay ends, `run_for` elapses, every feed is gone or a termination signal
+/// arrives (see `signals`). Each ends the session cleanly.
 pub async fn run(
     mut w: Wiring,
     run_for: Option<Duration>,
@@ -49,6 +50,7 @@ pub async fn run(
                 out.flush()?;
             }
             _ = &mut sleep, if deadline.is_some() => break "run-for elapsed",
+            signo = crate::signals::requested() => break crate::signals::reason(signo),
         }
     };
     // A clean stop: the next start begins a new session instead of resuming this one.

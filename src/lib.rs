@@ -43,6 +43,8 @@ pub mod procstat;
 pub mod risk;
 /// The program edge: command line → running dashboard, headless run or tool.
 pub mod run;
+/// Termination signals end a run cleanly, the way `q` does.
+pub mod signals;
 /// The override scorecard: each agent proposal's hypothetical result beside the trader's.
 pub mod scorecard;
 /// Secrets hygiene: refuse group/world-readable config files holding keys; redact logs.

@@ -152,6 +152,8 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
             )?,
         };
         let run_for = cli.run_for.map(Duration::from_secs_f64);
+        // From here a signal ends the session cleanly; before, nothing needs undoing.
+        crate::signals::install().wrap_err("listening for termination signals")?;
         if cli.headless {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());

@@ -76,6 +76,8 @@ pub async fn event_loop<B: Backend>(
         let draw_at = last_draw + frame;
         tokio::select! {
             biased;
+            // First: a signal must not wait behind a frame or a burst of bars.
+            signo = crate::signals::requested() => break crate::signals::reason(signo),
             _ = tokio::time::sleep_until(draw_at), if dirty => {
                 terminal.draw(|f| crate::ui::draw(f, &w.session, &mut view, &keymap, &theme))?;
                 if !first_drawn {

@@ -1,4 +1,5 @@
-//! The real binary at the edge of what it may do: the live gate refuses a pipe.
+//! The real binary at the edge of what it may do: the live gate refuses a pipe, a second process
+//! never shares a data dir, a signal ends a session cleanly, an unusable data dir is said plainly.
 
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
@@ -79,5 +80,77 @@ fn the_live_phrase_from_a_pipe_is_refused_and_nothing_is_contacted() {
             "{answer:?}: the refusal must say why: {err}"
         );
         assert_eq!(connections(&venue), 0, "{answer:?}: a request was made");
+    }
+}
+
+/// Lines of a child's stdout, read on a thread so a test can wait for one with a deadline.
+pub fn lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let out = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Read lines until one satisfies `pred`; panic with what came after a generous deadline.
+pub fn wait_line(rx: &std::sync::mpsc::Receiver<String>, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) if pred(&l) => return l,
+            Ok(l) => seen.push(l),
+            Err(e) => panic!("no such line ({e}); got {seen:#?}"),
+        }
+    }
+}
+
+/// `kill -SIG pid`, through the system's `kill` (no libc in the tests).
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let ok = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn a_signal_ends_a_headless_session_cleanly_with_the_conventional_code() {
+    for (sig, code) in [("TERM", 143), ("HUP", 129), ("INT", 130), ("QUIT", 131)] {
+        let (mut c, dir) = bin();
+        let mut child = c
+            .args(["--headless", "--speed", "2", "--start", "2025-01-02"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let rx = lines(&mut child);
+        // A bar on stdout: the loop runs and the session is recording.
+        wait_line(&rx, |l| l.contains(r#""type":"bar""#));
+        signal(&child, sig);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "SIG{sig}: {err}");
+        assert!(err.contains(&format!("SIG{sig}")), "SIG{sig}: {err}");
+        let sessions = bin()
+            .0
+            .env("DOUBLE_AGENT_DATA_DIR", &dir)
+            .args(["journal", "sessions"])
+            .output()
+            .unwrap();
+        let table = String::from_utf8_lossy(&sessions.stdout);
+        assert!(
+            table.lines().count() == 2 && table.contains("cleanly"),
+            "SIG{sig}: the session must read as ended cleanly:\n{table}"
+        );
     }
 }

@@ -124,6 +124,69 @@ pub fn signal(child: &std::process::Child, sig: &str) {
 }
 
 #[test]
+fn a_venue_that_echoes_the_keys_leaks_them_nowhere() {
+    const KEY: &str = "PKECHO4242";
+    const SECRET: &str = "echo-secret-9191";
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Every request is refused with a body that repeats both keys, as a misbehaving venue or a
+    // proxy's error page might.
+    let base = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(|| async {
+            let body = format!(
+                r#"{{"code":40310000,"message":"forbidden for key {KEY} with secret {SECRET}"}}"#
+            );
+            (axum::http::StatusCode::FORBIDDEN, body)
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}")
+    });
+    let (_cfg_dir, cfg) = loopback_config(&base);
+    let (mut c, dir) = bin();
+    let mut child = c
+        .args(["--feed", "alpaca", "--headless", "--config"])
+        .arg(&cfg)
+        .env("APCA_API_KEY_ID", KEY)
+        .env("APCA_API_SECRET_KEY", SECRET)
+        .env("APCA_API_BASE_URL", &base)
+        .env("APCA_API_DATA_URL", &base)
+        .env("FINRA_API_URL", &base)
+        .env("CFTC_API_URL", &base)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines(&mut child);
+    // The bar feed fails on the 403 and says why: the venue's text reached the output.
+    let failed = wait_line(&rx, |l| {
+        l.contains(r#""source":"alpaca""#) && l.contains(r#""state":"failed""#)
+    });
+    assert!(failed.contains("40310000"), "{failed}");
+    signal(&child, "TERM");
+    let out = child.wait_with_output().unwrap();
+    let mut texts = vec![failed, String::from_utf8_lossy(&out.stderr).into_owned()];
+    texts.extend(rx.try_iter());
+    let export = bin()
+        .0
+        .env("DOUBLE_AGENT_DATA_DIR", &dir)
+        .args(["journal", "--format", "json", "--kind", "feed_health,broker_error"])
+        .output()
+        .unwrap();
+    let export = String::from_utf8_lossy(&export.stdout).into_owned();
+    assert!(export.contains("[REDACTED]"), "the failure is journaled: {export}");
+    texts.push(export);
+    for name in ["double-agent.log", "journal.sqlite3", "journal.sqlite3-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            texts.push(format!("{name}: {}", String::from_utf8_lossy(&bytes)));
+        }
+    }
+    for t in &texts {
+        assert!(!t.contains(KEY) && !t.contains(SECRET), "a key leaked: {t}");
+    }
+}
+
+#[test]
 fn a_signal_ends_a_headless_session_cleanly_with_the_conventional_code() {
     for (sig, code) in [("TERM", 143), ("HUP", 129), ("INT", 130), ("QUIT", 131)] {
         let (mut c, dir) = bin();

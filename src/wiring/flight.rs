@@ -30,39 +30,8 @@ pub fn config_hash(cfg: &Config) -> String {
     crate::journal::config_hash(&format!("{cfg:?}"))
 }
 
-/// Held for the life of the process: two sessions on one journal would each take the other's
-/// running session for a crashed one and resume it. The OS drops the lock when the process
-/// dies, `kill -9` included.
-static LOCK: std::sync::OnceLock<std::sync::Mutex<rusqlite::Connection>> =
-    std::sync::OnceLock::new();
-
-/// An exclusive SQLite lock on a small side file (the OS file locks SQLite uses go away with
-/// the process; `std::fs::File::try_lock` is newer than this crate's MSRV).
 fn lock() -> Result<(), WiringError> {
-    if LOCK.get().is_some() {
-        return Ok(());
-    }
-    let path = journal_path().with_extension("lock");
-    let take = || -> rusqlite::Result<rusqlite::Connection> {
-        let conn = rusqlite::Connection::open(&path)?;
-        conn.busy_timeout(std::time::Duration::ZERO)?;
-        conn.execute_batch("PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;")?;
-        Ok(conn)
-    };
-    let locked = std::fs::create_dir_all(crate::logging::data_dir())
-        .map_err(|e| e.to_string())
-        .and_then(|_| take().map_err(|e| e.to_string()));
-    match locked {
-        Ok(conn) => {
-            let _ = LOCK.set(std::sync::Mutex::new(conn));
-            Ok(())
-        }
-        Err(e) => Err(WiringError::Other(format!(
-            "another double-agent is recording in {} ({e}): one session per data dir; \
-             set DOUBLE_AGENT_DATA_DIR to run a second one",
-            crate::logging::data_dir().display()
-        ))),
-    }
+    Ok(super::lock::acquire(&crate::logging::data_dir())?)
 }
 
 /// Lock the data dir, open the journal and fold it back (see `Journal::recover_for`).

@@ -3,6 +3,7 @@
 
 pub mod flight;
 mod live_stream;
+pub mod lock;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,8 @@ pub enum WiringError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Load(#[from] LoadError),
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
     #[error("{0}")]
     Other(String),
 }

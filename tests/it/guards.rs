@@ -170,11 +170,20 @@ fn a_venue_that_echoes_the_keys_leaks_them_nowhere() {
     let export = bin()
         .0
         .env("DOUBLE_AGENT_DATA_DIR", &dir)
-        .args(["journal", "--format", "json", "--kind", "feed_health,broker_error"])
+        .args([
+            "journal",
+            "--format",
+            "json",
+            "--kind",
+            "feed_health,broker_error",
+        ])
         .output()
         .unwrap();
     let export = String::from_utf8_lossy(&export.stdout).into_owned();
-    assert!(export.contains("[REDACTED]"), "the failure is journaled: {export}");
+    assert!(
+        export.contains("[REDACTED]"),
+        "the failure is journaled: {export}"
+    );
     texts.push(export);
     for name in ["double-agent.log", "journal.sqlite3", "journal.sqlite3-wal"] {
         if let Ok(bytes) = std::fs::read(dir.join(name)) {
@@ -216,4 +225,57 @@ fn a_signal_ends_a_headless_session_cleanly_with_the_conventional_code() {
             "SIG{sig}: the session must read as ended cleanly:\n{table}"
         );
     }
+}
+
+#[test]
+fn a_second_process_is_refused_while_the_first_records_whatever_happens_to_the_lock_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let (mut c, dir) = bin();
+    let mut first = c
+        .args(["--headless", "--speed", "2", "--start", "2025-01-02"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines(&mut first);
+    wait_line(&rx, |l| l.contains(r#""type":"bar""#));
+    let note = dir.join("journal.lock");
+    let second = || {
+        let out = bin()
+            .0
+            .env("DOUBLE_AGENT_DATA_DIR", &dir)
+            .args(["--headless", "--speed", "0"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "a second process recorded");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let pid = format!("pid {}", first.id());
+    std::fs::set_permissions(&note, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let err = second();
+    assert!(
+        err.contains("another double-agent") && err.contains(&pid),
+        "{err}"
+    );
+    std::fs::remove_file(&note).unwrap();
+    let err = second();
+    assert!(
+        err.contains("another double-agent") && err.contains(&pid),
+        "{err}"
+    );
+    signal(&first, "TERM");
+    let out = first.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143));
+    // Its lock went with it: the next process records.
+    let out = bin()
+        .0
+        .env("DOUBLE_AGENT_DATA_DIR", &dir)
+        .args(["--headless", "--speed", "0", "--start", "2025-12-01"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

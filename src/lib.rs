@@ -43,14 +43,14 @@ pub mod procstat;
 pub mod risk;
 /// The program edge: command line → running dashboard, headless run or tool.
 pub mod run;
-/// Termination signals end a run cleanly, the way `q` does.
-pub mod signals;
 /// The override scorecard: each agent proposal's hypothetical result beside the trader's.
 pub mod scorecard;
 /// Secrets hygiene: refuse group/world-readable config files holding keys; redact logs.
 pub mod secrets;
 /// The one owner of the store: feed, broker and trader events in; orders and notices out.
 pub mod session;
+/// Termination signals end a run cleanly, the way `q` does.
+pub mod signals;
 /// The state store: bars, indicators, signals, orders, positions, health, log.
 pub mod store;
 /// Rendering of the dashboard from the session's state.

@@ -16,7 +16,9 @@ fn main() -> color_eyre::Result<()> {
     // The log is flushed before any exit, the one a signal asks for included.
     drop(log_guard);
     match double_agent::signals::received() {
-        Some(signo) if result.is_ok() => std::process::exit(double_agent::signals::exit_code(signo)),
+        Some(signo) if result.is_ok() => {
+            std::process::exit(double_agent::signals::exit_code(signo))
+        }
         _ => result,
     }
 }

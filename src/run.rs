@@ -33,7 +33,10 @@ pub const LIVE_PHRASE: &str = "I accept real money";
 /// real money, and a prompt nobody sees (stdout redirected) is no confirmation either.
 fn confirm_live(what: &str) -> bool {
     use std::io::{BufRead, IsTerminal};
-    let (stdin, stdout) = (std::io::stdin().is_terminal(), std::io::stdout().is_terminal());
+    let (stdin, stdout) = (
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    );
     if !(stdin && stdout) {
         let which = match (stdin, stdout) {
             (false, false) => "stdin and stdout are",

@@ -279,3 +279,48 @@ fn a_second_process_is_refused_while_the_first_records_whatever_happens_to_the_l
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn an_unusable_data_dir_is_said_plainly_and_nothing_panics() {
+    let scratch = tempfile::tempdir().unwrap();
+    // Tests run as root, where a mode does not stop a write: a path under a regular file cannot
+    // be created by anyone, and a log "file" that is a directory cannot be opened.
+    std::fs::write(scratch.path().join("file.txt"), "").unwrap();
+    let uncreatable = scratch.path().join("file.txt").join("sub");
+    let log_is_a_dir = scratch.path().join("dir");
+    std::fs::create_dir_all(log_is_a_dir.join("double-agent.log")).unwrap();
+    for dir in [&uncreatable, &log_is_a_dir] {
+        let run = |args: &[&str]| {
+            let out = bin()
+                .0
+                .env("DOUBLE_AGENT_DATA_DIR", dir)
+                .args(args)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(
+                !err.contains("panicked"),
+                "{args:?} in {}: {err}",
+                dir.display()
+            );
+            (out.status, err)
+        };
+        let (_, err) = run(&["journal", "sessions"]);
+        assert!(
+            err.contains("cannot open") && err.contains("double-agent.log"),
+            "{err}"
+        );
+        assert!(err.contains("no journal"), "{err}");
+        let (status, err) = run(&["--headless", "--speed", "0", "--start", "2025-12-01"]);
+        if dir == &uncreatable {
+            assert!(!status.success());
+            assert!(
+                err.contains("cannot use the data dir") && !err.contains("another double-agent"),
+                "{err}"
+            );
+        } else {
+            // The log is lost, not the run: the journal beside it records.
+            assert!(status.success(), "{err}");
+        }
+    }
+}

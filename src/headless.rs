@@ -52,6 +52,15 @@ pub async fn run(
             _ = &mut sleep, if deadline.is_some() => break "run-for elapsed",
             signo = crate::signals::requested() => break crate::signals::reason(signo),
         }
+        if let Some(failed) = w.session.journal_failure() {
+            // Unattended, nobody reads the log pane: trading on without a record is worse
+            // than stopping.
+            let msg =
+                format!("journal write failed ({failed}): stopping, nothing more can be recorded");
+            out.flush()?;
+            eprintln!("headless: {}", rate.summary("journal write failed"));
+            return Err(std::io::Error::other(msg));
+        }
     };
     // A clean stop: the next start begins a new session instead of resuming this one.
     w.session.end(reason);

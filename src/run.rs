@@ -162,7 +162,7 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
             let mut out = std::io::BufWriter::new(stdout.lock());
             match crate::headless::run(wiring, run_for, &mut out).await {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                r => r.wrap_err("writing events"),
+                r => r.wrap_err("headless run"),
             }
         } else {
             let keymap = Keymap::from_config(&cfg.keys)?;

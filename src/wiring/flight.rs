@@ -34,10 +34,26 @@ fn lock() -> Result<(), WiringError> {
     Ok(super::lock::acquire(&crate::logging::data_dir())?)
 }
 
+/// Open the journal to trade on: a damaged one is refused, never resumed from.
+fn open_checked() -> Result<Journal, WiringError> {
+    let path = journal_path();
+    let checked = Journal::open(&path).and_then(|j| j.quick_check().map(|_| j));
+    checked.map_err(|e| {
+        if e.is_damage() {
+            WiringError::DamagedJournal {
+                path,
+                detail: e.to_string(),
+            }
+        } else {
+            journal_err(e)
+        }
+    })
+}
+
 /// Lock the data dir, open the journal and fold it back (see `Journal::recover_for`).
 pub fn open(venue: Option<BrokerKind>) -> Result<(Journal, Recovered), WiringError> {
     lock()?;
-    let journal = Journal::open(&journal_path()).map_err(journal_err)?;
+    let journal = open_checked()?;
     let rec = journal.recover_for(venue).map_err(journal_err)?;
     Ok((journal, rec))
 }
@@ -67,7 +83,7 @@ pub fn start_sim(
     broker: &mut PaperBroker,
 ) -> Result<(SimStart, ReplayPlan), WiringError> {
     lock()?;
-    let journal = Journal::open(&journal_path()).map_err(journal_err)?;
+    let journal = open_checked()?;
     start_sim_on(journal, cfg, feed, plan, broker)
 }
 

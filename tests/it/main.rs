@@ -13,6 +13,7 @@ mod engine_replay;
 mod faults;
 mod finra;
 mod guards;
+mod journal_damage;
 mod lifecycle;
 mod live_session;
 mod loader;

@@ -79,7 +79,14 @@ pub async fn event_loop<B: Backend>(
             // First: a signal must not wait behind a frame or a burst of bars.
             signo = crate::signals::requested() => break crate::signals::reason(signo),
             _ = tokio::time::sleep_until(draw_at), if dirty => {
-                terminal.draw(|f| crate::ui::draw(f, &w.session, &mut view, &keymap, &theme))?;
+                if let Err(e) = terminal.draw(|f| crate::ui::draw(f, &w.session, &mut view, &keymap, &theme)) {
+                    // A hung-up terminal (SIGHUP) can fail a draw before the loop sees the
+                    // signal: the signal's clean end still applies.
+                    match crate::signals::received() {
+                        Some(signo) => break crate::signals::reason(signo),
+                        None => return Err(e),
+                    }
+                }
                 if !first_drawn {
                     first_drawn = true;
                     tracing::info!(

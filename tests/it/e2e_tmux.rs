@@ -258,3 +258,30 @@ fn sigterm_restores_the_terminal_and_ends_the_session_cleanly_in_tmux() {
         "{table}"
     );
 }
+
+/// The terminal goes away under the dashboard (its tmux server killed: SIGHUP, and a tty that
+/// fails every write): the session still ends cleanly in the journal.
+#[test]
+fn a_hangup_ends_the_session_cleanly_in_tmux() {
+    let Some(t) = Tmux::start("hangup") else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let dir = tempfile::tempdir().unwrap();
+    t.launch(dir.path(), "--speed 2 --start 2025-01-02");
+    t.wait_for("Decide", deadline);
+    t.run(&["kill-server"]);
+    loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_double-agent"))
+            .env("DOUBLE_AGENT_DATA_DIR", dir.path())
+            .args(["journal", "sessions"])
+            .output()
+            .unwrap();
+        let table = String::from_utf8_lossy(&out.stdout).into_owned();
+        if table.contains("cleanly") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never ended cleanly:\n{table}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

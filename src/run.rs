@@ -168,7 +168,7 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
             let keymap = Keymap::from_config(&cfg.keys)?;
             crate::app::run(wiring, keymap, log_rx, run_for)
                 .await
-                .wrap_err("terminal")
+                .wrap_err("dashboard")
         }
     })
 }

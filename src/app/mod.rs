@@ -143,6 +143,13 @@ pub async fn event_loop<B: Backend>(
         if view.quit {
             break "quit";
         }
+        if let Some(failed) = w.session.journal_failure() {
+            // Orders whose record cannot be kept must not go on being sent; the terminal is
+            // restored by the caller and the message printed on the main screen.
+            return Err(std::io::Error::other(format!(
+                "journal write failed ({failed}): stopping, nothing more can be recorded"
+            )));
+        }
     };
     // A clean stop: the next start begins a new session instead of resuming this one.
     w.session.end(reason);

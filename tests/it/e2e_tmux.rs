@@ -285,3 +285,28 @@ fn a_hangup_ends_the_session_cleanly_in_tmux() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// The journal stops taking writes under the dashboard (another writer holds it past the busy
+/// timeout, as a full disk would refuse them): the dashboard stops, restores the terminal and
+/// says why, with a non-zero exit.
+#[test]
+fn a_failed_journal_write_stops_the_dashboard_in_tmux() {
+    let Some(t) = Tmux::start("journal") else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "DOUBLE_AGENT_DATA_DIR={} {} --speed 4 --start 2025-01-02; echo \"RC:$? MODE:$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon') E2E-$((40+2))\"",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_double-agent"),
+    );
+    t.keys(&[&cmd, "Enter"]);
+    t.wait_for("Decide", deadline);
+    let blocker = rusqlite::Connection::open(dir.path().join("journal.sqlite3")).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let s = t.wait_for("E2E-42", deadline);
+    blocker.execute_batch("ROLLBACK").unwrap();
+    assert!(s.contains("journal write failed"), "{s}");
+    assert!(s.contains("RC:1 MODE:icanon E2E-42"), "{s}");
+}

@@ -9,7 +9,8 @@ use crate::feed::{FeedEvent, FeedHealth};
 use crate::session::{Input, Notice};
 use crate::wiring::Wiring;
 
-/// Run until the replay ends, `run_for` elapses, or every feed is gone. Exit code 0 in each case.
+/// Run until the replay ends, `run_for` elapses, every feed is gone or a termination signal
+/// arrives (see `signals`). Each ends the session cleanly.
 pub async fn run(
     mut w: Wiring,
     run_for: Option<Duration>,
@@ -49,6 +50,16 @@ pub async fn run(
                 out.flush()?;
             }
             _ = &mut sleep, if deadline.is_some() => break "run-for elapsed",
+            signo = crate::signals::requested() => break crate::signals::reason(signo),
+        }
+        if let Some(failed) = w.session.journal_failure() {
+            // Unattended, nobody reads the log pane: trading on without a record is worse
+            // than stopping.
+            let msg =
+                format!("journal write failed ({failed}): stopping, nothing more can be recorded");
+            out.flush()?;
+            eprintln!("headless: {}", rate.summary("journal write failed"));
+            return Err(std::io::Error::other(msg));
         }
     };
     // A clean stop: the next start begins a new session instead of resuming this one.

@@ -49,6 +49,8 @@ pub mod scorecard;
 pub mod secrets;
 /// The one owner of the store: feed, broker and trader events in; orders and notices out.
 pub mod session;
+/// Termination signals end a run cleanly, the way `q` does.
+pub mod signals;
 /// The state store: bars, indicators, signals, orders, positions, health, log.
 pub mod store;
 /// Rendering of the dashboard from the session's state.

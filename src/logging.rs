@@ -34,30 +34,51 @@ static PANE: OnceLock<mpsc::UnboundedSender<(Severity, String)>> = OnceLock::new
 
 /// Install the file logger. Returns the guard that flushes on drop and, once, the receiver of the
 /// log-pane copies. Safe to call when a logger already exists (tests): then it does nothing.
+/// A log file that cannot be opened (a read-only or uncreatable data dir, a full disk) is said on
+/// stderr and the run goes on without it: the log pane and every command still work.
 pub fn init() -> (
     Option<tracing_appender::non_blocking::WorkerGuard>,
     Option<mpsc::UnboundedReceiver<(Severity, String)>>,
 ) {
-    let dir = data_dir();
-    if std::fs::create_dir_all(&dir).is_err() {
-        return (None, None);
-    }
-    let appender = tracing_appender::rolling::never(&dir, "double-agent.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let (writer, guard) = match open_log() {
+        Ok(file) => {
+            let (writer, guard) = tracing_appender::non_blocking(file);
+            (Some(writer), Some(guard))
+        }
+        Err(e) => {
+            eprintln!(
+                "warning: logging to no file: cannot open {}: {e}",
+                log_path().display()
+            );
+            (None, None)
+        }
+    };
     let filter =
         EnvFilter::try_from_env("DOUBLE_AGENT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let (tx, rx) = mpsc::unbounded_channel();
     let first = PANE.set(tx).is_ok();
-    let fmt = tracing_subscriber::fmt::layer()
-        .with_writer(writer)
-        .with_ansi(false);
+    let fmt = writer.map(|w| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(w)
+            .with_ansi(false)
+    });
     let ok = tracing_subscriber::registry()
         .with(filter)
         .with(fmt)
         .with(PaneLayer)
         .try_init()
         .is_ok();
-    (ok.then_some(guard), (ok && first).then_some(rx))
+    (guard.filter(|_| ok), (ok && first).then_some(rx))
+}
+
+/// The log file, appended to. Opened here rather than by `tracing_appender::rolling`, which
+/// panics when it cannot.
+fn open_log() -> std::io::Result<std::fs::File> {
+    std::fs::create_dir_all(data_dir())?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path())
 }
 
 /// Forwards warnings and errors (and info from our crate) to the dashboard's log pane.

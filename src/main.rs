@@ -11,6 +11,14 @@ fn main() -> color_eyre::Result<()> {
         .display_env_section(false)
         .install()?;
     let cli = double_agent::run::parse();
-    let (_log_guard, log_rx) = double_agent::logging::init();
-    double_agent::run::main(cli, log_rx)
+    let (log_guard, log_rx) = double_agent::logging::init();
+    let result = double_agent::run::main(cli, log_rx);
+    // The log is flushed before any exit, the one a signal asks for included.
+    drop(log_guard);
+    match double_agent::signals::received() {
+        Some(signo) if result.is_ok() => {
+            std::process::exit(double_agent::signals::exit_code(signo))
+        }
+        _ => result,
+    }
 }

@@ -28,8 +28,27 @@ pub fn parse() -> Cli {
 /// The phrase a trader types to trade real money; anything else (or no terminal) refuses.
 pub const LIVE_PHRASE: &str = "I accept real money";
 
+/// A person at a terminal types the phrase. A pipe, a file or a script answering on stdin is
+/// refused whatever it says: `yes "I accept real money" | double-agent --live` must not trade
+/// real money, and a prompt nobody sees (stdout redirected) is no confirmation either.
 fn confirm_live(what: &str) -> bool {
-    use std::io::BufRead;
+    use std::io::{BufRead, IsTerminal};
+    let (stdin, stdout) = (
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    );
+    if !(stdin && stdout) {
+        let which = match (stdin, stdout) {
+            (false, false) => "stdin and stdout are",
+            (false, true) => "stdin is",
+            _ => "stdout is",
+        };
+        eprintln!(
+            "\n*** {what} ***\nrefused: {which} not a terminal; live trading is confirmed \
+             only by typing `{LIVE_PHRASE}` at a terminal"
+        );
+        return false;
+    }
     eprintln!(
         "\n*** {what} ***\nType `{LIVE_PHRASE}` and Enter to continue, anything else to stop:"
     );
@@ -142,18 +161,20 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
             )?,
         };
         let run_for = cli.run_for.map(Duration::from_secs_f64);
+        // From here a signal ends the session cleanly; before, nothing needs undoing.
+        crate::signals::install().wrap_err("listening for termination signals")?;
         if cli.headless {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             match crate::headless::run(wiring, run_for, &mut out).await {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                r => r.wrap_err("writing events"),
+                r => r.wrap_err("headless run"),
             }
         } else {
             let keymap = Keymap::from_config(&cfg.keys)?;
             crate::app::run(wiring, keymap, log_rx, run_for)
                 .await
-                .wrap_err("terminal")
+                .wrap_err("dashboard")
         }
     })
 }

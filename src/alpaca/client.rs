@@ -172,11 +172,24 @@ impl AlpacaClient {
         let status = resp.status().as_u16();
         self.observe_rate_headers(status, resp.headers());
         let text = resp.text().await.map_err(classify)?;
+        // Venue text goes on to errors, logs, the journal and the screen: a venue (or a proxy in
+        // front of it) that echoes our keys back must not carry them there.
+        let text = self.redact(text);
         tracing::debug!(%method, path, status, "alpaca request");
         if (200..300).contains(&status) {
             Ok(text)
         } else {
             Err(AlpacaError::from_response(status, &text))
+        }
+    }
+
+    fn redact(&self, text: String) -> String {
+        let ep = &self.inner.endpoints;
+        let keys = [ep.key_id.expose(), ep.secret_key.expose()];
+        if keys.iter().any(|k| !k.is_empty() && text.contains(k)) {
+            crate::secrets::redact(&text, &keys)
+        } else {
+            text
         }
     }
 

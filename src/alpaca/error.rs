@@ -1,5 +1,6 @@
 //! Typed Alpaca errors. None of them can carry a key: they are built from status codes, Alpaca's
-//! `{"code","message"}` body and transport classifications, never from request headers.
+//! `{"code","message"}` body and transport classifications, never from request headers, and the
+//! client redacts our keys from every body before it gets here (a venue may echo them).
 
 use serde::Deserialize;
 

@@ -76,8 +76,17 @@ pub async fn event_loop<B: Backend>(
         let draw_at = last_draw + frame;
         tokio::select! {
             biased;
+            // First: a signal must not wait behind a frame or a burst of bars.
+            signo = crate::signals::requested() => break crate::signals::reason(signo),
             _ = tokio::time::sleep_until(draw_at), if dirty => {
-                terminal.draw(|f| crate::ui::draw(f, &w.session, &mut view, &keymap, &theme))?;
+                if let Err(e) = terminal.draw(|f| crate::ui::draw(f, &w.session, &mut view, &keymap, &theme)) {
+                    // A hung-up terminal (SIGHUP) can fail a draw before the loop sees the
+                    // signal: the signal's clean end still applies.
+                    match crate::signals::received() {
+                        Some(signo) => break crate::signals::reason(signo),
+                        None => return Err(e),
+                    }
+                }
                 if !first_drawn {
                     first_drawn = true;
                     tracing::info!(
@@ -133,6 +142,13 @@ pub async fn event_loop<B: Backend>(
         }
         if view.quit {
             break "quit";
+        }
+        if let Some(failed) = w.session.journal_failure() {
+            // Orders whose record cannot be kept must not go on being sent; the terminal is
+            // restored by the caller and the message printed on the main screen.
+            return Err(std::io::Error::other(format!(
+                "journal write failed ({failed}): stopping, nothing more can be recorded"
+            )));
         }
     };
     // A clean stop: the next start begins a new session instead of resuming this one.

@@ -33,8 +33,9 @@ pub struct PaperBroker {
     working: Vec<OrderRequest>,
     /// Raw last closes, converted to money only when an order or the equity needs one.
     last_close: [Option<f64>; 3],
-    /// Every id ever accepted: a venue refuses a duplicate client order id.
-    seen: std::collections::HashSet<ClientOrderId>,
+    /// Every id ever accepted (bounded, still exact about repeats): a venue refuses a
+    /// duplicate client order id.
+    seen: crate::risk::seen::SeenIds,
 }
 
 impl PaperBroker {

@@ -98,6 +98,30 @@ pub enum JournalError {
     NotAnAnswer(SignalState),
 }
 
+impl JournalError {
+    /// The file or the disk failed (not a refusal such as a duplicate intent): nothing more can
+    /// be recorded, so nothing more may be traded.
+    pub fn is_storage(&self) -> bool {
+        matches!(
+            self,
+            JournalError::Sqlite { .. } | JournalError::Io(_) | JournalError::Corrupt(_)
+        )
+    }
+
+    /// The file is damaged (or not a journal at all), as opposed to unreachable or full.
+    pub fn is_damage(&self) -> bool {
+        use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+        match self {
+            JournalError::Corrupt(_) => true,
+            JournalError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(f, _),
+                ..
+            } => matches!(f.code, DatabaseCorrupt | NotADatabase),
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T, E = JournalError> = std::result::Result<T, E>;
 
 /// Stamps each entry; injected so tests and replays get deterministic times.
@@ -197,6 +221,23 @@ impl Journal {
                 .map_err(|e| sql_err(&self.path, e))?;
         }
         Ok(())
+    }
+
+    /// `PRAGMA quick_check`: a journal that fails it would resume a session from damaged
+    /// rows. `Corrupt` with SQLite's first findings.
+    pub fn quick_check(&self) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA quick_check(5)")
+            .map_err(|e| self.sql(e))?;
+        let found = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.sql(e))?;
+        match found.as_slice() {
+            [ok] if ok == "ok" => Ok(()),
+            _ => Err(JournalError::Corrupt(found.join("; "))),
+        }
     }
 
     pub(crate) fn sql(&self, source: rusqlite::Error) -> JournalError {

@@ -10,13 +10,14 @@
 //! cannot fund is refused here rather than by the venue.
 
 mod reason;
+pub mod seen;
 
 #[cfg(test)]
 mod props;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::America::New_York;
@@ -168,8 +169,9 @@ pub struct RiskGate {
     /// Trading day (New York) on which the daily loss limit was hit.
     halted_day: Option<NaiveDate>,
     recent: VecDeque<DateTime<Utc>>,
-    sent_ids: HashSet<ClientOrderId>,
-    signal_orders: HashMap<u64, ClientOrderId>,
+    /// Every id approved, and the order each signal got: bounded, still refusing every repeat.
+    sent_ids: seen::SeenIds,
+    signal_orders: seen::SignalOrders,
     /// Approved and not finished: remaining qty by client id, with the signal it answers.
     working: BTreeMap<ClientOrderId, (Option<u64>, Decimal)>,
 }
@@ -181,10 +183,18 @@ impl RiskGate {
             killed: false,
             halted_day: None,
             recent: VecDeque::new(),
-            sent_ids: HashSet::new(),
-            signal_orders: HashMap::new(),
+            sent_ids: Default::default(),
+            signal_orders: Default::default(),
             working: BTreeMap::new(),
         }
+    }
+
+    /// Exact memory of ids and ordered signals kept to `cap` each (tests fold at small sizes).
+    #[cfg(test)]
+    pub(crate) fn with_memory_cap(mut self, cap: usize) -> Self {
+        self.sent_ids = seen::SeenIds::with_cap(cap);
+        self.signal_orders = seen::SignalOrders::with_cap(cap);
+        self
     }
 
     /// Bring back what a previous process knew: kill switch, halt, working orders, used signals.
@@ -194,13 +204,13 @@ impl RiskGate {
         for (id, signal, remaining) in &r.working {
             self.sent_ids.insert(id.clone());
             self.working.insert(id.clone(), (*signal, *remaining));
-            if let Some(s) = signal {
-                self.signal_orders.insert(*s, id.clone());
-            }
         }
-        for (s, id) in &r.ordered_signals {
+        let working = &self.working;
+        let ordered = r.working.iter().filter_map(|(id, s, _)| Some(((*s)?, id)));
+        for (s, id) in ordered.chain(r.ordered_signals.iter().map(|(s, id)| (*s, id))) {
             self.sent_ids.insert(id.clone());
-            self.signal_orders.insert(*s, id.clone());
+            self.signal_orders
+                .insert(s, id.clone(), |i| working.contains_key(i));
         }
     }
 
@@ -250,9 +260,7 @@ impl RiskGate {
                 client_order_id, ..
             } => {
                 if let Some((Some(signal), _)) = self.working.remove(client_order_id) {
-                    if self.signal_orders.get(&signal) == Some(client_order_id) {
-                        self.signal_orders.remove(&signal);
-                    }
+                    self.signal_orders.release(signal, client_order_id);
                 }
             }
             _ => {}
@@ -276,11 +284,15 @@ impl RiskGate {
             None => {
                 self.recent.push_back(ctx.now);
                 self.sent_ids.insert(order.client_order_id.clone());
-                if let Some(s) = order.signal_id {
-                    self.signal_orders.insert(s, order.client_order_id.clone());
-                }
                 self.working
                     .insert(order.client_order_id.clone(), (order.signal_id, order.qty));
+                if let Some(s) = order.signal_id {
+                    let working = &self.working;
+                    self.signal_orders
+                        .insert(s, order.client_order_id.clone(), |i| {
+                            working.contains_key(i)
+                        });
+                }
                 Ok(RiskApproved(order.clone()))
             }
         }
@@ -320,7 +332,12 @@ impl RiskGate {
         } else {
             order
                 .signal_id
-                .and_then(|s| self.signal_orders.get(&s).cloned())
+                .and_then(|s| self.signal_orders.get(s))
+                .map(|o| match o {
+                    seen::Ordered::Recent(id) => id,
+                    // Its id was folded away; the journal holds it.
+                    seen::Ordered::Settled => ClientOrderId("an earlier, settled one".into()),
+                })
         };
         existing.map(|existing| RefusalReason::DuplicateOrder {
             client_order_id: order.client_order_id.clone(),

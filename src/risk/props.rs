@@ -1,4 +1,7 @@
-//! Property tests: the kill switch admits nothing, and no approved entry breaks a cap.
+//! Property tests: the kill switch admits nothing, no approved entry breaks a cap, and a gate
+//! with bounded memory refuses exactly the repeats an unbounded one would.
+
+use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -174,6 +177,65 @@ proptest! {
                     })
                     .sum();
                 prop_assert!(gross <= c.equity * l.max_beta_exposure);
+            }
+        }
+    }
+
+    /// The gate's memory of ids and ordered signals folds away beyond 3 entries; against a
+    /// model that keeps everything, it still refuses exactly every repeated id and every second
+    /// order for a signal whose order was not rejected, whatever fills, cancels or rejects.
+    #[test]
+    fn a_gate_with_bounded_memory_never_lets_a_duplicate_through(
+        ops in proptest::collection::vec((0u8..4, 0usize..64, 0u64..12), 1..150),
+    ) {
+        let mut gate = RiskGate::new(limits()).with_memory_cap(3);
+        let mut c = ctx();
+        c.positions.insert(Symbol::Twm, Decimal::from(1_000_000));
+        let (mut ids, mut signals, mut working) = (HashSet::new(), HashMap::new(), HashSet::new());
+        let mut sent: Vec<OrderRequest> = Vec::new();
+        let mut n = 0;
+        for (kind, pick, signal) in ops {
+            let earlier = (!sent.is_empty()).then(|| sent[pick % sent.len()].clone());
+            let o = match (kind, earlier) {
+                (0, Some(o)) => o,
+                (1, Some(o)) => {
+                    let id = o.client_order_id.clone();
+                    gate.on_broker_event(&BrokerEvent::Rejected { client_order_id: id.clone(), reason: "r".into() });
+                    // Rejected while working frees its signal (nothing executed); after, nothing.
+                    if working.remove(&id) && signals.get(&o.signal_id) == Some(&id) {
+                        signals.remove(&o.signal_id);
+                    }
+                    continue;
+                }
+                (2, Some(o)) => {
+                    working.remove(&o.client_order_id);
+                    gate.on_broker_event(&BrokerEvent::Canceled { client_order_id: o.client_order_id });
+                    continue;
+                }
+                _ => {
+                    n += 1;
+                    // A sell of what is held: an exit, which only the duplicate and rate checks see.
+                    let mut o = order(n, Symbol::Twm, Side::Sell, Decimal::ONE);
+                    o.signal_id = Some(signal);
+                    o
+                }
+            };
+            // One order a minute keeps the rate limit out of it.
+            c.now += Duration::seconds(61);
+            c.last_data = Some(c.now);
+            let repeat = ids.contains(&o.client_order_id) || signals.contains_key(&o.signal_id);
+            match gate.check(&o, &c) {
+                Ok(_) => {
+                    prop_assert!(!repeat, "{:?} approved twice", o.client_order_id);
+                    ids.insert(o.client_order_id.clone());
+                    working.insert(o.client_order_id.clone());
+                    signals.insert(o.signal_id, o.client_order_id.clone());
+                    sent.push(o);
+                }
+                Err(r) => {
+                    prop_assert!(matches!(r.reason, RefusalReason::DuplicateOrder { .. }), "{}", r.reason);
+                    prop_assert!(repeat, "{:?} refused as a repeat", o.client_order_id);
+                }
             }
         }
     }

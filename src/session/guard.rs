@@ -16,8 +16,9 @@ use crate::risk::RiskContext;
 use crate::store::Severity;
 
 impl Session {
-    /// Record through the journal if there is one. A failed write is shown, never swallowed;
-    /// it does not stop the session (except for order intents, see `send`).
+    /// Record through the journal if there is one. A failed write is shown, never swallowed,
+    /// and remembered (`journal_failure`): a headless run stops on it; an order whose intent
+    /// failed is never sent (see `send`).
     pub(super) fn journal<T>(
         &mut self,
         what: &str,
@@ -28,6 +29,9 @@ impl Session {
             Ok(v) => Some(v),
             Err(e) => {
                 tracing::error!("journal: {what}: {e}");
+                if e.is_storage() && self.journal_failed.is_none() {
+                    self.journal_failed = Some(format!("{what}: {e}"));
+                }
                 self.store.push_log(
                     Severity::Error,
                     format!("journal write failed ({what}): {e}"),

@@ -44,6 +44,8 @@ pub struct Session {
     order_seq: u64,
     gate: crate::risk::RiskGate,
     journal: Option<crate::journal::Journal>,
+    /// The first write the journal's file or disk refused: from then on nothing is recorded.
+    journal_failed: Option<String>,
     /// Live trading: the risk gate's clock is the wall clock, not the bar clock.
     wall_clock: bool,
     recovery: restore::Pending,
@@ -89,6 +91,7 @@ impl Session {
             order_seq: 0,
             gate,
             journal: None,
+            journal_failed: None,
             wall_clock,
             recovery: Default::default(),
             outputs: Vec::new(),
@@ -112,6 +115,11 @@ impl Session {
 
     pub fn flush_journal(&mut self) {
         self.journal("commit", |j| j.flush());
+    }
+
+    /// The journal write that failed, if one did: a run that cannot record must stop.
+    pub fn journal_failure(&self) -> Option<&str> {
+        self.journal_failed.as_deref()
     }
 
     pub fn journal_ref(&self) -> Option<&crate::journal::Journal> {

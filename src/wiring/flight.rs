@@ -30,45 +30,30 @@ pub fn config_hash(cfg: &Config) -> String {
     crate::journal::config_hash(&format!("{cfg:?}"))
 }
 
-/// Held for the life of the process: two sessions on one journal would each take the other's
-/// running session for a crashed one and resume it. The OS drops the lock when the process
-/// dies, `kill -9` included.
-static LOCK: std::sync::OnceLock<std::sync::Mutex<rusqlite::Connection>> =
-    std::sync::OnceLock::new();
-
-/// An exclusive SQLite lock on a small side file (the OS file locks SQLite uses go away with
-/// the process; `std::fs::File::try_lock` is newer than this crate's MSRV).
 fn lock() -> Result<(), WiringError> {
-    if LOCK.get().is_some() {
-        return Ok(());
-    }
-    let path = journal_path().with_extension("lock");
-    let take = || -> rusqlite::Result<rusqlite::Connection> {
-        let conn = rusqlite::Connection::open(&path)?;
-        conn.busy_timeout(std::time::Duration::ZERO)?;
-        conn.execute_batch("PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;")?;
-        Ok(conn)
-    };
-    let locked = std::fs::create_dir_all(crate::logging::data_dir())
-        .map_err(|e| e.to_string())
-        .and_then(|_| take().map_err(|e| e.to_string()));
-    match locked {
-        Ok(conn) => {
-            let _ = LOCK.set(std::sync::Mutex::new(conn));
-            Ok(())
+    Ok(super::lock::acquire(&crate::logging::data_dir())?)
+}
+
+/// Open the journal to trade on: a damaged one is refused, never resumed from.
+fn open_checked() -> Result<Journal, WiringError> {
+    let path = journal_path();
+    let checked = Journal::open(&path).and_then(|j| j.quick_check().map(|_| j));
+    checked.map_err(|e| {
+        if e.is_damage() {
+            WiringError::DamagedJournal {
+                path,
+                detail: e.to_string(),
+            }
+        } else {
+            journal_err(e)
         }
-        Err(e) => Err(WiringError::Other(format!(
-            "another double-agent is recording in {} ({e}): one session per data dir; \
-             set DOUBLE_AGENT_DATA_DIR to run a second one",
-            crate::logging::data_dir().display()
-        ))),
-    }
+    })
 }
 
 /// Lock the data dir, open the journal and fold it back (see `Journal::recover_for`).
 pub fn open(venue: Option<BrokerKind>) -> Result<(Journal, Recovered), WiringError> {
     lock()?;
-    let journal = Journal::open(&journal_path()).map_err(journal_err)?;
+    let journal = open_checked()?;
     let rec = journal.recover_for(venue).map_err(journal_err)?;
     Ok((journal, rec))
 }
@@ -98,7 +83,7 @@ pub fn start_sim(
     broker: &mut PaperBroker,
 ) -> Result<(SimStart, ReplayPlan), WiringError> {
     lock()?;
-    let journal = Journal::open(&journal_path()).map_err(journal_err)?;
+    let journal = open_checked()?;
     start_sim_on(journal, cfg, feed, plan, broker)
 }
 

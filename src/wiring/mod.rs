@@ -3,6 +3,7 @@
 
 pub mod flight;
 mod live_stream;
+pub mod lock;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,14 @@ pub enum WiringError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Load(#[from] LoadError),
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
+    #[error(
+        "the flight recorder {} is damaged ({detail}): refusing to trade on it. Move it aside \
+         (with its -wal and -shm files, e.g. `mv {0} {0}.damaged`) and start again: a new \
+         journal is created", .path.display()
+    )]
+    DamagedJournal { path: PathBuf, detail: String },
     #[error("{0}")]
     Other(String),
 }

@@ -202,3 +202,111 @@ fn signal_ack_fill_override_kill_in_tmux() {
     t.keys(&["Escape"]);
     quit_and_check_restored(&t, deadline);
 }
+
+/// SIGTERM to the dashboard: the terminal comes back (cooked, main screen, cursor shown, mouse
+/// reporting off), the exit code is 143 and the session is journaled as ended cleanly.
+#[test]
+fn sigterm_restores_the_terminal_and_ends_the_session_cleanly_in_tmux() {
+    let Some(t) = Tmux::start("sigterm") else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "DOUBLE_AGENT_DATA_DIR={} {} --speed 2 --start 2025-01-02; echo \"RC:$? MODE:$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon') E2E-$((40+2))\"",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_double-agent"),
+    );
+    t.keys(&[&cmd, "Enter"]);
+    t.wait_for("Decide", deadline);
+    // The dashboard is the pane shell's one child.
+    let shell = t.run(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
+    let shell = shell.trim();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .expect("the kernel lists a process's children");
+    let pid = children
+        .split_whitespace()
+        .next()
+        .expect("the dashboard runs");
+    assert!(Command::new("kill")
+        .args(["-TERM", pid])
+        .status()
+        .unwrap()
+        .success());
+    let s = t.wait_for("E2E-42", deadline);
+    assert!(s.contains("RC:143 MODE:icanon E2E-42"), "{s}");
+    let modes = t.run(&[
+        "display-message",
+        "-p",
+        "-t",
+        "e2e",
+        "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
+    ]);
+    assert_eq!(
+        modes.trim(),
+        "0 1 0",
+        "alternate screen, cursor shown, mouse reporting"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_double-agent"))
+        .env("DOUBLE_AGENT_DATA_DIR", dir.path())
+        .args(["journal", "sessions"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("cleanly") && !table.contains("UNCLEAN"),
+        "{table}"
+    );
+}
+
+/// The terminal goes away under the dashboard (its tmux server killed: SIGHUP, and a tty that
+/// fails every write): the session still ends cleanly in the journal.
+#[test]
+fn a_hangup_ends_the_session_cleanly_in_tmux() {
+    let Some(t) = Tmux::start("hangup") else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let dir = tempfile::tempdir().unwrap();
+    t.launch(dir.path(), "--speed 2 --start 2025-01-02");
+    t.wait_for("Decide", deadline);
+    t.run(&["kill-server"]);
+    loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_double-agent"))
+            .env("DOUBLE_AGENT_DATA_DIR", dir.path())
+            .args(["journal", "sessions"])
+            .output()
+            .unwrap();
+        let table = String::from_utf8_lossy(&out.stdout).into_owned();
+        if table.contains("cleanly") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never ended cleanly:\n{table}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The journal stops taking writes under the dashboard (another writer holds it past the busy
+/// timeout, as a full disk would refuse them): the dashboard stops, restores the terminal and
+/// says why, with a non-zero exit.
+#[test]
+fn a_failed_journal_write_stops_the_dashboard_in_tmux() {
+    let Some(t) = Tmux::start("journal") else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "DOUBLE_AGENT_DATA_DIR={} {} --speed 4 --start 2025-01-02; echo \"RC:$? MODE:$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon') E2E-$((40+2))\"",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_double-agent"),
+    );
+    t.keys(&[&cmd, "Enter"]);
+    t.wait_for("Decide", deadline);
+    let blocker = rusqlite::Connection::open(dir.path().join("journal.sqlite3")).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let s = t.wait_for("E2E-42", deadline);
+    blocker.execute_batch("ROLLBACK").unwrap();
+    assert!(s.contains("journal write failed"), "{s}");
+    assert!(s.contains("RC:1 MODE:icanon E2E-42"), "{s}");
+}

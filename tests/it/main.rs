@@ -13,6 +13,8 @@ mod engine_reference;
 mod engine_replay;
 mod faults;
 mod finra;
+mod guards;
+mod journal_damage;
 mod lifecycle;
 mod live_session;
 mod live_trading;

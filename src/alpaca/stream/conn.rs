@@ -18,8 +18,22 @@ pub struct Credentials {
     pub secret_key: Secret,
 }
 
+impl Credentials {
+    /// Frames are venue text bound for errors, logs and the journal: our keys never ride along,
+    /// even when the server (or a proxy) echoes the auth message back.
+    pub(crate) fn redact(&self, text: String) -> String {
+        let keys = [self.key_id.expose(), self.secret_key.expose()];
+        if keys.iter().any(|k| !k.is_empty() && text.contains(k)) {
+            crate::secrets::redact(&text, &keys)
+        } else {
+            text
+        }
+    }
+}
+
 pub struct StreamConn {
     ws: Socket,
+    creds: Credentials,
 }
 
 /// Connect to `url`, authenticate and subscribe bars, updated bars, daily bars and statuses of
@@ -33,6 +47,7 @@ pub async fn connect(
 ) -> Result<(StreamConn, Subscription), StreamError> {
     let mut conn = StreamConn {
         ws: open(url, step_timeout).await?,
+        creds: creds.clone(),
     };
     conn.expect_success("connected", "connecting", step_timeout)
         .await?;
@@ -129,13 +144,17 @@ impl StreamConn {
                 Some(Ok(m)) => m,
             };
             match msg {
-                Message::Text(t) => return parse_frame(t.as_str()),
+                Message::Text(t) => return parse_frame(&self.creds.redact(t.as_str().into())),
                 // The trading stream on the paper host sends its JSON in binary frames.
-                Message::Binary(b) => return parse_frame(&String::from_utf8_lossy(&b)),
+                Message::Binary(b) => {
+                    let text = String::from_utf8_lossy(&b).into_owned();
+                    return parse_frame(&self.creds.redact(text));
+                }
                 Message::Close(c) => {
-                    return Err(StreamError::Closed(
-                        c.map(|c| format!("{} {}", u16::from(c.code), c.reason)),
-                    ))
+                    return Err(StreamError::Closed(c.map(|c| {
+                        self.creds
+                            .redact(format!("{} {}", u16::from(c.code), c.reason))
+                    })))
                 }
                 _ => continue,
             }

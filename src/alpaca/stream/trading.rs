@@ -31,6 +31,7 @@ struct Frame {
 
 pub struct TradingConn {
     ws: super::conn::Socket,
+    creds: Credentials,
 }
 
 /// Connect to `url`, authenticate and listen to `trade_updates`, each step within `step_timeout`.
@@ -41,6 +42,7 @@ pub async fn connect_trading(
 ) -> Result<TradingConn, StreamError> {
     let mut conn = TradingConn {
         ws: super::conn::open(url, step_timeout).await?,
+        creds: creds.clone(),
     };
     let auth = serde_json::json!({
         "action": "authenticate",
@@ -103,12 +105,14 @@ impl TradingConn {
                 Some(Ok(Message::Text(t))) => t.as_str().to_string(),
                 Some(Ok(Message::Binary(b))) => String::from_utf8_lossy(&b).into_owned(),
                 Some(Ok(Message::Close(c))) => {
-                    return Err(StreamError::Closed(
-                        c.map(|c| format!("{} {}", u16::from(c.code), c.reason)),
-                    ))
+                    return Err(StreamError::Closed(c.map(|c| {
+                        self.creds
+                            .redact(format!("{} {}", u16::from(c.code), c.reason))
+                    })))
                 }
                 Some(Ok(_)) => continue,
             };
+            let text = self.creds.redact(text);
             return serde_json::from_str(&text).map_err(|e| StreamError::Malformed {
                 reason: e.to_string(),
                 frame: text.chars().take(200).collect(),

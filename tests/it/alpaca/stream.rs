@@ -176,6 +176,24 @@ async fn a_malformed_frame_is_reported_and_the_stream_keeps_going() {
 }
 
 #[tokio::test]
+async fn a_frame_that_echoes_the_keys_is_reported_without_them() {
+    let echo = format!(r#"[{{"T":"b","S":"IWM","o":"auth {KEY} {SECRET}"}}]"#);
+    let m = start(vec![Conn::Serve(vec![
+        echo,
+        bar_frame("b", "IWM", T1, [215.0, 215.5, 214.8, 215.2, 100.0]),
+    ])])
+    .await;
+    let mut r = spawn(cfg(&m.url), SECRET);
+    let got = until(&mut r.rx, is_forming).await;
+    let text = format!("{got:?}");
+    assert!(text.contains("malformed stream frame"), "{text}");
+    assert!(
+        text.contains("[REDACTED]") && !text.contains(KEY) && !text.contains(SECRET),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn a_server_disconnect_reconnects() {
     let m = start(vec![
         Conn::ServeThenClose(vec![bar_frame("b", "IWM", T1, [1.0, 1.0, 1.0, 1.0, 1.0])]),

@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
              loop), {} signals, {} fills, peak RSS {:.0} MB",
             s * 1e9 / n as f64,
             r.ns_per_bar,
-            r.signals,
+            r.signal_count,
             r.fills,
             r.peak_rss_mb
         );
@@ -73,7 +73,7 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(
             format!("session + engine + paper + scorecard, {n} bars"),
-            |b| b.iter(|| backtest::run_synthetic(cfg.clone(), n, false).signals),
+            |b| b.iter(|| backtest::run_synthetic(cfg.clone(), n, false).signal_count),
         );
     }
     g.finish();

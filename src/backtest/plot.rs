@@ -5,6 +5,9 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+/// A named, coloured series of (year, dollars).
+type Line<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
+
 /// `points`: (year as a fraction, the account, the book alone, buy-and-hold IWM). `hedge`: the
 /// account is book + agents (else the agents' own account, and the book line is left out).
 pub fn svg(path: &Path, points: &[(f64, f64, f64, f64)], hedge: bool) -> Result<(), String> {
@@ -27,7 +30,7 @@ pub fn svg(path: &Path, points: &[(f64, f64, f64, f64)], hedge: bool) -> Result<
     } else {
         "agents (the account)"
     };
-    let mut lines: Vec<(&str, RGBColor, Vec<(f64, f64)>)> = vec![
+    let mut lines: Vec<Line> = vec![
         (
             account,
             RGBColor(31, 119, 180),

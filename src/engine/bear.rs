@@ -149,7 +149,7 @@ impl Bear {
 
     /// The profit target of a tier 1 entered at `close` on a bar of this ATR.
     fn target(&self, close: f64, atr: f64) -> Option<f64> {
-        (self.p.target_atr > 0.0).then(|| close - self.p.target_atr * atr)
+        (self.p.target_atr > 0.0).then_some(close - self.p.target_atr * atr)
     }
 
     /// The break behind a tier 1 proposed on this call, taken once.

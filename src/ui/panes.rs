@@ -146,7 +146,12 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         let days = st.now.map(|n| (n - p.opened).num_days()).unwrap_or(0);
         let beta = st.position_value(p) * Decimal::from(p.symbol.leverage());
         // Leveraged inverse ETFs lose to volatility while held: the engine estimates how much.
+        let book = s.book_shares();
         let decay = match (p.symbol, s.engine_view().bear.decay_total) {
+            // Hedge mode: IWM held is the trader's book and what the agents hold beside it.
+            (Symbol::Iwm, _) if !book.is_zero() => {
+                format!("  = book {book} + agents {}", p.qty - book)
+            }
             (Symbol::Iwm, _) => String::new(),
             (_, Some(d)) => format!("  decay ~{:.2} %", d * 100.0),
             (_, None) => "  decay n/a".into(),

@@ -154,7 +154,6 @@ fn break_reason_quotes_the_configured_break_atr() {
 
 #[test]
 fn later_tiers_need_extension_gap_and_a_failed_rebound() {
-    let cfg = Config::default_config();
     let s = down();
     // level 214, ATR 4: extension ≤ 210, rebound high ≥ 212, close < 214 and < open.
     // (bar, open, high, low, close, fires)
@@ -167,12 +166,7 @@ fn later_tiers_need_extension_gap_and_a_failed_rebound() {
         (13, 213.5, 213.0, 210.5, 211.0, false), // never traded 1 ATR below
     ];
     for (seq, o, h, l, c, fires) in cases {
-        let mut bear = Bear::new(&cfg);
-        bear.on_break(brk(214.0, 10, 212.0));
-        let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
-        assert!(bear
-            .check_entry(&ctx(10, &b0, &s, None), &ShortCheck::new(None))
-            .is_some());
+        let mut bear = entered_bear();
         let b = bar(seq, o, h, l, c);
         let cx = ctx(seq, &b, &s, None);
         assert!(bear.check_stop(&cx).is_none());
@@ -185,14 +179,21 @@ fn later_tiers_need_extension_gap_and_a_failed_rebound() {
     }
 }
 
-#[test]
-fn bear_stop_trails_down_and_fires_above() {
-    let cfg = Config::default_config();
-    let s = down();
-    let mut bear = Bear::new(&cfg);
+/// A Bear that took tier 1 on bar 10: a break of 214 closing at 212, ATR 4, in the downtrend.
+fn entered_bear() -> Bear {
+    let mut bear = Bear::new(&Config::default_config());
     bear.on_break(brk(214.0, 10, 212.0));
     let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
-    bear.check_entry(&ctx(10, &b0, &s, None), &ShortCheck::new(None));
+    assert!(bear
+        .check_entry(&ctx(10, &b0, &down(), None), &ShortCheck::new(None))
+        .is_some());
+    bear
+}
+
+#[test]
+fn bear_stop_trails_down_and_fires_above() {
+    let s = down();
+    let mut bear = entered_bear();
     // Entry close 212, ATR 4: stop 212 + 3 ATR = 224, trailed at the lowest close + 12.
     // (close, stop after the bar, stopped)
     let cases = [
@@ -217,12 +218,8 @@ fn bear_stop_trails_down_and_fires_above() {
 
 #[test]
 fn the_profit_target_takes_every_tier_9_atr_below_the_tier_1_close() {
-    let cfg = Config::default_config();
     let s = down();
-    let mut bear = Bear::new(&cfg);
-    bear.on_break(brk(214.0, 10, 212.0));
-    let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
-    bear.check_entry(&ctx(10, &b0, &s, None), &ShortCheck::new(None));
+    let mut bear = entered_bear();
     // 212 − 9 × ATR 4 = 176: 176.5 holds, 176 exits (the stop trails far above by then)
     for (i, (close, exits)) in [(190.0, false), (176.5, false), (176.0, true)]
         .into_iter()
@@ -240,14 +237,8 @@ fn the_profit_target_takes_every_tier_9_atr_below_the_tier_1_close() {
 
 #[test]
 fn after_a_stop_out_the_same_level_waits_out_the_cool_down() {
-    let cfg = Config::default_config();
     let s = down();
-    let mut bear = Bear::new(&cfg);
-    bear.on_break(brk(214.0, 10, 212.0));
-    let b0 = bar(10, 213.0, 213.5, 211.5, 212.0);
-    assert!(bear
-        .check_entry(&ctx(10, &b0, &s, None), &ShortCheck::new(None))
-        .is_some());
+    let mut bear = entered_bear();
     // stopped out at bar 11 (close 225 > 224)
     let b = bar(11, 224.0, 225.5, 223.5, 225.0);
     assert!(bear.check_stop(&ctx(11, &b, &s, None)).is_some());

@@ -22,7 +22,7 @@ use crate::config::{AgentsMode, Config, Mode};
 use crate::data::LoadWarning;
 use crate::feed::replay::{Part, ReplayPlan};
 use crate::feed::FeedEvent;
-use crate::model::{AgentBook, Bar, ClientOrderId, Side, Symbol, Timeframe};
+use crate::model::{AgentBook, Bar, ClientOrderId, Side, SignalRecord, Symbol, Timeframe};
 use crate::session::{Input, Notice, Session};
 use crate::store::lots::{Lot, TradeKind};
 
@@ -32,14 +32,12 @@ pub struct AgentPnl {
     pub bull: f64,
 }
 
-/// One signal kind's closed trades over the run.
+/// One signal kind's closed trades over the run: its record, as a signal shows it, and its P&L.
 #[derive(Debug, Clone, Serialize)]
 pub struct KindFigures {
     pub kind: TradeKind,
-    pub trades: u32,
-    pub win_rate: Option<f64>,
-    pub win_rate_ci: Option<(f64, f64)>,
-    pub avg_r: Option<f64>,
+    #[serde(flatten)]
+    pub record: SignalRecord,
     pub pnl: f64,
 }
 
@@ -162,7 +160,6 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     let broker = Box::new(PaperBroker::new(&cfg.paper));
     let starting = to_f64(cfg.paper.starting_cash);
     let mode = cfg.agents.mode;
-    let declared_book = to_f64(cfg.book.value);
     let slippage = cfg.paper.slippage_bps / 10_000.0;
     let mut session = Session::new(cfg, broker, timeframe, "bt");
     // A file read as it goes has no length up front: a count then, not a bar.
@@ -224,7 +221,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
         for lot in session.store.lots.take_closed() {
             on_trade(&lot);
         }
-        let step = step_view(&session, t, iwm_open, book_cost, declared_book, mode);
+        let step = step_view(&session, t, iwm_open, book_cost);
         let bh = starting * step.iwm_close / *first_iwm.get_or_insert(step.iwm_close);
         let book_curve = if mode == AgentsMode::Hedge {
             starting + step.book_value - step.book_cost
@@ -255,10 +252,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
         .records()
         .map(|(kind, r)| KindFigures {
             kind,
-            trades: r.trades,
-            win_rate: r.win_rate(),
-            win_rate_ci: r.win_rate_ci(),
-            avg_r: r.avg_r(),
+            record: (*r).into(),
             pnl: r.pnl,
         })
         .collect();
@@ -287,47 +281,28 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     }
 }
 
-/// The account as the study reads it after a step: the book, the agents' beta, the hedged dollars.
+/// The account as the study reads it after a step: the book, and the agents' beta against the
+/// dollars they hedge, as the engine sizes with them.
 fn step_view(
     s: &Session,
     time: DateTime<Utc>,
     iwm_open: Option<f64>,
     book_cost: f64,
-    declared_book: f64,
-    mode: AgentsMode,
 ) -> study::Step {
     let st = &s.store;
-    let close = |sym: Symbol| st.series(sym).last().map_or(0.0, |b| b.close);
-    let iwm_close = close(Symbol::Iwm);
-    let held = |sym: Symbol| st.positions.get(&sym).map_or(0.0, |p| to_f64(p.qty));
-    let book_shares = to_f64(s.book_shares());
-    let book_value = book_shares * iwm_close;
-    let (mut net, mut gross) = (0.0, 0.0);
-    for sym in Symbol::ALL {
-        let mut q = held(sym);
-        if sym == Symbol::Iwm {
-            q -= book_shares;
-        }
-        let beta = f64::from(sym.leverage()) * q * close(sym);
-        net += beta;
-        gross += beta.abs();
-    }
-    let account = to_f64(st.equity);
-    let hedged = match mode {
-        AgentsMode::Book => account,
-        AgentsMode::Hedge if book_value > 0.0 => book_value,
-        AgentsMode::Hedge => declared_book,
-    };
+    let iwm_close = st.series(Symbol::Iwm).last().map_or(0.0, |b| b.close);
+    let book_value = to_f64(s.book_shares()) * iwm_close;
+    let (net_beta, gross_beta, hedged) = s.agents_exposure();
     study::Step {
         time,
         iwm_open,
         iwm_close,
         iwm_sma_slow: st.indicators.last().and_then(|r| r.sma_slow),
-        account,
+        account: to_f64(st.equity),
         book_value,
-        book_cost: if book_shares > 0.0 { book_cost } else { 0.0 },
-        net_beta: net,
-        gross_beta: gross,
+        book_cost: if book_value > 0.0 { book_cost } else { 0.0 },
+        net_beta,
+        gross_beta,
         hedged,
     }
 }
@@ -452,7 +427,7 @@ pub fn render(r: &Report) -> String {
     if !r.signals.is_empty() {
         s.push_str("\nrecord by signal   trades   won (95 % interval)   avg R        P&L\n");
         for k in &r.signals {
-            let won = match (k.win_rate, k.win_rate_ci) {
+            let won = match (k.record.win_rate, k.record.win_rate_ci) {
                 (Some(w), Some((lo, hi))) => {
                     format!("{:.0} % ({:.0}–{:.0} %)", w * 100.0, lo * 100.0, hi * 100.0)
                 }
@@ -461,9 +436,9 @@ pub fn render(r: &Report) -> String {
             s.push_str(&format!(
                 "  {:<16}{:>7}   {:<20}{:>6}{:>12}\n",
                 k.kind.label(),
-                k.trades,
+                k.record.trades,
                 won,
-                k.avg_r.map_or("—".into(), |r| format!("{r:+.2}")),
+                k.record.avg_r.map_or("—".into(), |r| format!("{r:+.2}")),
                 plot::dollars(k.pnl)
             ));
         }

@@ -34,11 +34,9 @@ impl TradesCsv {
     }
 
     pub fn write(&mut self, lot: &Lot) {
-        let tier = match lot.kind {
-            crate::store::lots::TradeKind::BearTier1 => "1",
-            crate::store::lots::TradeKind::BearTier2 => "2",
-            crate::store::lots::TradeKind::BearTier3 => "3",
-            _ => "",
+        let tier = match lot.tier() {
+            0 => String::new(),
+            t => t.to_string(),
         };
         // New York time; a daily bar (midnight there) by its date alone.
         let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
@@ -55,7 +53,7 @@ impl TradesCsv {
         let row = [
             lot.agent.to_string(),
             lot.kind.name().to_string(),
-            tier.to_string(),
+            tier,
             lot.symbol.to_string(),
             when(Some(lot.entry_time)),
             format!("{:.4}", lot.entry_price()),

@@ -43,9 +43,7 @@ impl PaperBroker {
         PaperBroker {
             costs: Costs::paper(cfg),
             cash: cfg.starting_cash,
-            margin_per_equity: Decimal::from_f64_retain(cfg.buying_power - 1.0)
-                .unwrap_or_default()
-                .max(Decimal::ZERO),
+            margin_per_equity: cfg.margin_per_equity(),
             positions: BTreeMap::new(),
             working: Vec::new(),
             last_close: [None; 3],

@@ -97,6 +97,15 @@ pub struct BullConfig {
     pub stop_atr: f64,
 }
 
+impl PaperConfig {
+    /// Buying power beyond cash per dollar of equity: `buying_power` − 1 (Reg T: 1, cash: 0).
+    pub fn margin_per_equity(&self) -> Decimal {
+        Decimal::from_f64_retain(self.buying_power - 1.0)
+            .unwrap_or_default()
+            .max(Decimal::ZERO)
+    }
+}
+
 /// What the agents are for (`[agents]`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

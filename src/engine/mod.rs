@@ -314,7 +314,7 @@ impl Engine {
     }
 
     /// (net, gross) IWM-beta dollars held by the agents.
-    fn beta_dollars(&self) -> (f64, f64) {
+    pub fn beta_dollars(&self) -> (f64, f64) {
         let v = self.ledger.bear_symbol;
         let mut net = 0.0;
         let mut gross = 0.0;

@@ -105,7 +105,7 @@ impl Engine {
     /// The IWM-beta dollars the agents hedge or trade against: hedge mode, the book's current
     /// value (the account's IWM that no agent owns, else the declared `book.value`); book mode,
     /// the account's equity. (The book is IWM, beta 1.)
-    pub(super) fn hedged_dollars(&self) -> (f64, &'static str) {
+    pub fn hedged_dollars(&self) -> (f64, &'static str) {
         match self.cfg.agents.mode {
             AgentsMode::Book => (self.equity, "equity"),
             AgentsMode::Hedge => {

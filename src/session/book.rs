@@ -18,6 +18,13 @@ impl Session {
         self.engine.book_shares()
     }
 
+    /// The agents' (net, gross) IWM-beta dollars and the dollars they hedge or trade against,
+    /// as the engine sizes with them.
+    pub fn agents_exposure(&self) -> (f64, f64, f64) {
+        let (net, gross) = self.engine.beta_dollars();
+        (net, gross, self.engine.hedged_dollars().0)
+    }
+
     /// The book at the last IWM price.
     pub(super) fn book_value(&self) -> Decimal {
         let px = self.store.last_price(Symbol::Iwm).unwrap_or_default();

@@ -90,7 +90,7 @@ impl Session {
             cash: st.cash,
             // Reg T on the simulator; a real venue refuses for itself what it cannot fund.
             margin: if st.broker == BrokerKind::Sim {
-                st.equity * self.margin_per_equity()
+                st.equity * self.cfg.paper.margin_per_equity()
             } else {
                 Decimal::ZERO
             },
@@ -110,13 +110,6 @@ impl Session {
             live: st.broker == BrokerKind::Live,
             market_open: !st.health.values().any(|h| *h == FeedHealth::Idle),
         }
-    }
-
-    fn margin_per_equity(&self) -> Decimal {
-        use rust_decimal::prelude::FromPrimitive;
-        Decimal::from_f64(self.cfg.paper.buying_power - 1.0)
-            .unwrap_or_default()
-            .max(Decimal::ZERO)
     }
 
     /// When the data was last current. On the bar clock it is the newest bar. Live, a bar's start

@@ -107,7 +107,8 @@ impl Lot {
         to_f64(self.proceeds) / to_f64(self.shares).max(f64::MIN_POSITIVE)
     }
 
-    fn tier(&self) -> u8 {
+    /// The Bear tier it was bought as (0 for the Bull's lots).
+    pub fn tier(&self) -> u8 {
         match self.book {
             AgentBook::BearTier { tier } => tier,
             _ => 0,

@@ -3,27 +3,12 @@
 
 use std::process::Stdio;
 
-use super::guards::{bin, lines, wait_line};
-
-/// A short headless replay that records into `dir`'s journal and ends cleanly.
-fn record_a_session(dir: &std::path::Path) {
-    let out = bin()
-        .0
-        .env("DOUBLE_AGENT_DATA_DIR", dir)
-        .args(["--headless", "--speed", "0", "--start", "2025-12-01"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use super::guards::{bin, lines, record_a_session, wait_line};
 
 #[test]
 fn a_damaged_journal_is_refused_with_the_way_out() {
     let (_, dir) = bin();
-    record_a_session(&dir);
+    assert!(record_a_session(&dir).status.success());
     let path = dir.join("journal.sqlite3");
     // The page of an index the start never reads (fills by client order id) turns to garbage:
     // the journal opens and reads back as before, only `PRAGMA quick_check` sees the damage.
@@ -39,12 +24,7 @@ fn a_damaged_journal_is_refused_with_the_way_out() {
     let at = ((page - 1) * size) as usize;
     bytes[at..at + size as usize].fill(0xA5);
     std::fs::write(&path, &bytes).unwrap();
-    let out = bin()
-        .0
-        .env("DOUBLE_AGENT_DATA_DIR", &dir)
-        .args(["--headless", "--speed", "0", "--start", "2025-12-01"])
-        .output()
-        .unwrap();
+    let out = record_a_session(&dir);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "traded on a damaged journal: {err}");
     assert!(
@@ -58,13 +38,13 @@ fn a_damaged_journal_is_refused_with_the_way_out() {
     );
     // Moved aside, a new journal starts.
     std::fs::rename(&path, dir.join("journal.sqlite3.damaged")).unwrap();
-    record_a_session(&dir);
+    assert!(record_a_session(&dir).status.success());
 }
 
 #[test]
 fn a_journal_write_that_fails_stops_a_headless_run_with_an_error() {
     let (_, dir) = bin();
-    record_a_session(&dir);
+    assert!(record_a_session(&dir).status.success());
     let (mut c, _) = bin();
     let mut child = c
         .env("DOUBLE_AGENT_DATA_DIR", &dir)

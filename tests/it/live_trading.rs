@@ -215,6 +215,18 @@ fn live_up_to_stale(
         &Config::default_config().paper,
     )));
     let mut s = session(broker, tf, decide, stale_secs);
+    warm_up(&mut s, tf, history, &steps[..k]);
+    (s, steps)
+}
+
+/// The Bear's stop, level and entry as the engine holds them.
+/// The history, then the closed bars before the first entry: none of them proposes one.
+pub(crate) fn warm_up(
+    s: &mut Session,
+    tf: Timeframe,
+    history: Vec<(Symbol, Vec<Bar>)>,
+    before: &[Step],
+) {
     for (symbol, bars) in history {
         s.handle(Input::Feed(FeedEvent::History {
             symbol,
@@ -222,14 +234,12 @@ fn live_up_to_stale(
             bars,
         }));
     }
-    for step in &steps[..k] {
-        let n = bars(&mut s, tf, step);
+    for step in before {
+        let n = bars(s, tf, step);
         assert!(entries(&n).is_empty(), "an entry before the first one");
     }
-    (s, steps)
 }
 
-/// The Bear's stop, level and entry as the engine holds them.
 pub(crate) fn bear_state(v: &BearView) -> (Option<f64>, Option<f64>, Option<f64>) {
     (v.stop_iwm, v.broken_level, v.entry_iwm)
 }

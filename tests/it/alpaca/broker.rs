@@ -15,7 +15,7 @@ use super::mock::{self, fixture, Mock, Scripted};
 use super::routes::order_json;
 use super::{assert_no_violations, client, until};
 
-fn cfg() -> AlpacaBrokerConfig {
+pub(super) fn cfg() -> AlpacaBrokerConfig {
     AlpacaBrokerConfig {
         order_poll: Duration::from_millis(20),
         account_poll: Duration::from_secs(60),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::http::Method;
 use chrono::Utc;
-use double_agent::broker::alpaca::{AlpacaBroker, AlpacaBrokerConfig};
+use double_agent::broker::alpaca::AlpacaBroker;
 use double_agent::broker::BrokerEvent;
 use double_agent::config::{Config, Mode};
 use double_agent::feed::FeedEvent;
@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use super::mock::{self, fixture, Mock};
 use super::{assert_no_violations, client};
 use crate::live_trading::{
-    bars, bear_state, entries, first_entry, refusals, restamped, today_bar_start,
+    bars, bear_state, entries, first_entry, refusals, restamped, today_bar_start, warm_up,
 };
 
 type Rx = mpsc::UnboundedReceiver<BrokerEvent>;
@@ -49,17 +49,7 @@ async fn a_daily_close_decision_on_alpaca_is_one_cls_order_filled_with_the_decis
     let m = Mock::new();
     let url = mock::serve(m.clone()).await;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let broker = AlpacaBroker::start(
-        client(&url),
-        AlpacaBrokerConfig {
-            order_poll: Duration::from_millis(20),
-            account_poll: Duration::from_secs(60),
-            max_retries: 3,
-            retry_base: Duration::from_millis(10),
-            client_side_stops: true,
-        },
-        tx,
-    );
+    let broker = AlpacaBroker::start(client(&url), super::broker::cfg(), tx);
     let mut cfg = Config::default_config();
     cfg.signals.mode = Mode::Auto;
     cfg.signals.decide_before_close_minutes = 15;
@@ -71,16 +61,7 @@ async fn a_daily_close_decision_on_alpaca_is_one_cls_order_filled_with_the_decis
 
     let today = today_bar_start(Utc::now());
     let (history, steps) = restamped(tf, k, today);
-    for (symbol, bars) in history {
-        s.handle(Input::Feed(FeedEvent::History {
-            symbol,
-            timeframe: tf,
-            bars,
-        }));
-    }
-    for step in &steps[..k] {
-        assert!(entries(&bars(&mut s, tf, step)).is_empty());
-    }
+    warm_up(&mut s, tf, history, &steps[..k]);
     s.handle(Input::Feed(FeedEvent::Market(MarketState {
         open: true,
         next_close: Some(today + chrono::Duration::hours(16)),

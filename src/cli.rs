@@ -141,6 +141,14 @@ pub enum Command {
         /// exit reason) to this CSV file.
         #[arg(long, value_name = "FILE.csv")]
         trades: Option<PathBuf>,
+        /// Run a grid of settings in parallel, one row each: a config key and its values
+        /// (bear.stop_atr=2,3,4); repeat for more keys (every combination runs).
+        #[arg(long, value_name = "KEY=V1,V2,…")]
+        sweep: Vec<crate::backtest::sweep::Axis>,
+        /// With --sweep: report each setting before and after this date; rows are ordered by
+        /// the figures before it, never by those after.
+        #[arg(long, value_name = "YYYY-MM-DD", requires = "sweep")]
+        split: Option<NaiveDate>,
     },
 }
 

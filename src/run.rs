@@ -105,7 +105,12 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
             synthetic,
             plot,
             trades,
+            sweep,
+            split,
         }) => {
+            if !sweep.is_empty() {
+                return backtest_sweep(&cli, input, *from, *to, sweep, *split, *json);
+            }
             let out = BacktestOut {
                 json: *json,
                 plot: plot.as_deref(),
@@ -222,6 +227,57 @@ fn journal(
         }
         r => r.wrap_err("writing the journal"),
     }
+}
+
+/// `backtest --sweep`: every setting of the grid over the same bars, in parallel.
+fn backtest_sweep(
+    cli: &Cli,
+    input: &[std::path::PathBuf],
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    axes: &[crate::backtest::sweep::Axis],
+    split: Option<chrono::NaiveDate>,
+    json: bool,
+) -> Result<()> {
+    use crate::backtest::sweep;
+    let base = match &cli.config {
+        Some(p) => vec![(p.display().to_string(), std::fs::read_to_string(p)?)],
+        None => Vec::new(),
+    };
+    // Every setting is checked before anything runs.
+    let settings = sweep::grid(&base, axes)?;
+    let day = |d: chrono::NaiveDate| session_midnight(d);
+    let to = to.map(|d| day(d) + chrono::Duration::hours(23));
+    // The bars once: files are read into memory here (a sweep re-reads them per run otherwise).
+    let (series, timeframe) = if input.is_empty() {
+        let (series, warnings) = crate::data::embedded::series();
+        warnings.into_iter().for_each(|w| eprintln!("warning: {w}"));
+        (series, Timeframe::Day1)
+    } else {
+        let (_, tf) = wiring::open_readers(input)?;
+        let mut series = Vec::new();
+        for (sym, path) in crate::model::Symbol::ALL.into_iter().zip(input) {
+            let loaded = crate::data::load_file(path)?;
+            loaded
+                .warnings
+                .iter()
+                .for_each(|w| eprintln!("warning: {w}"));
+            series.push((sym, loaded.bars));
+        }
+        (series, tf)
+    };
+    let default_start = crate::backtest::default_start(series[0].1.iter());
+    let from = from.map(day).or(default_start);
+    let plan = |start: Option<chrono::DateTime<chrono::Utc>>| {
+        ReplayPlan::new(timeframe, series.clone(), start.unwrap_or_default())
+    };
+    let rows = sweep::run(settings, plan, from, split.map(day), to);
+    if json {
+        println!("{}", serde_json::to_string(&rows)?);
+    } else {
+        print!("{}", sweep::render(&rows, split.is_some()));
+    }
+    Ok(())
 }
 
 /// Where a backtest's results go.

@@ -5,6 +5,7 @@ mod metrics;
 pub mod plot;
 mod render;
 mod study;
+pub mod sweep;
 pub mod synthetic;
 mod trades_csv;
 mod trips;

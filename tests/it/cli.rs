@@ -372,3 +372,56 @@ fn a_backtest_reads_its_files_as_it_goes_and_names_a_late_bad_row() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_sweep_runs_every_setting_ordered_by_the_in_sample_figure_and_refuses_bad_keys_first() {
+    let out = bin()
+        .args([
+            "backtest",
+            "--json",
+            "--sweep",
+            "bear.stop_atr=2,3",
+            "--sweep",
+            "bear.target_atr=0,9",
+            "--split",
+            "2022-01-03",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 4, "every combination: {rows:?}");
+    let sharpe = |r: &serde_json::Value| r["in_sample"]["sharpe"].as_f64().unwrap();
+    for w in rows.windows(2) {
+        assert!(
+            sharpe(&w[0]) >= sharpe(&w[1]),
+            "ordered by the in-sample Sharpe: {rows:?}"
+        );
+    }
+    // the default setting's out-of-sample row is the plain backtest from the split on
+    let row = rows
+        .iter()
+        .find(|r| r["setting"] == "bear.stop_atr=3 bear.target_atr=9")
+        .unwrap();
+    let plain = bin()
+        .args(["backtest", "--json", "--from", "2022-01-03"])
+        .output()
+        .unwrap();
+    let plain: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert_eq!(row["out_of_sample"]["sharpe"], plain["overlay"]["sharpe"]);
+    // a bad key is refused, named, before anything runs
+    let out = bin()
+        .args(["backtest", "--sweep", "bear.stop_atrr=2,3"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bear.stop_atrr") && out.stdout.is_empty(),
+        "{err}"
+    );
+}

@@ -234,6 +234,7 @@ impl Engine {
             close: bar.close,
             poc: snap.poc,
             vehicle_px: self.last_close[self.bear.vehicle().index()],
+            atr: snap.atr,
             bear_held: self.bear_held,
             hedge_held: self.ledger.hedge,
             bull_held: self.ledger.bull,
@@ -367,6 +368,18 @@ impl Engine {
                 b.broken_level = Some(p.level);
                 b.entry_iwm = Some(p.entry_iwm);
                 b.stop_iwm = Some(p.stop);
+                b.target_iwm = p.target;
+                b.stop_atr = at.atr.filter(|a| *a > 0.0).map(|a| (p.stop - close) / a);
+                // Each tier's beta against the dollars it hedges (negative: the vehicle is short).
+                let (hedged, _) = self.hedged_dollars();
+                let px = at.vehicle_px.unwrap_or(0.0);
+                b.tier_betas = self
+                    .ledger
+                    .bear_tiers
+                    .iter()
+                    .take_while(|q| !q.is_zero())
+                    .map(|q| -lev * to_f64(*q) * px / hedged.max(f64::MIN_POSITIVE))
+                    .collect();
                 b.confidence = p.confidence;
                 b.magnitude = Some(p.magnitude);
                 b.days_held = (seq - p.first_bar) as u32;
@@ -411,6 +424,7 @@ struct ViewAtBar {
     close: f64,
     poc: Option<f64>,
     vehicle_px: Option<f64>,
+    atr: Option<f64>,
     bear_held: Decimal,
     hedge_held: Decimal,
     bull_held: Decimal,

@@ -100,6 +100,12 @@ pub struct BearView {
     pub broken_level: Option<f64>,
     pub entry_iwm: Option<f64>,
     pub stop_iwm: Option<f64>,
+    /// The stop's distance above the close, in ATRs.
+    pub stop_atr: Option<f64>,
+    /// Every tier exits at an IWM close at or below this.
+    pub target_iwm: Option<f64>,
+    /// Each held tier's beta against the hedged dollars (the book's, or equity), bottom first.
+    pub tier_betas: Vec<f64>,
     pub confidence: f64,
     /// The vehicle (TWM or SRTY) and the stop translated into its price.
     pub vehicle: Option<Symbol>,

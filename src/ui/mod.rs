@@ -74,7 +74,8 @@ fn dashboard(
     let [rsi, atr] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(ind);
     let [decide_area, agents] =
-        Layout::vertical([Constraint::Min(6), Constraint::Length(6)]).areas(right);
+        // Five lines: the Bear, its exits and tiers, the Bull, levels, exposure.
+        Layout::vertical([Constraint::Min(6), Constraint::Length(7)]).areas(right);
     let [positions, positioning] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(lower);
     chart::draw(f, chart_area, s, view, theme);

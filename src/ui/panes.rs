@@ -57,9 +57,6 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         if let Some(l) = b.broken_level {
             t.push_str(&format!("  broke {l:.2}"));
         }
-        if let Some(p) = b.stop_iwm {
-            t.push_str(&format!("  stop {p:.2}"));
-        }
         t
     } else {
         "○ waiting for a confirmed support break".into()
@@ -68,6 +65,24 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         Span::styled("BEAR ", theme.bold(theme.bear)),
         Span::raw(bear),
     ])];
+    // Its exits and what each tier hedges, on a line of their own so neither is cut.
+    if b.engaged {
+        let mut t = String::from("     ");
+        if let Some(p) = b.stop_iwm {
+            t.push_str(&format!("stop {p:.2}"));
+            if let Some(d) = b.stop_atr {
+                t.push_str(&format!(" ({d:.1} ATR)"));
+            }
+        }
+        if let Some(x) = b.target_iwm {
+            t.push_str(&format!(" · target {x:.2}"));
+        }
+        if !b.tier_betas.is_empty() {
+            let betas: Vec<String> = b.tier_betas.iter().map(|x| format!("{x:+.2}")).collect();
+            t.push_str(&format!(" · tiers β {}", betas.join(" ")));
+        }
+        lines.push(Line::raw(t));
+    }
     let u = &v.bull;
     let mut state = match (u.engaged, u.hedge_active) {
         (true, _) => "● long (re-engaged)".to_string(),
@@ -124,11 +139,19 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         }
     )));
     let st = &s.store;
+    // The agents' beta against what they hedge (the book's, or equity), and the account's whole.
+    let (net, gross, hedged) = s.agents_exposure();
+    let hedged_by = if s.book_shares().is_zero() {
+        "equity"
+    } else {
+        "book"
+    };
     let eq = to_f64(st.equity).max(1.0);
     lines.push(Line::from(format!(
-        "exposure: net β {:+.2}×  gross β {:.2}×{}",
+        "β agents {:+.2}× of {hedged_by} (gross {:.2}×) · account {:+.2}×{}",
+        net / hedged.max(1.0),
+        gross / hedged.max(1.0),
         to_f64(st.net_beta_dollars()) / eq,
-        to_f64(st.gross_beta_dollars()) / eq,
         if st.agents_paused {
             "  · agents paused"
         } else {

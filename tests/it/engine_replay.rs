@@ -28,10 +28,24 @@ fn merged() -> Vec<(Symbol, Bar)> {
 
 /// Replay with every signal acknowledged; returns every signal.
 pub fn replay(cfg: &Config) -> Vec<Signal> {
+    replay_until(cfg, None).0
+}
+
+/// The same replay, stopped after the bars of `until` (New York date), with the engine as it is.
+pub fn replay_until(cfg: &Config, until: Option<&str>) -> (Vec<Signal>, Engine) {
     let mut engine = Engine::new(cfg);
     let mut broker = PaperBroker::new(&cfg.paper);
     let mut signals = Vec::new();
+    let day = |b: &Bar| {
+        b.time
+            .with_timezone(&chrono_tz::America::New_York)
+            .date_naive()
+            .to_string()
+    };
     for (symbol, bar) in merged() {
+        if until.is_some_and(|u| day(&bar).as_str() > u) {
+            break;
+        }
         for ev in broker.on_bar(symbol, &bar) {
             match ev {
                 BrokerEvent::Filled(fill) => {
@@ -90,7 +104,7 @@ pub fn replay(cfg: &Config) -> Vec<Signal> {
             signals.push(s);
         }
     }
-    signals
+    (signals, engine)
 }
 
 /// `date agent kind symbol qty`, one line per signal.
@@ -282,4 +296,25 @@ fn print_levels() {
             }
         }
     }
+}
+
+#[test]
+fn the_agents_pane_reads_each_tier_as_a_third_of_the_book_with_its_stop_in_atrs() {
+    // After the tiers of 24 and 27 Feb 2025 filled: two thirds of the $100,000 book hedged.
+    let (_, engine) = replay_until(&Config::default_config(), Some("2025-02-28"));
+    let b = &engine.view().bear;
+    assert_eq!(b.tier_betas.len(), 2, "{b:?}");
+    for beta in &b.tier_betas {
+        // whole shares at the fill's price against the close: within a few points of −1/3
+        assert!((beta + 1.0 / 3.0).abs() < 0.03, "{:?}", b.tier_betas);
+    }
+    // The stop trails at 3 ATR above the lowest close: never nearer the close than that
+    // would allow, and the target sits 9 entry-bar ATRs under the 213.83 entry.
+    let d = b.stop_atr.unwrap();
+    assert!(d > 0.0 && d <= 3.0 + 1e-9, "{d}");
+    let t = b.target_iwm.unwrap();
+    assert!(
+        (213.83 - t) / 9.0 > 3.0 && (213.83 - t) / 9.0 < 4.0,
+        "target {t}"
+    );
 }

@@ -73,12 +73,27 @@ pub struct Report {
     /// (year, the account, the book alone (hedge mode) or the account, buy-and-hold IWM), thinned.
     #[serde(skip)]
     pub curve: Vec<(f64, f64, f64, f64)>,
+    /// Each kind's record at the end, whole (the seed of a later session's records).
+    #[serde(skip)]
+    pub records: crate::store::lots::Records,
 }
 
 /// Where a backtest starts trading when `--from` is not given: after the first 250 IWM bars,
 /// which warm the indicators up (the last bar, if there are fewer).
 pub fn default_start<'a>(iwm: impl Iterator<Item = &'a Bar>) -> Option<DateTime<Utc>> {
     iwm.take(251).last().map(|b| b.time)
+}
+
+/// The record of each signal kind over the embedded daily history before `until`, under `cfg`'s
+/// rules (its first 250 bars warm up): where a session's records start.
+pub fn history_records(cfg: &Config, until: DateTime<Utc>) -> crate::store::lots::Records {
+    let (series, _) = crate::data::embedded::series();
+    let Some(start) = default_start(series[0].1.iter()).filter(|s| *s < until) else {
+        return Vec::new();
+    };
+    let plan = ReplayPlan::new(Timeframe::Day1, series, start);
+    let to = until - chrono::Duration::seconds(1);
+    run(cfg.clone(), plan, Some(to), false, |_| {}, |_| {}).records
 }
 
 /// Run a backtest over a replay plan up to `to` (the plan's history warms the indicators up).
@@ -249,6 +264,8 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     } else {
         252.0 * 23_400.0 / timeframe.seconds() as f64
     };
+    let records: crate::store::lots::Records =
+        session.store.lots.records().map(|(k, r)| (k, *r)).collect();
     let signals = session
         .store
         .lots
@@ -281,6 +298,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
         signal_count: session.store.signals.total() as usize,
         pnl_per_agent: trips.pnl(&session),
         curve: curve.points,
+        records,
     }
 }
 

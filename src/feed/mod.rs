@@ -111,6 +111,12 @@ pub enum FeedEvent {
         source: String,
         message: String,
     },
+    /// The record of each signal kind from the embedded daily history run through the same
+    /// rules up to the first live bar, `until`: the records beside signals start from it.
+    Records {
+        records: crate::store::lots::Records,
+        until: DateTime<Utc>,
+    },
 }
 
 impl FeedEvent {

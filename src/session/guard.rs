@@ -191,7 +191,11 @@ impl Session {
             );
             return;
         }
-        crash_hook("after_intent");
+        // Only a recording session has an intent to crash after (a backtest run inside the
+        // process, such as the signal records' history, must not trip it).
+        if self.journal.is_some() {
+            crash_hook("after_intent");
+        }
         self.store.orders.push(crate::store::OrderEntry {
             request: order.clone(),
             status: crate::model::OrderStatus::PendingNew,

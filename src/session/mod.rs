@@ -270,6 +270,17 @@ impl Session {
                     .push_log(Severity::Warn, format!("{source}: {message}"));
                 out.push(Notice::Warning { source, message });
             }
+            FeedEvent::Records { records, until } => {
+                let trades: u32 = records.iter().map(|(_, r)| r.trades).sum();
+                self.store.lots.seed(&records);
+                self.store.push_log(
+                    Severity::Info,
+                    format!(
+                        "signal records: {trades} trades of the embedded daily history before {}",
+                        until.format("%Y-%m-%d")
+                    ),
+                );
+            }
             ev @ (FeedEvent::ShortInterest(_)
             | FeedEvent::ShortVolume(_)
             | FeedEvent::Positioning(_)) => {

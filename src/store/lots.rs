@@ -128,7 +128,23 @@ pub struct Record {
     pub since: Option<DateTime<Utc>>,
 }
 
+/// The records of every kind, as one session hands them to another (the history's to a live one).
+pub type Records = Vec<(TradeKind, Record)>;
+
 impl Record {
+    /// Two records of the same kind as one.
+    fn merge(&mut self, o: &Record) {
+        self.trades += o.trades;
+        self.wins += o.wins;
+        self.sum_r += o.sum_r;
+        self.with_r += o.with_r;
+        self.pnl += o.pnl;
+        self.since = match (self.since, o.since) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
     fn add(&mut self, lot: &Lot) {
         self.trades += 1;
         self.wins += u32::from(lot.pnl() > 0.0);
@@ -200,6 +216,14 @@ impl LotBook {
     /// The record of a kind as it stands now (every trade of that kind closed so far).
     pub fn record(&self, kind: TradeKind) -> Record {
         self.records.get(&kind).copied().unwrap_or_default()
+    }
+
+    /// Trades closed before this session (the embedded history run through the same rules):
+    /// the records start from them and grow with the session's own.
+    pub fn seed(&mut self, earlier: &Records) {
+        for (kind, r) in earlier {
+            self.records.entry(*kind).or_default().merge(r);
+        }
     }
 
     pub fn records(&self) -> impl Iterator<Item = (TradeKind, &Record)> {

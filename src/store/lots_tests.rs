@@ -113,3 +113,41 @@ fn wilson_matches_the_textbook_interval() {
     let (lo, hi) = wilson(5, 5).unwrap();
     assert!(lo > 0.5 && hi == 1.0);
 }
+
+#[test]
+fn a_seed_is_merged_into_the_records_and_the_session_adds_to_it() {
+    let mut b = LotBook::new(10);
+    let t0 = Utc.with_ymd_and_hms(2017, 8, 18, 0, 0, 0).unwrap();
+    let earlier = Record {
+        trades: 19,
+        wins: 5,
+        sum_r: -0.6,
+        with_r: 19,
+        pnl: -1000.0,
+        since: Some(t0),
+    };
+    b.seed(&vec![(TradeKind::BearTier1, earlier)]);
+    let t1 = signal(
+        1,
+        SignalKind::BearEntry { tier: 1 },
+        dec!(40),
+        Some(dec!(36)),
+    );
+    let tier = Some(AgentBook::BearTier { tier: 1 });
+    b.on_fill(
+        &fill(Symbol::Twm, Side::Buy, dec!(100), dec!(40), 2),
+        tier,
+        Some(&t1),
+        None,
+    );
+    b.on_fill(
+        &fill(Symbol::Twm, Side::Sell, dec!(100), dec!(44), 9),
+        tier,
+        None,
+        None,
+    );
+    let r = b.record(TradeKind::BearTier1);
+    assert_eq!((r.trades, r.wins, r.with_r), (20, 6, 20));
+    assert_eq!(r.since, Some(t0), "since the history's first trade");
+    assert!(r.pnl > -1000.0 + 300.0);
+}

@@ -133,7 +133,7 @@ pub fn replay(
         }
     };
     let feed = format!("replay:{} from {}", source.describe(), start.date_naive());
-    replay_plan(cfg, plan, &warnings, &feed, speed)
+    replay_plan(cfg, plan, &warnings, &feed, speed, Some(start))
 }
 
 /// Replay a recorded session from the journal's bars: the same history, then the same live
@@ -161,7 +161,8 @@ pub fn replay_session(cfg: Config, id: &str, speed: f64) -> Result<Wiring, Wirin
         }
     }
     let plan = ReplayPlan::from_parts(timeframe, history, live);
-    replay_plan(cfg, plan, &[], &format!("journal:{id}"), speed)
+    // The recorded session's signals carry the records they had: none is seeded again.
+    replay_plan(cfg, plan, &[], &format!("journal:{id}"), speed, None)
 }
 
 fn replay_plan(
@@ -170,6 +171,7 @@ fn replay_plan(
     warnings: &[LoadWarning],
     feed: &str,
     speed: f64,
+    seed_until: Option<DateTime<Utc>>,
 ) -> Result<Wiring, WiringError> {
     let timeframe = plan.timeframe;
     let (_broker_tx, broker_rx) = mpsc::unbounded_channel();
@@ -200,7 +202,16 @@ fn replay_plan(
         paused: false,
     });
     let mut tasks = positioning_pollers(session.config(), &tx, false);
-    tasks.push(tokio::spawn(replay::run(plan, tx, ctl_rx)));
+    let seed = seed_until.map(|until| (session.config().clone(), until));
+    tasks.push(tokio::spawn(async move {
+        // The records first, so every replayed signal shows the same one run after run.
+        if let Some((cfg, until)) = seed {
+            if !send_records(cfg, until, &tx).await {
+                return;
+            }
+        }
+        replay::run(plan, tx, ctl_rx).await
+    }));
     Ok(Wiring {
         session,
         feed_rx,
@@ -265,6 +276,10 @@ pub fn alpaca(
     let (session, startup) = flight::attach_venue(session, journal, &rec, &format!("alpaca:{tf}"))?;
     let (tx, feed_rx) = mpsc::channel(1024);
     let mut tasks = positioning_pollers(session.config(), &tx, true);
+    let (seed_cfg, seed_tx) = (session.config().clone(), tx.clone());
+    tasks.push(tokio::spawn(async move {
+        send_records(seed_cfg, Utc::now(), &seed_tx).await;
+    }));
     tasks.extend(live_stream::spawn(stream, &client, session.config(), &tx));
     tasks.push(tokio::spawn(run(feed_cfg, client, tx, show_progress)));
     Ok(Wiring {
@@ -275,6 +290,18 @@ pub fn alpaca(
         tasks,
         startup,
     })
+}
+
+/// The embedded daily history run through the session's rules up to `until`, off the async
+/// threads (the first frame does not wait for it), its records sent to the session. False when
+/// the session has gone.
+async fn send_records(cfg: Config, until: DateTime<Utc>, tx: &mpsc::Sender<FeedEvent>) -> bool {
+    let records =
+        tokio::task::spawn_blocking(move || crate::backtest::history_records(&cfg, until)).await;
+    match records {
+        Ok(records) => tx.send(FeedEvent::Records { records, until }).await.is_ok(),
+        Err(_) => true,
+    }
 }
 
 /// FINRA / CFTC pollers into the same feed channel, caching in the data dir.

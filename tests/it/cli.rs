@@ -425,3 +425,33 @@ fn a_sweep_runs_every_setting_ordered_by_the_in_sample_figure_and_refuses_bad_ke
         "{err}"
     );
 }
+
+#[test]
+fn each_signal_carries_the_record_of_its_kind_from_the_embedded_history_then_the_session() {
+    let out = bin()
+        .args(["--headless", "--speed", "0", "--auto-ack"])
+        .output()
+        .unwrap();
+    let events = headless_events(out);
+    let tier1: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["type"] == "signal" && e["signal"]["kind"]["tier"] == 1)
+        .map(|e| &e["signal"]["record"])
+        .collect();
+    assert!(tier1.len() >= 2, "{tier1:?}");
+    // The replay starts on 2024-06-01: its first tier 1 already has the years before behind it.
+    let first = tier1[0];
+    assert!(first["trades"].as_u64().unwrap() >= 10, "{first}");
+    assert!(first["since"].as_str().unwrap() < "2024-06-01", "{first}");
+    let (lo, hi) = (
+        first["win_rate_ci"][0].as_f64().unwrap(),
+        first["win_rate_ci"][1].as_f64().unwrap(),
+    );
+    assert!(lo <= first["win_rate"].as_f64().unwrap() && first["win_rate"].as_f64().unwrap() <= hi);
+    // and it grows with the session's own closed trades
+    let last = tier1[tier1.len() - 1];
+    assert!(
+        last["trades"].as_u64() > first["trades"].as_u64(),
+        "{first} → {last}"
+    );
+}

@@ -118,6 +118,9 @@ pub async fn event_loop<B: Backend>(
                         set_replay_paused(&mut w, true);
                         break;
                     }
+                    if w.session.journal_failure().is_some() {
+                        break;
+                    }
                     match w.feed_rx.try_recv() {
                         Ok(ev) => signal |= on_feed(&mut w, ev, &mut alerts),
                         Err(_) => break,

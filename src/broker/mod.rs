@@ -143,6 +143,13 @@ pub enum BrokerEvent {
     Error {
         message: String,
     },
+    /// Interest charged on a debit balance (cash below zero on margin), for the days since the
+    /// last charge: cash goes down by `amount`.
+    Interest {
+        amount: Decimal,
+        days: i64,
+        time: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 pub trait Broker: Send {

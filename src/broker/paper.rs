@@ -29,6 +29,9 @@ pub struct PaperBroker {
     cash: Decimal,
     /// Buying power beyond cash, per dollar of equity (Reg T: 1; a cash account: 0).
     margin_per_equity: Decimal,
+    /// Interest a year on a debit balance, and the New York day it was last charged to.
+    margin_rate: Decimal,
+    charged_to: Option<chrono::NaiveDate>,
     positions: BTreeMap<Symbol, Position>,
     working: Vec<OrderRequest>,
     /// Raw last closes, converted to money only when an order or the equity needs one.
@@ -44,6 +47,8 @@ impl PaperBroker {
             costs: Costs::paper(cfg),
             cash: cfg.starting_cash,
             margin_per_equity: cfg.margin_per_equity(),
+            margin_rate: Decimal::from_f64_retain(cfg.margin_rate).unwrap_or_default(),
+            charged_to: None,
             positions: BTreeMap::new(),
             working: Vec::new(),
             last_close: [None; 3],
@@ -94,6 +99,32 @@ impl PaperBroker {
                 .values()
                 .map(|p| p.market_value(self.last_close(p.symbol).unwrap_or(p.avg_price)))
                 .sum::<Decimal>()
+    }
+
+    /// A new day: the debit balance pays `margin_rate` for the calendar days since the last one.
+    fn charge_interest(&mut self, bar: &Bar, events: &mut Vec<BrokerEvent>) {
+        let day = ny_date(bar.time);
+        let Some(last) = self.charged_to.replace(day) else {
+            return;
+        };
+        let days = (day - last).num_days();
+        if days <= 0 {
+            self.charged_to = Some(last);
+            return;
+        }
+        if self.cash >= Decimal::ZERO || self.margin_rate.is_zero() {
+            return;
+        }
+        let amount =
+            (-self.cash * self.margin_rate * Decimal::from(days) / Decimal::from(360)).round_dp(2);
+        if amount > Decimal::ZERO {
+            self.cash -= amount;
+            events.push(BrokerEvent::Interest {
+                amount,
+                days,
+                time: bar.time,
+            });
+        }
     }
 
     /// Buying power beyond cash: the margin the account's equity carries.
@@ -269,11 +300,18 @@ impl Broker for PaperBroker {
     }
 
     fn on_bar(&mut self, symbol: Symbol, bar: &Bar) -> Vec<BrokerEvent> {
+        let mut events = Vec::new();
+        self.charge_interest(bar, &mut events);
         if self.working.is_empty() {
             self.last_close[symbol.index()] = Some(bar.close);
-            return Vec::new();
+            if !events.is_empty() {
+                events.push(BrokerEvent::Account {
+                    cash: self.cash,
+                    equity: self.equity(),
+                });
+            }
+            return events;
         }
-        let mut events = Vec::new();
         let mut still = Vec::with_capacity(self.working.len());
         for order in std::mem::take(&mut self.working) {
             // Only orders placed before this bar opened can fill in it; a market-on-close order

@@ -145,6 +145,17 @@ fn reg_t_margin_buys_up_to_twice_the_equity_less_what_is_held() {
     b.on_bar(Symbol::Twm, &bar(2, 30.0, 31.0, 29.0, 30.0));
     assert_eq!(b.cash(), dec!(-50100));
     assert_eq!(b.positions().count(), 1);
+    // Two calendar days later the debit pays 5 % a year on a 360-day year: $13.92.
+    let ev = b.on_bar(Symbol::Twm, &bar(4, 30.0, 31.0, 29.0, 30.0));
+    assert!(
+        matches!(ev[..], [BrokerEvent::Interest { amount, days: 2, .. }, BrokerEvent::Account { .. }] if amount == dec!(13.92)),
+        "{ev:?}"
+    );
+    assert_eq!(b.cash(), dec!(-50113.92));
+    // A second bar of the same day charges nothing more.
+    assert!(b
+        .on_bar(Symbol::Iwm, &bar(4, 200.0, 201.0, 199.0, 200.0))
+        .is_empty());
 }
 
 #[test]

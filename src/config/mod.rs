@@ -176,6 +176,9 @@ impl Config {
         if !(self.paper.buying_power >= 1.0 && self.paper.buying_power <= 4.0) {
             return Err("key `paper.buying_power` must be from 1 (cash account) to 4".into());
         }
+        if !(self.paper.margin_rate >= 0.0 && self.paper.margin_rate < 1.0) {
+            return Err("key `paper.margin_rate` must be from 0 to under 1 (a year)".into());
+        }
         if self.book.value <= Decimal::ZERO {
             return Err("key `book.value` must be a positive number of dollars".into());
         }

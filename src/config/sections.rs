@@ -23,6 +23,7 @@ pub struct PaperConfig {
     pub commission_min: Decimal,
     pub commission_max_pct: Decimal,
     pub buying_power: f64,
+    pub margin_rate: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

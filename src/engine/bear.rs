@@ -10,7 +10,7 @@ use super::ledger::Book;
 use super::levels::Break;
 use super::why::Why;
 use crate::config::Config;
-use crate::model::{Agent, Side, SignalKind, StandingStop, Symbol};
+use crate::model::{Agent, BearTiers, Side, SignalKind, StandingStop, Symbol};
 
 #[derive(Debug, Clone)]
 struct Params {
@@ -109,29 +109,32 @@ impl Bear {
             c.close,
             self.target(c.close, c.atr),
         );
-        let (stop, lowest_close, level, entry_iwm, target) = match known {
+        let (stop, lowest_close, level, entry_iwm, target, clock) = match known {
             Some(StandingStop::Bear {
                 stop,
                 lowest_close,
                 level,
                 entry,
                 target,
-            }) => (stop, lowest_close, level, entry, target),
-            _ => fresh,
+                tiers,
+            }) => (stop, lowest_close, level, entry, target, tiers),
+            _ => (fresh.0, fresh.1, fresh.2, fresh.3, fresh.4, None),
         };
+        // A journaled clock from a bar this engine has not reached is not this history's.
+        let clock = clock.filter(|t| t.last_tier_bar <= c.seq && t.first_bar <= c.seq);
         self.pos = Some(BearPos {
             level,
             tiers: tiers.max(1),
-            first_bar: c.seq,
-            since: c.time,
-            last_tier_bar: c.seq,
+            first_bar: clock.map_or(c.seq, |t| t.first_bar),
+            since: clock.map_or(c.time, |t| t.since),
+            last_tier_bar: clock.map_or(c.seq, |t| t.last_tier_bar),
             entry_iwm,
             stop,
             target,
             lowest_close,
-            min_low: c.low,
-            confidence: 0.5,
-            magnitude: 0.0,
+            min_low: clock.map_or(c.low, |t| t.min_low),
+            confidence: clock.map_or(0.5, |t| t.confidence),
+            magnitude: clock.map_or(0.0, |t| t.magnitude),
             exiting: false,
         });
     }
@@ -144,6 +147,14 @@ impl Bear {
             level: p.level,
             entry: p.entry_iwm,
             target: p.target,
+            tiers: Some(BearTiers {
+                first_bar: p.first_bar,
+                since: p.since,
+                last_tier_bar: p.last_tier_bar,
+                min_low: p.min_low,
+                confidence: p.confidence,
+                magnitude: p.magnitude,
+            }),
         })
     }
 

@@ -172,7 +172,7 @@ impl Engine {
             } => self.on_fill(&fill, book, signal_id),
             EngineEvent::Unfilled { signal_id } => self.on_unfilled(signal_id),
             EngineEvent::Held { positions } => self.on_held(&positions),
-            EngineEvent::Restored(stops) => self.restored = stops,
+            EngineEvent::Restored(stops) => self.restored = *stops,
             EngineEvent::Journaled { fills } => {
                 for (fill, book) in &fills {
                     self.ledger.apply(fill, *book);

@@ -33,7 +33,7 @@ pub enum EngineEvent {
     },
     /// The stops a previous process journaled: an agent taking charge of shares held before a
     /// restart goes on with the stop it had, trail included. `[None; 3]` drops what is left.
-    Restored(Stops),
+    Restored(Box<Stops>),
     /// Account equity from the broker, for sizing.
     Account { equity: Decimal },
     /// Latest short-interest / positioning evidence.

@@ -151,6 +151,12 @@ pub enum Entry {
         forming: Vec<(Symbol, Bar)>,
         signals: Vec<u64>,
     },
+    /// Margin interest the simulator charged: a resume takes it off the cash, as it does fills.
+    BrokerInterest {
+        amount: Decimal,
+        days: i64,
+        time: DateTime<Utc>,
+    },
 }
 
 impl Entry {
@@ -178,6 +184,7 @@ impl Entry {
             Entry::KillSwitch { .. } => "kill_switch",
             Entry::Stops { .. } => "stops",
             Entry::CloseDecision { .. } => "close_decision",
+            Entry::BrokerInterest { .. } => "broker_interest",
         }
     }
 
@@ -247,6 +254,9 @@ impl Entry {
             BrokerEvent::Account { cash, equity } => Entry::BrokerAccount { cash, equity },
             BrokerEvent::Positions { positions } => Entry::BrokerPositions { positions },
             BrokerEvent::Error { message } => Entry::BrokerError { message },
+            BrokerEvent::Interest { amount, days, time } => {
+                Entry::BrokerInterest { amount, days, time }
+            }
         }
     }
 

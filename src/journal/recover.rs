@@ -105,7 +105,7 @@ struct Track {
 /// Kinds recovery reads: everything except bars, which are the bulk of a journal.
 const KINDS: &str =
     "'session_start','session_end','signal','answer','order_intent','broker_accepted',\
-'broker_rejected','broker_canceled','broker_unknown','fill','risk_refusal','kill_switch','stops'";
+'broker_rejected','broker_canceled','broker_unknown','fill','risk_refusal','kill_switch','stops','broker_interest'";
 
 impl Journal {
     /// Rebuild state after a crash or a clean stop. Read-only: call it before `start_session`.
@@ -180,11 +180,13 @@ impl Journal {
                 continue;
             }
             match &entry {
-                Entry::RiskRefusal {
-                    reason: RefusalReason::DailyLossLimit { day, .. },
-                    ..
-                } => out.halted_day = Some(*day),
-                Entry::RiskRefusal { order, .. } => refused.extend(order.signal_id),
+                // A refused signal was answered, whatever the reason: never sent after a restart.
+                Entry::RiskRefusal { order, reason, .. } => {
+                    refused.extend(order.signal_id);
+                    if let RefusalReason::DailyLossLimit { day, .. } = reason {
+                        out.halted_day = Some(*day);
+                    }
+                }
                 Entry::Signal {
                     signal,
                     at_close: Some(at),
@@ -211,6 +213,7 @@ impl Journal {
                     out.fills_cash += f.cash_delta();
                     out.fills.push((f.clone(), book));
                 }
+                Entry::BrokerInterest { amount, .. } => out.fills_cash -= *amount,
                 _ => {}
             }
             apply(entry, session, &mut signals, &mut orders, &mut positions);

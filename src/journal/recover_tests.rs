@@ -225,3 +225,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn margin_interest_is_taken_off_the_recovered_cash_like_a_fill() {
+    let (_d, path) = temp();
+    let mut j = open_at(&path);
+    j.start_session("h", BrokerKind::Sim, "replay").unwrap();
+    let id = j.next_client_order_id().unwrap();
+    j.record_intent(&order(id.clone(), Some(3), dec!(10)))
+        .unwrap();
+    let f = fill(&id, Side::Buy, dec!(10), dec!(40));
+    let paid = f.cash_delta();
+    j.record_broker_event(&BrokerEvent::Filled(f)).unwrap();
+    j.record_broker_event(&BrokerEvent::Interest {
+        amount: dec!(13.92),
+        days: 2,
+        time: chrono::Utc::now(),
+    })
+    .unwrap();
+    assert_eq!(j.recover().unwrap().fills_cash, paid - dec!(13.92));
+}

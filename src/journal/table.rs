@@ -90,6 +90,9 @@ pub fn summary(entry: &Entry) -> String {
         Entry::BrokerCanceled { .. } => "canceled".into(),
         Entry::BrokerUnknown { error, .. } => format!("state unknown: {error}"),
         Entry::BrokerAccount { cash, equity } => format!("cash {cash} equity {equity}"),
+        Entry::BrokerInterest { amount, days, .. } => {
+            format!("margin interest {amount} for {days} day(s)")
+        }
         Entry::BrokerPositions { positions } => format!("{} positions reported", positions.len()),
         Entry::BrokerError { message } => message.clone(),
         Entry::Fill(f) => format!(

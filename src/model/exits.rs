@@ -17,6 +17,10 @@ pub enum StandingStop {
         /// The profit target (journals from before it existed have none).
         #[serde(default)]
         target: Option<f64>,
+        /// Where its tiers stand, so a restart adds the next one on the bar the uninterrupted
+        /// run would (journals from before it have none: the restart bar stands in).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tiers: Option<BearTiers>,
     },
     /// The Bull's counter-trend hedge: a fixed stop, its target, and the bars it has been held
     /// (the time stop counts them).
@@ -28,6 +32,18 @@ pub enum StandingStop {
     },
     /// The Bull's main position, trailed up from the highest close since entry.
     Bull { stop: f64, highest: f64, entry: f64 },
+}
+
+/// The Bear's tier clock and the low its next tier must have traded through. Bars are the
+/// engine's IWM bar count, which a resumed session reproduces by re-feeding the same history.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BearTiers {
+    pub first_bar: u64,
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub last_tier_bar: u64,
+    pub min_low: f64,
+    pub confidence: f64,
+    pub magnitude: f64,
 }
 
 impl StandingStop {
@@ -57,11 +73,17 @@ impl StandingStop {
                 level,
                 entry,
                 target,
+                tiers,
             } => {
                 [stop, lowest_close, level, entry]
                     .iter()
                     .all(|x| x.is_finite())
                     && target.is_none_or(f64::is_finite)
+                    && tiers.is_none_or(|t| {
+                        [t.min_low, t.confidence, t.magnitude]
+                            .iter()
+                            .all(|x| x.is_finite())
+                    })
             }
             StandingStop::Hedge {
                 stop,

@@ -9,7 +9,7 @@ mod reason_text;
 mod signal;
 
 pub use bar::{Bar, Symbol, Timeframe};
-pub use exits::{StandingStop, Stops};
+pub use exits::{BearTiers, StandingStop, Stops};
 pub use order::{ClientOrderId, Fill, OrderRequest, OrderStatus, OrderType, Position, Side};
 pub use positioning::{
     EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume,

@@ -24,6 +24,11 @@ impl Session {
         what: &str,
         f: impl FnOnce(&mut Journal) -> Result<T, JournalError>,
     ) -> Option<T> {
+        // After a failed write nothing more is recorded (the run is stopping): trying again
+        // would only wait out the busy timeout once more for every event still queued.
+        if self.journal_failed.is_some() {
+            return None;
+        }
         let j = self.journal.as_mut()?;
         match f(j) {
             Ok(v) => Some(v),
@@ -175,6 +180,9 @@ impl Session {
             }
         };
         let order = approved.order();
+        // The agents' state that sized this order goes on disk with it: a restart that finds the
+        // intent resumes the tier clock it came from, not the one before it.
+        self.journal_stops();
         // The intent must be on disk before the venue can see the order: after a crash, an intent
         // without a response is settled by client order id, never sent twice.
         if self.journal.is_some()
@@ -247,18 +255,27 @@ fn is_latest_bar(tf: Timeframe, start: DateTime<Utc>, now: DateTime<Utc>) -> boo
     crate::alpaca::session::ny_date(start) >= expect
 }
 
-/// Test hook, not a feature: `DOUBLE_AGENT_CRASH_AT=<point>` aborts the process at that point,
-/// so crash tests can stop the real binary deterministically where a kill could only land by
-/// luck (`after_intent`: the intent is durable, the order was never sent). Unset, it costs one
-/// cached lookup.
-fn crash_hook(point: &str) {
-    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    if AT
-        .get_or_init(|| std::env::var("DOUBLE_AGENT_CRASH_AT").ok())
-        .as_deref()
-        == Some(point)
-    {
-        std::process::abort();
+/// Test hook, not a feature: `DOUBLE_AGENT_CRASH_AT=<point>[:<n>]` aborts the process the
+/// n-th time (default the first) a recording session passes that point, so crash tests stop the
+/// real binary at the same place every run, where a kill sent on reading its output lands
+/// wherever the machine's load lets it (`after_intent`: the intent is durable, the order never
+/// sent; `after_signal`, `after_fill`, `after_bar`: just after each is handled). Unset, it costs
+/// one cached lookup.
+pub(super) fn crash_hook(point: &str) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static AT: std::sync::OnceLock<Option<(String, usize)>> = std::sync::OnceLock::new();
+    static SEEN: AtomicUsize = AtomicUsize::new(0);
+    let at = AT.get_or_init(|| {
+        let v = std::env::var("DOUBLE_AGENT_CRASH_AT").ok()?;
+        Some(match v.split_once(':') {
+            Some((p, n)) => (p.to_string(), n.parse().unwrap_or(1)),
+            None => (v, 1),
+        })
+    });
+    if let Some((p, n)) = at {
+        if p == point && SEEN.fetch_add(1, Ordering::SeqCst) + 1 >= *n {
+            std::process::abort();
+        }
     }
 }
 

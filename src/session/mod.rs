@@ -178,7 +178,7 @@ impl Session {
     }
 
     /// Whatever moved a stop (a bar's trail, a fill, a flatten), the journal keeps the latest.
-    fn journal_stops(&mut self) {
+    pub(super) fn journal_stops(&mut self) {
         if self.journal.is_none() {
             return;
         }
@@ -216,6 +216,9 @@ impl Session {
                         timeframe,
                         bar,
                     });
+                }
+                if self.journal.is_some() {
+                    guard::crash_hook("after_bar");
                 }
             }
             // Drawn only: neither journaled nor given to the engine, which acts on closed bars.

@@ -114,7 +114,8 @@ impl Session {
         self.recovery.engine_fills = rec.fills.clone();
         self.recovery.history_journaled = resumed;
         // Given now: the venue's positions may be adopted before the first live bar.
-        self.engine.process(EngineEvent::Restored(rec.stops));
+        self.engine
+            .process(EngineEvent::Restored(Box::new(rec.stops)));
         self.stops_journaled = rec.stops;
         self.recovery.holdings = true;
         Restored {
@@ -189,9 +190,14 @@ impl Session {
             .map(|p| (p.symbol, p.qty))
             .collect();
         self.process_engine(EngineEvent::Held { positions }, out);
-        self.process_engine(EngineEvent::Restored([None; 3]), out);
+        self.process_engine(EngineEvent::Restored(Box::default()), out);
         let equity = self.store.marked_equity();
         self.process_engine(EngineEvent::Account { equity }, out);
+        // The day resumes from the last close the history gave: the daily loss limit judges
+        // the rest of the day from there, as the uninterrupted run did (not from the session's
+        // starting cash, which made the book's fall since then look like the agents' loss).
+        self.store.day_start_equity = equity;
+        self.store.day_start_book = self.book_value();
     }
 
     /// Before the first live bar after a restore: the holdings, if the history did not hand

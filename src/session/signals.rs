@@ -65,6 +65,9 @@ impl Session {
             signal: signal.clone(),
         });
         self.journal("signal", |j| j.record_proposal(&signal, state, at_close));
+        if self.journal.is_some() {
+            super::guard::crash_hook("after_signal");
+        }
         let expires_at = self.expiry_of(&signal);
         self.store.signals.push(SignalEntry {
             signal,

@@ -79,6 +79,19 @@ impl Session {
                 self.process_engine(EngineEvent::Account { equity }, out);
             }
             BrokerEvent::Positions { positions } => self.reconcile(positions, out),
+            BrokerEvent::Interest { amount, days, .. } => {
+                self.store.cash -= amount;
+                self.store.equity = self.store.marked_equity();
+                // Daily on a margin debit: the journal and the log file keep it, the Events
+                // pane would drown in it.
+                tracing::info!(
+                    target: crate::logging::FILE_ONLY,
+                    "margin interest {} for {days} day(s) on the debit balance",
+                    crate::risk::usd_cents(amount)
+                );
+                let equity = self.store.equity;
+                self.process_engine(EngineEvent::Account { equity }, out);
+            }
             BrokerEvent::Error { message } => {
                 self.store
                     .push_log(Severity::Error, format!("broker: {message}"));
@@ -192,6 +205,9 @@ impl Session {
             out,
         );
         self.process_engine(EngineEvent::Account { equity }, out);
+        if self.journal.is_some() {
+            super::guard::crash_hook("after_fill");
+        }
     }
 
     /// The venue's positions win: they are what is really held, and the agents' books follow.

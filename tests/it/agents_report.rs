@@ -56,10 +56,11 @@ fn hedge_mode_cuts_the_books_drawdown_and_captures_every_decline() {
         overlay.mar > st.benchmarks.iwm_75_cash_25.mar,
         "{overlay:?}"
     );
-    // Pinned as measured (rules frozen before measuring): a change to a rule moves these.
-    assert!((mean - 0.401).abs() < 0.005, "mean capture {mean}");
-    assert!((overlay.max_drawdown + 0.315).abs() < 0.005, "{overlay:?}");
-    assert!((overlay.sharpe - 0.64).abs() < 0.01, "{overlay:?}");
+    // Pinned as measured (rules frozen before measuring; 5 % margin interest on the debit the
+    // vehicle leaves): a change to a rule moves these.
+    assert!((mean - 0.383).abs() < 0.005, "mean capture {mean}");
+    assert!((overlay.max_drawdown + 0.327).abs() < 0.005, "{overlay:?}");
+    assert!((overlay.sharpe - 0.62).abs() < 0.01, "{overlay:?}");
 }
 
 #[test]

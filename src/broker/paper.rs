@@ -101,37 +101,6 @@ impl PaperBroker {
                 .sum::<Decimal>()
     }
 
-    /// A new day: the debit balance pays `margin_rate` for the calendar days since the last one.
-    fn charge_interest(&mut self, bar: &Bar, events: &mut Vec<BrokerEvent>) {
-        let day = ny_date(bar.time);
-        let Some(last) = self.charged_to.replace(day) else {
-            return;
-        };
-        let days = (day - last).num_days();
-        if days <= 0 {
-            self.charged_to = Some(last);
-            return;
-        }
-        if self.cash >= Decimal::ZERO || self.margin_rate.is_zero() {
-            return;
-        }
-        let amount =
-            (-self.cash * self.margin_rate * Decimal::from(days) / Decimal::from(360)).round_dp(2);
-        if amount > Decimal::ZERO {
-            self.cash -= amount;
-            events.push(BrokerEvent::Interest {
-                amount,
-                days,
-                time: bar.time,
-            });
-        }
-    }
-
-    /// Buying power beyond cash: the margin the account's equity carries.
-    fn margin(&self) -> Decimal {
-        (self.equity() * self.margin_per_equity).max(Decimal::ZERO)
-    }
-
     fn last_close(&self, symbol: Symbol) -> Option<Decimal> {
         self.last_close[symbol.index()].map(price)
     }
@@ -426,3 +395,6 @@ mod to_f64_tests {
 #[cfg(test)]
 #[path = "paper_tests.rs"]
 mod tests;
+
+#[path = "paper_margin.rs"]
+mod margin;

@@ -39,8 +39,8 @@ pub struct Cli {
     #[arg(long, value_parser = parse_timeframe)]
     pub timeframe: Option<Timeframe>,
 
-    /// Replay these bar files (IWM first, then TWM, SRTY; any layout the loader reads) instead of the embedded data.
-    #[arg(long, value_name = "FILE", num_args = 1..=3)]
+    /// Replay these bar files (IWM first, then TWM, SRTY, then a QQQ or SPY book's; any layout the loader reads) instead of the embedded data.
+    #[arg(long, value_name = "FILE", num_args = 1..=4)]
     pub input: Vec<PathBuf>,
 
     /// Signal mode at start.
@@ -121,8 +121,8 @@ pub enum Command {
     },
     /// Run the engine and the paper broker in auto mode as fast as possible and print the results.
     Backtest {
-        /// Bar files: IWM first, then TWM and SRTY (default: the embedded daily bars).
-        #[arg(long, value_name = "FILE", num_args = 1..=3)]
+        /// Bar files: IWM first, then TWM and SRTY, then a QQQ or SPY book's (default: the embedded daily bars).
+        #[arg(long, value_name = "FILE", num_args = 1..=4)]
         input: Vec<PathBuf>,
         #[arg(long, value_name = "YYYY-MM-DD")]
         from: Option<NaiveDate>,

@@ -7,7 +7,7 @@ use crate::model::{Bar, Symbol};
 
 #[derive(Debug, Clone, Default)]
 pub struct LiveView {
-    forming: [Option<Bar>; 3],
+    forming: [Option<Bar>; Symbol::COUNT],
     pub market: Option<MarketState>,
 }
 

@@ -249,14 +249,21 @@ fn backtest_sweep(
     let day = |d: chrono::NaiveDate| session_midnight(d);
     let to = to.map(|d| day(d) + chrono::Duration::hours(23));
     // The bars once: files are read into memory here (a sweep re-reads them per run otherwise).
+    // Every setting's bars: a grid over `book.symbol` feeds each book.
+    let mut symbols: Vec<crate::model::Symbol> = Vec::new();
+    for s in settings.iter().flat_map(|s| s.config.feed_symbols()) {
+        if !symbols.contains(&s) {
+            symbols.push(s);
+        }
+    }
     let (series, timeframe) = if input.is_empty() {
-        let (series, warnings) = crate::data::embedded::series();
+        let (series, warnings) = crate::data::embedded::series_of(&symbols);
         warnings.into_iter().for_each(|w| eprintln!("warning: {w}"));
         (series, Timeframe::Day1)
     } else {
-        let (_, tf) = wiring::open_readers(input)?;
+        let (_, tf) = wiring::open_readers_for(input, &symbols)?;
         let mut series = Vec::new();
-        for (sym, path) in crate::model::Symbol::ALL.into_iter().zip(input) {
+        for (&sym, path) in symbols.iter().zip(input) {
             let loaded = crate::data::load_file(path)?;
             loaded
                 .warnings
@@ -314,13 +321,13 @@ fn backtest(
         Some(_) => bail!("--synthetic needs at least 2 bars"),
         // Files are read as the backtest goes: memory stays flat however long they are.
         None if !input.is_empty() => {
-            let (readers, tf) = wiring::open_readers(input)?;
+            let (readers, tf) = wiring::open_readers_for(input, &cfg.feed_symbols())?;
             let iwm = readers.first().map(|(_, r)| r.first_bars());
             let start = from.or_else(|| iwm.and_then(crate::backtest::default_start));
             ReplayPlan::files(tf, readers, start.unwrap_or_default())
         }
         None => {
-            let (series, warnings) = crate::data::embedded::series();
+            let (series, warnings) = crate::data::embedded::series_of(&cfg.feed_symbols());
             warnings.into_iter().for_each(warn);
             in_memory(Timeframe::Day1, series)
         }

@@ -130,17 +130,17 @@ pub struct Scorecard {
     /// stays O(1) amortized even when many open tracks survive it.
     next_fold: usize,
     /// Last close of each symbol: the mark of its open tracks, converted when read.
-    last_close: [Option<f64>; 3],
+    last_close: [Option<f64>; Symbol::COUNT],
     /// Indices into `tracks`, per symbol. Entries go stale when a track moves on (exits, stops)
     /// and are skipped on use; every fold rebuilds them.
-    pending: [Vec<usize>; 3],
-    closing: [Vec<usize>; 3],
+    pending: [Vec<usize>; Symbol::COUNT],
+    closing: [Vec<usize>; Symbol::COUNT],
     /// Pending or open tracks per agent and symbol: what an exit signal closes.
-    owned: [[Vec<usize>; 3]; 2],
+    owned: [[Vec<usize>; Symbol::COUNT]; 2],
     /// Open long tracks by stop, highest first: a bar's low reaches them from the top.
-    long_stops: [BinaryHeap<(Decimal, usize)>; 3],
+    long_stops: [BinaryHeap<(Decimal, usize)>; Symbol::COUNT],
     /// Open short tracks by stop, lowest first.
-    short_stops: [BinaryHeap<Reverse<(Decimal, usize)>>; 3],
+    short_stops: [BinaryHeap<Reverse<(Decimal, usize)>>; Symbol::COUNT],
     /// Signal id → index into `tracks`: half the answers are to exits, which have no track,
     /// and a scan would only learn that at the far end.
     by_id: HashMap<u64, usize>,
@@ -167,7 +167,7 @@ impl Scorecard {
             cap,
             folded: Totals::default(),
             next_fold: cap.saturating_add((cap / 4).max(1)),
-            last_close: [None; 3],
+            last_close: [None; Symbol::COUNT],
             pending: Default::default(),
             closing: Default::default(),
             owned: Default::default(),

@@ -55,6 +55,8 @@ impl Command {
             Command::Focus(Symbol::Iwm) => "chart IWM",
             Command::Focus(Symbol::Twm) => "chart TWM",
             Command::Focus(Symbol::Srty) => "chart SRTY",
+            // The book's symbol has no chart of its own.
+            Command::Focus(Symbol::Qqq | Symbol::Spy) => "chart IWM",
             Command::Timeframe => "chart: bars / weekly",
             Command::ZoomIn => "zoom in (fewer bars)",
             Command::ZoomOut => "zoom out (more bars)",

@@ -48,6 +48,8 @@ pub struct KindFigures {
 pub struct Report {
     /// `hedge` or `book` (`agents.mode`).
     pub mode: AgentsMode,
+    /// The book's symbol (`book.symbol`: IWM, QQQ or SPY); what `book` and `overlay` hold.
+    pub book_symbol: Symbol,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     /// Replayed timestamps (each carries up to one bar per symbol).
@@ -87,7 +89,7 @@ pub fn default_start<'a>(iwm: impl Iterator<Item = &'a Bar>) -> Option<DateTime<
 /// The record of each signal kind over the embedded daily history before `until`, under `cfg`'s
 /// rules (its first 250 bars warm up): where a session's records start.
 pub fn history_records(cfg: &Config, until: DateTime<Utc>) -> crate::store::lots::Records {
-    let (series, _) = crate::data::embedded::series();
+    let (series, _) = crate::data::embedded::series_of(&cfg.feed_symbols());
     let Some(start) = default_start(series[0].1.iter()).filter(|s| *s < until) else {
         return Vec::new();
     };
@@ -178,6 +180,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     let broker = Box::new(PaperBroker::new(&cfg.paper));
     let starting = to_f64(cfg.paper.starting_cash);
     let mode = cfg.agents.mode;
+    let book_symbol = cfg.book.symbol;
     let slippage = cfg.paper.slippage_bps / 10_000.0;
     let mut session = Session::new(cfg, broker, timeframe, "bt");
     // A file read as it goes has no length up front: a count then, not a bar.
@@ -278,6 +281,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
         .collect();
     Report {
         mode,
+        book_symbol,
         from: start,
         to: end,
         bars: n,
@@ -312,7 +316,8 @@ fn step_view(
 ) -> study::Step {
     let st = &s.store;
     let iwm_close = st.series(Symbol::Iwm).last().map_or(0.0, |b| b.close);
-    let book_value = to_f64(s.book_shares()) * iwm_close;
+    let book_close = st.series(s.book_symbol()).last().map_or(0.0, |b| b.close);
+    let book_value = to_f64(s.book_shares()) * book_close;
     let (net_beta, gross_beta, hedged) = s.agents_exposure();
     study::Step {
         time,

@@ -43,7 +43,7 @@ pub fn render(r: &Report) -> String {
         AgentsMode::Book => row("agents (the account)", &st.agents.figures),
     }
     if let Some(b) = &st.book {
-        row("book (IWM, held)", b);
+        row(&format!("book ({}, held)", r.book_symbol), b);
     }
     if let Some(o) = &st.overlay {
         row("book + agents", o);

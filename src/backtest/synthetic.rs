@@ -83,6 +83,8 @@ impl Iterator for Walk {
                 Symbol::Iwm => iwm,
                 Symbol::Twm => 40.0 * (200.0 / iwm).powi(2),
                 Symbol::Srty => 60.0 * (200.0 / iwm).powi(3),
+                // The walk has no book symbol of its own.
+                Symbol::Qqq | Symbol::Spy => iwm,
             };
             let wiggle = open * vol * rng.gen_range(0.1..0.8);
             let volume = rng.gen_range(50_000.0..150_000.0) * if z < -1.5 { 2.0 } else { 1.0 };

@@ -318,7 +318,8 @@ pub(super) async fn reconcile(ctx: &Ctx) -> Result<(), AlpacaError> {
 pub(super) async fn refresh_account(ctx: &Ctx) -> Result<(), AlpacaError> {
     let now = Utc::now();
     let wire = ctx.client.positions().await?;
-    let positions = Symbol::ALL
+    // Every symbol: a QQQ or SPY book is a position of the account too.
+    let positions = Symbol::EVERY
         .iter()
         .map(|s| {
             let mut p = Position::flat(*s, now);

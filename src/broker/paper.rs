@@ -35,7 +35,7 @@ pub struct PaperBroker {
     positions: BTreeMap<Symbol, Position>,
     working: Vec<OrderRequest>,
     /// Raw last closes, converted to money only when an order or the equity needs one.
-    last_close: [Option<f64>; 3],
+    last_close: [Option<f64>; Symbol::COUNT],
     /// Every id ever accepted (bounded, still exact about repeats): a venue refuses a
     /// duplicate client order id.
     seen: crate::risk::seen::SeenIds,
@@ -51,7 +51,7 @@ impl PaperBroker {
             charged_to: None,
             positions: BTreeMap::new(),
             working: Vec::new(),
-            last_close: [None; 3],
+            last_close: [None; Symbol::COUNT],
             seen: Default::default(),
         }
     }

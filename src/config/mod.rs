@@ -63,6 +63,20 @@ pub struct Config {
 }
 
 impl Config {
+    /// The trader's book symbol when its bars must come with the thesis three (a QQQ or SPY book
+    /// in hedge mode); IWM's come anyway.
+    pub fn extra_book_symbol(&self) -> Option<Symbol> {
+        (self.agents.mode == AgentsMode::Hedge && self.book.symbol != Symbol::Iwm)
+            .then_some(self.book.symbol)
+    }
+
+    /// The symbols a feed brings, in the order files are given: IWM, TWM, SRTY, then the book's.
+    pub fn feed_symbols(&self) -> Vec<Symbol> {
+        let mut out = Symbol::ALL.to_vec();
+        out.extend(self.extra_book_symbol());
+        out
+    }
+
     /// The embedded defaults alone.
     pub fn default_config() -> Config {
         Self::from_layers(&[]).expect("embedded config/default.toml is valid")
@@ -181,6 +195,9 @@ impl Config {
         }
         if self.book.value <= Decimal::ZERO {
             return Err("key `book.value` must be a positive number of dollars".into());
+        }
+        if !self.book.symbol.can_be_book() {
+            return Err("key `book.symbol` must be IWM, QQQ or SPY".into());
         }
         if !matches!(self.bear.vehicle, Symbol::Twm | Symbol::Srty) {
             return Err("key `bear.vehicle` must be TWM or SRTY".into());

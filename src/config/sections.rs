@@ -131,10 +131,11 @@ impl AgentsMode {
     }
 }
 
-/// The trader's long book the Bear hedges in hedge mode (IWM dollars, held elsewhere).
+/// The trader's long book the Bear hedges in hedge mode: a symbol (IWM, QQQ, SPY) and dollars.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BookConfig {
+    pub symbol: Symbol,
     pub value: Decimal,
 }
 

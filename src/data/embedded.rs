@@ -1,4 +1,5 @@
-//! Real daily bars of IWM, TWM and SRTY (2016 to the end of 2025), compiled into the binary so the
+//! Real daily bars of IWM, TWM and SRTY, and of QQQ and SPY for a book of those (2016 to the end of
+//! 2025), compiled into the binary so the
 //! dashboard runs with no network and no files. Source: Yahoo Finance via yfinance, as published in
 //! miguel-merlin/etf-directional-forecasting (`data/etfs/<T>.csv`); prices adjusted for splits and
 //! dividends, which makes TWM/SRTY split-consistent.
@@ -10,20 +11,29 @@ use super::loader::{load_bars, LoadWarning, Loaded};
 const IWM: &str = include_str!("embedded/IWM.csv");
 const TWM: &str = include_str!("embedded/TWM.csv");
 const SRTY: &str = include_str!("embedded/SRTY.csv");
+const QQQ: &str = include_str!("embedded/QQQ.csv");
+const SPY: &str = include_str!("embedded/SPY.csv");
 
 pub fn csv(symbol: Symbol) -> (&'static str, &'static str) {
     match symbol {
         Symbol::Iwm => ("embedded/IWM.csv", IWM),
         Symbol::Twm => ("embedded/TWM.csv", TWM),
         Symbol::Srty => ("embedded/SRTY.csv", SRTY),
+        Symbol::Qqq => ("embedded/QQQ.csv", QQQ),
+        Symbol::Spy => ("embedded/SPY.csv", SPY),
     }
 }
 
-/// Every embedded series, parsed. The last TWM/SRTY row (a partial session) is skipped with a warning.
+/// The thesis series, parsed. The last TWM/SRTY row (a partial session) is skipped with a warning.
 pub fn load_all() -> (Vec<(Symbol, Loaded)>, Vec<LoadWarning>) {
+    load(&Symbol::ALL)
+}
+
+/// The series of `symbols`, parsed, in that order.
+pub fn load(symbols: &[Symbol]) -> (Vec<(Symbol, Loaded)>, Vec<LoadWarning>) {
     let mut out = Vec::new();
     let mut warnings = Vec::new();
-    for s in Symbol::ALL {
+    for &s in symbols {
         let (name, text) = csv(s);
         let loaded = load_bars(name, text).expect("embedded data parses");
         warnings.extend(loaded.warnings.iter().cloned());
@@ -32,9 +42,14 @@ pub fn load_all() -> (Vec<(Symbol, Loaded)>, Vec<LoadWarning>) {
     (out, warnings)
 }
 
-/// Every embedded series' bars (IWM first), and the rows skipped.
+/// The embedded bars of IWM, TWM and SRTY, and the rows skipped.
 pub fn series() -> (Vec<(Symbol, Vec<Bar>)>, Vec<LoadWarning>) {
-    let (series, warnings) = load_all();
+    series_of(&Symbol::ALL)
+}
+
+/// The embedded bars of `symbols` (IWM first: `Config::feed_symbols`), and the rows skipped.
+pub fn series_of(symbols: &[Symbol]) -> (Vec<(Symbol, Vec<Bar>)>, Vec<LoadWarning>) {
+    let (series, warnings) = load(symbols);
     (
         series.into_iter().map(|(s, l)| (s, l.bars)).collect(),
         warnings,
@@ -47,7 +62,7 @@ mod tests {
 
     #[test]
     fn embedded_series_cover_2016_to_2025() {
-        let (series, _) = load_all();
+        let (series, _) = load(&Symbol::EVERY);
         for (s, l) in &series {
             assert!(l.daily, "{s}");
             assert!(l.bars.len() > 2400, "{s}: {}", l.bars.len());

@@ -76,14 +76,19 @@ impl Engine {
     /// trader's own book first: a sale of it is the trader's; then the top tier, hedge first),
     /// shares the venue holds beyond the books are adopted.
     pub(super) fn on_held(&mut self, positions: &[(Symbol, Decimal)]) {
-        for s in [self.ledger.bear_symbol, Symbol::Iwm] {
+        let book_symbol = self.ledger.book_symbol;
+        let mut symbols = vec![self.ledger.bear_symbol, Symbol::Iwm];
+        if book_symbol != Symbol::Iwm {
+            symbols.push(book_symbol);
+        }
+        for s in symbols {
             let venue = positions
                 .iter()
                 .filter(|(p, _)| *p == s)
                 .map(|(_, q)| *q)
                 .sum::<Decimal>()
                 .max(Decimal::ZERO);
-            let trader = if s == Symbol::Iwm {
+            let trader = if s == book_symbol {
                 self.ledger.book
             } else {
                 Decimal::ZERO

@@ -1,7 +1,8 @@
 //! The positions book: what each agent really holds, from fills attributed by the book their
 //! order carries. It is the one source of the agents' state: an agent is engaged while its book
 //! holds shares or one of its entries is still waiting for a fill (see `Engine::sync_agents`).
-//! In hedge mode the IWM no agent proposed is the trader's book: never adopted, never traded.
+//! In hedge mode the book symbol's shares no agent proposed are the trader's book: never adopted,
+//! never traded.
 
 use rust_decimal::Decimal;
 
@@ -14,8 +15,11 @@ pub struct Ledger {
     pub bear_symbol: Symbol,
     pub hedge: Decimal,
     pub bull: Decimal,
-    /// Hedge mode: IWM shares no agent owns (the book the Bear hedges). Always 0 in book mode.
+    /// Hedge mode: shares of `book_symbol` no agent owns (the book the Bear hedges). Always 0 in
+    /// book mode.
     pub book: Decimal,
+    /// The trader's book's symbol (IWM, QQQ or SPY).
+    pub book_symbol: Symbol,
     hedge_mode: bool,
 }
 
@@ -27,8 +31,15 @@ impl Ledger {
             hedge: Decimal::ZERO,
             bull: Decimal::ZERO,
             book: Decimal::ZERO,
+            book_symbol: Symbol::Iwm,
             hedge_mode,
         }
+    }
+
+    /// The trader's book is of `symbol` (a QQQ or SPY book; IWM when not called).
+    pub fn with_book_symbol(mut self, symbol: Symbol) -> Self {
+        self.book_symbol = symbol;
+        self
     }
 
     pub fn bear_total(&self) -> Decimal {
@@ -61,7 +72,7 @@ impl Ledger {
     /// the Bear's first tier, IWM's to the trader's book (hedge mode) or the Bull (book mode).
     pub fn adopt(&mut self, symbol: Symbol, qty: Decimal) {
         match symbol {
-            Symbol::Iwm if self.hedge_mode => self.book += qty,
+            s if self.hedge_mode && s == self.book_symbol => self.book += qty,
             Symbol::Iwm => self.bull += qty,
             s if s == self.bear_symbol => self.bear_tiers[0] += qty,
             _ => {}
@@ -73,7 +84,7 @@ impl Ledger {
     /// trades the symbol (a position nobody watches is the one thing the book must not allow).
     pub fn apply(&mut self, fill: &Fill, book: Option<Book>) {
         let qty = fill.qty;
-        let book = book.filter(|b| self.book_symbol(*b) == fill.symbol);
+        let book = book.filter(|b| self.symbol_of(*b) == fill.symbol);
         match (book, fill.side) {
             (Some(Book::BearTier { tier }), Side::Buy) => {
                 let i = usize::from(tier.max(1)) - 1;
@@ -112,6 +123,8 @@ impl Ledger {
     pub fn reduce(&mut self, symbol: Symbol, qty: Decimal) {
         if symbol == self.bear_symbol {
             self.sell_bear_top_down(qty);
+        } else if symbol != Symbol::Iwm && symbol == self.book_symbol {
+            take(&mut self.book, qty);
         } else if symbol == Symbol::Iwm {
             let rest = take(&mut self.hedge, qty);
             let rest = take(&mut self.bull, rest);
@@ -119,10 +132,11 @@ impl Ledger {
         }
     }
 
-    fn book_symbol(&self, book: Book) -> Symbol {
+    fn symbol_of(&self, book: Book) -> Symbol {
         match book {
             Book::BearTier { .. } | Book::BearAll => self.bear_symbol,
-            Book::Hedge | Book::Bull | Book::TraderBook => Symbol::Iwm,
+            Book::Hedge | Book::Bull => Symbol::Iwm,
+            Book::TraderBook => self.book_symbol,
         }
     }
 

@@ -7,6 +7,7 @@
 //! stale or the agents are paused, and a bar that is impossible or not newer than the last is ignored.
 
 pub mod bear;
+pub mod book_beta;
 pub mod bull;
 mod clusters;
 pub mod context;
@@ -67,8 +68,8 @@ pub struct Engine {
     stale: bool,
     paused: bool,
     next_id: u64,
-    last_time: [Option<DateTime<Utc>>; 3],
-    last_close: [Option<f64>; 3],
+    last_time: [Option<DateTime<Utc>>; Symbol::COUNT],
+    last_close: [Option<f64>; Symbol::COUNT],
     prev_iwm: Option<Bar>,
     /// Scratch buffer for the exact ATR% median (sizing), so sizing does not allocate.
     scratch: Vec<f64>,
@@ -89,6 +90,8 @@ pub struct Engine {
     held_f64: (f64, f64),
     /// The Bear's shares over all tiers, refreshed on fills (a Decimal sum is slow per bar).
     bear_held: Decimal,
+    /// A QQQ or SPY book's IWM beta, from the daily returns of both.
+    book_beta: book_beta::BookBeta,
 }
 
 impl Engine {
@@ -112,7 +115,9 @@ impl Engine {
                 cfg.bear.max_tiers,
                 bear.vehicle(),
                 cfg.agents.mode == AgentsMode::Hedge,
-            ),
+            )
+            .with_book_symbol(cfg.book.symbol),
+            book_beta: book_beta::BookBeta::default(),
             bear,
             bull: Bull::new(cfg),
             view0: view,
@@ -124,8 +129,8 @@ impl Engine {
             stale: false,
             paused: false,
             next_id: 1,
-            last_time: [None; 3],
-            last_close: [None; 3],
+            last_time: [None; Symbol::COUNT],
+            last_close: [None; Symbol::COUNT],
             prev_iwm: None,
             scratch: Vec::with_capacity(cfg.risk.vol_lookback),
             pending: (0.0, 0.0),
@@ -197,6 +202,14 @@ impl Engine {
         }
         self.last_time[k] = Some(bar.time);
         self.last_close[k] = Some(bar.close);
+        let book = self.ledger.book_symbol;
+        if book != Symbol::Iwm {
+            if symbol == book {
+                self.book_beta.observe_book(bar.time, bar.close);
+            } else if symbol == Symbol::Iwm {
+                self.book_beta.observe_iwm(bar.time, bar.close);
+            }
+        }
         if symbol != Symbol::Iwm {
             return;
         }

@@ -109,14 +109,25 @@ impl Engine {
         match self.cfg.agents.mode {
             AgentsMode::Book => (self.equity, "equity"),
             AgentsMode::Hedge => {
-                let held = to_f64(self.ledger.book) * self.price(Symbol::Iwm).unwrap_or(0.0);
+                let book = self.ledger.book_symbol;
+                let held = to_f64(self.ledger.book) * self.price(book).unwrap_or(0.0);
                 let value = if held > 0.0 {
                     held
                 } else {
                     to_f64(self.cfg.book.value)
                 };
-                (value, "book")
+                (value * self.book_beta(), "book")
             }
+        }
+    }
+
+    /// The book's IWM beta: 1 for IWM; for QQQ/SPY the 250-day regression (1 until it has
+    /// enough days, which the warm-up history gives it).
+    pub fn book_beta(&self) -> f64 {
+        if self.ledger.book_symbol == Symbol::Iwm {
+            1.0
+        } else {
+            self.book_beta.beta().unwrap_or(1.0)
         }
     }
 

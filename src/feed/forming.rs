@@ -32,7 +32,7 @@ struct State {
 #[derive(Debug, Clone)]
 pub struct Forming {
     timeframe: Timeframe,
-    states: [State; 3],
+    states: [State; Symbol::COUNT],
 }
 
 /// Start of the `tf` bar that `t` falls in: midnight New York for daily bars (Alpaca's stamp),

@@ -51,7 +51,8 @@ impl Bar {
     }
 }
 
-/// The instruments of the thesis. IWM carries every signal; TWM/SRTY are the Bear's vehicles.
+/// The instruments: IWM carries every signal; TWM/SRTY are the Bear's vehicles; QQQ and SPY can
+/// only be the trader's book (hedge mode), which no agent trades.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Symbol {
     #[serde(rename = "IWM")]
@@ -60,26 +61,50 @@ pub enum Symbol {
     Twm,
     #[serde(rename = "SRTY")]
     Srty,
+    #[serde(rename = "QQQ")]
+    Qqq,
+    #[serde(rename = "SPY")]
+    Spy,
 }
 
 impl Symbol {
+    /// The thesis instruments every feed brings, in the order files are given (IWM, TWM, SRTY).
     pub const ALL: [Symbol; 3] = [Symbol::Iwm, Symbol::Twm, Symbol::Srty];
+    /// Every instrument, in `index()` order (a book symbol's bars come only when the book needs them).
+    pub const EVERY: [Symbol; 5] = [
+        Symbol::Iwm,
+        Symbol::Twm,
+        Symbol::Srty,
+        Symbol::Qqq,
+        Symbol::Spy,
+    ];
+    /// How many instruments there are: the length of per-symbol arrays.
+    pub const COUNT: usize = 5;
 
     pub fn as_str(self) -> &'static str {
         match self {
             Symbol::Iwm => "IWM",
             Symbol::Twm => "TWM",
             Symbol::Srty => "SRTY",
+            Symbol::Qqq => "QQQ",
+            Symbol::Spy => "SPY",
         }
     }
 
     /// Daily leverage against IWM: +1, −2, −3. Beta dollars = leverage × position value.
+    /// QQQ and SPY are not leveraged IWM: their IWM beta is measured (the engine's 250-bar
+    /// regression); 1 here is only their nominal leverage, and they are only ever the book.
     pub fn leverage(self) -> i32 {
         match self {
-            Symbol::Iwm => 1,
+            Symbol::Iwm | Symbol::Qqq | Symbol::Spy => 1,
             Symbol::Twm => -2,
             Symbol::Srty => -3,
         }
+    }
+
+    /// A symbol that can be the trader's book.
+    pub fn can_be_book(self) -> bool {
+        matches!(self, Symbol::Iwm | Symbol::Qqq | Symbol::Spy)
     }
 
     pub fn index(self) -> usize {
@@ -100,8 +125,10 @@ impl FromStr for Symbol {
             "IWM" => Ok(Symbol::Iwm),
             "TWM" => Ok(Symbol::Twm),
             "SRTY" => Ok(Symbol::Srty),
+            "QQQ" => Ok(Symbol::Qqq),
+            "SPY" => Ok(Symbol::Spy),
             other => Err(format!(
-                "unknown symbol `{other}` (expected IWM, TWM or SRTY)"
+                "unknown symbol `{other}` (expected IWM, TWM, SRTY, QQQ or SPY)"
             )),
         }
     }
@@ -222,12 +249,13 @@ mod tests {
 
     #[test]
     fn symbols_and_timeframes_round_trip() {
-        for s in Symbol::ALL {
+        for (k, s) in Symbol::EVERY.into_iter().enumerate() {
             assert_eq!(s.as_str().parse::<Symbol>().unwrap(), s);
+            assert_eq!(s.index(), k);
         }
         for t in Timeframe::ALL {
             assert_eq!(t.as_str().parse::<Timeframe>().unwrap(), t);
         }
-        assert!("QQQ".parse::<Symbol>().is_err());
+        assert!("DIA".parse::<Symbol>().is_err());
     }
 }

@@ -83,9 +83,11 @@ pub struct RiskContext {
     pub cash: Decimal,
     /// Buying power beyond cash: (Reg T multiple − 1) × equity on a margin account, 0 on a cash one.
     pub margin: Decimal,
-    /// IWM shares that are the trader's own book (hedge mode): held, never counted against the
+    /// Shares of `book_symbol` that are the trader's own book (hedge mode): held, never counted against the
     /// agents' caps.
     pub book: Decimal,
+    /// The book's symbol (IWM, QQQ or SPY).
+    pub book_symbol: Symbol,
     pub start_of_day_equity: Decimal,
     /// How much the trader's own book (hedge mode) moved today: the daily loss limit judges the
     /// agents' losses, not the book they hedge (a halt on a crash day would block the hedge).
@@ -120,7 +122,7 @@ impl RiskContext {
 
     /// What the agents hold or have on order: the trader's book left out.
     fn agents_held(&self, s: Symbol) -> Decimal {
-        let book = if s == Symbol::Iwm {
+        let book = if s == self.book_symbol {
             self.book
         } else {
             Decimal::ZERO
@@ -394,7 +396,8 @@ impl RiskGate {
         let after = ctx.agents_held(order.symbol) + order.side.sign() * order.qty;
         // What the position is worth after the order, plus what buying it costs beyond that.
         let value = (after * price).abs() + (notional - order.qty * price);
-        let max_pct = if order.symbol == Symbol::Iwm {
+        // The book's symbol is capped like IWM: only the book's own purchase ever buys QQQ/SPY.
+        let max_pct = if order.symbol == Symbol::Iwm || order.symbol == ctx.book_symbol {
             self.limits.max_position_pct
         } else {
             self.limits.max_vehicle_pct

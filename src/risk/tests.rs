@@ -32,6 +32,7 @@ pub(super) fn ctx() -> RiskContext {
         cash: dec!(100000),
         margin: dec!(0),
         book: dec!(0),
+        book_symbol: Symbol::Iwm,
         start_of_day_equity: dec!(100000),
         book_change_today: dec!(0),
         positions: BTreeMap::new(),

@@ -1,4 +1,4 @@
-//! The trader's book in hedge mode: the long IWM position the Bear hedges. A replay or backtest
+//! The trader's book in hedge mode: the long IWM, QQQ or SPY position the Bear hedges. A replay or backtest
 //! on the built-in simulator starts by buying it, as a trader who holds the book and hedges it in
 //! the same margin account would; it belongs to no agent, so no agent sells it, the caps leave it
 //! out and flatten (`f`) keeps it.
@@ -13,7 +13,7 @@ use crate::model::{AgentBook, Bar, Side, Symbol};
 use crate::store::Severity;
 
 impl Session {
-    /// The IWM shares that are the trader's book (0 in book mode, or before it is bought).
+    /// The shares of `book.symbol` that are the trader's book (0 in book mode, or before it is bought).
     pub fn book_shares(&self) -> Decimal {
         self.engine.book_shares()
     }
@@ -25,9 +25,30 @@ impl Session {
         (net, gross, self.engine.hedged_dollars().0)
     }
 
-    /// The book at the last IWM price.
+    /// The book's symbol.
+    pub fn book_symbol(&self) -> Symbol {
+        self.cfg.book.symbol
+    }
+
+    /// The book's IWM beta: 1 for IWM, QQQ's or SPY's measured over 250 days.
+    pub fn book_beta(&self) -> f64 {
+        self.engine.book_beta()
+    }
+
+    /// The account's net IWM-beta dollars with the book counted at its measured beta (a position
+    /// alone counts at its symbol's nominal leverage, 1 for QQQ).
+    pub fn account_beta_dollars(&self) -> Decimal {
+        let nominal = self.store.net_beta_dollars();
+        let beta = Decimal::from_f64(self.book_beta()).unwrap_or(Decimal::ONE);
+        nominal + self.book_value() * (beta - Decimal::ONE)
+    }
+
+    /// The book at its symbol's last price.
     pub(super) fn book_value(&self) -> Decimal {
-        let px = self.store.last_price(Symbol::Iwm).unwrap_or_default();
+        let px = self
+            .store
+            .last_price(self.book_symbol())
+            .unwrap_or_default();
         self.book_shares() * px
     }
 
@@ -42,25 +63,35 @@ impl Session {
         self.book_shares() + pending
     }
 
-    /// At the first live IWM bar on the simulator in hedge mode, with no IWM held or on order
-    /// (a resumed session already holds it): buy `book.value` of IWM, at most the equity, at
-    /// the next open.
+    /// At the first live IWM bar on the simulator in hedge mode, with none of the book's symbol
+    /// held or on order (a resumed session already holds it): buy `book.value` of it, at most the
+    /// equity, at the next open.
     pub(super) fn buy_book(&mut self, bar: &Bar, out: &mut Vec<Notice>) {
         let st = &self.store;
+        let sym = self.book_symbol();
         let due = self.cfg.agents.mode == AgentsMode::Hedge
             && st.broker == BrokerKind::Sim
             && st.bar_index == 1
-            && st
-                .positions
-                .get(&Symbol::Iwm)
-                .is_none_or(|p| p.qty.is_zero())
-            && !st.working_orders().any(|o| o.request.symbol == Symbol::Iwm);
+            && st.positions.get(&sym).is_none_or(|p| p.qty.is_zero())
+            && !st.working_orders().any(|o| o.request.symbol == sym);
         if !due {
             return;
         }
+        // A QQQ/SPY book is priced by its own last bar (IWM's bar comes first in a step).
+        let px = if sym == Symbol::Iwm {
+            Some(crate::model::price::price(bar.close))
+        } else {
+            st.last_price(sym)
+        };
+        let Some(px) = px.filter(|p| *p > Decimal::ZERO) else {
+            self.store.push_log(
+                Severity::Warn,
+                format!("hedge mode: no {sym} price yet, the book is bought at its first bar"),
+            );
+            return;
+        };
         let p = &self.cfg.paper;
         let value = self.cfg.book.value.min(st.equity);
-        let px = crate::model::price::price(bar.close);
         let slip = Decimal::from_f64(p.slippage_bps / 10_000.0).unwrap_or_default();
         // Costs in, so the book fits the equity it is bought with.
         let per_share = px * (Decimal::ONE + slip) + p.commission_per_share;
@@ -70,9 +101,9 @@ impl Session {
         }
         self.store.push_log(
             Severity::Info,
-            format!("hedge mode: buying the book, {qty} IWM (book.value {value})"),
+            format!("hedge mode: buying the book, {qty} {sym} (book.value {value})"),
         );
-        let mut order = self.new_order(Symbol::Iwm, Side::Buy, qty, None);
+        let mut order = self.new_order(sym, Side::Buy, qty, None);
         order.book = Some(AgentBook::TraderBook);
         self.send(order, out);
     }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Notice, Session};
 use crate::engine::EngineEvent;
-use crate::model::{Answer, OrderRequest, OrderType, Side, SignalState, Symbol};
+use crate::model::{Answer, OrderRequest, OrderType, Side, SignalState};
 use crate::store::Severity;
 
 /// A trader's (or auto mode's) decision. `id: None` means the selected signal.
@@ -272,7 +272,7 @@ impl Session {
         let book = self.book_shares();
         let held: Vec<_> = held
             .into_iter()
-            .map(|(s, q)| (s, if s == Symbol::Iwm { q - book } else { q }))
+            .map(|(s, q)| (s, if s == self.book_symbol() { q - book } else { q }))
             .filter(|(_, q)| *q > Decimal::ZERO)
             .collect();
         if held.is_empty() {

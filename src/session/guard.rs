@@ -81,7 +81,7 @@ impl Session {
         }
         // While a bar forms (live hours), its price is what an order fills near today (a market
         // order at once, a close order at the close), not yesterday's close.
-        let prices = crate::model::Symbol::ALL
+        let prices = crate::model::Symbol::EVERY
             .iter()
             .filter_map(|s| {
                 let forming = st.live.forming(*s, st.series(*s).last());
@@ -100,6 +100,7 @@ impl Session {
                 Decimal::ZERO
             },
             book: self.book_with_pending(),
+            book_symbol: self.book_symbol(),
             start_of_day_equity: st.day_start_equity,
             book_change_today: if st.day_start_book.is_zero() {
                 Decimal::ZERO

@@ -102,7 +102,7 @@ pub const STATUS_BARS: u64 = 20;
 #[derive(Debug, Clone)]
 pub struct Store {
     pub timeframe: Timeframe,
-    pub series: [Series; 3],
+    pub series: [Series; Symbol::COUNT],
     /// Indicator values, one per IWM bar, aligned with `series[IWM].bars` (same capacity, so
     /// both trim at the same length).
     pub indicators: Tail<IndicatorRow>,

@@ -2,6 +2,7 @@
 
 use ratatui::prelude::*;
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
+use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
 use super::Theme;
@@ -142,16 +143,18 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     // The agents' beta against what they hedge (the book's, or equity), and the account's whole.
     let (net, gross, hedged) = s.agents_exposure();
     let hedged_by = if s.book_shares().is_zero() {
-        "equity"
+        "equity".to_string()
+    } else if s.book_symbol() == Symbol::Iwm {
+        "book".to_string()
     } else {
-        "book"
+        format!("book {} β{:.2}", s.book_symbol(), s.book_beta())
     };
     let eq = to_f64(st.equity).max(1.0);
     lines.push(Line::from(format!(
         "β agents {:+.2}× of {hedged_by} (gross {:.2}×) · account {:+.2}×{}",
         net / hedged.max(1.0),
         gross / hedged.max(1.0),
-        to_f64(st.net_beta_dollars()) / eq,
+        to_f64(s.account_beta_dollars()) / eq,
         if st.agents_paused {
             "  · agents paused"
         } else {
@@ -167,10 +170,21 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     for p in st.positions.values().filter(|p| !p.qty.is_zero()) {
         let px = st.last_price(p.symbol).unwrap_or(p.avg_price);
         let days = st.now.map(|n| (n - p.opened).num_days()).unwrap_or(0);
-        let beta = st.position_value(p) * Decimal::from(p.symbol.leverage());
-        // Leveraged inverse ETFs lose to volatility while held: the engine estimates how much.
         let book = s.book_shares();
+        // A QQQ/SPY book counts at its measured IWM beta, everything else at its leverage.
+        let lev = if p.symbol == s.book_symbol() && p.symbol != Symbol::Iwm {
+            Decimal::from_f64(s.book_beta())
+                .unwrap_or(Decimal::ONE)
+                .round_dp(2)
+        } else {
+            Decimal::from(p.symbol.leverage())
+        };
+        let beta = st.position_value(p) * lev;
+        // Leveraged inverse ETFs lose to volatility while held: the engine estimates how much.
         let decay = match (p.symbol, s.engine_view().bear.decay_total) {
+            (sym, _) if sym != Symbol::Iwm && sym == s.book_symbol() => {
+                "  = the book (β over 250 days)".to_string()
+            }
             // Hedge mode: IWM held is the trader's book and what the agents hold beside it.
             (Symbol::Iwm, _) if !book.is_zero() => {
                 format!("  = book {book} + agents {}", p.qty - book)
@@ -190,7 +204,7 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
             money(p.unrealized(px), theme),
             Span::raw(format!(
                 "  β {:+}× → {}${}  held {days}d{decay}",
-                p.symbol.leverage(),
+                lev,
                 if beta.is_sign_negative() { "−" } else { "+" },
                 dollars(beta)
             )),

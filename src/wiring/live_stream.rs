@@ -33,8 +33,9 @@ pub fn plan(
     }
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let url = stream_base(env(ENV_STREAM_URL), env(ENV_DATA_URL));
-    let s = StreamFeedConfig::from_config(&cfg.stream, &feed.data_feed, feed.timeframe, url)
+    let mut s = StreamFeedConfig::from_config(&cfg.stream, &feed.data_feed, feed.timeframe, url)
         .map_err(|e| WiringError::Other(e.to_string()))?;
+    s.symbols = feed.symbols.clone();
     let flag = FallbackFlag::default();
     feed.forming = RestForming::WhenFallback(flag.clone());
     Ok(StreamPlan {

@@ -42,19 +42,30 @@ pub enum WiringError {
 /// Where the bars of a replay come from.
 pub enum BarSource {
     Embedded,
-    /// Files in order IWM, TWM, SRTY (missing vehicles are simply not replayed).
+    /// Files in order IWM, TWM, SRTY (missing vehicles are simply not replayed), then a QQQ or
+    /// SPY book's bars (`Config::feed_symbols`).
     Files(Vec<PathBuf>),
 }
 
 pub use crate::feed::plan::SeriesSet;
 
-/// Bar files opened to be read as they are fed, in order IWM, TWM, SRTY, with the timeframe
-/// their first bars show.
+/// Bar files of IWM, TWM and SRTY (in that order) opened to be read as they are fed, with the
+/// timeframe their first bars show.
 pub fn open_readers(
     files: &[PathBuf],
 ) -> Result<(Vec<(Symbol, BarReader)>, Timeframe), WiringError> {
+    open_readers_for(files, &Symbol::ALL)
+}
+
+/// Bar files opened to be read as they are fed, in the order of `symbols` (IWM, TWM, SRTY, then a
+/// QQQ or SPY book's: `Config::feed_symbols`), with the timeframe their first bars show.
+pub fn open_readers_for(
+    files: &[PathBuf],
+    symbols: &[Symbol],
+) -> Result<(Vec<(Symbol, BarReader)>, Timeframe), WiringError> {
+    check_files(files.len(), symbols)?;
     let mut readers = Vec::new();
-    for (sym, path) in Symbol::ALL.into_iter().zip(files) {
+    for (&sym, path) in symbols.iter().zip(files) {
         readers.push((sym, BarReader::open(path)?));
     }
     let tf = if readers.iter().all(|(_, r)| r.daily()) {
@@ -63,6 +74,23 @@ pub fn open_readers(
         infer_timeframe(readers[0].1.first_bars())
     };
     Ok((readers, tf))
+}
+
+/// The files must be IWM, TWM, SRTY in that order, and a QQQ/SPY book's bars fourth when the
+/// book needs them: a book with no prices cannot be bought or hedged.
+pub fn check_files(given: usize, symbols: &[Symbol]) -> Result<(), WiringError> {
+    let book = symbols.get(Symbol::ALL.len()).copied();
+    match book {
+        Some(book) if given < symbols.len() => Err(WiringError::Other(format!(
+            "book.symbol = \"{book}\" needs its bars: give them as the fourth --input file \
+             (IWM TWM SRTY {book}), or set book.symbol = \"IWM\""
+        ))),
+        None if given > Symbol::ALL.len() => Err(WiringError::Other(format!(
+            "{given} --input files: give IWM, TWM and SRTY bars in that order, and a fourth only \
+             for a QQQ or SPY book (book.symbol in the config, hedge mode)"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The most common gap between bars names an intraday timeframe.
@@ -124,11 +152,11 @@ pub fn replay(
     // the embedded data is in the binary already.
     let (plan, warnings) = match source {
         BarSource::Files(files) => {
-            let (readers, timeframe) = open_readers(files)?;
+            let (readers, timeframe) = open_readers_for(files, &cfg.feed_symbols())?;
             (ReplayPlan::files(timeframe, readers, start), Vec::new())
         }
         BarSource::Embedded => {
-            let (series, warnings) = embedded::series();
+            let (series, warnings) = embedded::series_of(&cfg.feed_symbols());
             (ReplayPlan::new(Timeframe::Day1, series, start), warnings)
         }
     };
@@ -150,8 +178,11 @@ pub fn replay_session(cfg: Config, id: &str, speed: f64) -> Result<Wiring, Wirin
             "session {id} has no recorded bars (list sessions with `double-agent journal sessions`)"
         )));
     };
-    let mut history: Vec<(Symbol, Vec<Bar>)> =
-        Symbol::ALL.iter().map(|s| (*s, Vec::new())).collect();
+    let mut history: Vec<(Symbol, Vec<Bar>)> = cfg
+        .feed_symbols()
+        .iter()
+        .map(|s| (*s, Vec::new()))
+        .collect();
     let mut live = Vec::new();
     for b in bars {
         if b.live {
@@ -250,6 +281,8 @@ pub fn alpaca(
     let client =
         AlpacaClient::new(endpoints, ClientConfig::from_config(&cfg.alpaca)).map_err(other)?;
     let mut feed_cfg = AlpacaFeedConfig::from_config(&cfg.alpaca, timeframe).map_err(other)?;
+    // A QQQ or SPY book's bars come with the others: they price and measure the book.
+    feed_cfg.symbols = cfg.feed_symbols();
     let tf = feed_cfg.timeframe;
     let stream = live_stream::plan(&cfg, &mut feed_cfg, creds.clone())?;
     let (broker_tx, broker_rx) = mpsc::unbounded_channel();

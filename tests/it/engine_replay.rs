@@ -20,7 +20,7 @@ fn merged() -> Vec<(Symbol, Bar)> {
     let order = |s: Symbol| match s {
         Symbol::Twm => 0,
         Symbol::Srty => 1,
-        Symbol::Iwm => 2,
+        _ => 2,
     };
     all.sort_by_key(|(s, b)| (b.time, order(*s)));
     all

@@ -3,6 +3,7 @@
 mod agents_report;
 mod alerts;
 mod alpaca;
+mod book_symbol;
 mod bounded;
 mod cftc;
 mod cli;

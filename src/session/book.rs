@@ -35,12 +35,13 @@ impl Session {
         self.engine.book_beta()
     }
 
-    /// The account's net IWM-beta dollars with the book counted at its measured beta (a position
-    /// alone counts at its symbol's nominal leverage, 1 for QQQ).
-    pub fn account_beta_dollars(&self) -> Decimal {
-        let nominal = self.store.net_beta_dollars();
-        let beta = Decimal::from_f64(self.book_beta()).unwrap_or(Decimal::ONE);
-        nominal + self.book_value() * (beta - Decimal::ONE)
+    /// After an IWM bar: the store counts a QQQ/SPY book at the beta the engine measures.
+    pub(super) fn mark_book_beta(&mut self) {
+        let sym = self.book_symbol();
+        if sym != Symbol::Iwm {
+            let beta = Decimal::from_f64(self.book_beta()).map(|b| b.round_dp(4));
+            self.store.book_beta = beta.map(|b| (sym, b));
+        }
     }
 
     /// The book at its symbol's last price.

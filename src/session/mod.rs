@@ -393,6 +393,9 @@ impl Session {
             self.age_signals(out);
             self.buy_book(&bar, out);
         }
+        if symbol == Symbol::Iwm {
+            self.mark_book_beta();
+        }
         // A bar moves only its own symbol's price; fills, reconciles and restores mark the
         // equity themselves. (Marking every bar was 6 % of a backtest.)
         if self

@@ -116,6 +116,8 @@ pub struct Store {
     pub starting_equity: Decimal,
     pub day_start_equity: Decimal,
     /// The trader's book (hedge mode) at the start of the day: its move is not the agents' loss.
+    /// A QQQ or SPY book's measured IWM beta (the engine's), once it has one.
+    pub book_beta: Option<(Symbol, Decimal)>,
     pub day_start_book: Decimal,
     pub log: VecDeque<LogLine>,
     pub status: Option<LogLine>,
@@ -158,6 +160,7 @@ impl Store {
             starting_equity: cash,
             day_start_equity: cash,
             day_start_book: Decimal::ZERO,
+            book_beta: None,
             log: VecDeque::with_capacity(LOG_CAPACITY),
             status: None,
             status_until_bar: 0,
@@ -248,18 +251,27 @@ impl Store {
         p.market_value(self.last_price(p.symbol).unwrap_or(p.avg_price))
     }
 
-    /// Net IWM-beta dollars: long IWM +1×, TWM −2×, SRTY −3× value.
+    /// A symbol's IWM beta: its leverage (IWM +1, TWM −2, SRTY −3), or a QQQ/SPY book's measured
+    /// beta.
+    pub fn beta_of(&self, symbol: Symbol) -> Decimal {
+        match self.book_beta {
+            Some((s, b)) if s == symbol => b,
+            _ => Decimal::from(symbol.leverage()),
+        }
+    }
+
+    /// Net IWM-beta dollars: long IWM +1×, TWM −2×, SRTY −3× value, a QQQ/SPY book at its beta.
     pub fn net_beta_dollars(&self) -> Decimal {
         self.positions
             .values()
-            .map(|p| self.position_value(p) * Decimal::from(p.symbol.leverage()))
+            .map(|p| self.position_value(p) * self.beta_of(p.symbol))
             .sum()
     }
 
     pub fn gross_beta_dollars(&self) -> Decimal {
         self.positions
             .values()
-            .map(|p| (self.position_value(p) * Decimal::from(p.symbol.leverage())).abs())
+            .map(|p| (self.position_value(p) * self.beta_of(p.symbol)).abs())
             .sum()
     }
 

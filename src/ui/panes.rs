@@ -2,7 +2,6 @@
 
 use ratatui::prelude::*;
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
-use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
 use super::Theme;
@@ -154,7 +153,7 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         "β agents {:+.2}× of {hedged_by} (gross {:.2}×) · account {:+.2}×{}",
         net / hedged.max(1.0),
         gross / hedged.max(1.0),
-        to_f64(s.account_beta_dollars()) / eq,
+        to_f64(st.net_beta_dollars()) / eq,
         if st.agents_paused {
             "  · agents paused"
         } else {
@@ -172,13 +171,7 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         let days = st.now.map(|n| (n - p.opened).num_days()).unwrap_or(0);
         let book = s.book_shares();
         // A QQQ/SPY book counts at its measured IWM beta, everything else at its leverage.
-        let lev = if p.symbol == s.book_symbol() && p.symbol != Symbol::Iwm {
-            Decimal::from_f64(s.book_beta())
-                .unwrap_or(Decimal::ONE)
-                .round_dp(2)
-        } else {
-            Decimal::from(p.symbol.leverage())
-        };
+        let lev = st.beta_of(p.symbol);
         let beta = st.position_value(p) * lev;
         // Leveraged inverse ETFs lose to volatility while held: the engine estimates how much.
         let decay = match (p.symbol, s.engine_view().bear.decay_total) {
@@ -204,7 +197,7 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
             money(p.unrealized(px), theme),
             Span::raw(format!(
                 "  β {:+}× → {}${}  held {days}d{decay}",
-                lev,
+                lev.round_dp(2),
                 if beta.is_sign_negative() { "−" } else { "+" },
                 dollars(beta)
             )),

@@ -87,6 +87,9 @@ fn a_qqq_book_is_bought_and_its_iwm_beta_is_what_the_bear_hedges() {
     // QQQ moves with IWM but less than one for one: its beta is measured, not assumed.
     let beta = s.book_beta();
     assert!(beta > 0.4 && beta < 1.0, "QQQ's IWM beta {beta}");
+    // The screen's exposure counts the book at that beta, not one for one.
+    let counted = s.store.beta_of(Symbol::Qqq).to_f64().unwrap();
+    assert!((counted - beta).abs() < 1e-3, "{counted} vs {beta}");
     // Tier 1 is a third of the book's beta dollars: vehicle dollars × |L| ÷ (value × beta).
     let (vehicle, value, beta_then) = tier1.expect("the Bear's Feb 2025 tier 1");
     let share = vehicle * 2.0 / (value * beta_then);

@@ -246,6 +246,11 @@ fn backtest_sweep(
     };
     // Every setting is checked before anything runs.
     let settings = sweep::grid(&base, axes)?;
+    for s in &settings {
+        s.config
+            .check_simulator()
+            .map_err(|e| eyre!("{}: {e}", s.label))?;
+    }
     let day = |d: chrono::NaiveDate| session_midnight(d);
     let to = to.map(|d| day(d) + chrono::Duration::hours(23));
     // The bars once: files are read into memory here (a sweep re-reads them per run otherwise).
@@ -302,6 +307,7 @@ fn backtest(
     synthetic: Option<usize>,
     out: BacktestOut,
 ) -> Result<()> {
+    cfg.check_simulator().map_err(|e| eyre!(e))?;
     let json = out.json;
     let from = from.map(session_midnight);
     // `--to` is inclusive: the whole day.

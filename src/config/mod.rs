@@ -77,6 +77,20 @@ impl Config {
         out
     }
 
+    /// What the built-in simulator cannot do: hedge "the venue's positions" (it has none but
+    /// those the session buys).
+    pub fn check_simulator(&self) -> Result<(), String> {
+        if self.agents.mode == AgentsMode::Hedge && self.book.value == BookValue::Venue {
+            return Err(
+                "book.value = \"venue\" hedges the positions an Alpaca account holds: the \
+                 simulator holds none of its own. Give the book's value in dollars \
+                 (book.value = \"100000\"), or trade with --feed alpaca"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
     /// The embedded defaults alone.
     pub fn default_config() -> Config {
         Self::from_layers(&[]).expect("embedded config/default.toml is valid")
@@ -193,8 +207,10 @@ impl Config {
         if !(self.paper.margin_rate >= 0.0 && self.paper.margin_rate < 1.0) {
             return Err("key `paper.margin_rate` must be from 0 to under 1 (a year)".into());
         }
-        if self.book.value <= Decimal::ZERO {
-            return Err("key `book.value` must be a positive number of dollars".into());
+        if matches!(self.book.value, BookValue::Dollars(v) if v <= Decimal::ZERO) {
+            return Err(
+                "key `book.value` must be a positive number of dollars, or \"venue\"".into(),
+            );
         }
         if !self.book.symbol.can_be_book() {
             return Err("key `book.symbol` must be IWM, QQQ or SPY".into());

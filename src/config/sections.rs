@@ -136,7 +136,40 @@ impl AgentsMode {
 #[serde(deny_unknown_fields)]
 pub struct BookConfig {
     pub symbol: Symbol,
-    pub value: Decimal,
+    pub value: BookValue,
+}
+
+/// What the book is worth: declared dollars, or the venue's own positions in the book's symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookValue {
+    Dollars(Decimal),
+    /// The shares of `book.symbol` the venue holds that no agent proposed.
+    Venue,
+}
+
+impl<'de> Deserialize<'de> for BookValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Int(i64),
+            Float(f64),
+        }
+        let bad = || {
+            serde::de::Error::custom(
+                "expected dollars (e.g. \"100000\") or \"venue\" (the venue's positions)",
+            )
+        };
+        match Raw::deserialize(d)? {
+            Raw::Text(t) if t.trim().eq_ignore_ascii_case("venue") => Ok(BookValue::Venue),
+            Raw::Text(t) => t.trim().parse().map(BookValue::Dollars).map_err(|_| bad()),
+            Raw::Int(i) => Ok(BookValue::Dollars(Decimal::from(i))),
+            Raw::Float(f) => rust_decimal::prelude::FromPrimitive::from_f64(f)
+                .map(BookValue::Dollars)
+                .ok_or_else(bad),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

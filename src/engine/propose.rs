@@ -9,7 +9,7 @@ use super::sizing::{self, CapHit, Exposure};
 use super::why::Why;
 use super::{Engine, EngineOutput};
 use crate::broker::paper::to_f64;
-use crate::config::AgentsMode;
+use crate::config::{AgentsMode, BookValue};
 use crate::model::Symbol;
 
 impl Engine {
@@ -111,10 +111,12 @@ impl Engine {
             AgentsMode::Hedge => {
                 let book = self.ledger.book_symbol;
                 let held = to_f64(self.ledger.book) * self.price(book).unwrap_or(0.0);
-                let value = if held > 0.0 {
-                    held
-                } else {
-                    to_f64(self.cfg.book.value)
+                // Declared dollars until the book is held (bought on the simulator, or the venue's
+                // shares no agent proposed); "venue": those shares alone.
+                let value = match self.cfg.book.value {
+                    _ if held > 0.0 => held,
+                    BookValue::Dollars(v) => to_f64(v),
+                    BookValue::Venue => 0.0,
                 };
                 (value * self.book_beta(), "book")
             }

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::{Notice, Session};
 use crate::broker::BrokerKind;
-use crate::config::AgentsMode;
+use crate::config::{AgentsMode, BookValue};
 use crate::model::{AgentBook, Bar, Side, Symbol};
 use crate::store::Severity;
 
@@ -92,7 +92,11 @@ impl Session {
             return;
         };
         let p = &self.cfg.paper;
-        let value = self.cfg.book.value.min(st.equity);
+        // "venue" never reaches the simulator (`Config::check_simulator`).
+        let BookValue::Dollars(value) = self.cfg.book.value else {
+            return;
+        };
+        let value = value.min(st.equity);
         let slip = Decimal::from_f64(p.slippage_bps / 10_000.0).unwrap_or_default();
         // Costs in, so the book fits the equity it is bought with.
         let per_share = px * (Decimal::ONE + slip) + p.commission_per_share;

@@ -204,6 +204,7 @@ fn replay_plan(
     speed: f64,
     seed_until: Option<DateTime<Utc>>,
 ) -> Result<Wiring, WiringError> {
+    cfg.check_simulator().map_err(WiringError::Other)?;
     let timeframe = plan.timeframe;
     let (_broker_tx, broker_rx) = mpsc::unbounded_channel();
     let mut paper = PaperBroker::new(&cfg.paper);

@@ -177,3 +177,58 @@ fn the_backtest_reports_the_qqq_book_held_and_hedged() {
         .sum();
     assert!(tiers > 0, "the Bear traded beside the QQQ book");
 }
+
+/// `book.value = "venue"`: the book is the venue's own shares of the symbol that no agent
+/// proposed, so the hedge follows what the account holds (nothing to hedge when it holds none);
+/// declared dollars count until the book is held. The simulator refuses "venue".
+#[test]
+fn a_venue_book_is_what_the_venue_holds() {
+    use double_agent::config::BookValue;
+    use double_agent::engine::{Engine, EngineEvent};
+    use double_agent::model::Bar;
+    let bar = |day: i64, px: f64| Bar {
+        time: Utc.with_ymd_and_hms(2025, 3, 3, 5, 0, 0).unwrap() + chrono::Duration::days(day),
+        open: px,
+        high: px,
+        low: px,
+        close: px,
+        volume: 1e6,
+    };
+    let run = |value: BookValue, venue_shares: i64| {
+        let mut cfg = config(Symbol::Iwm);
+        cfg.book.value = value;
+        let mut e = Engine::new(&cfg);
+        e.process(EngineEvent::Bar {
+            symbol: Symbol::Iwm,
+            bar: bar(0, 200.0),
+        });
+        e.process(EngineEvent::Held {
+            positions: vec![(Symbol::Iwm, Decimal::from(venue_shares))],
+        });
+        e.hedged_dollars().0
+    };
+    assert_eq!(run(BookValue::Venue, 300), 60_000.0);
+    assert_eq!(run(BookValue::Venue, 0), 0.0);
+    assert_eq!(
+        run(BookValue::Dollars(Decimal::from(100_000)), 0),
+        100_000.0
+    );
+    assert_eq!(
+        run(BookValue::Dollars(Decimal::from(100_000)), 300),
+        60_000.0
+    );
+
+    let parsed =
+        Config::from_layers(&[("venue.toml".into(), "[book]\nvalue = \"venue\"\n".into())])
+            .unwrap();
+    assert_eq!(parsed.book.value, BookValue::Venue);
+    let err = parsed.check_simulator().unwrap_err();
+    assert!(
+        err.contains("book.value = \"venue\"") && err.contains("dollars"),
+        "{err}"
+    );
+    let bad = Config::from_layers(&[("bad.toml".into(), "[book]\nvalue = \"lots\"\n".into())])
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("book.value") || bad.contains("value"), "{bad}");
+}

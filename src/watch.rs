@@ -2,6 +2,8 @@
 //! closed bar (active support, ATR, stops) and compared with the forming bar's price now. Pure, so
 //! the sentence a trader acts on is unit-tested.
 
+use crate::model::SignalKind;
+
 /// What the watch lines read. Prices in IWM dollars.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WatchInputs {
@@ -20,13 +22,25 @@ pub struct WatchInputs {
     pub bull_in: bool,
     pub bull_stop: Option<f64>,
     pub to_close: Option<chrono::Duration>,
+    /// What the agents' rules signal if the bar closes at `now` (the whole rule, every filter:
+    /// `Session::if_it_closed_here`); `None` when that was not worked out.
+    pub if_closed: Option<Vec<SignalKind>>,
 }
 
 impl WatchInputs {
-    fn tail(&self, crossed: bool) -> String {
+    /// `crossed`: the price is past the line's trigger; `fires`: the agent's rule signals at this
+    /// close. Only the rule's own answer says "it triggers": a price past the level with a filter
+    /// refusing (the trend, a cool-down) says so instead.
+    fn tail(&self, crossed: bool, fires: impl Fn(&SignalKind) -> bool) -> String {
         let mut t = format!("; now {:.2}", self.now);
-        if crossed {
-            t.push_str(", past it: it triggers if it closes here");
+        let fired = self.if_closed.as_ref().map(|k| k.iter().any(fires));
+        match (crossed, fired) {
+            (_, Some(true)) => t.push_str(", it triggers if it closes here"),
+            (true, Some(false)) => {
+                t.push_str(", past it, but no signal if it closes here (another condition fails)")
+            }
+            (true, None) => t.push_str(", past it"),
+            (false, _) => {}
         }
         if let Some(d) = self.to_close {
             t.push_str(&format!(
@@ -44,7 +58,7 @@ pub fn bear_watch(w: &WatchInputs) -> Option<String> {
         let stop = w.bear_stop?;
         return Some(format!(
             "a close above {stop:.2} stops the Bear{}",
-            w.tail(w.now > stop)
+            w.tail(w.now > stop, |k| *k == SignalKind::BearStop)
         ));
     }
     let (s, atr) = (w.support?, w.atr?);
@@ -52,7 +66,10 @@ pub fn bear_watch(w: &WatchInputs) -> Option<String> {
     Some(format!(
         "a close below {trigger:.2} breaks support {s:.2} − {} ATR{}",
         w.break_atr,
-        w.tail(w.now < trigger)
+        w.tail(w.now < trigger, |k| matches!(
+            k,
+            SignalKind::BearEntry { .. }
+        ))
     ))
 }
 
@@ -62,7 +79,9 @@ pub fn bull_watch(w: &WatchInputs) -> Option<String> {
         let stop = w.bull_stop?;
         return Some(format!(
             "a close below {stop:.2} stops the Bull{}",
-            w.tail(w.now < stop)
+            w.tail(w.now < stop, |k| {
+                matches!(k, SignalKind::BullStop | SignalKind::BullHedgeExit)
+            })
         ));
     }
     let (l, atr) = (w.broken_level?, w.atr?);
@@ -70,7 +89,9 @@ pub fn bull_watch(w: &WatchInputs) -> Option<String> {
     Some(format!(
         "a close above {trigger:.2} reclaims {l:.2} + {} ATR{}",
         w.reclaim_atr,
-        w.tail(w.now > trigger)
+        w.tail(w.now > trigger, |k| {
+            matches!(k, SignalKind::BullEntry | SignalKind::BearScaleOut { .. })
+        })
     ))
 }
 
@@ -95,6 +116,7 @@ pub fn inputs_for(s: &crate::session::Session) -> Option<WatchInputs> {
         bull_in: v.bull.engaged || v.bull.hedge_active,
         bull_stop: v.bull.stop_iwm.or(v.bull.hedge_stop),
         to_close: st.live.market.and_then(|m| m.to_close(chrono::Utc::now())),
+        if_closed: s.if_it_closed_here(),
     })
 }
 
@@ -118,8 +140,28 @@ mod tests {
     fn the_bear_line_prices_the_break_from_support_atr_and_the_configured_multiple() {
         assert_eq!(
             bear_watch(&feb24()).unwrap(),
-            "a close below 214.06 breaks support 214.79 − 0.25 ATR; now 213.90, past it: \
-             it triggers if it closes here; 2 h 10 m to the close"
+            "a close below 214.06 breaks support 214.79 − 0.25 ATR; now 213.90, past it; \
+             2 h 10 m to the close"
+        );
+        // The rule itself decides the wording: past the level with the trend filter refusing
+        // is not a trigger (Feb 2025 seen live: it said "triggers" at 216.71 and did not).
+        let refused = WatchInputs {
+            if_closed: Some(vec![]),
+            ..feb24()
+        };
+        assert_eq!(
+            bear_watch(&refused).unwrap(),
+            "a close below 214.06 breaks support 214.79 − 0.25 ATR; now 213.90, past it, but no \
+             signal if it closes here (another condition fails); 2 h 10 m to the close"
+        );
+        let fires = WatchInputs {
+            if_closed: Some(vec![SignalKind::BearEntry { tier: 1 }]),
+            ..feb24()
+        };
+        assert_eq!(
+            bear_watch(&fires).unwrap(),
+            "a close below 214.06 breaks support 214.79 − 0.25 ATR; now 213.90, it triggers if \
+             it closes here; 2 h 10 m to the close"
         );
         let w = WatchInputs {
             now: 215.00,
@@ -160,11 +202,12 @@ mod tests {
         let long = WatchInputs {
             bull_in: true,
             bull_stop: Some(214.00),
+            if_closed: Some(vec![SignalKind::BullStop]),
             ..w
         };
-        assert!(bull_watch(&long)
-            .unwrap()
-            .starts_with("a close below 214.00 stops the Bull; now 213.90, past it"));
+        assert!(bull_watch(&long).unwrap().starts_with(
+            "a close below 214.00 stops the Bull; now 213.90, it triggers if it closes here"
+        ));
         assert_eq!(bull_watch(&feb24()), None);
     }
 }

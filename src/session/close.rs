@@ -14,13 +14,47 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Notice, Session};
 use crate::engine::{EngineEvent, EngineOutput};
-use crate::model::{Answer, SignalState, Symbol, Timeframe};
+use crate::model::{Answer, SignalKind, SignalState, Symbol, Timeframe};
 use crate::store::Severity;
 
 /// The exchange's trading day of a time (daily bars are stamped at their day's start, ET).
 pub(super) use crate::alpaca::session::ny_date as market_day;
 
+/// Vehicles and the book first, as a replay orders a step: IWM's rules read their prices.
+const STEP_ORDER: [Symbol; 5] = [
+    Symbol::Twm,
+    Symbol::Srty,
+    Symbol::Qqq,
+    Symbol::Spy,
+    Symbol::Iwm,
+];
+
 impl Session {
+    /// What the agents would signal if the forming bars closed where they are now: the rules run
+    /// on a copy of the engine (nothing is numbered, sent or journaled). `None` without a forming
+    /// IWM bar newer than the last closed one.
+    pub fn if_it_closed_here(&self) -> Option<Vec<SignalKind>> {
+        let st = &self.store;
+        let newer = |sym: Symbol| st.live.forming(sym, st.series(sym).last()).copied();
+        newer(Symbol::Iwm)?;
+        let mut copy = self.engine.clone();
+        let mut outputs = Vec::new();
+        for symbol in STEP_ORDER {
+            if let Some(bar) = newer(symbol) {
+                copy.process_into(EngineEvent::Bar { symbol, bar }, &mut outputs);
+            }
+        }
+        Some(
+            outputs
+                .into_iter()
+                .filter_map(|o| match o {
+                    EngineOutput::Signal(d) => Some(d.kind),
+                    EngineOutput::Indicators(_) => None,
+                })
+                .collect(),
+        )
+    }
+
     /// The market clock says the close is `decide_before_close_minutes` away.
     pub(super) fn decide_at_close(
         &mut self,
@@ -59,8 +93,7 @@ impl Session {
         let mut copy = self.engine.clone();
         let mut outputs = Vec::new();
         let mut decided_on = Vec::new();
-        // Vehicles first, as a replay orders a step: IWM's rules read the vehicle's price.
-        for symbol in [Symbol::Twm, Symbol::Srty, Symbol::Iwm] {
+        for symbol in STEP_ORDER {
             if let Some(bar) = forming(self, symbol) {
                 copy.process_into(EngineEvent::Bar { symbol, bar }, &mut outputs);
                 decided_on.push((symbol, bar));

@@ -363,3 +363,51 @@ fn the_market_closing_expires_a_waiting_close_decision_too() {
         Some(SignalState::Expired)
     );
 }
+
+/// The watch line's "it triggers if it closes here" comes from the whole rule run on the forming
+/// bar: on the first entry's day it names that entry; the same bar with its price back above the
+/// trigger names nothing; nothing is numbered, sent or kept by asking.
+#[test]
+fn if_it_closed_here_runs_the_whole_rule_on_the_forming_bar() {
+    use double_agent::watch;
+    let plan = plan();
+    let (k, reference) = first_entry(&plan);
+    let mut s = session(Mode::Auto, 0, &plan);
+    for step in &plan.steps[..k] {
+        closed(&mut s, step);
+    }
+    assert_eq!(s.if_it_closed_here(), None, "no forming bar yet");
+    forming(&mut s, &plan.steps[k]);
+    let next_id = s.store.signals.total();
+    assert_eq!(s.if_it_closed_here(), Some(vec![reference.kind]));
+    assert_eq!(
+        s.if_it_closed_here(),
+        Some(vec![reference.kind]),
+        "asking twice"
+    );
+    assert_eq!(s.store.signals.total(), next_id, "nothing proposed");
+    assert_eq!(s.store.working_orders().count(), 0, "nothing sent");
+    let w = watch::inputs_for(&s).expect("a forming bar");
+    let line = watch::bear_watch(&w).unwrap();
+    assert!(line.contains("it triggers if it closes here"), "{line}");
+    // The same day, the price back where the day before closed: no signal.
+    let prev = iwm_of(&plan.steps[k - 1]);
+    let mut calm = iwm_of(&plan.steps[k]);
+    calm.close = prev.close;
+    calm.high = calm.high.max(prev.close);
+    calm.low = calm.low.min(prev.close);
+    s.handle(Input::Feed(FeedEvent::Forming {
+        symbol: Symbol::Iwm,
+        timeframe: Timeframe::Day1,
+        bar: calm,
+    }));
+    assert_eq!(s.if_it_closed_here(), Some(vec![]));
+    let line = watch::bear_watch(&watch::inputs_for(&s).unwrap()).unwrap();
+    assert!(!line.contains("triggers"), "{line}");
+    // The closed bar then decides exactly as the plain replay did.
+    let sigs = entries(&closed(&mut s, &plan.steps[k]));
+    assert_eq!(
+        sigs.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![reference.kind]
+    );
+}

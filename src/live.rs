@@ -12,8 +12,21 @@ pub struct LiveView {
 }
 
 impl LiveView {
+    /// A forming bar of the same period as the one held merges with it: REST's partial bar at
+    /// connect knows the day's open and range, the stream's first minutes only their own, and
+    /// both are the same day seen in part (the open stays the first known; the range widens).
     pub fn set_forming(&mut self, symbol: Symbol, bar: Bar) {
-        self.forming[symbol.index()] = Some(bar);
+        let slot = &mut self.forming[symbol.index()];
+        *slot = Some(match *slot {
+            Some(old) if old.time == bar.time => Bar {
+                open: old.open,
+                high: old.high.max(bar.high),
+                low: old.low.min(bar.low),
+                volume: old.volume.max(bar.volume),
+                ..bar
+            },
+            _ => bar,
+        });
     }
 
     /// The forming bar, while it is newer than the last closed one (once the closed bar of its
@@ -45,5 +58,30 @@ mod tests {
         assert!(v.forming(Symbol::Iwm, Some(&day(21))).is_some());
         assert!(v.forming(Symbol::Iwm, Some(&day(24))).is_none());
         assert!(v.forming(Symbol::Twm, None).is_none());
+    }
+
+    /// REST's partial bar at connect, then the stream's bar of the minutes since: one day.
+    #[test]
+    fn forming_bars_of_one_period_merge_and_a_new_period_replaces() {
+        let t = Utc.with_ymd_and_hms(2025, 2, 24, 5, 0, 0).unwrap();
+        let bar = |time, open, high, low, close| Bar {
+            time,
+            open,
+            high,
+            low,
+            close,
+            volume: 10.0,
+        };
+        let mut v = LiveView::default();
+        v.set_forming(Symbol::Iwm, bar(t, 216.0, 217.5, 213.0, 214.0));
+        v.set_forming(Symbol::Iwm, bar(t, 213.9, 214.2, 213.5, 213.8));
+        let got = *v.forming(Symbol::Iwm, None).unwrap();
+        assert_eq!(
+            (got.open, got.high, got.low, got.close),
+            (216.0, 217.5, 213.0, 213.8)
+        );
+        let next = t + chrono::Duration::days(1);
+        v.set_forming(Symbol::Iwm, bar(next, 213.0, 213.1, 212.9, 213.0));
+        assert_eq!(v.forming(Symbol::Iwm, None).unwrap().open, 213.0);
     }
 }

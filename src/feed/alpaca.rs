@@ -86,6 +86,17 @@ impl Feed {
             })
             .await?;
         }
+        // Whatever brings the forming bar later (the stream, or each poll), the day so far is
+        // known now: REST's partial bar.
+        for (symbol, bar) in std::mem::take(&mut self.forming) {
+            let timeframe = self.cfg.timeframe;
+            self.send(FeedEvent::Forming {
+                symbol,
+                timeframe,
+                bar,
+            })
+            .await?;
+        }
         loop {
             let clock = match self.client.clock().await {
                 Ok(c) => c,
@@ -258,9 +269,18 @@ impl Feed {
         let mut series = fetched?;
         let now = Utc::now();
         let mut out = Vec::new();
+        self.forming.clear();
         for sym in self.cfg.symbols.clone() {
             let mut bars = series.remove(&sym).unwrap_or_default();
-            // The bar still forming is not history: it comes later as a closed `Bar`.
+            // The bar still forming is not history: it comes later as a closed `Bar`. It seeds
+            // the forming bar at connect (`run`), so a session started minutes before its close
+            // decision decides on the day so far, not on the minutes the stream has seen.
+            if let Some(b) = bars
+                .last()
+                .filter(|b| !is_final(self.cfg.timeframe, b.time, now, &self.sessions))
+            {
+                self.forming.push((sym, *b));
+            }
             bars.retain(|b| is_final(self.cfg.timeframe, b.time, now, &self.sessions));
             let keep = bars.len().saturating_sub(n);
             bars.drain(..keep);

@@ -414,3 +414,30 @@ async fn the_market_clock_sends_the_close_decision_once_a_day_inside_its_window(
     }
     assert_no_violations(&m);
 }
+
+/// At connect the bar still forming (REST's partial bar) seeds the forming bar once, even when
+/// the stream (not the polls) brings forming bars afterwards: a session started minutes before
+/// its close decision decides on the day so far.
+#[tokio::test]
+async fn alpaca_feed_seeds_the_forming_bar_from_rests_partial_bar_at_connect() {
+    let m = Mock::new();
+    seed(&m);
+    let url = mock::serve(m.clone()).await;
+    let (tx, mut rx) = mpsc::channel(64);
+    let task = tokio::spawn(run(cfg(), client(&url), tx, false));
+    let got = until(&mut rx, |e| matches!(e, FeedEvent::Forming { .. })).await;
+    let histories = got
+        .iter()
+        .filter(|e| matches!(e, FeedEvent::History { .. }))
+        .count();
+    assert_eq!(histories, 3, "the seed follows the history: {got:?}");
+    match got.last() {
+        Some(FeedEvent::Forming { symbol, bar, .. }) => {
+            assert_eq!((*symbol, bar.close), (Symbol::Iwm, 999.0));
+        }
+        other => panic!("{other:?}"),
+    }
+    drop(rx);
+    task.abort();
+    assert_no_violations(&m);
+}

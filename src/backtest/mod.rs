@@ -167,6 +167,9 @@ enum Fed<G> {
     Step(DateTime<Utc>, G),
 }
 
+/// Bars (and indicator rows) a backtest's store keeps per symbol.
+const BACKTEST_BARS: usize = 1_024;
+
 /// The loop both share: history first, then every step through the session in auto mode.
 fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     mut cfg: Config,
@@ -177,6 +180,10 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     mut on_trade: impl FnMut(&Lot),
 ) -> Report {
     cfg.signals.mode = Mode::Auto;
+    // Nobody looks at a backtest's chart: the study reads the last bar and indicator row, the
+    // engine keeps its own windows. Small tails stay in cache (trimming a year of 1-minute bars
+    // moved 100 000 items per batch, 15 % of a run).
+    cfg.history.bars = cfg.history.bars.min(BACKTEST_BARS);
     let broker = Box::new(PaperBroker::new(&cfg.paper));
     let starting = to_f64(cfg.paper.starting_cash);
     let mode = cfg.agents.mode;

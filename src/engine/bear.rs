@@ -176,6 +176,20 @@ impl Bear {
         self.p.vehicle
     }
 
+    /// The break it remembers and its last stop-out (see `AgentMemory`).
+    pub fn memory(&self) -> Option<Break> {
+        self.memory
+    }
+
+    pub fn last_stop(&self) -> Option<(f64, u64)> {
+        self.last_stop
+    }
+
+    pub(super) fn set_memory(&mut self, brk: Option<Break>, last_stop: Option<(f64, u64)>) {
+        self.memory = brk;
+        self.last_stop = last_stop;
+    }
+
     /// The level gave way: remember it for `break_memory_bars` while price stays below.
     pub fn on_break(&mut self, brk: Break) {
         self.memory = Some(brk);

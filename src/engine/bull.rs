@@ -189,6 +189,15 @@ impl Bull {
     }
 
     /// Is each piece of evidence present in the window ending at `seq`?
+    /// The Bear's break it watches for a reclaim (see `AgentMemory`).
+    pub fn last_break(&self) -> Option<(Break, bool)> {
+        self.last_break
+    }
+
+    pub(super) fn set_last_break(&mut self, b: Option<(Break, bool)>) {
+        self.last_break = b;
+    }
+
     pub fn evidence(&self, seq: u64) -> [bool; 3] {
         self.seen
             .map(|s| s.is_some_and(|b| seq < b + self.p.evidence_bars))

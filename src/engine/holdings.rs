@@ -188,15 +188,28 @@ impl Engine {
         );
     }
 
+    /// Drop the restored stops no fill can take any more (`keep[slot]`: an entry of that agent
+    /// still works at the venue).
+    pub fn retain_restored(&mut self, keep: [bool; 3]) {
+        for (slot, keep) in self.restored.iter_mut().zip(keep) {
+            if !keep {
+                *slot = None;
+            }
+        }
+    }
+
     /// The stop standing on each agent position (Bear, hedge, Bull) as the journal keeps it:
-    /// only where the book holds shares.
+    /// only where the book holds shares or an entry waits for its fill.
     pub fn stops(&self) -> Stops {
         let seq = self.ind.bars().saturating_sub(1);
         let [hedge, bull] = self.bull.standing(seq);
+        // An entry waiting for its fill counts: its stop and tier clock go on disk before its
+        // intent, so a crash between the two resumes the position the run decided.
+        let bear = |b: Book| matches!(b, Book::BearTier { .. } | Book::BearAll);
         let held = [
-            self.bear_held > Decimal::ZERO,
-            !self.ledger.hedge.is_zero(),
-            !self.ledger.bull.is_zero(),
+            self.bear_held > Decimal::ZERO || self.open_entry(bear),
+            !self.ledger.hedge.is_zero() || self.open_entry(|b| b == Book::Hedge),
+            !self.ledger.bull.is_zero() || self.open_entry(|b| b == Book::Bull),
         ];
         let mut out = [self.bear.standing(), hedge, bull];
         for (s, held) in out.iter_mut().zip(held) {

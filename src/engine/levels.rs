@@ -15,7 +15,7 @@ use super::types::{Level, LevelSource, LevelState};
 use crate::config::Config;
 
 /// A support break: the active support gave way on this bar.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Break {
     pub level: Level,
     pub bar: u64,

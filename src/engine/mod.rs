@@ -17,6 +17,7 @@ mod holdings;
 pub mod indicators;
 pub mod ledger;
 pub mod levels;
+mod memory;
 mod propose;
 pub mod report;
 #[cfg(test)]
@@ -26,6 +27,7 @@ mod types;
 pub mod why;
 
 pub use draft::SignalDraft;
+pub use memory::AgentMemory;
 pub use report::write_indicators_csv;
 pub use types::{
     BearView, BullView, EngineEvent, EngineOutput, EngineView, IndicatorRow, Level, LevelSource,

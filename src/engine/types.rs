@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::draft::SignalDraft;
 use crate::model::{AgentBook, Bar, Fill, ShortEvidence, Stops, Symbol};
@@ -65,7 +65,7 @@ pub struct IndicatorRow {
     pub volume_sma: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LevelSource {
     Configured,
@@ -73,7 +73,7 @@ pub enum LevelSource {
     PointOfControl,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LevelState {
     Intact,
@@ -81,7 +81,7 @@ pub enum LevelState {
     Reclaimed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Level {
     pub price: f64,
     pub source: LevelSource,

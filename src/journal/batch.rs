@@ -63,6 +63,7 @@ impl Journal {
                 Entry::Bar { .. }
                     | Entry::FeedHealth { .. }
                     | Entry::Stops { .. }
+                    | Entry::AgentMemory { .. }
                     | Entry::Signal { .. }
                     | Entry::Answer { .. }
             )

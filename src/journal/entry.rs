@@ -143,6 +143,11 @@ pub enum Entry {
     Stops {
         stops: Vec<StandingStop>,
     },
+    /// What the agents remember between positions, after it changed on a live bar: a restart
+    /// hands it back (see `engine::AgentMemory`).
+    AgentMemory {
+        memory: crate::engine::AgentMemory,
+    },
     /// A close decision (`session::close`): the forming bars the agents decided on as if the day
     /// closed there, and the signals it proposed, so the record shows what a market-on-close
     /// order was decided from (the closed bar that follows may differ).
@@ -183,6 +188,7 @@ impl Entry {
             Entry::RiskRefusal { .. } => "risk_refusal",
             Entry::KillSwitch { .. } => "kill_switch",
             Entry::Stops { .. } => "stops",
+            Entry::AgentMemory { .. } => "agent_memory",
             Entry::CloseDecision { .. } => "close_decision",
             Entry::BrokerInterest { .. } => "broker_interest",
         }

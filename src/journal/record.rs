@@ -32,6 +32,10 @@ impl Journal {
         })
     }
 
+    pub fn record_memory(&mut self, memory: &crate::engine::AgentMemory) -> Result<u64> {
+        self.record(&Entry::AgentMemory { memory: *memory })
+    }
+
     /// The forming bars a close decision was made on, with the signals it proposed.
     pub fn record_close_decision(
         &mut self,

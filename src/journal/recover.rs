@@ -69,6 +69,8 @@ pub struct Recovered {
     pub fills_cash: Decimal,
     /// The agents' standing stops as last journaled in scope (Bear, hedge, Bull).
     pub stops: Stops,
+    /// What the agents remembered as last journaled in scope.
+    pub memory: Option<crate::engine::AgentMemory>,
 }
 
 impl Recovered {
@@ -105,7 +107,7 @@ struct Track {
 /// Kinds recovery reads: everything except bars, which are the bulk of a journal.
 const KINDS: &str =
     "'session_start','session_end','signal','answer','order_intent','broker_accepted',\
-'broker_rejected','broker_canceled','broker_unknown','fill','risk_refusal','kill_switch','stops','broker_interest'";
+'broker_rejected','broker_canceled','broker_unknown','fill','risk_refusal','kill_switch','stops','agent_memory','broker_interest'";
 
 impl Journal {
     /// Rebuild state after a crash or a clean stop. Read-only: call it before `start_session`.
@@ -194,6 +196,7 @@ impl Journal {
                 } => {
                     out.close_decisions.insert(signal.id, *at);
                 }
+                Entry::AgentMemory { memory } => out.memory = Some(*memory),
                 Entry::Stops { stops } => {
                     out.stops = [None; 3];
                     for s in stops {

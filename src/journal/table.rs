@@ -106,6 +106,17 @@ pub fn summary(entry: &Entry) -> String {
             true => format!("ENGAGED, canceling {}", cancel.len()),
             false => "released".into(),
         },
+        Entry::AgentMemory { memory: m } => format!(
+            "Bear remembers {}; last stop-out {}; Bull watches {}",
+            m.bear_break.map_or("no break".into(), |b| format!(
+                "break of {:.2}",
+                b.level.price
+            )),
+            m.bear_last_stop
+                .map_or("none".into(), |(l, _)| format!("at {l:.2}")),
+            m.bull_break
+                .map_or("no break".into(), |(b, _)| format!("{:.2}", b.level.price)),
+        ),
         Entry::Stops { stops } if stops.is_empty() => "no agent position: no stop".into(),
         Entry::Stops { stops } => stops
             .iter()

@@ -53,6 +53,8 @@ pub struct Session {
     outputs: Vec<EngineOutput>,
     /// The standing stops as last journaled: journaled again only when they move.
     stops_journaled: crate::model::Stops,
+    /// What the agents remembered, as last journaled (live bars only).
+    memory_journaled: Option<crate::engine::AgentMemory>,
     /// The last market day decided on its forming bar (see `close`).
     decided_close: Option<chrono::NaiveDate>,
     /// Wall-clock time the last forming bar arrived (live): data flowing, whatever its bar's start.
@@ -96,6 +98,7 @@ impl Session {
             recovery: Default::default(),
             outputs: Vec::new(),
             stops_journaled: [None; 3],
+            memory_journaled: None,
             decided_close: None,
             forming_arrived: None,
         }
@@ -186,6 +189,20 @@ impl Session {
         if stops != self.stops_journaled {
             self.stops_journaled = stops;
             self.journal("stops", |j| j.record_stops(&stops));
+        }
+        // On live bars only, once restored holdings are handed over: the warm-up's memory is
+        // not the run's (nothing filled there).
+        if self.store.bar_index == 0 || self.recovery.holdings_pending() {
+            return;
+        }
+        let memory = self.engine.memory();
+        let same = |m: &crate::engine::AgentMemory| {
+            (m.bear_break, m.bear_last_stop, m.bull_break)
+                == (memory.bear_break, memory.bear_last_stop, memory.bull_break)
+        };
+        if !self.memory_journaled.as_ref().is_some_and(same) {
+            self.memory_journaled = Some(memory);
+            self.journal("agent memory", |j| j.record_memory(&memory));
         }
     }
 
@@ -337,6 +354,7 @@ impl Session {
                 self.store.day_start_equity = self.store.equity;
                 self.store.day_start_book = self.book_value();
             }
+            self.resume_day(new_day);
             for ev in self.broker.on_bar(symbol, &bar) {
                 self.on_broker(ev, out);
             }

@@ -11,7 +11,7 @@ use super::{Action, Notice, Session};
 use crate::broker::BrokerEvent;
 use crate::engine::EngineEvent;
 use crate::journal::Recovered;
-use crate::model::{Bar, ClientOrderId, Fill, SignalState, Symbol, Timeframe};
+use crate::model::{AgentBook, Bar, ClientOrderId, Fill, Side, SignalState, Symbol, Timeframe};
 use crate::risk::RiskRestore;
 use crate::store::{OrderEntry, Severity, SignalEntry};
 
@@ -30,6 +30,17 @@ pub(super) struct Pending {
     pub(super) history_journaled: bool,
     /// What the journal says is held (fills, stops) still has to reach the engine.
     holdings: bool,
+    /// What the agents remembered, handed back with the holdings.
+    memory: Option<crate::engine::AgentMemory>,
+    /// The day's starting equity is still to be set (at the first live bar).
+    day_start: bool,
+}
+
+impl Pending {
+    /// Restored holdings still wait for the end of the IWM history.
+    pub(super) fn holdings_pending(&self) -> bool {
+        self.holdings
+    }
 }
 
 /// What a restore brought back, for the status line.
@@ -117,6 +128,7 @@ impl Session {
         self.engine
             .process(EngineEvent::Restored(Box::new(rec.stops)));
         self.stops_journaled = rec.stops;
+        self.recovery.memory = rec.memory;
         self.recovery.holdings = true;
         Restored {
             positions: rec.positions.len(),
@@ -179,6 +191,12 @@ impl Session {
         if !std::mem::take(&mut self.recovery.holdings) {
             return;
         }
+        // Before the holdings: the agents adopt them with what they remembered.
+        if let Some(m) = self.recovery.memory.take() {
+            if self.engine.restore_memory(&m) {
+                self.memory_journaled = Some(m);
+            }
+        }
         let fills = std::mem::take(&mut self.recovery.engine_fills);
         self.process_engine(EngineEvent::Journaled { fills }, out);
         // The journal's fills gave each share its book; what is held is the positions' word
@@ -190,14 +208,36 @@ impl Session {
             .map(|p| (p.symbol, p.qty))
             .collect();
         self.process_engine(EngineEvent::Held { positions }, out);
-        self.process_engine(EngineEvent::Restored(Box::default()), out);
+        // A journaled entry still working keeps its agent's stop and tier clock for its fill;
+        // the rest is dropped (nothing held takes it).
+        let mut keep = [false; 3];
+        for o in self.store.working_orders() {
+            match (o.request.side, o.request.book) {
+                (Side::Buy, Some(AgentBook::BearTier { .. } | AgentBook::BearAll)) => {
+                    keep[0] = true
+                }
+                (Side::Buy, Some(AgentBook::Hedge)) => keep[1] = true,
+                (Side::Buy, Some(AgentBook::Bull)) => keep[2] = true,
+                _ => {}
+            }
+        }
+        self.engine.retain_restored(keep);
         let equity = self.store.marked_equity();
         self.process_engine(EngineEvent::Account { equity }, out);
-        // The day resumes from the last close the history gave: the daily loss limit judges
-        // the rest of the day from there, as the uninterrupted run did (not from the session's
-        // starting cash, which made the book's fall since then look like the agents' loss).
-        self.store.day_start_equity = equity;
-        self.store.day_start_book = self.book_value();
+        // The day resumes from the day's start as the uninterrupted run set it, worked out at
+        // the first live bar (the other symbols' history is not in yet): see `resume_day`.
+        self.recovery.day_start = true;
+    }
+
+    /// At a live bar: a resumed session's day starts from the closes before the newest bar's
+    /// day (not the session's starting cash, which made the book's fall since then look like
+    /// the agents' loss; nor the bars of that day already in history, whose moves the daily
+    /// loss limit must still count), as the uninterrupted run set it.
+    pub(super) fn resume_day(&mut self, new_day: bool) {
+        if std::mem::take(&mut self.recovery.day_start) && !new_day {
+            self.store.day_start_equity = self.store.marked_at_day_start();
+            self.store.day_start_book = self.book_value_at_day_start();
+        }
     }
 
     /// Before the first live bar after a restore: the holdings, if the history did not hand

@@ -275,6 +275,30 @@ impl Store {
             .sum()
     }
 
+    /// Cash plus positions at the last close before the day of the newest bar: the equity a
+    /// day starts from, even when some of that day's bars are already in (a restart that
+    /// stopped between the bars of one timestamp).
+    pub fn marked_at_day_start(&self) -> Decimal {
+        let Some(day) = self.now.map(|t| t.date_naive()) else {
+            return self.marked_equity();
+        };
+        let before = |s: Symbol| {
+            self.series(s)
+                .bars()
+                .iter()
+                .rev()
+                .find(|b| b.time.date_naive() < day)
+                .map(|b| crate::model::price::price(b.close))
+        };
+        self.cash
+            + self
+                .positions
+                .values()
+                .filter(|p| !p.qty.is_zero())
+                .map(|p| p.market_value(before(p.symbol).unwrap_or(p.avg_price)))
+                .sum::<Decimal>()
+    }
+
     /// Cash plus positions at the last close.
     pub fn marked_equity(&self) -> Decimal {
         self.cash

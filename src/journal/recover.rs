@@ -69,6 +69,11 @@ pub struct Recovered {
     pub fills_cash: Decimal,
     /// The agents' standing stops as last journaled in scope (Bear, hedge, Bull).
     pub stops: Stops,
+    /// The signal each filled order answered, by client order id: the record of each kind
+    /// (closed trades, `store::lots`) is rebuilt from these fills.
+    pub fill_signals: BTreeMap<ClientOrderId, Signal>,
+    /// The signals working orders answered, by signal id.
+    pub working_signals: BTreeMap<u64, Signal>,
     /// What the agents remembered as last journaled in scope.
     pub memory: Option<crate::engine::AgentMemory>,
 }
@@ -215,6 +220,10 @@ impl Journal {
                     });
                     out.fills_cash += f.cash_delta();
                     out.fills.push((f.clone(), book));
+                    if let Some((s, _)) = order.and_then(|o| signals.get(&o.signal_id?)) {
+                        out.fill_signals
+                            .insert(f.client_order_id.clone(), s.clone());
+                    }
                 }
                 Entry::BrokerInterest { amount, .. } => out.fills_cash -= *amount,
                 _ => {}
@@ -222,6 +231,13 @@ impl Journal {
             apply(entry, session, &mut signals, &mut orders, &mut positions);
         }
 
+        // The signals working orders answer: their fills, in the next process, close into the
+        // record of the signal's kind.
+        for t in orders.values().filter(|t| t.status.is_working()) {
+            if let Some((s, _)) = t.order.signal_id.and_then(|id| signals.get(&id)) {
+                out.working_signals.insert(s.id, s.clone());
+            }
+        }
         for (signal, state) in signals.into_values() {
             if state.is_open() {
                 out.open_signals.push((signal, state));

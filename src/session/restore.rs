@@ -34,6 +34,8 @@ pub(super) struct Pending {
     memory: Option<crate::engine::AgentMemory>,
     /// The day's starting equity is still to be set (at the first live bar).
     day_start: bool,
+    /// The signals a previous process's working orders answer (their fills count in the records).
+    pub(super) order_signals: std::collections::BTreeMap<u64, crate::model::Signal>,
 }
 
 impl Pending {
@@ -123,6 +125,13 @@ impl Session {
             .max()
             .max(self.decided_close);
         self.recovery.engine_fills = rec.fills.clone();
+        // The trades the previous process closed count in each kind's record, as they did there.
+        // (The embedded history's trades before the replay's start are seeded later, once.)
+        for (fill, book) in &rec.fills {
+            let signal = rec.fill_signals.get(&fill.client_order_id);
+            self.store.lots.on_fill(fill, *book, signal, None);
+        }
+        self.recovery.order_signals = rec.working_signals.clone();
         self.recovery.history_journaled = resumed;
         // Given now: the venue's positions may be adopted before the first live bar.
         self.engine

@@ -173,10 +173,11 @@ impl Session {
         }
         self.store.cash += fill.cash_delta();
         let atr = self.store.indicators.last().and_then(|r| r.atr);
-        let signal = signal_id.and_then(|id| self.store.signals.get(id));
-        self.store
-            .lots
-            .on_fill(&fill, book, signal.map(|e| &e.signal), atr);
+        let signal = signal_id.and_then(|id| {
+            let here = self.store.signals.get(id).map(|e| &e.signal);
+            here.or_else(|| self.recovery.order_signals.get(&id))
+        });
+        self.store.lots.on_fill(&fill, book, signal, atr);
         let now = fill.time;
         self.store
             .positions

@@ -56,13 +56,7 @@ fn run_until(data: &Path, kill_at: Option<(&str, usize)>, env: &[(&str, &str)]) 
 /// The invariants a crash must never break, read back from the journal. Returns the number of
 /// acknowledged signals, the fills (date, symbol, side, shares, price, in journal order), and
 /// what was held at the clean stop.
-fn check_journal(
-    data: &Path,
-) -> (
-    usize,
-    Vec<String>,
-    BTreeMap<double_agent::model::Symbol, Decimal>,
-) {
+fn check_journal(data: &Path) -> Outcome {
     let j = Journal::open(&data.join("journal.sqlite3")).expect("journal");
     let sessions = j.sessions().expect("sessions");
     assert!(
@@ -83,6 +77,7 @@ fn check_journal(
     let mut interest = Decimal::ZERO;
     // A bar or a signal seen twice in one session means a restart traded it again.
     let mut once = BTreeSet::new();
+    let mut records = Vec::new();
     for r in &rows {
         match r.entry().expect("entry") {
             Entry::Bar {
@@ -106,6 +101,8 @@ fn check_journal(
                 );
                 assert!(once.insert(key.clone()), "signal {key} proposed twice");
                 proposed.insert(signal.id);
+                let record = signal.record.map(|r| r.trades);
+                records.push(format!("{key}: record {record:?}"));
             }
             Entry::Answer {
                 signal_id, state, ..
@@ -184,14 +181,14 @@ fn check_journal(
             )
         })
         .collect();
-    (acked.len(), trades, finals)
+    (acked.len(), trades, finals, records)
 }
 
 fn crash_then_finish(kill_at: Option<(&str, usize)>, env: &[(&str, &str)]) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     run_until(dir.path(), kill_at, env);
     let resumed = run_until(dir.path(), None, &[]);
-    let (acked, fills, finals) = check_journal(dir.path());
+    let (acked, fills, finals, records) = check_journal(dir.path());
     assert!(
         acked >= 5 && fills.len() >= 5,
         "{acked} acknowledged, {} fills",
@@ -200,20 +197,27 @@ fn crash_then_finish(kill_at: Option<(&str, usize)>, env: &[(&str, &str)]) -> St
     // A killed-and-resumed replay trades exactly like an uninterrupted one: the same fills
     // (dates, sizes, prices) and positions. The agents take back what they held with the stops,
     // tier clocks and memory they had, and the day's loss limit starts where it did.
-    let (_, clean_fills, clean_finals) = uncrashed();
+    let (_, clean_fills, clean_finals, clean_records) = uncrashed();
     assert_eq!(
         (&fills, &finals),
         (clean_fills, clean_finals),
         "{kill_at:?} {env:?}: fills and positions, crashed vs uncrashed"
     );
+    // Each signal's record counts the trades closed before it, the previous process's too.
+    assert_eq!(
+        &records, clean_records,
+        "{kill_at:?} {env:?}: the record beside each signal, crashed vs uncrashed"
+    );
     resumed
 }
 
 /// The same replay run once without a crash (computed once for all crash tests).
+/// Acknowledged signals, fills, positions at the end, each signal with its record's trades.
 type Outcome = (
     usize,
     Vec<String>,
     BTreeMap<double_agent::model::Symbol, Decimal>,
+    Vec<String>,
 );
 
 fn uncrashed() -> &'static Outcome {
@@ -292,7 +296,7 @@ fn a_resumed_replay_keeps_the_starting_cash_it_began_with() {
     );
     // Cash = the $100,000 this session began with + Σ its fills (checked against the last
     // account report), not $50,000 + Σ fills.
-    let (_, fills, _) = check_journal(dir.path());
+    let (_, fills, _, _) = check_journal(dir.path());
     assert!(
         !fills.is_empty(),
         "a resumed run that never fills proves nothing"

@@ -150,6 +150,33 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DD", requires = "sweep")]
         split: Option<NaiveDate>,
     },
+    /// The config file: `init` writes the commented defaults where they are found without
+    /// --config, `show` prints the settings in effect and where each layer came from.
+    Config {
+        #[command(subcommand)]
+        what: ConfigWhat,
+    },
+    /// Print a completion script: `double-agent completions bash > ~/.local/share/bash-completion/completions/double-agent`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `double-agent man > double-agent.1; man ./double-agent.1`.
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigWhat {
+    /// Write the commented defaults (every key) to the config file (or --config's path).
+    Init {
+        /// Replace a file that is already there.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the settings in effect (defaults, file, DOUBLE_AGENT__… variables); no secrets.
+    Show,
+    /// Print the path of the config file read without --config.
+    Path,
 }
 
 fn parse_timeframe(s: &str) -> Result<Timeframe, String> {

@@ -7,6 +7,7 @@ mod bounded;
 mod cftc;
 mod cli;
 mod close_decision;
+mod config_overlays;
 mod e2e_tmux;
 mod engine_props;
 mod engine_reference;

@@ -179,12 +179,18 @@ pub const RANGES: &[(&str, Range)] = &[
 impl Range {
     /// What the error says is allowed.
     pub fn describe(self) -> String {
-        let open = |o: bool| if o { "above" } else { "from" };
+        let span = |lo: f64, hi: f64, open: bool| {
+            if open {
+                format!("above {} and at most {}", short(lo), short(hi))
+            } else {
+                format!("from {} to {}", short(lo), short(hi))
+            }
+        };
         match self {
             Int(lo, hi) => format!("a whole number from {lo} to {hi}"),
-            Num { lo, hi, open: o } => format!("a number {} {lo} to {hi}", open(o)),
-            Dec { lo, hi, open: o } => {
-                format!("a number in quotes (\"1000.50\") {} {lo} to {hi}", open(o))
+            Num { lo, hi, open } => format!("a number {}", span(lo, hi, open)),
+            Dec { lo, hi, open } => {
+                format!("a number in quotes (\"1000.50\") {}", span(lo, hi, open))
             }
         }
     }
@@ -226,11 +232,24 @@ pub fn first_out_of_range(merged: &toml::Value) -> Option<(&'static str, String,
         };
         for item in items {
             if range.admits(item) == Some(false) {
-                return Some((key, item.to_string(), range.describe()));
+                let written = match item {
+                    toml::Value::Float(f) => short(*f),
+                    other => other.to_string(),
+                };
+                return Some((key, written, range.describe()));
             }
         }
     }
     None
+}
+
+/// A number as a person writes it: 1e308, not 309 digits.
+fn short(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e9).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
 }
 
 /// The value at a dotted key.

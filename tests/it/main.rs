@@ -8,6 +8,7 @@ mod cftc;
 mod cli;
 mod close_decision;
 mod config_overlays;
+mod conventions;
 mod e2e_tmux;
 mod engine_props;
 mod engine_reference;

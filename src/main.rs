@@ -41,13 +41,28 @@ fn main() -> ExitCode {
             } else {
                 "error:"
             };
-            eprintln!("{lead} {report:#}");
+            eprintln!("{lead} {}", sentence(report));
             ExitCode::FAILURE
         }
     };
     // The log is flushed before any exit, the one a signal asks for included.
     drop(log_guard);
     code
+}
+
+/// The error and its causes in one line, a cause left out when its text is already said (most
+/// of our errors quote their source).
+fn sentence(report: &color_eyre::eyre::Report) -> String {
+    let mut out = String::new();
+    for cause in report.chain() {
+        let text = cause.to_string();
+        if out.is_empty() {
+            out = text;
+        } else if !out.contains(&text) {
+            out = format!("{out}: {text}");
+        }
+    }
+    out
 }
 
 /// The report without its escape codes, for the log file.

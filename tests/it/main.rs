@@ -16,6 +16,7 @@ mod engine_replay;
 mod faults;
 mod finra;
 mod guards;
+mod input_bounds;
 mod journal_damage;
 mod lifecycle;
 mod live_session;

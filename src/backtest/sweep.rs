@@ -25,7 +25,7 @@ pub enum SweepError {
     #[error("--sweep {setting}: {source}")]
     Config {
         setting: String,
-        source: ConfigError,
+        source: Box<ConfigError>,
     },
 }
 
@@ -83,7 +83,7 @@ pub fn grid(base: &[(String, String)], axes: &[Axis]) -> Result<Vec<Setting>, Sw
             layers.push(("--sweep".into(), overlay(&pairs)));
             let config = Config::from_layers(&layers).map_err(|source| SweepError::Config {
                 setting: label.clone(),
-                source,
+                source: Box::new(source),
             })?;
             Ok(Setting { label, config })
         })

@@ -6,12 +6,14 @@ use serde::Deserialize;
 
 use crate::model::Symbol;
 
+mod keys;
 mod layers;
 mod live;
 pub mod ranges;
 mod sections;
 pub mod show;
 
+pub use keys::{KeySpec, KeysConfig};
 pub use layers::{default_path, file_in_effect, Merged, ENV_PREFIX};
 
 pub use live::{AlertsConfig, StreamConfig};
@@ -136,11 +138,27 @@ impl Config {
 
     /// Settings that must agree with each other, and names that must be known: the key to
     /// blame and why. Ranges are checked before (config/ranges.rs).
-    fn validate(&self) -> Result<(), ([&'static str; 2], String)> {
+    fn validate(&self) -> Result<(), (Vec<String>, String)> {
+        let one = |k: &str, m: String| Err((vec![k.to_string()], m));
+        if let Err((field, message)) = self.keys.check() {
+            return one(&format!("keys.{field}"), message);
+        }
+        let theme = self.ui.theme.as_str();
+        if !THEMES.contains(&theme) {
+            return one("ui.theme", format!("`{theme}` is not a theme: {THEMES:?}"));
+        }
+        for (name, c) in self.ui.colors.all() {
+            if !c.is_empty() && c.parse::<ratatui::style::Color>().is_err() {
+                let message = format!(
+                    "`{c}` is not a colour: a name (red, lightblue, darkgray), #rrggbb or 0-255"
+                );
+                return one(&format!("ui.colors.{name}"), message);
+            }
+        }
         let ind = &self.indicators;
         if ind.sma_fast >= ind.sma_slow {
             return Err((
-                ["indicators.sma_fast", "indicators.sma_slow"],
+                vec!["indicators.sma_fast".into(), "indicators.sma_slow".into()],
                 format!(
                     "indicators.sma_fast ({}) must be below indicators.sma_slow ({})",
                     ind.sma_fast, ind.sma_slow
@@ -170,11 +188,11 @@ impl Config {
         for (lo_key, lo, hi_key, hi) in pairs {
             if lo > hi {
                 let message = format!("{lo_key} ({lo}) must not exceed {hi_key} ({hi})");
-                return Err(([lo_key, hi_key], message));
+                return Err((vec![lo_key.into(), hi_key.into()], message));
             }
         }
         if !matches!(self.bear.vehicle, Symbol::Twm | Symbol::Srty) {
-            return Err((["bear.vehicle"; 2], "must be TWM or SRTY".into()));
+            return one("bear.vehicle", "must be TWM or SRTY".into());
         }
         Ok(())
     }

@@ -287,10 +287,8 @@ fn backtest_sweep(
     json: bool,
 ) -> Result<()> {
     use crate::backtest::sweep;
-    let base = match crate::config::file_in_effect(cli.config.as_deref()) {
-        Some(p) => vec![(p.display().to_string(), crate::config::read(&p)?)],
-        None => Vec::new(),
-    };
+    // The settings in effect (file, environment), each setting of the grid over them.
+    let base = merged_config(cli)?;
     // Every setting is checked before anything runs.
     let settings = sweep::grid(&base, axes)?;
     let day = |d: chrono::NaiveDate| session_midnight(d);

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use color_eyre::eyre::{bail, eyre, Result, WrapErr};
 
 use crate::app::keymap::Keymap;
@@ -13,39 +13,9 @@ use crate::feed::replay::ReplayPlan;
 use crate::model::Timeframe;
 use crate::wiring::{self, BarSource};
 
-/// The command line's definition with what `--help` says of files and the environment; the
-/// manual page and the completion scripts are built from it too.
-pub fn command() -> clap::Command {
-    let config = match crate::config::file_in_effect(None) {
-        Some(p) => format!("{} (in effect unless --config names another)", p.display()),
-        None => match crate::config::default_path() {
-            Some(p) => format!(
-                "none: built-in defaults (a file at {} is read; `double-agent config init` writes one)",
-                p.display()
-            ),
-            None => "none: built-in defaults".into(),
-        },
-    };
-    let after = format!(
-        "Config file: {config}\n\
-         Environment:\n  \
-         DOUBLE_AGENT__SECTION__KEY   overrides one config key (DOUBLE_AGENT__BEAR__VEHICLE=SRTY)\n  \
-         APCA_API_KEY_ID, APCA_API_SECRET_KEY   Alpaca keys (read only from the environment)\n  \
-         APCA_API_BASE_URL, APCA_API_DATA_URL, APCA_API_STREAM_URL   Alpaca hosts\n  \
-         DOUBLE_AGENT_LOG (else RUST_LOG)   log filter, e.g. debug or double_agent::alpaca=trace (default info)\n  \
-         DOUBLE_AGENT_DATA_DIR   data dir (journal, caches, log)\n  \
-         NO_COLOR   no colour on screen or in errors\n\
-         Logs: {}\n\
-         Data dir (journal, caches): {}",
-        crate::logging::log_path().display(),
-        crate::logging::data_dir().display()
-    );
-    Cli::command().after_help(after)
-}
-
 /// Parse the command line.
 pub fn parse() -> Cli {
-    let matches = command().get_matches();
+    let matches = crate::cli::command().get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 

@@ -191,6 +191,24 @@ impl Config {
                 return Err((vec![lo_key.into(), hi_key.into()], message));
             }
         }
+        let a = &self.alpaca;
+        if let Err(e) = a.timeframe.parse::<crate::model::Timeframe>() {
+            return one("alpaca.timeframe", e);
+        }
+        let feed = a.data_feed.trim().to_ascii_lowercase();
+        if !DATA_FEEDS.contains(&feed.as_str()) {
+            return one(
+                "alpaca.data_feed",
+                format!("`{feed}`: expected one of {DATA_FEEDS:?}"),
+            );
+        }
+        let adj = a.adjustment.trim().to_ascii_lowercase();
+        if adj.is_empty() || !adj.split(',').all(|x| ADJUSTMENTS.contains(&x)) {
+            return one(
+                "alpaca.adjustment",
+                format!("`{adj}`: expected {ADJUSTMENTS:?} (comma-combinable)"),
+            );
+        }
         if !matches!(self.bear.vehicle, Symbol::Twm | Symbol::Srty) {
             return one("bear.vehicle", "must be TWM or SRTY".into());
         }

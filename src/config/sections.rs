@@ -248,6 +248,10 @@ impl ColorsConfig {
 /// The named themes `ui.theme` takes.
 pub const THEMES: [&str; 3] = ["dark", "light", "high-contrast"];
 
+/// Alpaca's market-data feeds and price adjustments (`alpaca.data_feed`, `alpaca.adjustment`).
+pub const DATA_FEEDS: [&str; 4] = ["iex", "sip", "otc", "boats"];
+pub const ADJUSTMENTS: [&str; 5] = ["raw", "split", "dividend", "spin-off", "all"];
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlpacaConfig {

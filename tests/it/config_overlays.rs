@@ -113,3 +113,20 @@ fn an_unknown_variant_names_its_key() {
         .to_string();
     assert!(err.contains("`signals.mode`"), "{err}");
 }
+
+#[test]
+fn alpaca_names_are_checked_when_the_config_loads() {
+    for (text, key) in [
+        ("[alpaca]\ntimeframe = \"2Day\"\n", "alpaca.timeframe"),
+        ("[alpaca]\ndata_feed = \"sipp\"\n", "alpaca.data_feed"),
+        ("[alpaca]\nadjustment = \"splits\"\n", "alpaca.adjustment"),
+    ] {
+        let err = Config::from_layers(&[("mine.toml".into(), text.into())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("`{key}`")) && err.contains("mine.toml"),
+            "{err}"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::config::Mode;
 use crate::model::Timeframe;
@@ -150,6 +150,33 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DD", requires = "sweep")]
         split: Option<NaiveDate>,
     },
+    /// The config file: `init` writes the commented defaults where they are found without
+    /// --config, `show` prints the settings in effect and where each layer came from.
+    Config {
+        #[command(subcommand)]
+        what: ConfigWhat,
+    },
+    /// Print a completion script: `double-agent completions bash > ~/.local/share/bash-completion/completions/double-agent`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `double-agent man > double-agent.1; man ./double-agent.1`.
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigWhat {
+    /// Write the commented defaults (every key) to the config file (or --config's path).
+    Init {
+        /// Replace a file that is already there.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the settings in effect (defaults, file, DOUBLE_AGENT__… variables); no secrets.
+    Show,
+    /// Print the path of the config file read without --config.
+    Path,
 }
 
 fn parse_timeframe(s: &str) -> Result<Timeframe, String> {
@@ -167,4 +194,34 @@ pub enum JournalFormat {
     Table,
     Csv,
     Json,
+}
+
+/// The command line's definition with what `--help` says of files and the environment; the
+/// manual page and the completion scripts are built from it too.
+pub fn command() -> clap::Command {
+    let config = match crate::config::file_in_effect(None) {
+        Some(p) => format!("{} (in effect unless --config names another)", p.display()),
+        None => match crate::config::default_path() {
+            Some(p) => format!(
+                "none: built-in defaults (a file at {} is read; `double-agent config init` writes one)",
+                p.display()
+            ),
+            None => "none: built-in defaults".into(),
+        },
+    };
+    let after = format!(
+        "Config file: {config}\n\
+         Environment:\n  \
+         DOUBLE_AGENT__SECTION__KEY   overrides one config key (DOUBLE_AGENT__BEAR__VEHICLE=SRTY)\n  \
+         APCA_API_KEY_ID, APCA_API_SECRET_KEY   Alpaca keys (read only from the environment)\n  \
+         APCA_API_BASE_URL, APCA_API_DATA_URL, APCA_API_STREAM_URL   Alpaca hosts\n  \
+         DOUBLE_AGENT_LOG (else RUST_LOG)   log filter, e.g. debug or double_agent::alpaca=trace (default info)\n  \
+         DOUBLE_AGENT_DATA_DIR   data dir (journal, caches, log)\n  \
+         NO_COLOR   no colour on screen or in errors\n\
+         Logs: {}\n\
+         Data dir (journal, caches): {}",
+        crate::logging::log_path().display(),
+        crate::logging::data_dir().display()
+    );
+    <Cli as CommandFactory>::command().after_help(after)
 }

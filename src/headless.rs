@@ -67,7 +67,18 @@ pub async fn run(
     out.flush()?;
     // On stderr: stdout is the events, one JSON object a line, and ends with the last event.
     eprintln!("headless: {}", rate.summary(reason));
-    Ok(())
+    timed_run_got_bars(&w.session, reason)
+}
+
+/// A run that ended on its own (`--run-for`, the feeds closing) without a single bar from its
+/// live feed failed, whatever else it did: said, with a non-zero exit.
+pub fn timed_run_got_bars(session: &crate::session::Session, reason: &str) -> std::io::Result<()> {
+    match session.never_got_bars() {
+        Some(why) if matches!(reason, "run-for elapsed" | "feeds closed") => {
+            Err(std::io::Error::other(why))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Bars to a journal transaction at most (see `Journal::batch_bars`).

@@ -53,6 +53,8 @@ pub mod session;
 pub mod signals;
 /// The state store: bars, indicators, signals, orders, positions, health, log.
 pub mod store;
+/// The subcommands that need no session: config init/show, completions, the manual.
+pub mod tools;
 /// Rendering of the dashboard from the session's state.
 pub mod ui;
 /// Each agent's "if it closes here" line during market hours.

@@ -53,8 +53,10 @@ pub fn init() -> (
             (None, None)
         }
     };
-    let filter =
-        EnvFilter::try_from_env("DOUBLE_AGENT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // DOUBLE_AGENT_LOG wins; RUST_LOG is what every Rust program's user tries first.
+    let filter = EnvFilter::try_from_env("DOUBLE_AGENT_LOG")
+        .or_else(|_| EnvFilter::try_from_env("RUST_LOG"))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
     let (tx, rx) = mpsc::unbounded_channel();
     let first = PANE.set(tx).is_ok();
     let fmt = writer.map(|w| {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use color_eyre::eyre::{bail, eyre, Result, WrapErr};
 
 use crate::app::keymap::Keymap;
@@ -13,15 +13,9 @@ use crate::feed::replay::ReplayPlan;
 use crate::model::Timeframe;
 use crate::wiring::{self, BarSource};
 
-/// Parse the command line; `--help` names the log file and data dir.
+/// Parse the command line.
 pub fn parse() -> Cli {
-    let after = format!(
-        "Logs: {}\nData dir (journal, caches): {} (override with DOUBLE_AGENT_DATA_DIR)\n\
-         Alpaca keys come only from the environment: APCA_API_KEY_ID, APCA_API_SECRET_KEY.",
-        crate::logging::log_path().display(),
-        crate::logging::data_dir().display()
-    );
-    let matches = Cli::command().after_help(after).get_matches();
+    let matches = crate::cli::command().get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
@@ -56,12 +50,26 @@ fn confirm_live(what: &str) -> bool {
     std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == LIVE_PHRASE
 }
 
-pub fn config(cli: &Cli) -> Result<Config> {
-    if let Some(path) = &cli.config {
+/// The defaults, the config file in effect (`--config`, else the platform config dir's), then
+/// `DOUBLE_AGENT__SECTION__KEY` variables.
+pub fn merged_config(cli: &Cli) -> Result<crate::config::Merged> {
+    let mut merged = crate::config::merge(&[])?;
+    if let Some(path) = crate::config::file_in_effect(cli.config.as_deref()) {
         // Before parsing: a secret in a file others can read is refused whatever else it holds.
-        crate::secrets::check_config_file_permissions(path)?;
+        crate::secrets::check_config_file_permissions(&path)?;
+        let text = crate::config::read(&path)?;
+        merged.add_text(&path.display().to_string(), &text)?;
     }
-    let mut cfg = Config::load(cli.config.as_deref())?;
+    // A variable that is not UTF-8 cannot be one of ours.
+    merged.add_env(
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+    )?;
+    Ok(merged)
+}
+
+pub fn config(cli: &Cli) -> Result<Config> {
+    let mut cfg = Config::from_merged(&merged_config(cli)?)?;
     if let Some(s) = cli.speed {
         if !(s >= 0.0 && s.is_finite()) {
             bail!(
@@ -83,6 +91,14 @@ pub fn config(cli: &Cli) -> Result<Config> {
 }
 
 pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
+    // What needs no settings runs before they are read: a broken config file must not keep
+    // `config init --force`, completions or the manual from a trader.
+    match &cli.command {
+        Some(Command::Config { what }) => return crate::tools::config(&cli, what),
+        Some(Command::Completions { shell }) => return crate::tools::completions(*shell),
+        Some(Command::Man) => return crate::tools::man(),
+        _ => {}
+    }
     let cfg = config(&cli)?;
     match &cli.command {
         Some(Command::Indicators { input }) => {
@@ -134,6 +150,7 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
             return journal(what.as_ref(), filter, *format);
         }
         Some(Command::Replay { .. }) | None => {}
+        Some(Command::Config { .. } | Command::Completions { .. } | Command::Man) => {}
     }
     if cli.live && cli.feed != FeedKind::Alpaca {
         bail!("--live only applies to --feed alpaca");
@@ -240,10 +257,8 @@ fn backtest_sweep(
     json: bool,
 ) -> Result<()> {
     use crate::backtest::sweep;
-    let base = match &cli.config {
-        Some(p) => vec![(p.display().to_string(), std::fs::read_to_string(p)?)],
-        None => Vec::new(),
-    };
+    // The settings in effect (file, environment), each setting of the grid over them.
+    let base = merged_config(cli)?;
     // Every setting is checked before anything runs.
     let settings = sweep::grid(&base, axes)?;
     for s in &settings {

@@ -26,7 +26,7 @@ pub enum SecretError {
 
 /// Words that make a key look secret. `api` + `key` and `key` + `id` are checked as pairs so
 /// that ordinary keys (`keys.ack`, `max_position`) do not trip it.
-fn looks_secret(key: &str) -> bool {
+pub fn looks_secret(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_ascii_alphanumeric())

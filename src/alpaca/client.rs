@@ -6,14 +6,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::endpoints::is_loopback;
-use super::{AlpacaError, Endpoints, RateLimiter};
+use super::{backoff, AlpacaError, Endpoints, RateLimiter};
 use crate::broker::BrokerKind;
 use crate::config::AlpacaConfig;
 
@@ -65,15 +64,6 @@ impl fmt::Debug for AlpacaClient {
             .field("data_url", &self.inner.endpoints.data_url.as_str())
             .finish_non_exhaustive()
     }
-}
-
-/// Exponential back-off with jitter: uniformly in [d/2, d], d = base × 2^attempt (capped).
-pub fn backoff(base: Duration, attempt: u32) -> Duration {
-    let d = base
-        .saturating_mul(1u32 << attempt.min(10))
-        .min(Duration::from_secs(60));
-    let ms = d.as_millis().max(1) as u64;
-    Duration::from_millis(rand::thread_rng().gen_range(ms / 2..=ms))
 }
 
 impl AlpacaClient {

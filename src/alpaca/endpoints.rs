@@ -156,7 +156,12 @@ fn parse_url(var: &'static str, raw: &str) -> Result<Url, AlpacaError> {
         var,
         reason: reason.to_string(),
     };
-    let url = Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
+    let mut url = Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
+    // The SDKs take `https://paper-api.alpaca.markets/v2` as well as the bare host: the API
+    // version is ours to add (alpacahq/alpaca-trade-api-js#104 sent /v2/v2/clock).
+    let path = url.path().trim_end_matches('/');
+    let path = path.strip_suffix("/v2").unwrap_or(path).to_string();
+    url.set_path(&path);
     if url.host_str().is_none() {
         return Err(bad("no host"));
     }
@@ -219,6 +224,29 @@ mod tests {
         ];
         let e = resolve_endpoints(&env(&L), false, &mut |_| true).unwrap();
         assert_eq!(e.kind, BrokerKind::Paper);
+    }
+
+    #[test]
+    fn a_trailing_v2_or_slash_is_the_same_host() {
+        for raw in [
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9/",
+            "http://127.0.0.1:9/v2",
+            "http://127.0.0.1:9/v2/",
+        ] {
+            let e = Endpoints::new(raw, raw, Secret::new("k"), Secret::new("s")).unwrap();
+            assert_eq!(e.trading_url.as_str(), "http://127.0.0.1:9/", "{raw}");
+            assert_eq!(e.data_url.as_str(), "http://127.0.0.1:9/", "{raw}");
+        }
+        // A proxy's own prefix stays.
+        let e = Endpoints::new(
+            "http://127.0.0.1:9/alpaca/v2",
+            "http://127.0.0.1:9",
+            Secret::new("k"),
+            Secret::new("s"),
+        )
+        .unwrap();
+        assert_eq!(e.trading_url.as_str(), "http://127.0.0.1:9/alpaca");
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub enum AlpacaError {
     #[error("bad Alpaca setting: {0}")]
     Config(String),
     /// A non-2xx answer with Alpaca's body, e.g. 401 `40110000`, 422 `40010001`, 429 `42910000`.
-    #[error("Alpaca HTTP {status}{}: {message}", code.map(|c| format!(" (code {c})")).unwrap_or_default())]
+    #[error("Alpaca HTTP {status}{}: {message}{}", code.map(|c| format!(" (code {c})")).unwrap_or_default(), auth_hint(*status))]
     Api {
         status: u16,
         code: Option<u64>,
@@ -45,6 +45,23 @@ pub enum AlpacaError {
     Transport(String),
     #[error("unexpected Alpaca payload: {0}")]
     Decode(String),
+}
+
+/// What a trader checks when Alpaca says no to the keys.
+fn auth_hint(status: u16) -> &'static str {
+    match status {
+        401 => {
+            ". Check APCA_API_KEY_ID and APCA_API_SECRET_KEY: paper keys (PK…) work only with \
+                https://paper-api.alpaca.markets, live keys (AK…) only with --live, and a key \
+                regenerated in the dashboard replaces the old one"
+        }
+        403 => {
+            ". The keys were read but this is not allowed for them: live keys on the paper host \
+                or the reverse, a market-data feed the plan does not include (alpaca.data_feed = \
+                \"iex\" on the free plan), or an account that cannot trade"
+        }
+        _ => "",
+    }
 }
 
 impl AlpacaError {

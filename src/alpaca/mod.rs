@@ -4,6 +4,7 @@
 //! is gated behind an explicit flag plus a confirmation, keys never leave the request headers,
 //! and every request passes one rate limiter so feed and broker together stay under the quota.
 
+mod backoff;
 pub mod bars;
 mod client;
 mod endpoints;
@@ -14,7 +15,8 @@ pub mod stream;
 mod trading;
 pub mod wire;
 
-pub use client::{backoff, AlpacaClient, Api, ClientConfig};
+pub use backoff::{backoff, jittered, MAX_RETRY_WAIT};
+pub use client::{AlpacaClient, Api, ClientConfig};
 pub use endpoints::{
     resolve_endpoints, Endpoints, Secret, DEFAULT_DATA_URL, DEFAULT_TRADING_URL, ENV_BASE_URL,
     ENV_DATA_URL, ENV_KEY_ID, ENV_SECRET_KEY, LIVE_HOST, PAPER_HOST,

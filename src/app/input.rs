@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::keymap::{Command, Keymap};
 use super::view::{Prompt, Screen, ViewState};
-use crate::session::{Action, Session, OVERRIDE_REASONS};
+use crate::session::{Action, Session};
 
 /// What the loop must do after an input besides redrawing.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,7 +75,7 @@ fn on_key(
         return (actions, effect);
     }
     if let Some(prompt) = view.prompt.take() {
-        return (answer_prompt(prompt, k, view), Effect::None);
+        return (answer_prompt(prompt, k, keymap, view), Effect::None);
     }
     // Esc leaves overlays and other screens without being a bindable command.
     if k.code == KeyCode::Esc {
@@ -152,17 +152,20 @@ fn toggle(current: Screen, target: Screen) -> Screen {
     }
 }
 
-fn answer_prompt(prompt: Prompt, k: &KeyEvent, view: &mut ViewState) -> Vec<Action> {
-    let yes = matches!(k.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+fn answer_prompt(
+    prompt: Prompt,
+    k: &KeyEvent,
+    keymap: &Keymap,
+    view: &mut ViewState,
+) -> Vec<Action> {
+    let yes = keymap.is_yes(k);
     match prompt {
-        Prompt::OverrideReason { id } => match k.code {
-            KeyCode::Char(c) if OVERRIDE_REASONS.iter().any(|(r, _)| *r == c) => {
-                vec![Action::Override {
-                    id: Some(id),
-                    reason: c,
-                }]
-            }
-            KeyCode::Esc => Vec::new(),
+        Prompt::OverrideReason { id } => match (keymap.reason(k), k.code) {
+            (Some(reason), _) => vec![Action::Override {
+                id: Some(id),
+                reason,
+            }],
+            (None, KeyCode::Esc) => Vec::new(),
             _ => {
                 view.prompt = Some(Prompt::OverrideReason { id });
                 Vec::new()
@@ -251,5 +254,42 @@ mod tests {
             &session,
         );
         assert!(!view.help && actions.is_empty());
+    }
+
+    #[test]
+    fn the_override_reasons_and_yes_answer_to_their_remapped_keys() {
+        let mut cfg = Config::default_config();
+        cfg.keys.reason_news = "1".into();
+        cfg.keys.yes = "j".into();
+        let keymap = Keymap::from_config(&cfg.keys).unwrap();
+        let session = Session::new(
+            cfg.clone(),
+            Box::new(PaperBroker::new(&cfg.paper)),
+            Timeframe::Day1,
+            "keys",
+        );
+        let mut view = ViewState::new(60);
+        let key = |c| press(KeyCode::Char(c), KeyModifiers::NONE);
+        view.prompt = Some(Prompt::OverrideReason { id: 7 });
+        let (actions, _) = handle(&key('n'), &keymap, &mut view, &session);
+        assert!(
+            actions.is_empty() && view.prompt.is_some(),
+            "n is no reason now"
+        );
+        let (actions, _) = handle(&key('1'), &keymap, &mut view, &session);
+        assert_eq!(
+            actions,
+            [Action::Override {
+                id: Some(7),
+                reason: 'n'
+            }],
+            "the journal still records the news reason"
+        );
+        view.prompt = Some(Prompt::ConfirmFlatten);
+        let (actions, _) = handle(&key('y'), &keymap, &mut view, &session);
+        assert!(actions.is_empty(), "y is no longer yes");
+        view.prompt = Some(Prompt::ConfirmFlatten);
+        let (actions, _) = handle(&key('j'), &keymap, &mut view, &session);
+        assert_eq!(actions, [Action::Flatten]);
     }
 }

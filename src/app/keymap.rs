@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::config::KeysConfig;
+use crate::config::{KeySpec, KeysConfig};
 use crate::model::Symbol;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,98 +72,48 @@ impl Command {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("key `{name}` for `keys.{field}` is not a key (use one character, or Enter, Esc, Space, Tab, Up, Down, Left, Right)")]
+#[error("keys.{field}: {message}")]
 pub struct KeyError {
     pub field: &'static str,
-    pub name: String,
+    pub message: String,
 }
 
-pub fn parse_key(name: &str) -> Option<KeyCode> {
-    let mut chars = name.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) => return Some(KeyCode::Char(c)),
-        (None, _) => return None,
-        _ => {}
-    }
-    Some(match name.to_ascii_lowercase().as_str() {
-        "enter" | "return" => KeyCode::Enter,
-        "esc" | "escape" => KeyCode::Esc,
-        "space" => KeyCode::Char(' '),
-        "tab" => KeyCode::Tab,
-        "up" => KeyCode::Up,
-        "down" => KeyCode::Down,
-        "left" => KeyCode::Left,
-        "right" => KeyCode::Right,
-        "pageup" => KeyCode::PageUp,
-        "pagedown" => KeyCode::PageDown,
-        _ => return None,
-    })
-}
-
-pub fn key_label(code: KeyCode) -> String {
-    match code {
-        KeyCode::Char(' ') => "Space".into(),
-        KeyCode::Char(c) => c.to_string(),
-        KeyCode::Enter => "Enter".into(),
-        KeyCode::Esc => "Esc".into(),
-        KeyCode::Tab => "Tab".into(),
-        KeyCode::Up => "↑".into(),
-        KeyCode::Down => "↓".into(),
-        KeyCode::Left => "←".into(),
-        KeyCode::Right => "→".into(),
-        other => format!("{other:?}"),
-    }
+/// How a key shows in the help and the hints.
+pub fn key_label(key: KeySpec) -> String {
+    key.label()
 }
 
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    map: HashMap<KeyCode, Command>,
+    map: HashMap<KeySpec, Command>,
     /// In config order, for the help overlay.
-    pub bindings: Vec<(KeyCode, Command)>,
+    pub bindings: Vec<(KeySpec, Command)>,
+    /// The override prompt's keys and the reason letter each answers with.
+    pub reasons: Vec<(KeySpec, char)>,
+    /// "Yes" in a confirmation.
+    pub yes: KeySpec,
 }
 
 impl Keymap {
+    /// The keymap of a config the loader checked (keys read, no conflicts); a hand-built
+    /// `KeysConfig` is checked here.
     pub fn from_config(k: &KeysConfig) -> Result<Keymap, KeyError> {
-        let table: [(&'static str, &str, Command); 27] = [
-            ("ack", &k.ack, Command::Ack),
-            ("ack_alt", &k.ack_alt, Command::Ack),
-            ("override", &k.r#override, Command::Override),
-            ("edit", &k.edit, Command::Edit),
-            ("snooze", &k.snooze, Command::Snooze),
-            ("flatten", &k.flatten, Command::Flatten),
-            ("pause_agents", &k.pause_agents, Command::PauseAgents),
-            ("kill", &k.kill, Command::Kill),
-            ("mode", &k.mode, Command::Mode),
-            ("help", &k.help, Command::Help),
-            ("quit", &k.quit, Command::Quit),
-            ("pause_replay", &k.pause_replay, Command::PauseReplay),
-            ("faster", &k.faster, Command::Faster),
-            ("slower", &k.slower, Command::Slower),
-            ("focus_iwm", &k.focus_iwm, Command::Focus(Symbol::Iwm)),
-            ("focus_twm", &k.focus_twm, Command::Focus(Symbol::Twm)),
-            ("focus_srty", &k.focus_srty, Command::Focus(Symbol::Srty)),
-            ("timeframe", &k.timeframe, Command::Timeframe),
-            ("zoom_in", &k.zoom_in, Command::ZoomIn),
-            ("zoom_out", &k.zoom_out, Command::ZoomOut),
-            ("scroll_left", &k.scroll_left, Command::ScrollLeft),
-            ("scroll_right", &k.scroll_right, Command::ScrollRight),
-            ("next_signal", &k.next_signal, Command::NextSignal),
-            ("prev_signal", &k.prev_signal, Command::PrevSignal),
-            ("scorecard", &k.scorecard, Command::Scorecard),
-            ("journal_view", &k.journal_view, Command::Journal),
-            ("pane", &k.pane, Command::Pane),
-        ];
+        k.check()
+            .map_err(|(field, message)| KeyError { field, message })?;
+        let spec = |name: &str| KeySpec::parse(name).expect("checked");
         let mut map = HashMap::new();
         let mut bindings = Vec::new();
-        for (field, name, cmd) in table {
-            let code = parse_key(name).ok_or_else(|| KeyError {
-                field,
-                name: name.to_string(),
-            })?;
-            map.insert(code, cmd);
-            bindings.push((code, cmd));
+        for (field, name) in k.commands() {
+            let cmd = command_of(field);
+            map.insert(spec(name), cmd);
+            bindings.push((spec(name), cmd));
         }
-        Ok(Keymap { map, bindings })
+        Ok(Keymap {
+            map,
+            bindings,
+            reasons: k.reasons().iter().map(|(_, n, r)| (spec(n), *r)).collect(),
+            yes: spec(&k.yes),
+        })
     }
 
     pub fn command(&self, key: &KeyEvent) -> Option<Command> {
@@ -171,7 +121,21 @@ impl Keymap {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return Some(Command::Quit);
         }
-        self.map.get(&key.code).copied()
+        self.map.get(&pressed(key)).copied()
+    }
+
+    /// The reason letter a key answers the override prompt with.
+    pub fn reason(&self, key: &KeyEvent) -> Option<char> {
+        let k = pressed(key);
+        self.reasons.iter().find(|(s, _)| *s == k).map(|(_, r)| *r)
+    }
+
+    /// Caps lock or shift do not turn a yes into a no.
+    pub fn is_yes(&self, key: &KeyEvent) -> bool {
+        let k = pressed(key);
+        k == self.yes
+            || matches!((k.code, self.yes.code), (KeyCode::Char(a), KeyCode::Char(b))
+                if k.ctrl == self.yes.ctrl && a.eq_ignore_ascii_case(&b))
     }
 
     /// The first key bound to `cmd`, for hints in the panes.
@@ -181,6 +145,50 @@ impl Keymap {
             .find(|(_, c)| *c == cmd)
             .map(|(k, _)| key_label(*k))
             .unwrap_or_default()
+    }
+}
+
+/// A key event as bindings are written: ctrl-k arrives as `k` with CONTROL (some terminals
+/// send `K`), shift is already in the character.
+fn pressed(key: &KeyEvent) -> KeySpec {
+    let spec = KeySpec::of(key.code, key.modifiers);
+    match spec.code {
+        KeyCode::Char(c) if spec.ctrl => KeySpec {
+            code: KeyCode::Char(c.to_ascii_lowercase()),
+            ctrl: true,
+        },
+        _ => spec,
+    }
+}
+
+fn command_of(field: &str) -> Command {
+    match field {
+        "ack" | "ack_alt" => Command::Ack,
+        "override" => Command::Override,
+        "edit" => Command::Edit,
+        "snooze" => Command::Snooze,
+        "flatten" => Command::Flatten,
+        "pause_agents" => Command::PauseAgents,
+        "kill" => Command::Kill,
+        "mode" => Command::Mode,
+        "help" => Command::Help,
+        "quit" => Command::Quit,
+        "pause_replay" => Command::PauseReplay,
+        "faster" => Command::Faster,
+        "slower" => Command::Slower,
+        "focus_iwm" => Command::Focus(Symbol::Iwm),
+        "focus_twm" => Command::Focus(Symbol::Twm),
+        "focus_srty" => Command::Focus(Symbol::Srty),
+        "timeframe" => Command::Timeframe,
+        "zoom_in" => Command::ZoomIn,
+        "zoom_out" => Command::ZoomOut,
+        "scroll_left" => Command::ScrollLeft,
+        "scroll_right" => Command::ScrollRight,
+        "next_signal" => Command::NextSignal,
+        "prev_signal" => Command::PrevSignal,
+        "scorecard" => Command::Scorecard,
+        "journal_view" => Command::Journal,
+        _ => Command::Pane,
     }
 }
 
@@ -203,9 +211,24 @@ mod tests {
         assert_eq!(km.command(&k(KeyCode::Char('y'))), Some(Command::Ack));
         assert_eq!(km.command(&k(KeyCode::Char('a'))), None);
         cfg.keys.kill = "Ctrl+K".into();
+        let km = Keymap::from_config(&cfg.keys).unwrap();
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        assert_eq!(km.command(&ctrl('k')), Some(Command::Kill));
+        assert_eq!(
+            km.command(&k(KeyCode::Char('k'))),
+            None,
+            "plain k is not ctrl-k"
+        );
+        assert_eq!(km.command(&ctrl('c')), Some(Command::Quit));
+        cfg.keys.kill = "Nope".into();
         assert!(Keymap::from_config(&cfg.keys)
             .unwrap_err()
             .to_string()
             .contains("keys.kill"));
+        cfg.keys.kill = "y".into();
+        assert!(Keymap::from_config(&cfg.keys)
+            .unwrap_err()
+            .to_string()
+            .contains("keys.ack"));
     }
 }

@@ -156,7 +156,7 @@ pub async fn event_loop<B: Backend>(
     };
     // A clean stop: the next start begins a new session instead of resuming this one.
     w.session.end(reason);
-    Ok(())
+    crate::headless::timed_run_got_bars(&w.session, reason)
 }
 
 /// Handle one feed event; true if it brought a signal that waits for the trader.

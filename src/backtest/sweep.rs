@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Figures, Report};
-use crate::config::{AgentsMode, Config, ConfigError};
+use crate::config::{AgentsMode, Config, ConfigError, Merged};
 use crate::feed::replay::ReplayPlan;
 
 /// One `--sweep KEY=V1,V2,…`: a config key and the values to try.
@@ -25,7 +25,7 @@ pub enum SweepError {
     #[error("--sweep {setting}: {source}")]
     Config {
         setting: String,
-        source: ConfigError,
+        source: Box<ConfigError>,
     },
 }
 
@@ -57,7 +57,7 @@ pub struct Setting {
 
 /// Every combination of the axes over `base` (the user's file, if any), each checked by the
 /// config loader itself: a bad key or value is refused, with the key named, before anything runs.
-pub fn grid(base: &[(String, String)], axes: &[Axis]) -> Result<Vec<Setting>, SweepError> {
+pub fn grid(base: &Merged, axes: &[Axis]) -> Result<Vec<Setting>, SweepError> {
     let mut combos: Vec<Vec<(&str, &str)>> = vec![Vec::new()];
     for a in axes {
         combos = combos
@@ -79,12 +79,14 @@ pub fn grid(base: &[(String, String)], axes: &[Axis]) -> Result<Vec<Setting>, Sw
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let mut layers = base.to_vec();
-            layers.push(("--sweep".into(), overlay(&pairs)));
-            let config = Config::from_layers(&layers).map_err(|source| SweepError::Config {
-                setting: label.clone(),
-                source,
-            })?;
+            let mut merged = base.clone();
+            let config = merged
+                .add_text("--sweep", &overlay(&pairs))
+                .and_then(|_| Config::from_merged(&merged))
+                .map_err(|source| SweepError::Config {
+                    setting: label.clone(),
+                    source: Box::new(source),
+                })?;
             Ok(Setting { label, config })
         })
         .collect()
@@ -236,7 +238,7 @@ mod tests {
     #[test]
     fn a_grid_is_every_combination_each_checked_by_the_config_loader() {
         let g = grid(
-            &[],
+            &crate::config::merge(&[]).unwrap(),
             &[axis("bear.stop_atr=2,3,4"), axis("bear.vehicle=TWM,SRTY")],
         )
         .unwrap();
@@ -246,7 +248,11 @@ mod tests {
         assert_eq!(g[1].config.bear.vehicle, crate::model::Symbol::Srty);
         assert_eq!(g[5].config.bear.stop_atr, 4.0);
         // two keys of one section
-        let g = grid(&[], &[axis("bear.stop_atr=2"), axis("bear.target_atr=0,6")]).unwrap();
+        let g = grid(
+            &crate::config::merge(&[]).unwrap(),
+            &[axis("bear.stop_atr=2"), axis("bear.target_atr=0,6")],
+        )
+        .unwrap();
         assert_eq!(
             (g[1].config.bear.stop_atr, g[1].config.bear.target_atr),
             (2.0, 6.0)
@@ -255,17 +261,26 @@ mod tests {
 
     #[test]
     fn bad_keys_and_values_are_refused_with_the_key_named() {
-        let err = grid(&[], &[axis("bear.stop_atrr=2,3")])
-            .unwrap_err()
-            .to_string();
+        let err = grid(
+            &crate::config::merge(&[]).unwrap(),
+            &[axis("bear.stop_atrr=2,3")],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("bear.stop_atrr"), "{err}");
-        let err = grid(&[], &[axis("bear.stop_atr=2,-1")])
-            .unwrap_err()
-            .to_string();
+        let err = grid(
+            &crate::config::merge(&[]).unwrap(),
+            &[axis("bear.stop_atr=2,-1")],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("bear.stop_atr") && err.contains("-1"), "{err}");
-        let err = grid(&[], &[axis("bear.vehicle=QQQ")])
-            .unwrap_err()
-            .to_string();
+        let err = grid(
+            &crate::config::merge(&[]).unwrap(),
+            &[axis("bear.vehicle=QQQ")],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("bear.vehicle=QQQ"), "{err}");
         for bad in ["stop_atr=2", "bear.stop_atr", "bear.stop_atr=2,,3"] {
             assert!(bad.parse::<Axis>().is_err(), "{bad}");

@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use super::alpaca::{reconcile, refresh_account, Ctx};
+use crate::alpaca::jittered;
 use crate::alpaca::stream::{connect_trading, Credentials, ErrorClass, StreamError};
 use crate::broker::BrokerEvent;
-use crate::feed::alpaca_stream::jittered;
 
 /// How the stream connects and backs off (the `[stream]` settings).
 #[derive(Debug, Clone)]

@@ -2,13 +2,19 @@
 
 use std::path::{Path, PathBuf};
 
-use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::model::Symbol;
 
+mod keys;
+mod layers;
 mod live;
+pub mod ranges;
 mod sections;
+pub mod show;
+
+pub use keys::{KeySpec, KeysConfig};
+pub use layers::{default_path, file_in_effect, Merged, ENV_PREFIX};
 
 pub use live::{AlertsConfig, StreamConfig};
 pub use sections::*;
@@ -34,8 +40,19 @@ pub enum ConfigError {
         expected: String,
         found: String,
     },
-    #[error("{file}: bad value: {message}")]
-    BadValue { file: String, message: String },
+    #[error("{file}: key `{key}` = {value}: must be {allowed}")]
+    OutOfRange {
+        file: String,
+        key: String,
+        value: String,
+        allowed: String,
+    },
+    #[error("{file}: key `{key}`: {message}")]
+    BadValue {
+        file: String,
+        key: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,194 +115,155 @@ impl Config {
 
     /// Defaults overlaid by the file at `path`.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
-        match path {
-            None => Self::from_layers(&[]),
-            Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
-                    path: p.to_path_buf(),
-                    source,
-                })?;
-                Self::from_layers(&[(p.display().to_string(), text)])
-            }
+        let mut layers = Vec::new();
+        if let Some(p) = path {
+            layers.push((p.display().to_string(), read(p)?));
         }
+        Self::from_layers(&layers)
     }
 
     /// Defaults overlaid by each `(file name, toml text)` in order.
     pub fn from_layers(layers: &[(String, String)]) -> Result<Config, ConfigError> {
-        let mut merged: toml::Value =
-            DEFAULT_TOML
-                .parse()
-                .map_err(|e: toml::de::Error| ConfigError::Syntax {
-                    file: "config/default.toml".into(),
-                    message: e.to_string(),
-                })?;
-        let mut last_file = "config/default.toml".to_string();
-        for (file, text) in layers {
-            let user: toml::Value =
-                text.parse()
-                    .map_err(|e: toml::de::Error| ConfigError::Syntax {
-                        file: file.clone(),
-                        message: e.message().to_string(),
-                    })?;
-            overlay(&mut merged, user, "", file)?;
-            last_file = file.clone();
+        Self::from_merged(&merge(layers)?)
+    }
+
+    /// Checked key by key against its range (the file that set a key is named), then read into
+    /// the sections with the path of any value serde refuses (`bear.vehicle`), then the
+    /// settings that must agree with each other.
+    pub fn from_merged(merged: &Merged) -> Result<Config, ConfigError> {
+        if let Some((key, value, allowed)) = ranges::first_out_of_range(&merged.value) {
+            return Err(ConfigError::OutOfRange {
+                file: merged.origin(key).to_string(),
+                key: key.to_string(),
+                value,
+                allowed,
+            });
         }
-        let cfg: Config =
-            merged
-                .try_into()
-                .map_err(|e: toml::de::Error| ConfigError::BadValue {
-                    file: last_file.clone(),
-                    message: e.message().to_string(),
-                })?;
-        cfg.validate().map_err(|message| ConfigError::BadValue {
-            file: last_file,
-            message,
+        let cfg: Config = serde_path_to_error::deserialize(merged.value.clone()).map_err(
+            |e: serde_path_to_error::Error<toml::de::Error>| {
+                let key = e.path().to_string();
+                ConfigError::BadValue {
+                    file: merged.origin(&key).to_string(),
+                    message: e.into_inner().message().to_string(),
+                    key,
+                }
+            },
+        )?;
+        cfg.validate().map_err(|(keys, message)| {
+            // Of two keys that disagree, the one a layer set is to blame, not the default.
+            let key = keys
+                .iter()
+                .find(|k| merged.origin(k) != layers::DEFAULTS)
+                .unwrap_or(&keys[0]);
+            ConfigError::BadValue {
+                file: merged.origin(key).to_string(),
+                key: key.to_string(),
+                message,
+            }
         })?;
         Ok(cfg)
     }
 
-    fn validate(&self) -> Result<(), String> {
-        let positive = [
-            ("indicators.rsi_period", self.indicators.rsi_period),
-            ("indicators.atr_period", self.indicators.atr_period),
-            ("indicators.sma_fast", self.indicators.sma_fast),
-            ("indicators.sma_mid", self.indicators.sma_mid),
-            ("indicators.sma_slow", self.indicators.sma_slow),
-            ("indicators.ema_period", self.indicators.ema_period),
-            ("indicators.volume_sma", self.indicators.volume_sma),
-            ("pivot.k", self.pivot.k),
-            ("levels.profile_bars", self.levels.profile_bars),
-            ("bear.confirm_closes", self.bear.confirm_closes),
-            ("bear.max_tiers", self.bear.max_tiers),
-            ("history.bars", self.history.bars),
-            ("history.signals", self.history.signals),
-            ("history.orders", self.history.orders),
-            ("history.tracks", self.history.tracks),
-        ];
-        for (key, v) in positive {
-            if v == 0 {
-                return Err(format!("key `{key}` must be at least 1"));
+    /// Settings that must agree with each other, and names that must be known: the key to
+    /// blame and why. Ranges are checked before (config/ranges.rs).
+    fn validate(&self) -> Result<(), (Vec<String>, String)> {
+        let one = |k: &str, m: String| Err((vec![k.to_string()], m));
+        if let Err((field, message)) = self.keys.check() {
+            return one(&format!("keys.{field}"), message);
+        }
+        let theme = self.ui.theme.as_str();
+        if !THEMES.contains(&theme) {
+            return one("ui.theme", format!("`{theme}` is not a theme: {THEMES:?}"));
+        }
+        for (name, c) in self.ui.colors.all() {
+            if !c.is_empty() && c.parse::<ratatui::style::Color>().is_err() {
+                let message = format!(
+                    "`{c}` is not a colour: a name (red, lightblue, darkgray), #rrggbb or 0-255"
+                );
+                return one(&format!("ui.colors.{name}"), message);
             }
         }
-        if !(self.replay.speed >= 0.0 && self.replay.speed.is_finite()) {
-            return Err(
-                "key `replay.speed` must be 0 (as fast as possible) or a positive number".into(),
-            );
+        let ind = &self.indicators;
+        if ind.sma_fast >= ind.sma_slow {
+            return Err((
+                vec!["indicators.sma_fast".into(), "indicators.sma_slow".into()],
+                format!(
+                    "indicators.sma_fast ({}) must be below indicators.sma_slow ({})",
+                    ind.sma_fast, ind.sma_slow
+                ),
+            ));
         }
-        let fractions = [
-            ("bear.beta_per_tier", self.bear.beta_per_tier, 0.0, 1.0),
+        let pairs = [
             (
-                "risk.max_vehicle_fraction",
-                self.risk.max_vehicle_fraction,
-                0.0,
-                1.0,
+                "risk.scale_min",
+                self.risk.scale_min,
+                "risk.scale_max",
+                self.risk.scale_max,
             ),
-            ("bull.beta", self.bull.beta, 0.0, 1.0),
+            (
+                "risk.vol_min",
+                self.risk.vol_min,
+                "risk.vol_max",
+                self.risk.vol_max,
+            ),
+            (
+                "stream.reconnect_base_ms",
+                self.stream.reconnect_base_ms as f64,
+                "stream.reconnect_max_ms",
+                self.stream.reconnect_max_ms as f64,
+            ),
         ];
-        for (key, v, lo, hi) in fractions {
-            if !(v > lo && v <= hi) {
-                return Err(format!("key `{key}` must be above {lo} and at most {hi}"));
+        for (lo_key, lo, hi_key, hi) in pairs {
+            if lo > hi {
+                let message = format!("{lo_key} ({lo}) must not exceed {hi_key} ({hi})");
+                return Err((vec![lo_key.into(), hi_key.into()], message));
             }
         }
-        let non_negative = [
-            ("bear.stop_atr", self.bear.stop_atr),
-            ("bear.target_atr", self.bear.target_atr),
-            ("bear.cooldown_atr", self.bear.cooldown_atr),
-            ("bull.stop_atr", self.bull.stop_atr),
-        ];
-        for (key, v) in non_negative {
-            if !(v >= 0.0 && v.is_finite()) {
-                return Err(format!("key `{key}` must be 0 or a positive number"));
-            }
+        let a = &self.alpaca;
+        if let Err(e) = a.timeframe.parse::<crate::model::Timeframe>() {
+            return one("alpaca.timeframe", e);
         }
-        if self.bear.stop_atr <= 0.0 {
-            return Err("key `bear.stop_atr` must be positive: the Bear always has a stop".into());
-        }
-        if !(self.paper.buying_power >= 1.0 && self.paper.buying_power <= 4.0) {
-            return Err("key `paper.buying_power` must be from 1 (cash account) to 4".into());
-        }
-        if !(self.paper.margin_rate >= 0.0 && self.paper.margin_rate < 1.0) {
-            return Err("key `paper.margin_rate` must be from 0 to under 1 (a year)".into());
-        }
-        if matches!(self.book.value, BookValue::Dollars(v) if v <= Decimal::ZERO) {
-            return Err(
-                "key `book.value` must be a positive number of dollars, or \"venue\"".into(),
+        let feed = a.data_feed.trim().to_ascii_lowercase();
+        if !DATA_FEEDS.contains(&feed.as_str()) {
+            return one(
+                "alpaca.data_feed",
+                format!("`{feed}`: expected one of {DATA_FEEDS:?}"),
             );
         }
-        if !self.book.symbol.can_be_book() {
-            return Err("key `book.symbol` must be IWM, QQQ or SPY".into());
+        let adj = a.adjustment.trim().to_ascii_lowercase();
+        if adj.is_empty() || !adj.split(',').all(|x| ADJUSTMENTS.contains(&x)) {
+            return one(
+                "alpaca.adjustment",
+                format!("`{adj}`: expected {ADJUSTMENTS:?} (comma-combinable)"),
+            );
         }
         if !matches!(self.bear.vehicle, Symbol::Twm | Symbol::Srty) {
-            return Err("key `bear.vehicle` must be TWM or SRTY".into());
+            let message = format!("`{}`: must be TWM or SRTY", self.bear.vehicle);
+            return one("bear.vehicle", message);
         }
-        if self.paper.starting_cash <= Decimal::ZERO {
-            return Err("key `paper.starting_cash` must be positive".into());
-        }
-        if !(self.paper.slippage_bps >= 0.0 && self.paper.slippage_bps < 10_000.0) {
-            return Err("key `paper.slippage_bps` must be from 0 to under 10000".into());
-        }
-        if self.paper.commission_per_share < Decimal::ZERO
-            || self.paper.commission_min < Decimal::ZERO
-        {
-            return Err(
-                "keys `paper.commission_per_share` and `paper.commission_min` must not be negative"
-                    .into(),
-            );
-        }
-        // At 100 % a sell's commission could eat all its proceeds and more.
-        let max_pct = self.paper.commission_max_pct;
-        if !(max_pct > Decimal::ZERO && max_pct < Decimal::ONE) {
-            return Err("key `paper.commission_max_pct` must be between 0 and 1".into());
+        if !self.book.symbol.can_be_book() {
+            let message = format!("`{}`: must be IWM, QQQ or SPY", self.book.symbol);
+            return one("book.symbol", message);
         }
         Ok(())
     }
 }
 
-/// Merge `user` into `base`, refusing keys `base` does not have and values of another type.
-fn overlay(
-    base: &mut toml::Value,
-    user: toml::Value,
-    prefix: &str,
-    file: &str,
-) -> Result<(), ConfigError> {
-    let toml::Value::Table(user) = user else {
-        return Ok(());
-    };
-    let toml::Value::Table(base) = base else {
-        return Ok(());
-    };
-    for (k, v) in user {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        let Some(slot) = base.get_mut(&k) else {
-            return Err(ConfigError::UnknownKey {
-                file: file.to_string(),
-                key,
-            });
-        };
-        match (slot.is_table(), v.is_table()) {
-            (true, true) => overlay(slot, v, &key, file)?,
-            _ if same_kind(slot, &v) => *slot = v,
-            _ => {
-                return Err(ConfigError::WrongType {
-                    file: file.to_string(),
-                    key,
-                    expected: slot.type_str().to_string(),
-                    found: v.type_str().to_string(),
-                })
-            }
-        }
+/// The defaults overlaid by each `(file name, toml text)` in order.
+pub fn merge(layers: &[(String, String)]) -> Result<Merged, ConfigError> {
+    let mut merged = Merged::defaults()?;
+    for (file, text) in layers {
+        merged.add_text(file, text)?;
     }
-    Ok(())
+    Ok(merged)
 }
 
-fn same_kind(a: &toml::Value, b: &toml::Value) -> bool {
-    use toml::Value::*;
-    matches!((a, b), (Integer(_) | Float(_), Integer(_) | Float(_)))
-        || std::mem::discriminant(a) == std::mem::discriminant(b)
+/// A config file's text, or why it cannot be read.
+pub fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -242,39 +242,49 @@ pub struct UiConfig {
     pub frame_ms: u64,
     pub chart_bars: usize,
     pub theme: String,
+    pub colors: ColorsConfig,
 }
 
+/// Colours over the theme's: a name (`red`, `lightblue`), `#rrggbb` or a 256-colour index; empty
+/// keeps the theme's.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct KeysConfig {
-    pub ack: String,
-    pub ack_alt: String,
-    pub r#override: String,
-    pub edit: String,
-    pub snooze: String,
-    pub flatten: String,
-    pub pause_agents: String,
-    pub kill: String,
-    pub mode: String,
-    pub help: String,
-    pub quit: String,
-    pub pause_replay: String,
-    pub faster: String,
-    pub slower: String,
-    pub focus_iwm: String,
-    pub focus_twm: String,
-    pub focus_srty: String,
-    pub timeframe: String,
-    pub zoom_in: String,
-    pub zoom_out: String,
-    pub scroll_left: String,
-    pub scroll_right: String,
-    pub next_signal: String,
-    pub prev_signal: String,
-    pub scorecard: String,
-    pub journal_view: String,
-    pub pane: String,
+pub struct ColorsConfig {
+    pub up: String,
+    pub down: String,
+    pub bear: String,
+    pub bull: String,
+    pub accent: String,
+    pub dim: String,
+    pub warn: String,
+    pub error: String,
+    pub support: String,
+    pub resistance: String,
 }
+
+impl ColorsConfig {
+    pub fn all(&self) -> [(&'static str, &str); 10] {
+        [
+            ("up", &self.up),
+            ("down", &self.down),
+            ("bear", &self.bear),
+            ("bull", &self.bull),
+            ("accent", &self.accent),
+            ("dim", &self.dim),
+            ("warn", &self.warn),
+            ("error", &self.error),
+            ("support", &self.support),
+            ("resistance", &self.resistance),
+        ]
+    }
+}
+
+/// The named themes `ui.theme` takes.
+pub const THEMES: [&str; 3] = ["dark", "light", "high-contrast"];
+
+/// Alpaca's market-data feeds and price adjustments (`alpaca.data_feed`, `alpaca.adjustment`).
+pub const DATA_FEEDS: [&str; 4] = ["iex", "sip", "otc", "boats"];
+pub const ADJUSTMENTS: [&str; 5] = ["raw", "split", "dividend", "spin-off", "all"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

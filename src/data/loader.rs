@@ -10,6 +10,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::America::New_York;
 
+use super::bounded::{excerpt, fatal, LineLimit};
 use crate::model::Bar;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,8 @@ pub enum LoadError {
         column: &'static str,
         header: String,
     },
+    #[error("{file}: {message}")]
+    Unreadable { file: String, message: String },
     #[error("{file}: no valid bars ({skipped} rows skipped)")]
     NoBars { file: String, skipped: usize },
 }
@@ -62,11 +65,16 @@ pub struct Loaded {
 }
 
 pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
+    use std::io::Read;
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    let io = |source| LoadError::Io {
         file: file.clone(),
         source,
-    })?;
+    };
+    let mut text = String::new();
+    LineLimit::new(std::fs::File::open(path).map_err(io)?)
+        .read_to_string(&mut text)
+        .map_err(io)?;
     load_bars(&file, &text)
 }
 
@@ -113,7 +121,7 @@ fn find_columns(file: &str, header: &[String]) -> Result<Columns, LoadError> {
         find(names).ok_or_else(|| LoadError::MissingColumn {
             file: file.to_string(),
             column,
-            header: header.join(","),
+            header: excerpt(&header.join(",")),
         })
     };
     Ok(Columns {
@@ -236,6 +244,12 @@ pub(super) fn header<R: std::io::Read>(
     let mut rec = csv::StringRecord::new();
     match rdr.read_record(&mut rec) {
         Ok(true) => {}
+        Err(e) if fatal(&e) => {
+            return Err(LoadError::Unreadable {
+                file: file.to_string(),
+                message: e.to_string(),
+            })
+        }
         _ => {
             return Err(LoadError::Empty {
                 file: file.to_string(),
@@ -266,7 +280,7 @@ pub(super) fn parse_record(
     }
     let get = |i: usize| rec.get(i).unwrap_or("").trim_ascii();
     let Some(stamp) = parse_time(get(cols.time)) else {
-        return Err(format!("unreadable time `{}`", get(cols.time)));
+        return Err(format!("unreadable time `{}`", excerpt(get(cols.time))));
     };
     let price = |i: usize| parse_num(get(i));
     let (Some(open), Some(high), Some(low), Some(close)) = (
@@ -279,7 +293,7 @@ pub(super) fn parse_record(
     };
     let volume = match cols.volume.map(get) {
         None => 0.0,
-        Some(v) => parse_num(v).ok_or_else(|| format!("unreadable volume `{v}`"))?,
+        Some(v) => parse_num(v).ok_or_else(|| format!("unreadable volume `{}`", excerpt(v)))?,
     };
     let split = cols
         .split
@@ -338,6 +352,12 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
                 Ok(None) => {}
                 Err(why) => warn(line, why),
             },
+            Err(e) if fatal(&e) => {
+                return Err(LoadError::Unreadable {
+                    file: file.to_string(),
+                    message: e.to_string(),
+                })
+            }
             Err(e) => warn(line, format!("unreadable row: {e}")),
         }
     }

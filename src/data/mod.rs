@@ -1,6 +1,7 @@
 //! Bar data at rest: the one loader for every CSV layout, the same rows read as a stream, and
 //! the bars compiled into the binary.
 
+pub mod bounded;
 pub mod embedded;
 pub mod loader;
 pub mod stream;

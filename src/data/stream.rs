@@ -14,6 +14,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
+use super::bounded::{fatal, LineLimit};
 use super::loader::{self, csv_reader, header, parse_record, refusal, Columns, Row};
 use super::{LoadError, LoadWarning};
 use crate::model::Bar;
@@ -35,11 +36,13 @@ pub struct BarReader {
 
 /// The part of a streamed file not read yet.
 struct Rest {
-    rdr: csv::Reader<File>,
+    rdr: csv::Reader<LineLimit<File>>,
     cols: Columns,
     rec: csv::StringRecord,
     line: usize,
     last: Option<DateTime<Utc>>,
+    /// The reader failed for good (a runaway line).
+    ended: bool,
 }
 
 impl BarReader {
@@ -49,7 +52,7 @@ impl BarReader {
             file: file.clone(),
             source,
         };
-        let mut rdr = csv_reader(File::open(path).map_err(io)?);
+        let mut rdr = csv_reader(LineLimit::new(File::open(path).map_err(io)?));
         let cols = header(&file, &mut rdr)?;
         if cols.split.is_some() {
             return Self::whole(path);
@@ -60,6 +63,7 @@ impl BarReader {
             rec: csv::StringRecord::new(),
             line: 1,
             last: None,
+            ended: false,
         };
         let mut rows: Vec<Row> = Vec::new();
         let mut skipped: Vec<LoadWarning> = Vec::new();
@@ -152,6 +156,9 @@ impl Rest {
     /// The next parsed row or skipped one; `None` at the end of the file.
     fn row(&mut self, file: &str) -> Option<Result<Row, LoadWarning>> {
         loop {
+            if self.ended {
+                return None;
+            }
             self.line += 1;
             let line = self.line;
             match self.rdr.read_record(&mut self.rec) {
@@ -161,6 +168,11 @@ impl Rest {
                     Ok(None) => {}
                     Err(why) => return Some(Err(warning(file, line, why))),
                 },
+                // Nothing more can be read: said once, then the file ends.
+                Err(e) if fatal(&e) => {
+                    self.ended = true;
+                    return Some(Err(warning(file, line, e.to_string())));
+                }
                 Err(e) => return Some(Err(warning(file, line, format!("unreadable row: {e}")))),
             }
         }

@@ -41,8 +41,7 @@ impl RestForming {
     }
 }
 
-const FEEDS: [&str; 4] = ["iex", "sip", "otc", "boats"];
-const ADJUSTMENTS: [&str; 5] = ["raw", "split", "dividend", "spin-off", "all"];
+use crate::config::{ADJUSTMENTS, DATA_FEEDS as FEEDS};
 
 impl AlpacaFeedConfig {
     /// From `[alpaca]`; `timeframe` (the CLI's `--timeframe`) overrides `alpaca.timeframe`.

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::alpaca::jittered;
 use chrono::Utc;
-use rand::Rng;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
@@ -118,14 +118,6 @@ pub async fn run(
         failures: 0,
     };
     let _ = s.run().await;
-}
-
-/// Uniformly in [d/2, d], d = base × 2^attempt capped at `max`: clients that lost the server
-/// together do not come back together.
-pub fn jittered(base: Duration, attempt: u32, max: Duration) -> Duration {
-    let d = base.saturating_mul(1u32 << attempt.min(16)).min(max);
-    let ms = d.as_millis().max(1) as u64;
-    Duration::from_millis(rand::thread_rng().gen_range(ms / 2..=ms))
 }
 
 impl Supervisor {
@@ -345,16 +337,5 @@ mod tests {
         assert_eq!(f.url, "ws://127.0.0.1:9/v2/sip");
         let remote = Some("ws://stream.example.com".to_string());
         assert!(StreamFeedConfig::from_config(&c, "iex", Timeframe::Day1, remote).is_err());
-    }
-
-    #[test]
-    fn jitter_stays_in_half_to_full_and_caps() {
-        let base = Duration::from_millis(100);
-        let max = Duration::from_millis(1000);
-        for attempt in 0..12 {
-            let d = jittered(base, attempt, max);
-            let full = (base * 2u32.pow(attempt.min(16))).min(max);
-            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
-        }
     }
 }

@@ -17,6 +17,11 @@ pub struct Bar {
     pub volume: f64,
 }
 
+/// Prices and volumes beyond any a listed share has printed: a bar past them is a vendor's or a
+/// file's error, refused like a negative price.
+pub const MAX_PRICE: f64 = 1e7;
+pub const MAX_VOLUME: f64 = 1e13;
+
 impl Bar {
     /// Why this bar cannot have happened, if it cannot.
     pub fn impossibility(&self) -> Option<String> {
@@ -26,6 +31,15 @@ impl Bar {
         }
         if prices.iter().any(|p| *p <= 0.0) {
             return Some("non-positive price".into());
+        }
+        // One 1e308 poisoned every average after it for the rest of a file.
+        if let Some(p) = prices.iter().find(|p| **p > MAX_PRICE) {
+            return Some(format!(
+                "price {p:e} above {MAX_PRICE:e}, no share trades there"
+            ));
+        }
+        if self.volume > MAX_VOLUME {
+            return Some(format!("volume {:e} above {MAX_VOLUME:e}", self.volume));
         }
         if self.volume < 0.0 {
             return Some(format!("negative volume {}", self.volume));

@@ -13,7 +13,7 @@ mod signals;
 mod venue;
 
 pub use desk::{override_reason_text, Action, OVERRIDE_REASONS};
-pub use notice::{health_text, Notice};
+pub use notice::{health_text, no_bars_reason, Notice};
 pub use restore::Restored;
 
 use crate::broker::{Broker, BrokerEvent};

@@ -91,3 +91,88 @@ pub fn health_text(h: &FeedHealth) -> String {
         FeedHealth::Fallback { reason, to } => format!("{reason}; using {to}"),
     }
 }
+
+/// Attempts of the bar feed before the screen stops saying "waiting" and says what to do.
+pub const PATIENT_ATTEMPTS: u32 = 3;
+
+/// Why no bar has come yet, when a bar feed is the reason, and what the trader can do about it;
+/// `None` while waiting is all there is to say.
+pub fn no_bars_reason(health: &std::collections::BTreeMap<String, FeedHealth>) -> Option<String> {
+    let what_to_do = |what: &str| {
+        format!(
+            "{what}. Check the network and APCA_API_BASE_URL / APCA_API_DATA_URL; every attempt \
+             is in the log ({}). q quits.",
+            crate::logging::log_path().display()
+        )
+    };
+    health
+        .iter()
+        .filter(|(src, _)| crate::store::is_bar_source(src))
+        .find_map(|(src, h)| match h {
+            FeedHealth::Failed { error } => Some(format!(
+                "no bars: {src} failed: {error}. Fix it and start again (q quits)."
+            )),
+            FeedHealth::Reconnecting { attempt } if *attempt >= PATIENT_ATTEMPTS => {
+                Some(what_to_do(&format!(
+                    "no bars: {src} unreachable after {attempt} attempts (still trying)"
+                )))
+            }
+            _ => None,
+        })
+}
+
+impl super::Session {
+    /// When a live bar feed never brought a bar (bad keys, an unreachable host), why: a timed
+    /// run (`--run-for`) that never got data must not look like a run that worked.
+    pub fn never_got_bars(&self) -> Option<String> {
+        let live = self.store.replay.is_none();
+        let empty = crate::model::Symbol::ALL
+            .iter()
+            .all(|s| self.store.series(*s).last().is_none());
+        (live && empty).then(|| match no_bars_reason(&self.store.health) {
+            Some(why) => why,
+            None => "no bars arrived from the data feed in this run".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_screen_stops_waiting_once_the_feed_failed_or_kept_failing() {
+        let mut health = std::collections::BTreeMap::new();
+        assert_eq!(no_bars_reason(&health), None);
+        health.insert(
+            "alpaca".to_string(),
+            FeedHealth::Reconnecting { attempt: 1 },
+        );
+        assert_eq!(no_bars_reason(&health), None, "one retry is still waiting");
+        health.insert(
+            "alpaca".to_string(),
+            FeedHealth::Reconnecting {
+                attempt: PATIENT_ATTEMPTS,
+            },
+        );
+        let why = no_bars_reason(&health).unwrap();
+        assert!(
+            why.contains("APCA_API_BASE_URL") && why.contains("q quits"),
+            "{why}"
+        );
+        health.insert(
+            "alpaca".to_string(),
+            FeedHealth::Failed {
+                error: "Alpaca HTTP 401".into(),
+            },
+        );
+        let why = no_bars_reason(&health).unwrap();
+        assert!(why.contains("401") && why.contains("start again"), "{why}");
+        // A short-interest source failing is not why bars are missing.
+        let other = [(
+            "finra".to_string(),
+            FeedHealth::Failed { error: "x".into() },
+        )];
+        assert_eq!(no_bars_reason(&other.into_iter().collect()), None);
+    }
+}

@@ -5,7 +5,7 @@
 
 use chrono_tz::America::New_York;
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Borders};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::bars::{window, Col};
 use super::Theme;
@@ -78,7 +78,13 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme:
         return;
     }
     if win.cols.is_empty() {
-        f.render_widget(Line::styled(" waiting for bars…", theme.dim()), inner);
+        let text = match crate::session::no_bars_reason(&s.store.health) {
+            Some(why) => Paragraph::new(format!(" {why}"))
+                .style(theme.bold(theme.error))
+                .wrap(Wrap { trim: true }),
+            None => Paragraph::new(" waiting for bars…").style(theme.dim()),
+        };
+        f.render_widget(text, inner);
         return;
     }
     let mut scale = Scale::fit(&win.cols, &lines, inner.y, inner.height);

@@ -33,7 +33,7 @@ pub fn draw(f: &mut Frame, s: &Session, view: &mut ViewState, keymap: &Keymap, t
         Screen::Scorecard => scorecard::draw(f, body, s, theme),
     }
     if let Some(p) = &view.prompt {
-        overlay::prompt(f, area, p, theme);
+        overlay::prompt(f, area, p, keymap, theme);
     }
     if view.help {
         overlay::help(f, area, keymap, theme);

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::Theme;
 use crate::app::keymap::{key_label, Keymap};
 use crate::app::view::Prompt;
-use crate::session::{Session, OVERRIDE_REASONS};
+use crate::session::{override_reason_text, Session};
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -72,16 +72,16 @@ pub fn help(f: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
     );
 }
 
-pub fn prompt(f: &mut Frame, area: Rect, p: &Prompt, theme: &Theme) {
+pub fn prompt(f: &mut Frame, area: Rect, p: &Prompt, keymap: &Keymap, theme: &Theme) {
     let (title, body): (&str, Vec<Line>) = match p {
         Prompt::OverrideReason { id } => {
             let mut lines = vec![Line::from(format!(
                 "Override signal #{id}: why? (one key, Esc cancels)"
             ))];
-            for (k, t) in OVERRIDE_REASONS {
+            for (key, reason) in &keymap.reasons {
                 lines.push(Line::from(vec![
-                    Span::styled(format!("  {k}  "), theme.bold(theme.accent)),
-                    Span::raw(t),
+                    Span::styled(format!("  {}  ", key_label(*key)), theme.bold(theme.accent)),
+                    Span::raw(override_reason_text(*reason)),
                 ]));
             }
             (" Override ", lines)
@@ -98,11 +98,17 @@ pub fn prompt(f: &mut Frame, area: Rect, p: &Prompt, theme: &Theme) {
         ),
         Prompt::ConfirmFlatten => (
             " Flatten ",
-            vec![Line::from("Sell every position at market? y / n")],
+            vec![Line::from(format!(
+                "Sell every position at market? {} / n",
+                key_label(keymap.yes)
+            ))],
         ),
         Prompt::ConfirmQuit => (
             " Quit ",
-            vec![Line::from("Orders are still working. Quit anyway? y / n")],
+            vec![Line::from(format!(
+                "Orders are still working. Quit anyway? {} / n",
+                key_label(keymap.yes)
+            ))],
         ),
     };
     let r = centered(area, 60, body.len() as u16 + 2);

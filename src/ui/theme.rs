@@ -25,12 +25,20 @@ pub struct Theme {
 impl Theme {
     pub fn from_config(ui: &UiConfig) -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Self::new(&ui.theme, !no_color)
+        let mut t = Self::new(&ui.theme, !no_color);
+        // The config loader refused colours it cannot read.
+        for (name, value) in ui.colors.all() {
+            if let Ok(c) = value.parse::<Color>() {
+                *t.slot(name) = c;
+            }
+        }
+        t
     }
 
+    /// A named theme (config::THEMES; anything else reads as dark).
     pub fn new(name: &str, color: bool) -> Theme {
         let light = name.eq_ignore_ascii_case("light");
-        Theme {
+        let mut t = Theme {
             color,
             up: Color::Green,
             down: Color::Red,
@@ -43,6 +51,36 @@ impl Theme {
             support: Color::Green,
             resistance: Color::Magenta,
             sma: [Color::Yellow, Color::Blue, Color::Magenta],
+        };
+        if name.eq_ignore_ascii_case("high-contrast") {
+            // The bright half of the palette, and secondary text that stays readable.
+            t.up = Color::LightGreen;
+            t.down = Color::LightRed;
+            t.bear = Color::LightRed;
+            t.bull = Color::LightGreen;
+            t.accent = Color::LightCyan;
+            t.dim = Color::White;
+            t.warn = Color::LightYellow;
+            t.error = Color::LightRed;
+            t.support = Color::LightGreen;
+            t.resistance = Color::LightMagenta;
+            t.sma = [Color::LightYellow, Color::LightBlue, Color::LightMagenta];
+        }
+        t
+    }
+
+    fn slot(&mut self, name: &str) -> &mut Color {
+        match name {
+            "up" => &mut self.up,
+            "down" => &mut self.down,
+            "bear" => &mut self.bear,
+            "bull" => &mut self.bull,
+            "accent" => &mut self.accent,
+            "dim" => &mut self.dim,
+            "warn" => &mut self.warn,
+            "error" => &mut self.error,
+            "support" => &mut self.support,
+            _ => &mut self.resistance,
         }
     }
 
@@ -88,5 +126,37 @@ impl Theme {
             (BrokerKind::Sim, true) => base.fg(Color::Black).bg(Color::Cyan),
             (_, false) => base,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn named_themes_differ_and_colours_override_them() {
+        let layer = |t: &str| Config::from_layers(&[("mine.toml".into(), t.into())]).map(|c| c.ui);
+        let hc = layer("[ui]\ntheme = \"high-contrast\"\n").unwrap();
+        let dark = Theme::new("dark", true);
+        let t = Theme::new(&hc.theme, true);
+        assert_ne!(t.dim, dark.dim);
+        assert_eq!(Theme::new("light", true).accent, Color::Blue);
+        let ui = layer("[ui.colors]\nbear = \"#ff8800\"\nup = \"208\"\n").unwrap();
+        let mut with = ui.clone();
+        with.colors.dim = String::new();
+        let t = Theme {
+            color: true,
+            ..Theme::from_config(&with)
+        };
+        assert_eq!(t.bear, Color::Rgb(0xff, 0x88, 0x00));
+        assert_eq!(t.up, Color::Indexed(208));
+        assert_eq!(t.bull, dark.bull);
+        let err = layer("[ui]\ntheme = \"neon\"\n").unwrap_err().to_string();
+        assert!(err.contains("`ui.theme`") && err.contains("neon"), "{err}");
+        let err = layer("[ui.colors]\nbear = \"reddish\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`ui.colors.bear`"), "{err}");
     }
 }

@@ -1,5 +1,6 @@
 //! Alpaca feed and broker against a loopback mock that speaks the recorded contract.
 
+mod base_url;
 mod broker;
 mod client;
 pub mod feed;

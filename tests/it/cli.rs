@@ -12,7 +12,9 @@ fn bin() -> Command {
     // Under cargo's scratch dir for integration tests, not the system's /tmp, which they littered.
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("cli-{}-{n}", std::process::id()));
-    c.env("DOUBLE_AGENT_DATA_DIR", dir);
+    // Its own config home: a config file of the machine running the tests is not read.
+    c.env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("DOUBLE_AGENT_DATA_DIR", dir);
     c
 }
 

@@ -76,7 +76,7 @@ impl Tmux {
     /// Launch the dashboard in the pane's shell; after it exits, print the tty mode for checking.
     fn launch(&self, data: &Path, args: &str) {
         let cmd = format!(
-            "DOUBLE_AGENT_DATA_DIR={} {} {args}; echo \"MODE:$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon') E2E-$((40+2))\"",
+            "XDG_CONFIG_HOME=/nonexistent DOUBLE_AGENT_DATA_DIR={} {} {args}; echo \"MODE:$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon') E2E-$((40+2))\"",
             data.display(),
             env!("CARGO_BIN_EXE_double-agent"),
         );
@@ -213,7 +213,7 @@ fn sigterm_restores_the_terminal_and_ends_the_session_cleanly_in_tmux() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let dir = tempfile::tempdir().unwrap();
     let cmd = format!(
-        "DOUBLE_AGENT_DATA_DIR={} {} --speed 2 --start 2025-01-02; echo \"RC:$? MODE:$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon') E2E-$((40+2))\"",
+        "XDG_CONFIG_HOME=/nonexistent DOUBLE_AGENT_DATA_DIR={} {} --speed 2 --start 2025-01-02; echo \"RC:$? MODE:$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon') E2E-$((40+2))\"",
         dir.path().display(),
         env!("CARGO_BIN_EXE_double-agent"),
     );
@@ -297,7 +297,7 @@ fn a_failed_journal_write_stops_the_dashboard_in_tmux() {
     let deadline = Instant::now() + Duration::from_secs(90);
     let dir = tempfile::tempdir().unwrap();
     let cmd = format!(
-        "DOUBLE_AGENT_DATA_DIR={} {} --speed 4 --start 2025-01-02; echo \"RC:$? MODE:$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon') E2E-$((40+2))\"",
+        "XDG_CONFIG_HOME=/nonexistent DOUBLE_AGENT_DATA_DIR={} {} --speed 4 --start 2025-01-02; echo \"RC:$? MODE:$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon') E2E-$((40+2))\"",
         dir.path().display(),
         env!("CARGO_BIN_EXE_double-agent"),
     );

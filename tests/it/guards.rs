@@ -11,7 +11,9 @@ pub fn bin() -> (Command, std::path::PathBuf) {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("guards-{}-{n}", std::process::id()));
     let mut c = Command::new(env!("CARGO_BIN_EXE_double-agent"));
-    c.env("DOUBLE_AGENT_DATA_DIR", &dir);
+    // Its own config home: a config file of the machine running the tests is not read.
+    c.env("DOUBLE_AGENT_DATA_DIR", &dir)
+        .env("XDG_CONFIG_HOME", dir.join("config"));
     (c, dir)
 }
 

@@ -41,6 +41,7 @@ async fn finra_url_runs_its_pollers_in_an_embedded_replay_and_cftc_stays_off() {
                 "8",
             ])
             .env("DOUBLE_AGENT_DATA_DIR", data.path())
+            .env("XDG_CONFIG_HOME", data.path().join("config"))
             .env("FINRA_API_URL", &base)
             .env("FINRA_CDN_URL", &base)
             .env_remove("CFTC_API_URL")

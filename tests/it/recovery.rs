@@ -22,7 +22,9 @@ const RUN: [&str; 6] = [
 
 fn bin(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_double-agent"));
+    // Its own config home: a config file of the machine running the tests is not read.
     c.env("DOUBLE_AGENT_DATA_DIR", data)
+        .env("XDG_CONFIG_HOME", data.join("config"))
         .env_remove("DOUBLE_AGENT_CRASH_AT");
     c
 }

@@ -71,6 +71,8 @@ pub fn draw(
             ),
             // Decided on the forming bar: it trades at today's close and expires with it.
             _ if e.at_close.is_some() => "  · MOC".into(),
+            // An exit never expires: it stands until answered.
+            _ if e.expires_at == u64::MAX => "  · stands".into(),
             _ => {
                 let left = e.expires_at.saturating_sub(s.store.bar_index);
                 format!("  · {left} bar{} left", if left == 1 { "" } else { "s" })
@@ -141,9 +143,17 @@ pub fn draw(
                 .map(|p| format!("IWM {p:.2} → "))
                 .unwrap_or_default();
             lines.push(Line::styled(
-                format!("    stop {iwm}{} {stop}", sig.symbol),
+                format!("    stop {iwm}{} {:.2}", sig.symbol, stop.round_dp(2)),
                 theme.dim(),
             ));
+        }
+        // `conf` in the heading is a score of the rule's facts, not this trade's chance.
+        let text = format!(
+            "conf {:.2}: how strongly the rule's facts line up (0–1), not a chance to win",
+            sig.confidence
+        );
+        for l in wrap(&text, width.saturating_sub(4)) {
+            lines.push(Line::styled(format!("    {l}"), theme.dim()));
         }
         lines.push(Line::styled(
             format!(

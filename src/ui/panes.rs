@@ -179,6 +179,9 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
             (_, Some(d)) => format!("  decay ~{:.2} %", d * 100.0),
             (_, None) => "  decay n/a".into(),
         };
+        let stop = super::stops::stop_text(s, p.symbol)
+            .map(|t| format!("  {t}"))
+            .unwrap_or_default();
         lines.push(Line::from(vec![
             Span::styled(format!("{:<4}", p.symbol), Style::default().bold()),
             Span::raw(format!(
@@ -188,6 +191,8 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
                 px.round_dp(2)
             )),
             money(p.unrealized(px), theme),
+            // The stop next to the P&L: what the trader checks first.
+            Span::raw(stop),
             Span::raw(format!(
                 "  β {:+}× → {}${}  held {days}d{decay}",
                 p.symbol.leverage(),

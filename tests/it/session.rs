@@ -220,13 +220,13 @@ fn kill_switch_cancels_working_orders_and_blocks_new_ones() {
             qty: None,
         },
     );
+    // Refused before it is used up: the signal still waits, and the trader is told why.
     assert!(out.iter().any(|n| matches!(
         n,
-        Notice::RiskRefused {
-            signal_id: Some(2),
-            ..
-        }
+        Notice::Info { message } if message.contains("kill switch is on")
+            && message.contains("#2 still waits")
     )));
+    assert_eq!(state(&s, 2), SignalState::Proposed);
     day(&mut s, 1);
     assert!(
         s.store.positions.is_empty(),
@@ -399,10 +399,10 @@ fn live_clock_refuses_a_bar_from_the_future_and_keeps_taking_real_ones() {
     assert_eq!(s.store.series(Symbol::Iwm).bars().len(), 2);
 }
 
-/// An entry acknowledged at a size the gate refuses keeps the trader's answer and says it never
-/// traded, in the Decide pane and the history (it used to read "acknowledged at 9999").
+/// An entry acknowledged at a size over a cap is refused before it is used up: it keeps
+/// waiting, the reason is in the Events pane, and a size within the cap then trades.
 #[test]
-fn an_acknowledged_entry_the_gate_refuses_is_shown_as_not_traded() {
+fn an_entry_over_a_cap_is_refused_and_keeps_waiting() {
     let mut s = session(Mode::Manual);
     day(&mut s, 0);
     s.inject_signal(signal(
@@ -419,14 +419,21 @@ fn an_acknowledged_entry_the_gate_refuses_is_shown_as_not_traded() {
             qty: Some(dec!(9999)),
         },
     );
-    assert_eq!(state(&s, 1), SignalState::Edited { qty: dec!(9999) });
-    let e = s.store.signals.get(1).unwrap();
-    let text = double_agent::ui::decide::entry_text(e);
-    assert!(
-        text.starts_with("acknowledged at 9999, not traded: "),
-        "{text}"
-    );
+    assert_eq!(state(&s, 1), SignalState::Proposed);
     assert!(s.store.working_orders().next().is_none());
+    let said = s.store.log.iter().any(|l| {
+        l.text.starts_with("order refused: ") && l.text.contains("#1 still waits")
+    });
+    assert!(said, "{:?}", s.store.log);
+    act(
+        &mut s,
+        Action::Acknowledge {
+            id: Some(1),
+            qty: None,
+        },
+    );
+    assert_eq!(state(&s, 1), SignalState::Acknowledged);
+    assert_eq!(s.store.working_orders().count(), 1);
 }
 
 /// While a bar forms, the risk gate values an order at the live price, not yesterday's close:

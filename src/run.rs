@@ -315,6 +315,9 @@ fn backtest(
         // Files are read as the backtest goes: memory stays flat however long they are.
         None if !input.is_empty() => {
             let (readers, tf) = wiring::open_readers(input)?;
+            if let Some(why) = wiring::missing_vehicles(input) {
+                eprintln!("warning: {why}");
+            }
             let iwm = readers.first().map(|(_, r)| r.first_bars());
             let start = from.or_else(|| iwm.and_then(crate::backtest::default_start));
             ReplayPlan::files(tf, readers, start.unwrap_or_default())

@@ -37,20 +37,43 @@ pub struct LoadWarning {
     pub file: String,
     pub line: usize,
     pub message: String,
+    /// The row was left out; false: it loaded, and this is what looks wrong about it.
+    pub skipped: bool,
 }
 
 impl LoadWarning {
+    pub fn skipped(file: &str, line: usize, message: String) -> Self {
+        LoadWarning {
+            file: file.to_string(),
+            line,
+            message,
+            skipped: true,
+        }
+    }
+
     /// What the status bar says of it, beside the file's name: `line 12: skipped: …`.
     pub fn skipped_line(&self) -> String {
-        format!("line {}: skipped: {}", self.line, self.message)
+        format!("line {}: {}", self.line, self.text())
+    }
+
+    fn text(&self) -> String {
+        match self.skipped {
+            true => format!("skipped: {}", self.message),
+            false => self.message.clone(),
+        }
     }
 }
 
 impl std::fmt::Display for LoadWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: skipped: {}", self.file, self.line, self.message)
+        write!(f, "{}:{}: {}", self.file, self.line, self.text())
     }
 }
+
+/// The largest one-day move (either way) any of these ETFs can make: IWM's worst day was
+/// −14 %, SRTY's (3×) best about +45 %. A file beyond it has wrong prices (a split applied twice,
+/// another symbol's prices).
+pub const MAX_DAY_MOVE: f64 = 0.6;
 
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -315,17 +338,28 @@ pub(super) fn refusal(row: &Row, last: Option<DateTime<Utc>>) -> Option<String> 
     (row.bar.time < last).then(|| format!("out-of-order time {} (after {last})", row.bar.time))
 }
 
+/// A move from the previous bar's close no ETF of ours makes in a day, named with its date.
+fn impossible_move(prev: &Bar, r: &Row) -> Option<String> {
+    let change = r.bar.close / prev.close - 1.0;
+    (change.abs() > MAX_DAY_MOVE).then(|| {
+        format!(
+            "impossible one-day move on {}: close {:.2} → {:.2} ({:+.0} %); are the prices \
+             already split-adjusted, or another symbol's?",
+            r.stamp.local_date,
+            prev.close,
+            r.bar.close,
+            change * 100.0
+        )
+    })
+}
+
 /// Load bars from CSV text. `file` names the source in warnings.
 pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
     let mut rdr = csv_reader(text.as_bytes());
     let cols = header(file, &mut rdr)?;
     let mut warnings = Vec::new();
     let mut warn = |line: usize, message: String| {
-        warnings.push(LoadWarning {
-            file: file.to_string(),
-            line,
-            message,
-        })
+        warnings.push(LoadWarning::skipped(file, line, message))
     };
 
     let mut rows = Vec::new();
@@ -352,6 +386,32 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
         rows.iter_mut().for_each(Row::at_session_midnight);
     }
 
+    // A split whose jump is not in the prices is already applied (an adjusted file with the
+    // vendor's split column): applying it again would make a day move by the split's ratio.
+    for i in 1..rows.len() {
+        let c = rows[i].split;
+        if c == 1.0 {
+            continue;
+        }
+        let gap = rows[i - 1].bar.close / rows[i].bar.open;
+        if (gap.ln() - c.ln()).abs() > gap.ln().abs() {
+            let line = rows[i].line;
+            rows[i].split = 1.0;
+            warnings.push(LoadWarning {
+                file: file.to_string(),
+                line,
+                message: format!(
+                    "split {c} on {} is already in the prices (close {:.2} the day before, \
+                     open {:.2}): not applied again",
+                    rows[i].stamp.local_date,
+                    rows[i - 1].bar.close,
+                    rows[i].bar.open
+                ),
+                skipped: false,
+            });
+        }
+    }
+
     // Back-adjust raw prices for splits: a 1:4 reverse split (coefficient 0.25) on day D means
     // every earlier price is divided by 0.25 and earlier volume multiplied by it.
     let mut factor = 1.0;
@@ -369,8 +429,18 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
     let mut bars: Vec<Bar> = Vec::with_capacity(rows.len());
     for r in rows {
         match refusal(&r, bars.last().map(|b| b.time)) {
-            Some(why) => warn(r.line, why),
-            None => bars.push(r.bar),
+            Some(why) => warnings.push(LoadWarning::skipped(file, r.line, why)),
+            None => {
+                if let Some(why) = bars.last().and_then(|p| impossible_move(p, &r)) {
+                    warnings.push(LoadWarning {
+                        file: file.to_string(),
+                        line: r.line,
+                        message: why,
+                        skipped: false,
+                    });
+                }
+                bars.push(r.bar)
+            }
         }
     }
     warnings.sort_by_key(|w| w.line);

@@ -58,15 +58,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme:
         (Some(a), Some(b)) => format!(" {} → {} ", day(a.bar.time), day(b.bar.time)),
         _ => String::new(),
     };
-    let mut legend: Vec<Span> = Vec::new();
-    if sym == Symbol::Iwm {
-        for (k, name) in ["SMA50 ", "SMA100 ", "SMA200 "].iter().enumerate() {
-            legend.push(Span::styled(format!("•{name}"), theme.fg(theme.sma[k])));
-        }
-    }
-    for l in &lines {
-        legend.push(Span::styled(format!("{}{} ", l.glyph, l.legend), l.style));
-    }
+    let legend = legend(sym, &lines, area.width.saturating_sub(2) as usize, theme);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
@@ -238,6 +230,39 @@ impl Scale {
     }
 }
 
+/// The legend under the chart, in words where they fit and abbreviated where they do not
+/// (`sup`, `res`, `brk`), so every line keeps its price.
+fn legend<'a>(sym: Symbol, lines: &[HLine], width: usize, theme: &Theme) -> Vec<Span<'a>> {
+    let build = |short: bool| {
+        let mut out: Vec<Span> = Vec::new();
+        if sym == Symbol::Iwm {
+            for (k, n) in ["50", "100", "200"].iter().enumerate() {
+                let name = if short { format!("•{n} ") } else { format!("•SMA{n} ") };
+                out.push(Span::styled(name, theme.fg(theme.sma[k])));
+            }
+        }
+        for l in lines {
+            let text = if short {
+                l.legend
+                    .replace("support", "sup")
+                    .replace("resist", "res")
+                    .replace("broken", "brk")
+                    .replace(" stop", "")
+            } else {
+                l.legend.clone()
+            };
+            out.push(Span::styled(format!("{}{text} ", l.glyph), l.style));
+        }
+        out
+    };
+    let long = build(false);
+    if long.iter().map(Span::width).sum::<usize>() <= width {
+        long
+    } else {
+        build(true)
+    }
+}
+
 fn set(buf: &mut Buffer, x: u16, y: u16, ch: char, style: Style) {
     if let Some(c) = buf.cell_mut((x, y)) {
         c.set_char(ch).set_style(style);
@@ -302,7 +327,13 @@ fn hlines(s: &Session, sym: Symbol, theme: &Theme) -> Vec<HLine> {
         let below = broken
             .filter(|l| close.is_some_and(|c| l.price <= c))
             .max_by(|a, b| a.price.total_cmp(&b.price));
-        for l in [above, below].into_iter().flatten() {
+        // A broken support that is now the active resistance is drawn once, as resistance.
+        let active = [v.active_support, v.active_resistance].map(|l| l.map(|l| l.price));
+        for l in [above, below]
+            .into_iter()
+            .flatten()
+            .filter(|l| !active.contains(&Some(l.price)))
+        {
             line(l.price, '┄', theme.dim(), format!("broken {:.2}", l.price));
         }
         if let Some(p) = v.bear.stop_iwm {

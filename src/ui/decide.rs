@@ -149,22 +149,23 @@ pub fn draw(
         }
         // `conf` in the heading is a score of the rule's facts, not this trade's chance.
         let text = format!(
-            "conf {:.2}: how strongly the rule's facts line up (0–1), not a chance to win",
+            "conf {:.2} = how well the rule's facts line up (0–1), not odds to win",
             sig.confidence
         );
         for l in wrap(&text, width.saturating_sub(4)) {
             lines.push(Line::styled(format!("    {l}"), theme.dim()));
         }
-        lines.push(Line::styled(
-            format!(
-                "    [{}] ack  [{}] override  [{}] edit size  [{}] snooze",
-                keymap.key_for(Command::Ack),
-                keymap.key_for(Command::Override),
-                keymap.key_for(Command::Edit),
-                keymap.key_for(Command::Snooze)
-            ),
-            theme.fg(theme.accent),
-        ));
+        // Only the keys that apply: an exit cannot be snoozed.
+        let mut keys = format!(
+            "    [{}] ack  [{}] override  [{}] edit size",
+            keymap.key_for(Command::Ack),
+            keymap.key_for(Command::Override),
+            keymap.key_for(Command::Edit),
+        );
+        if !sig.kind.is_exit() {
+            keys.push_str(&format!("  [{}] snooze", keymap.key_for(Command::Snooze)));
+        }
+        lines.push(Line::styled(keys, theme.fg(theme.accent)));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -55,7 +55,11 @@ pub fn open_readers(
 ) -> Result<(Vec<(Symbol, BarReader)>, Timeframe), WiringError> {
     let mut readers = Vec::new();
     for (sym, path) in Symbol::ALL.into_iter().zip(files) {
-        readers.push((sym, BarReader::open(path)?));
+        let reader = BarReader::open(path)?;
+        if let Some(why) = off_range(sym, reader.first_bars()) {
+            return Err(WiringError::Other(format!("{}: {why}", path.display())));
+        }
+        readers.push((sym, reader));
     }
     let tf = if readers.iter().all(|(_, r)| r.daily()) {
         Timeframe::Day1
@@ -63,6 +67,41 @@ pub fn open_readers(
         infer_timeframe(readers[0].1.first_bars())
     };
     Ok((readers, tf))
+}
+
+/// What IWM has traded between since its 2000 listing, with room: the Russell 2000 index
+/// itself (about ten times IWM) or another symbol's file given as IWM falls outside it.
+const IWM_RANGE: (f64, f64) = (20.0, 600.0);
+
+/// Why the first bars of a file cannot be `sym`'s. Only IWM has a fixed range: the inverse
+/// vehicles' split-adjusted prices span thousands.
+fn off_range<'a>(sym: Symbol, bars: impl Iterator<Item = &'a Bar>) -> Option<String> {
+    let (lo, hi) = IWM_RANGE;
+    let b = bars.take(20).find(|b| sym == Symbol::Iwm && !(lo..=hi).contains(&b.close))?;
+    Some(format!(
+        "close {:.2} on {} is not an IWM price (IWM trades between {lo:.0} and {hi:.0}): \
+         the Russell 2000 index, or another symbol's bars? Give the IWM ETF's bars first",
+        b.close,
+        b.time.date_naive()
+    ))
+}
+
+/// Files are given IWM, TWM, SRTY: a vehicle left out leaves the Bear nothing to trade it in.
+pub fn missing_vehicles(files: &[PathBuf]) -> Option<String> {
+    let missing: Vec<String> = Symbol::ALL
+        .into_iter()
+        .skip(files.len().max(1))
+        .map(|s| s.to_string())
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "no {} file given (--input IWM.csv TWM.csv SRTY.csv): the Bear has no {} price \
+             and trades nothing in {}",
+            missing.join(" or "),
+            if missing.len() > 1 { "vehicle" } else { "vehicle's" },
+            if missing.len() > 1 { "them" } else { "it" },
+        )
+    })
 }
 
 /// The most common gap between bars names an intraday timeframe.
@@ -133,7 +172,18 @@ pub fn replay(
         }
     };
     let feed = format!("replay:{} from {}", source.describe(), start.date_naive());
-    replay_plan(cfg, plan, &warnings, &feed, speed, Some(start))
+    let mut w = replay_plan(cfg, plan, &warnings, &feed, speed, Some(start))?;
+    if let Some(why) = match source {
+        BarSource::Files(files) => missing_vehicles(files),
+        BarSource::Embedded => None,
+    } {
+        w.session.store.push_log(Severity::Warn, why.clone());
+        w.startup.push(Notice::Warning {
+            source: "input".into(),
+            message: why,
+        });
+    }
+    Ok(w)
 }
 
 /// Replay a recorded session from the journal's bars: the same history, then the same live

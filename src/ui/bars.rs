@@ -15,6 +15,8 @@ pub struct Col {
     pub mark: Option<Side>,
     /// On the IWM chart: the Bear bought (entry) or sold (exit) its vehicle in this column.
     pub bear: Option<Side>,
+    /// The time of the newest bar merged into the column (`bar.time` is the oldest's).
+    pub last: chrono::DateTime<chrono::Utc>,
 }
 
 /// The visible part of the series, ready to draw.
@@ -135,6 +137,7 @@ pub fn window(s: &Session, sym: Symbol, view: &mut ViewState, width: usize) -> W
                 smas,
                 mark,
                 bear,
+                last: t1,
             }
         })
         .collect();

@@ -55,7 +55,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme:
     }
     title.push(' ');
     let span = match (win.cols.first(), win.cols.last()) {
-        (Some(a), Some(b)) => format!(" {} → {} ", day(a.bar.time), day(b.bar.time)),
+        // To the newest bar shown: a merged column is stamped with its oldest bar.
+        (Some(a), Some(b)) => format!(" {} → {} ", day(a.bar.time), day(b.last)),
         _ => String::new(),
     };
     let legend = legend(sym, &lines, area.width.saturating_sub(2) as usize, theme);

@@ -89,23 +89,30 @@ pub fn draw(
                 sig.id,
             ));
         }
-        lines.push(Line::from(vec![
+        let who = format!("#{} {} ", sig.id, sig.agent);
+        let what = format!(
+            "{}  {} {} {} @ {}  conf {:.2}",
+            sig.kind.label(),
+            sig.side,
+            sig.qty,
+            sig.symbol,
+            sig.reference_price.round_dp(2),
+            sig.confidence
+        );
+        let mut head = vec![
             Span::styled(if is_sel { "▶ " } else { "  " }, head_style),
-            Span::styled(format!("#{} {} ", sig.id, sig.agent), agent_style),
-            Span::styled(
-                format!(
-                    "{}  {} {} {} @ {}  conf {:.2}",
-                    sig.kind.label(),
-                    sig.side,
-                    sig.qty,
-                    sig.symbol,
-                    sig.reference_price.round_dp(2),
-                    sig.confidence
-                ),
-                head_style,
-            ),
-            Span::styled(tail, theme.dim()),
-        ]));
+            Span::styled(who.clone(), agent_style),
+            Span::styled(what.clone(), head_style),
+        ];
+        // The time left goes on a line of its own rather than being cut at the border.
+        let used = 2 + who.chars().count() + what.chars().count();
+        if used + tail.chars().count() <= width {
+            head.push(Span::styled(tail, theme.dim()));
+            lines.push(Line::from(head));
+        } else {
+            lines.push(Line::from(head));
+            lines.push(Line::styled(format!("   {tail}"), theme.dim()));
+        }
         if !is_sel {
             continue;
         }

@@ -22,10 +22,15 @@ pub fn vehicle_stop(s: &Session, sym: Symbol) -> Option<f64> {
 pub fn stop_text(s: &Session, sym: Symbol) -> Option<String> {
     let v = s.engine_view();
     if sym == Symbol::Iwm {
-        let stops: Vec<String> = [("hedge", v.bull.hedge_stop), ("bull", v.bull.stop_iwm)]
-            .into_iter()
-            .filter_map(|(who, p)| p.map(|p| format!("{who} stop {p:.2}")))
-            .collect();
+        // Only the stops of shares held: a hedge still waiting for its answer has none yet.
+        let b = &v.bull;
+        let stops: Vec<String> = [
+            ("hedge", b.hedge_stop.filter(|_| !b.hedge_held.is_zero())),
+            ("bull", b.stop_iwm.filter(|_| !b.held.is_zero())),
+        ]
+        .into_iter()
+        .filter_map(|(who, p)| p.map(|p| format!("{who} stop {p:.2}")))
+        .collect();
         return (!stops.is_empty()).then(|| stops.join(" · "));
     }
     let p = vehicle_stop(s, sym)?;

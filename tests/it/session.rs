@@ -456,7 +456,14 @@ fn the_risk_gate_values_an_order_at_the_forming_price_while_a_bar_forms() {
             },
         )
     };
-    let refused = |out: &[Notice]| out.iter().any(|n| matches!(n, Notice::RiskRefused { .. }));
+    // In manual mode a refusal keeps the signal waiting (an Info saying why) instead.
+    let refused = |out: &[Notice]| {
+        out.iter().any(|n| match n {
+            Notice::RiskRefused { .. } => true,
+            Notice::Info { message } => message.starts_with("order refused: "),
+            _ => false,
+        })
+    };
     let mut calm = session(Mode::Manual);
     day(&mut calm, 0);
     // 1200 TWM at 30 is 36 % of the $100,000 equity: under the vehicle's 50 % cap.

@@ -1,5 +1,5 @@
 //! Whole-app snapshots: a session fed real embedded bars up to 2025-04-04, two hand-made signals,
-//! then scripted keys through the real event loop on a `TestBackend`, at 160×48 and 80×24.
+//! then scripted keys through the real event loop on a `TestBackend`, at 200×50 and 80×24.
 //! The replay status is set, so the status bar shows the replay date and never the wall clock.
 
 use std::time::Duration;
@@ -193,7 +193,7 @@ async fn run_session(
 
 macro_rules! snap {
     ($name:literal, $keys:expr, $bars:expr) => {{
-        for (w, h) in [(160u16, 48u16), (80, 24)] {
+        for (w, h) in [(200u16, 50u16), (80, 24)] {
             let t = run($keys, $bars, w, h).await;
             insta::assert_snapshot!(format!("{}_{w}x{h}", $name), t.backend());
         }
@@ -415,4 +415,28 @@ async fn space_over_a_waiting_exit_is_refused() {
     let screen = t.backend().to_string();
     assert!(screen.contains("replay paused for #3"), "{screen}");
     assert!(screen.contains("exit #3 waits for an answer"), "{screen}");
+}
+
+/// One stop everywhere: the TWM chart, the Positions pane and the Agents pane show the Bear's
+/// trailed stop (not the entry's), the IWM one the same stop in IWM's price.
+#[tokio::test]
+async fn one_stop_on_the_vehicle_chart_the_positions_and_the_agents() {
+    let twm = run_session(exit_session(), vec![key('2')], false, None, 200, 50).await;
+    let screen = twm.backend().to_string();
+    let after = |s: &str, pat: &str| -> String {
+        let i = s.find(pat).unwrap_or_else(|| panic!("no {pat:?} in\n{s}")) + pat.len();
+        s[i..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect()
+    };
+    let chart = after(&screen, "bear stop ");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("│TWM +310"))
+        .expect("the TWM position");
+    let held = after(row, "  stop ");
+    let iwm = after(&screen, "(IWM ");
+    assert_eq!(chart, held, "the TWM chart and the Positions pane:\n{screen}");
+    assert_eq!(after(&screen, "     stop "), iwm, "the Agents pane's IWM stop");
+    let iwm_chart = run_session(exit_session(), Vec::new(), false, None, 200, 50).await;
+    let screen = iwm_chart.backend().to_string();
+    assert_eq!(after(&screen, "bear stop "), iwm, "the IWM chart:\n{screen}");
 }

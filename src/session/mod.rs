@@ -217,6 +217,9 @@ impl Session {
                         bar,
                     });
                 }
+                if symbol == Symbol::Iwm {
+                    self.ask_restored(out);
+                }
                 if self.journal.is_some() {
                     guard::crash_hook("after_bar");
                 }

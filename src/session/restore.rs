@@ -277,6 +277,20 @@ impl Session {
             let next = self.engine.next_signal_id().max(floor);
             self.set_next_signal_id(next);
         }
+        for id in std::mem::take(&mut self.recovery.auto_ack) {
+            self.act(
+                Action::Acknowledge {
+                    id: Some(id),
+                    qty: None,
+                },
+                out,
+            );
+        }
+    }
+
+    /// After the first live IWM bar (the agents' view is up to date with what is held): the
+    /// signals restored waiting are asked again, with their full time to answer from here.
+    pub(super) fn ask_restored(&mut self, out: &mut Vec<Notice>) {
         let timeout = u64::from(self.cfg.signals.timeout_bars);
         for id in std::mem::take(&mut self.recovery.ask_again) {
             let now = self.store.bar_index;
@@ -292,17 +306,9 @@ impl Session {
                 e.expires_at = now + timeout;
             }
             let why = format!("signal #{id} restored: it waited when the last session stopped");
-            self.store.push_log(Severity::Warn, why.clone());
+            // Info: the status line keeps saying the session was resumed after an unclean stop.
+            self.store.push_log(Severity::Info, why.clone());
             out.push(Notice::Asked { signal_id: id, why });
-        }
-        for id in std::mem::take(&mut self.recovery.auto_ack) {
-            self.act(
-                Action::Acknowledge {
-                    id: Some(id),
-                    qty: None,
-                },
-                out,
-            );
         }
     }
 

@@ -100,6 +100,14 @@ fn a_restart_keeps_the_waiting_signal_the_history_the_scorecard_and_the_numbers(
         "{:?}",
         s.store.log
     );
+    // The dashboard's status line says so (it used to be overwritten at once).
+    let status = s.store.status.as_ref().map(|l| l.text.clone());
+    assert!(
+        status
+            .as_deref()
+            .is_some_and(|t| t.starts_with("resumed session ")),
+        "{status:?}"
+    );
     let again: Vec<(u64, SignalState)> = s
         .store
         .signals

@@ -22,7 +22,12 @@ pub fn parse() -> Cli {
         crate::logging::data_dir().display()
     );
     let matches = Cli::command().after_help(after).get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(Command::Replay { run, .. }) = &cli.command {
+        let run = run.clone();
+        cli.run.merge(&run);
+    }
+    cli
 }
 
 /// The phrase a trader types to trade real money; anything else (or no terminal) refuses.
@@ -62,7 +67,7 @@ pub fn config(cli: &Cli) -> Result<Config> {
         crate::secrets::check_config_file_permissions(path)?;
     }
     let mut cfg = Config::load(cli.config.as_deref())?;
-    if let Some(s) = cli.speed {
+    if let Some(s) = cli.run.speed {
         if !(s >= 0.0 && s.is_finite()) {
             bail!(
                 "--speed must be 0 (as fast as possible) or a positive number of bars per second"
@@ -73,10 +78,10 @@ pub fn config(cli: &Cli) -> Result<Config> {
     if let Some(d) = cli.start {
         cfg.replay.start = d;
     }
-    if let Some(m) = cli.mode {
+    if let Some(m) = cli.run.mode {
         cfg.signals.mode = m.into();
     }
-    if cli.auto_ack {
+    if cli.run.auto_ack {
         cfg.signals.mode = Mode::Auto;
     }
     Ok(cfg)
@@ -144,7 +149,7 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
         .build()?;
     runtime.block_on(async move {
         let wiring = match (&cli.command, cli.feed) {
-            (Some(Command::Replay { session }), _) => {
+            (Some(Command::Replay { session, .. }), _) => {
                 wiring::replay_session(cfg.clone(), session, cfg.replay.speed)?
             }
             (_, FeedKind::Replay) => {
@@ -162,13 +167,13 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
                 cli.timeframe,
                 cli.live,
                 &mut confirm_live,
-                cli.headless,
+                cli.run.headless,
             )?,
         };
-        let run_for = cli.run_for.map(Duration::from_secs_f64);
+        let run_for = cli.run.run_for.map(Duration::from_secs_f64);
         // From here a signal ends the session cleanly; before, nothing needs undoing.
         crate::signals::install().wrap_err("listening for termination signals")?;
-        if cli.headless {
+        if cli.run.headless {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             match crate::headless::run(wiring, run_for, &mut out).await {
@@ -195,6 +200,17 @@ fn journal(
         bail!(
             "no journal at {} yet: it is written by every dashboard or --headless run",
             path.display()
+        );
+    }
+    // A mistyped kind would match nothing and print an empty table: name the valid ones.
+    if let Some(bad) = filter
+        .kinds
+        .iter()
+        .find(|k| !crate::journal::KINDS.contains(&k.as_str()))
+    {
+        bail!(
+            "no journal kind `{bad}`; the kinds are: {}",
+            crate::journal::KINDS.join(", ")
         );
     }
     let journal = crate::journal::Journal::open(&path)?;

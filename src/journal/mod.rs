@@ -39,7 +39,7 @@ use rusqlite::{params, Connection};
 
 use crate::model::{ClientOrderId, SignalState};
 
-pub use entry::{config_hash, Entry, SessionStart};
+pub use entry::{config_hash, Entry, SessionStart, KINDS};
 pub use query::{
     export_csv, export_json, JournalFilter, JournalRow, RecordedBar, RecordedSignal, SessionSummary,
 };

@@ -455,3 +455,42 @@ fn each_signal_carries_the_record_of_its_kind_from_the_embedded_history_then_the
         "{first} → {last}"
     );
 }
+
+/// `backtest --help` lists only what a backtest uses; a mistyped `journal --kind` names the
+/// valid kinds instead of printing an empty table.
+#[test]
+fn backtest_help_has_no_run_options_and_a_bad_journal_kind_lists_the_kinds() {
+    let out = bin().args(["backtest", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for gone in ["--headless", "--speed", "--mode", "--run-for", "--auto-ack"] {
+        assert!(!help.contains(gone), "backtest --help lists {gone}:\n{help}");
+    }
+    let out = bin().args(["replay", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--headless") && help.contains("--speed"), "{help}");
+    // A journal to read: a short headless run records one.
+    let mut c = bin();
+    let ok = c
+        .args(["--headless", "--speed", "0", "--start", "2025-12-01"])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let dir = c
+        .get_envs()
+        .find(|(k, _)| *k == "DOUBLE_AGENT_DATA_DIR")
+        .and_then(|(_, v)| v)
+        .unwrap()
+        .to_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_double-agent"))
+        .env("DOUBLE_AGENT_DATA_DIR", &dir)
+        .args(["journal", "--kind", "stop"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no journal kind `stop`; the kinds are: session_start,")
+            && err.contains("stops"),
+        "{err}"
+    );
+}

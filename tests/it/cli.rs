@@ -206,10 +206,22 @@ fn indicators_prints_csv_that_matches_talib_on_a_real_file() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "time,close,rsi14,atr14,sma50,sma100,sma200,ema20,vol_sma20"
+        "date,close,rsi14,atr14,sma50,sma100,sma200,ema20,vol_sma20,poc,support,resistance,pivots"
     );
+    // Daily bars are dated, as a charting tool shows them.
+    let first = lines.next().unwrap();
+    assert!(
+        chrono::NaiveDate::parse_from_str(first.split(',').next().unwrap(), "%Y-%m-%d").is_ok(),
+        "{first}"
+    );
+    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    // The levels a trader checks against the chart: the POC, the active support or
+    // resistance, and the pivots confirmed along the way.
+    assert!(rows.iter().any(|r| !r[9].is_empty()), "a POC");
+    assert!(rows.iter().any(|r| !r[10].is_empty() || !r[11].is_empty()), "a level");
+    assert!(rows.iter().any(|r| r[12].starts_with("H ") || r[12].starts_with("L ")), "a pivot");
     let last: Vec<&str> = text.lines().last().unwrap().split(',').collect();
-    assert_eq!(last.len(), 9);
+    assert_eq!(last.len(), 13);
     let rsi: f64 = last[2].parse().unwrap();
     assert!((0.0..=100.0).contains(&rsi));
     assert!(

@@ -631,3 +631,37 @@ fn the_book_is_bought_once_in_hedge_mode_and_flatten_keeps_it() {
     };
     assert_eq!((held(Symbol::Iwm), held(Symbol::Twm)), (dec!(499), dec!(0)));
 }
+
+/// A snoozed entry is asked again re-priced through and through: the price, the size (the same
+/// dollars), the vehicle's stop (the same IWM stop from today's prices) and the sizing reason.
+#[test]
+fn a_snooze_reprices_the_size_the_stop_and_the_reasons() {
+    let mut s = session(Mode::Manual);
+    day(&mut s, 0);
+    let mut sig = signal(1, 0, SignalKind::BearEntry { tier: 1 }, Side::Buy, dec!(100));
+    sig.reference_price = dec!(30);
+    sig.reasons.push(Reason::new(
+        ReasonKind::Sizing,
+        "100 TWM = 0.33 × book beta $6000 / 2 (leverage) / price 30.00",
+    ));
+    s.inject_signal(sig);
+    act(&mut s, Action::Snooze { id: Some(1) });
+    day(&mut s, 1); // TWM 31, IWM 199: asked again
+    let e = s.store.signals.get(1).unwrap();
+    assert_eq!(e.state, SignalState::Proposed);
+    assert_eq!(e.signal.reference_price, dec!(31));
+    assert_eq!(e.signal.qty, dec!(96), "100 × 30 / 31, whole shares");
+    // IWM stop 205 from IWM 199 is +3.0 %: a −2× vehicle 6.0 % under 31.
+    assert_eq!(e.signal.stop_price, Some(dec!(29.13)));
+    let sizing: Vec<String> = e
+        .signal
+        .reasons
+        .iter()
+        .filter(|r| r.kind == ReasonKind::Sizing)
+        .map(|r| r.text.to_string())
+        .collect();
+    assert_eq!(
+        sizing,
+        ["96 TWM re-priced after the snooze: 100 × 30 ≈ 96 × 31 (the same dollars)"]
+    );
+}

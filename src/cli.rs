@@ -38,7 +38,6 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", num_args = 1..=3)]
     pub input: Vec<PathBuf>,
 
-
     /// Allow Alpaca's live (real money) trading host. You will be asked to type a confirmation.
     #[arg(long)]
     pub live: bool,

@@ -61,7 +61,10 @@ mod tests {
     fn embedded_data_is_clean_and_ends_together() {
         let (series, warnings) = load_all();
         assert!(warnings.is_empty(), "{warnings:?}");
-        let last: Vec<_> = series.iter().map(|(_, l)| l.bars.last().unwrap().time).collect();
+        let last: Vec<_> = series
+            .iter()
+            .map(|(_, l)| l.bars.last().unwrap().time)
+            .collect();
         assert!(last.iter().all(|t| *t == last[0]), "{last:?}");
     }
 }

@@ -358,9 +358,8 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
     let mut rdr = csv_reader(text.as_bytes());
     let cols = header(file, &mut rdr)?;
     let mut warnings = Vec::new();
-    let mut warn = |line: usize, message: String| {
-        warnings.push(LoadWarning::skipped(file, line, message))
-    };
+    let mut warn =
+        |line: usize, message: String| warnings.push(LoadWarning::skipped(file, line, message));
 
     let mut rows = Vec::new();
     let mut rec = csv::StringRecord::new();

@@ -108,8 +108,10 @@ fn a_one_day_move_no_etf_makes_is_named_with_its_date() {
     let got: Vec<String> = l.warnings.iter().map(|w| w.to_string()).collect();
     assert_eq!(
         got,
-        ["SRTY.csv:3: impossible one-day move on 2021-01-21: close 50.25 → 10.50 (-79 %); are \
-          the prices already split-adjusted, or another symbol's?"]
+        [
+            "SRTY.csv:3: impossible one-day move on 2021-01-21: close 50.25 → 10.50 (-79 %); are \
+          the prices already split-adjusted, or another symbol's?"
+        ]
     );
 }
 

@@ -29,7 +29,13 @@ pub fn write_indicators_csv(
         out,
         "{},close,rsi{},atr{},sma{},sma{},sma{},ema{},vol_sma{},poc,support,resistance,pivots",
         if daily { "date" } else { "time" },
-        i.rsi_period, i.atr_period, i.sma_fast, i.sma_mid, i.sma_slow, i.ema_period, i.volume_sma
+        i.rsi_period,
+        i.atr_period,
+        i.sma_fast,
+        i.sma_mid,
+        i.sma_slow,
+        i.ema_period,
+        i.volume_sma
     )?;
     let mut set = IndicatorSet::new(cfg);
     let mut levels = LevelBook::new(cfg);
@@ -44,7 +50,12 @@ pub fn write_indicators_csv(
         levels.update(seq, bar.close, s.atr, s.poc, s.pivots);
         seq += 1;
         if daily {
-            write!(out, "{},{}", bar.time.with_timezone(&New_York).date_naive(), bar.close)?;
+            write!(
+                out,
+                "{},{}",
+                bar.time.with_timezone(&New_York).date_naive(),
+                bar.close
+            )?;
         } else {
             write!(out, "{},{}", bar.time.to_rfc3339(), bar.close)?;
         }

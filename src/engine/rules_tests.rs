@@ -372,7 +372,10 @@ fn the_hedge_exits_with_the_bear_position_it_hedges() {
     // The next bar is inside the hedge's stop and target, well within its time.
     let b = bar(2, 203.0, 204.0, 202.0, 203.5);
     let c = ctx(2, &b, &snap, Some(203.5));
-    assert!(bull.check_hedge_exit(&c, true).is_none(), "the Bear still in");
+    assert!(
+        bull.check_hedge_exit(&c, true).is_none(),
+        "the Bear still in"
+    );
     let p = bull
         .check_hedge_exit(&c, false)
         .expect("the Bear's position is going out: so is the hedge");

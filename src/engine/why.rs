@@ -412,7 +412,10 @@ fn cmp2(a: f64, b: f64) -> (String, String) {
 mod cmp_tests {
     #[test]
     fn a_comparison_shows_the_digits_that_tell_the_prices_apart() {
-        assert_eq!(super::cmp2(204.531, 204.3), ("204.53".into(), "204.30".into()));
+        assert_eq!(
+            super::cmp2(204.531, 204.3),
+            ("204.53".into(), "204.30".into())
+        );
         assert_eq!(
             super::cmp2(204.5312, 204.5281),
             ("204.531".into(), "204.528".into())
@@ -423,6 +426,9 @@ mod cmp_tests {
             lowest: 196.1,
             mult: 3.0,
         };
-        assert!(stop.to_string().starts_with("close 204.531 > stop 204.528"), "{stop}");
+        assert!(
+            stop.to_string().starts_with("close 204.531 > stop 204.528"),
+            "{stop}"
+        );
     }
 }

@@ -401,7 +401,9 @@ fn common(payload: &serde_json::Value, keys: &[&str]) -> String {
     let text = |v: &Value| match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
-        Value::Object(o) => keys.iter().find_map(|k| o.get(*k)?.as_str().map(String::from)),
+        Value::Object(o) => keys
+            .iter()
+            .find_map(|k| o.get(*k)?.as_str().map(String::from)),
         _ => None,
     };
     let Value::Object(top) = payload else {

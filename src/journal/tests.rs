@@ -296,9 +296,15 @@ fn list_filters_and_exports() {
         "{:?}",
         &records[5]
     );
-    let signal = records.iter().find(|r| &r[3] == "signal").expect("a signal");
+    let signal = records
+        .iter()
+        .find(|r| &r[3] == "signal")
+        .expect("a signal");
     assert!(!signal[6].is_empty() && !signal[7].is_empty(), "{signal:?}");
-    assert!(!signal[9].is_empty() && !signal[10].is_empty(), "{signal:?}");
+    assert!(
+        !signal[9].is_empty() && !signal[10].is_empty(),
+        "{signal:?}"
+    );
 
     let mut json_out = Vec::new();
     export_json(&mut json_out, &all).unwrap();

@@ -36,7 +36,8 @@ pub(super) struct Pending {
     /// Journaled signals (with their answers, and whether the gate refused them) the override
     /// scorecard takes again, each after the history bar it was proposed on: the scorecard
     /// follows each track through the bars after its signal, as it did live.
-    scorecard: std::collections::VecDeque<(crate::model::Signal, Option<crate::model::Answer>, bool)>,
+    scorecard:
+        std::collections::VecDeque<(crate::model::Signal, Option<crate::model::Answer>, bool)>,
     /// A resumed session already journaled its history burst.
     pub(super) history_journaled: bool,
     /// What the journal says is held (fills, stops) still has to reach the engine.

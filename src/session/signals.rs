@@ -151,7 +151,10 @@ impl Session {
         let (symbol, old) = (e.signal.symbol, e.signal.reference_price);
         let px = self.store.last_price(symbol).unwrap_or(old);
         let expires_at = self.store.bar_index + u64::from(self.cfg.signals.timeout_bars);
-        let iwm_now = self.store.last_price(Symbol::Iwm).map(crate::broker::paper::to_f64);
+        let iwm_now = self
+            .store
+            .last_price(Symbol::Iwm)
+            .map(crate::broker::paper::to_f64);
         if let Some(e) = self.store.signals.get_mut(id) {
             e.state = SignalState::Proposed;
             e.expires_at = expires_at;
@@ -234,8 +237,9 @@ fn reprice(signal: &mut crate::model::Signal, px: rust_decimal::Decimal, iwm: Op
         .find(|r| r.kind == crate::model::ReasonKind::Sizing)
     {
         Some(r) => r.text = crate::model::ReasonText::new(text),
-        None => signal
-            .reasons
-            .push(crate::model::Reason::new(crate::model::ReasonKind::Sizing, text)),
+        None => signal.reasons.push(crate::model::Reason::new(
+            crate::model::ReasonKind::Sizing,
+            text,
+        )),
     }
 }

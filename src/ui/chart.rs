@@ -238,7 +238,11 @@ fn legend<'a>(sym: Symbol, lines: &[HLine], width: usize, theme: &Theme) -> Vec<
         let mut out: Vec<Span> = Vec::new();
         if sym == Symbol::Iwm {
             for (k, n) in ["50", "100", "200"].iter().enumerate() {
-                let name = if short { format!("•{n} ") } else { format!("•SMA{n} ") };
+                let name = if short {
+                    format!("•{n} ")
+                } else {
+                    format!("•SMA{n} ")
+                };
                 out.push(Span::styled(name, theme.fg(theme.sma[k])));
             }
         }

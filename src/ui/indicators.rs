@@ -54,7 +54,9 @@ pub fn atr(f: &mut Frame, area: Rect, s: &Session, view: &ViewState, theme: &The
             } else {
                 format!(
                     " ATR {a:.2} · {p:.1}%{} ",
-                    median.map(|m| format!(" · med {m:.1}%")).unwrap_or_default()
+                    median
+                        .map(|m| format!(" · med {m:.1}%"))
+                        .unwrap_or_default()
                 )
             }
         }

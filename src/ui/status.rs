@@ -152,10 +152,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, keymap: &Keym
             // Paused for a signal: say which; nothing left to answer: say how to go on.
             match st.signals.open().next() {
                 Some(e) => format!("paused for #{}", e.signal.id),
-                None => format!(
-                    "paused · {} resumes",
-                    keymap.key_for(Command::PauseReplay)
-                ),
+                None => format!("paused · {} resumes", keymap.key_for(Command::PauseReplay)),
             }
         } else if r.speed == 0.0 {
             "max speed".to_string()

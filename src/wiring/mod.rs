@@ -77,7 +77,9 @@ const IWM_RANGE: (f64, f64) = (20.0, 600.0);
 /// vehicles' split-adjusted prices span thousands.
 fn off_range<'a>(sym: Symbol, bars: impl Iterator<Item = &'a Bar>) -> Option<String> {
     let (lo, hi) = IWM_RANGE;
-    let b = bars.take(20).find(|b| sym == Symbol::Iwm && !(lo..=hi).contains(&b.close))?;
+    let b = bars
+        .take(20)
+        .find(|b| sym == Symbol::Iwm && !(lo..=hi).contains(&b.close))?;
     Some(format!(
         "close {:.2} on {} is not an IWM price (IWM trades between {lo:.0} and {hi:.0}): \
          the Russell 2000 index, or another symbol's bars? Give the IWM ETF's bars first",
@@ -98,7 +100,11 @@ pub fn missing_vehicles(files: &[PathBuf]) -> Option<String> {
             "no {} file given (--input IWM.csv TWM.csv SRTY.csv): the Bear has no {} price \
              and trades nothing in {}",
             missing.join(" or "),
-            if missing.len() > 1 { "vehicle" } else { "vehicle's" },
+            if missing.len() > 1 {
+                "vehicle"
+            } else {
+                "vehicle's"
+            },
             if missing.len() > 1 { "them" } else { "it" },
         )
     })

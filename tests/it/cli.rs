@@ -214,12 +214,23 @@ fn indicators_prints_csv_that_matches_talib_on_a_real_file() {
         chrono::NaiveDate::parse_from_str(first.split(',').next().unwrap(), "%Y-%m-%d").is_ok(),
         "{first}"
     );
-    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     // The levels a trader checks against the chart: the POC, the active support or
     // resistance, and the pivots confirmed along the way.
     assert!(rows.iter().any(|r| !r[9].is_empty()), "a POC");
-    assert!(rows.iter().any(|r| !r[10].is_empty() || !r[11].is_empty()), "a level");
-    assert!(rows.iter().any(|r| r[12].starts_with("H ") || r[12].starts_with("L ")), "a pivot");
+    assert!(
+        rows.iter().any(|r| !r[10].is_empty() || !r[11].is_empty()),
+        "a level"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[12].starts_with("H ") || r[12].starts_with("L ")),
+        "a pivot"
+    );
     let last: Vec<&str> = text.lines().last().unwrap().split(',').collect();
     assert_eq!(last.len(), 13);
     let rsi: f64 = last[2].parse().unwrap();
@@ -475,11 +486,17 @@ fn backtest_help_has_no_run_options_and_a_bad_journal_kind_lists_the_kinds() {
     let out = bin().args(["backtest", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for gone in ["--headless", "--speed", "--mode", "--run-for", "--auto-ack"] {
-        assert!(!help.contains(gone), "backtest --help lists {gone}:\n{help}");
+        assert!(
+            !help.contains(gone),
+            "backtest --help lists {gone}:\n{help}"
+        );
     }
     let out = bin().args(["replay", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("--headless") && help.contains("--speed"), "{help}");
+    assert!(
+        help.contains("--headless") && help.contains("--speed"),
+        "{help}"
+    );
     // A journal to read: a short headless run records one.
     let mut c = bin();
     let ok = c

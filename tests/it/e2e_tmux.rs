@@ -310,4 +310,3 @@ fn a_failed_journal_write_stops_the_dashboard_in_tmux() {
     assert!(s.contains("journal write failed"), "{s}");
     assert!(s.contains("RC:1 MODE:icanon E2E-42"), "{s}");
 }
-

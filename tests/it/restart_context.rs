@@ -34,7 +34,12 @@ fn start(path: &std::path::Path, cfg: &Config) -> (Session, Steps) {
     let mut s = flight::attach_sim(s, start).0;
     let (history, steps, _) = plan.collect();
     for (symbol, bars) in history {
-        s.handle(Input::Feed(FeedEvent::history(symbol, Timeframe::Day1, bars, false)));
+        s.handle(Input::Feed(FeedEvent::history(
+            symbol,
+            Timeframe::Day1,
+            bars,
+            false,
+        )));
     }
     (s, steps.into_iter().map(|(_, g)| g).collect())
 }
@@ -116,7 +121,11 @@ fn a_restart_keeps_the_waiting_signal_the_history_the_scorecard_and_the_numbers(
         .map(|e| (e.signal.id, e.state))
         .collect();
     assert_eq!(again, history, "the history (j) as it was");
-    assert_eq!(s.store.scorecard.tracks().len(), tracks, "the scorecard (o)");
+    assert_eq!(
+        s.store.scorecard.tracks().len(),
+        tracks,
+        "the scorecard (o)"
+    );
     let overridden = s
         .store
         .scorecard

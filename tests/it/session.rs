@@ -421,9 +421,11 @@ fn an_entry_over_a_cap_is_refused_and_keeps_waiting() {
     );
     assert_eq!(state(&s, 1), SignalState::Proposed);
     assert!(s.store.working_orders().next().is_none());
-    let said = s.store.log.iter().any(|l| {
-        l.text.starts_with("order refused: ") && l.text.contains("#1 still waits")
-    });
+    let said = s
+        .store
+        .log
+        .iter()
+        .any(|l| l.text.starts_with("order refused: ") && l.text.contains("#1 still waits"));
     assert!(said, "{:?}", s.store.log);
     act(
         &mut s,
@@ -638,7 +640,13 @@ fn the_book_is_bought_once_in_hedge_mode_and_flatten_keeps_it() {
 fn a_snooze_reprices_the_size_the_stop_and_the_reasons() {
     let mut s = session(Mode::Manual);
     day(&mut s, 0);
-    let mut sig = signal(1, 0, SignalKind::BearEntry { tier: 1 }, Side::Buy, dec!(100));
+    let mut sig = signal(
+        1,
+        0,
+        SignalKind::BearEntry { tier: 1 },
+        Side::Buy,
+        dec!(100),
+    );
     sig.reference_price = dec!(30);
     sig.reasons.push(Reason::new(
         ReasonKind::Sizing,

@@ -366,7 +366,10 @@ fn exit_session() -> Session {
         id: Some(2),
         reason: 'o',
     }));
-    for ev in feed_events(day(2025, 4, 5), day(2025, 4, 10)).into_iter().skip(3) {
+    for ev in feed_events(day(2025, 4, 5), day(2025, 4, 10))
+        .into_iter()
+        .skip(3)
+    {
         s.handle(Input::Feed(ev));
     }
     let twm = s.store.last_price(Symbol::Twm).unwrap();
@@ -390,7 +393,9 @@ fn exit_session() -> Session {
         )],
     };
     s.inject_signal(exit);
-    s.handle(Input::Action(double_agent::session::Action::Select { id: 3 }));
+    s.handle(Input::Action(double_agent::session::Action::Select {
+        id: 3,
+    }));
     s
 }
 
@@ -425,7 +430,10 @@ async fn one_stop_on_the_vehicle_chart_the_positions_and_the_agents() {
     let screen = twm.backend().to_string();
     let after = |s: &str, pat: &str| -> String {
         let i = s.find(pat).unwrap_or_else(|| panic!("no {pat:?} in\n{s}")) + pat.len();
-        s[i..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect()
+        s[i..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect()
     };
     let chart = after(&screen, "bear stop ");
     let row = screen
@@ -434,9 +442,20 @@ async fn one_stop_on_the_vehicle_chart_the_positions_and_the_agents() {
         .expect("the TWM position");
     let held = after(row, "  stop ");
     let iwm = after(&screen, "(IWM ");
-    assert_eq!(chart, held, "the TWM chart and the Positions pane:\n{screen}");
-    assert_eq!(after(&screen, "     stop "), iwm, "the Agents pane's IWM stop");
+    assert_eq!(
+        chart, held,
+        "the TWM chart and the Positions pane:\n{screen}"
+    );
+    assert_eq!(
+        after(&screen, "     stop "),
+        iwm,
+        "the Agents pane's IWM stop"
+    );
     let iwm_chart = run_session(exit_session(), Vec::new(), false, None, 200, 50).await;
     let screen = iwm_chart.backend().to_string();
-    assert_eq!(after(&screen, "bear stop "), iwm, "the IWM chart:\n{screen}");
+    assert_eq!(
+        after(&screen, "bear stop "),
+        iwm,
+        "the IWM chart:\n{screen}"
+    );
 }

@@ -99,7 +99,7 @@ fn an_index_file_as_iwm_is_refused_and_missing_vehicles_are_named() {
         "{err}"
     );
     let iwm = fixture("TWM_raw_splits_2014.csv");
-    let why = double_agent::wiring::missing_vehicles(&[iwm.clone()]).expect("warned");
+    let why = double_agent::wiring::missing_vehicles(std::slice::from_ref(&iwm)).expect("warned");
     assert!(why.starts_with("no TWM or SRTY file given"), "{why}");
     let twm = double_agent::wiring::missing_vehicles(&[iwm.clone(), iwm.clone()]).unwrap();
     assert!(twm.starts_with("no SRTY file given"), "{twm}");

@@ -138,6 +138,10 @@ pub enum Command {
         /// The session to replay (ids: `double-agent journal sessions`).
         #[arg(long, value_name = "ID")]
         session: String,
+        /// Leave every signal for you to answer (by default each gets the answer it was
+        /// given in the recorded session: acknowledged, edited or overridden).
+        #[arg(long)]
+        unanswered: bool,
         #[command(flatten)]
         run: RunArgs,
     },

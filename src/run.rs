@@ -149,9 +149,14 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
         .build()?;
     runtime.block_on(async move {
         let wiring = match (&cli.command, cli.feed) {
-            (Some(Command::Replay { session, .. }), _) => {
-                wiring::replay_session(cfg.clone(), session, cfg.replay.speed)?
-            }
+            (
+                Some(Command::Replay {
+                    session,
+                    unanswered,
+                    ..
+                }),
+                _,
+            ) => wiring::replay_session(cfg.clone(), session, cfg.replay.speed, !unanswered)?,
             (_, FeedKind::Replay) => {
                 let source = if cli.input.is_empty() {
                     BarSource::Embedded

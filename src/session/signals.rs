@@ -88,6 +88,8 @@ impl Session {
                 },
                 out,
             );
+        } else if state == SignalState::Proposed {
+            self.answer_as_recorded(id, out);
         }
     }
 

@@ -194,12 +194,26 @@ pub fn replay(
 
 /// Replay a recorded session from the journal's bars: the same history, then the same live
 /// bars in the same order, so the agents see exactly what they saw.
-pub fn replay_session(cfg: Config, id: &str, speed: f64) -> Result<Wiring, WiringError> {
+/// `answers`: the trader's recorded answers are given again to the same signals (in manual
+/// mode; auto mode acknowledges everything anyway).
+pub fn replay_session(
+    cfg: Config,
+    id: &str,
+    speed: f64,
+    answers: bool,
+) -> Result<Wiring, WiringError> {
     let journal = crate::journal::Journal::open(&flight::journal_path())
         .map_err(|e| WiringError::Other(e.to_string()))?;
     let bars = journal
         .session_bars(id)
         .map_err(|e| WiringError::Other(e.to_string()))?;
+    let recorded = if answers {
+        journal
+            .session_signals(id)
+            .map_err(|e| WiringError::Other(e.to_string()))?
+    } else {
+        Vec::new()
+    };
     drop(journal);
     let Some(timeframe) = bars.first().map(|b| b.timeframe) else {
         return Err(WiringError::Other(format!(
@@ -218,7 +232,17 @@ pub fn replay_session(cfg: Config, id: &str, speed: f64) -> Result<Wiring, Wirin
     }
     let plan = ReplayPlan::from_parts(timeframe, history, live);
     // The recorded session's signals carry the records they had: none is seeded again.
-    replay_plan(cfg, plan, &[], &format!("journal:{id}"), speed, None)
+    let mut w = replay_plan(cfg, plan, &[], &format!("journal:{id}"), speed, None)?;
+    w.session.replay_answers(
+        recorded
+            .into_iter()
+            .map(|r| crate::session::RecordedAnswer {
+                signal: r.signal,
+                state: r.state,
+            })
+            .collect(),
+    );
+    Ok(w)
 }
 
 fn replay_plan(

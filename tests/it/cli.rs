@@ -44,12 +44,9 @@ fn headless_replay_prints_bars_of_all_three_symbols_and_exits_zero() {
             .count();
         assert!(n >= 30, "{sym}: {n} bars");
     }
-    // The partial last TWM session is refused as impossible, and said so.
-    assert!(events.iter().any(|e| e["type"] == "warning"
-        && e["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("impossible bar")));
+    // The shipped data passes its own checks: a start says nothing is wrong with it.
+    let warnings: Vec<_> = events.iter().filter(|e| e["type"] == "warning").collect();
+    assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(events.last().unwrap()["health"]["state"], "ended");
 }
 

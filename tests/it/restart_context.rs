@@ -157,3 +157,79 @@ fn a_restart_keeps_the_waiting_signal_the_history_the_scorecard_and_the_numbers(
     };
     assert_eq!(next, waiting + 1);
 }
+
+/// `replay --session`: the recorded answers are given again to the same signals (numbered anew),
+/// so a manual replay trades what the session traded instead of letting them expire.
+#[test]
+fn a_replayed_session_gets_the_answers_the_trader_gave() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(flight::JOURNAL_FILE);
+    let mut cfg = Config::default_config();
+    cfg.signals.mode = Mode::Manual;
+    let (mut s, mut steps) = start(&path, &cfg);
+    let mut answered = Vec::new();
+    while answered.len() < 2 {
+        step(&mut s, &mut steps);
+        let Some(e) = s.store.signals.open().next() else {
+            continue;
+        };
+        let (id, sig) = (e.signal.id, e.signal.clone());
+        if answered.is_empty() {
+            s.handle(Input::Action(Action::Override {
+                id: Some(id),
+                reason: 'l',
+            }));
+        } else {
+            s.handle(Input::Action(Action::Acknowledge {
+                id: Some(id),
+                qty: Some(sig.qty - rust_decimal::Decimal::ONE),
+            }));
+        }
+        answered.push((sig, s.store.signals.get(id).unwrap().state));
+    }
+    drop(s);
+    let j = Journal::open(&path).unwrap();
+    let id = j.sessions().unwrap().last().unwrap().id.clone();
+    let recorded: Vec<double_agent::session::RecordedAnswer> = j
+        .session_signals(&id)
+        .unwrap()
+        .into_iter()
+        .map(|r| double_agent::session::RecordedAnswer {
+            signal: r.signal,
+            state: r.state,
+        })
+        .collect();
+    drop(j);
+
+    // The same bars in a new process without a journal: each signal answered as it was.
+    let mut s = Session::new(
+        cfg.clone(),
+        Box::new(PaperBroker::new(&cfg.paper)),
+        Timeframe::Day1,
+        "again",
+    );
+    s.replay_answers(recorded);
+    let (history, steps, _) = plan().collect();
+    for (symbol, bars) in history {
+        s.handle(Input::Feed(FeedEvent::history(
+            symbol,
+            Timeframe::Day1,
+            bars,
+            false,
+        )));
+    }
+    let mut steps: Steps = steps.into_iter().map(|(_, g)| g).collect();
+    for _ in 0..40 {
+        step(&mut s, &mut steps);
+    }
+    for (sig, state) in answered {
+        let again = s
+            .store
+            .signals
+            .all()
+            .iter()
+            .find(|e| e.signal.time == sig.time && e.signal.kind == sig.kind)
+            .map(|e| e.state);
+        assert_eq!(again, Some(state), "{} {}", sig.id, sig.kind.label());
+    }
+}

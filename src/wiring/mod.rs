@@ -75,16 +75,27 @@ const IWM_RANGE: (f64, f64) = (20.0, 600.0);
 
 /// Why the first bars of a file cannot be `sym`'s. Only IWM has a fixed range: the inverse
 /// vehicles' split-adjusted prices span thousands.
-fn off_range<'a>(sym: Symbol, bars: impl Iterator<Item = &'a Bar>) -> Option<String> {
+fn off_range<'a>(sym: Symbol, mut bars: impl Iterator<Item = &'a Bar>) -> Option<String> {
+    if sym != Symbol::Iwm {
+        return None;
+    }
     let (lo, hi) = IWM_RANGE;
-    let b = bars
-        .take(20)
-        .find(|b| sym == Symbol::Iwm && !(lo..=hi).contains(&b.close))?;
+    let listed = chrono::NaiveDate::from_ymd_opt(2000, 5, 22).unwrap_or_default();
+    let b = bars.find(|b| !(lo..=hi).contains(&b.close) || b.time.date_naive() < listed)?;
+    let why = if b.time.date_naive() < listed {
+        format!(
+            "a bar on {}, before IWM was listed (2000-05-22)",
+            b.time.date_naive()
+        )
+    } else {
+        format!(
+            "close {:.2} on {} is not an IWM price (IWM trades between {lo:.0} and {hi:.0})",
+            b.close,
+            b.time.date_naive()
+        )
+    };
     Some(format!(
-        "close {:.2} on {} is not an IWM price (IWM trades between {lo:.0} and {hi:.0}): \
-         the Russell 2000 index, or another symbol's bars? Give the IWM ETF's bars first",
-        b.close,
-        b.time.date_naive()
+        "{why}: the Russell 2000 index, or another symbol's bars? Give the IWM ETF's bars first"
     ))
 }
 

@@ -98,6 +98,13 @@ fn an_index_file_as_iwm_is_refused_and_missing_vehicles_are_named() {
         err.contains("close 2044.10 on 2025-01-02 is not an IWM price"),
         "{err}"
     );
+    // The index's own history starts before IWM was listed, at prices IWM also had then.
+    let rut = fixture("RUT_head.csv");
+    let err = double_agent::wiring::open_readers(std::slice::from_ref(&rut))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("before IWM was listed (2000-05-22)"), "{err}");
     let iwm = fixture("TWM_raw_splits_2014.csv");
     let why = double_agent::wiring::missing_vehicles(std::slice::from_ref(&iwm)).expect("warned");
     assert!(why.starts_with("no TWM or SRTY file given"), "{why}");

@@ -70,11 +70,6 @@ impl std::fmt::Display for LoadWarning {
     }
 }
 
-/// The largest one-day move (either way) any of these ETFs can make: IWM's worst day was
-/// −14 %, SRTY's (3×) best about +45 %. A file beyond it has wrong prices (a split applied twice,
-/// another symbol's prices).
-pub const MAX_DAY_MOVE: f64 = 0.6;
-
 #[derive(Debug, Clone)]
 pub struct Loaded {
     /// Ascending, unique times, split-consistent.
@@ -152,9 +147,9 @@ fn find_columns(file: &str, header: &[String]) -> Result<Columns, LoadError> {
 
 /// A parsed timestamp; `date_only` when it carries no time of day (or midnight, which vendors
 /// use for daily bars).
-struct Stamp {
+pub(super) struct Stamp {
     utc: DateTime<Utc>,
-    local_date: NaiveDate,
+    pub(super) local_date: NaiveDate,
     midnight: bool,
 }
 
@@ -234,9 +229,9 @@ fn parse_num(s: &str) -> Option<f64> {
 
 pub(super) struct Row {
     pub(super) line: usize,
-    stamp: Stamp,
+    pub(super) stamp: Stamp,
     pub(super) bar: Bar,
-    split: f64,
+    pub(super) split: f64,
 }
 
 impl Row {
@@ -338,21 +333,6 @@ pub(super) fn refusal(row: &Row, last: Option<DateTime<Utc>>) -> Option<String> 
     (row.bar.time < last).then(|| format!("out-of-order time {} (after {last})", row.bar.time))
 }
 
-/// A move from the previous bar's close no ETF of ours makes in a day, named with its date.
-fn impossible_move(prev: &Bar, r: &Row) -> Option<String> {
-    let change = r.bar.close / prev.close - 1.0;
-    (change.abs() > MAX_DAY_MOVE).then(|| {
-        format!(
-            "impossible one-day move on {}: close {:.2} → {:.2} ({:+.0} %); are the prices \
-             already split-adjusted, or another symbol's?",
-            r.stamp.local_date,
-            prev.close,
-            r.bar.close,
-            change * 100.0
-        )
-    })
-}
-
 /// Load bars from CSV text. `file` names the source in warnings.
 pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
     let mut rdr = csv_reader(text.as_bytes());
@@ -385,31 +365,7 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
         rows.iter_mut().for_each(Row::at_session_midnight);
     }
 
-    // A split whose jump is not in the prices is already applied (an adjusted file with the
-    // vendor's split column): applying it again would make a day move by the split's ratio.
-    for i in 1..rows.len() {
-        let c = rows[i].split;
-        if c == 1.0 {
-            continue;
-        }
-        let gap = rows[i - 1].bar.close / rows[i].bar.open;
-        if (gap.ln() - c.ln()).abs() > gap.ln().abs() {
-            let line = rows[i].line;
-            rows[i].split = 1.0;
-            warnings.push(LoadWarning {
-                file: file.to_string(),
-                line,
-                message: format!(
-                    "split {c} on {} is already in the prices (close {:.2} the day before, \
-                     open {:.2}): not applied again",
-                    rows[i].stamp.local_date,
-                    rows[i - 1].bar.close,
-                    rows[i].bar.open
-                ),
-                skipped: false,
-            });
-        }
-    }
+    warnings.extend(super::plausible::splits_already_applied(file, &mut rows));
 
     // Back-adjust raw prices for splits: a 1:4 reverse split (coefficient 0.25) on day D means
     // every earlier price is divided by 0.25 and earlier volume multiplied by it.
@@ -430,7 +386,10 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
         match refusal(&r, bars.last().map(|b| b.time)) {
             Some(why) => warnings.push(LoadWarning::skipped(file, r.line, why)),
             None => {
-                if let Some(why) = bars.last().and_then(|p| impossible_move(p, &r)) {
+                if let Some(why) = bars
+                    .last()
+                    .and_then(|p| super::plausible::impossible_move(p, &r))
+                {
                     warnings.push(LoadWarning {
                         file: file.to_string(),
                         line: r.line,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::fixfmt::{f0, f1, f2};
+use super::fixfmt::{cmp2, f0, f1, f2};
 use super::types::LevelSource;
 use crate::model::{ReasonKind, Symbol};
 
@@ -393,42 +393,5 @@ impl fmt::Display for Why {
                 f0(*n), f0(max_position * 100.0)
             ),
         }
-    }
-}
-
-/// Two prices compared in a reason, to cents, with as many more digits (up to 6) as it takes
-/// for the two to read differently when they differ: never `close 204.53 > stop 204.53`.
-fn cmp2(a: f64, b: f64) -> (String, String) {
-    for dp in 2..=6 {
-        let (x, y) = (format!("{a:.dp$}"), format!("{b:.dp$}"));
-        if x != y || dp == 6 {
-            return (x, y);
-        }
-    }
-    unreachable!()
-}
-
-#[cfg(test)]
-mod cmp_tests {
-    #[test]
-    fn a_comparison_shows_the_digits_that_tell_the_prices_apart() {
-        assert_eq!(
-            super::cmp2(204.531, 204.3),
-            ("204.53".into(), "204.30".into())
-        );
-        assert_eq!(
-            super::cmp2(204.5312, 204.5281),
-            ("204.531".into(), "204.528".into())
-        );
-        let stop = super::Why::BearStopHit {
-            close: 204.5312,
-            stop: 204.5281,
-            lowest: 196.1,
-            mult: 3.0,
-        };
-        assert!(
-            stop.to_string().starts_with("close 204.531 > stop 204.528"),
-            "{stop}"
-        );
     }
 }

@@ -2,6 +2,7 @@
 //! and channels.
 
 pub mod flight;
+mod inputs;
 mod live_stream;
 pub mod lock;
 
@@ -47,6 +48,7 @@ pub enum BarSource {
 }
 
 pub use crate::feed::plan::SeriesSet;
+pub use inputs::missing_vehicles;
 
 /// Bar files opened to be read as they are fed, in order IWM, TWM, SRTY, with the timeframe
 /// their first bars show.
@@ -56,7 +58,7 @@ pub fn open_readers(
     let mut readers = Vec::new();
     for (sym, path) in Symbol::ALL.into_iter().zip(files) {
         let reader = BarReader::open(path)?;
-        if let Some(why) = off_range(sym, reader.first_bars()) {
+        if let Some(why) = inputs::off_range(sym, reader.first_bars()) {
             return Err(WiringError::Other(format!("{}: {why}", path.display())));
         }
         readers.push((sym, reader));
@@ -67,58 +69,6 @@ pub fn open_readers(
         infer_timeframe(readers[0].1.first_bars())
     };
     Ok((readers, tf))
-}
-
-/// What IWM has traded between since its 2000 listing, with room: the Russell 2000 index
-/// itself (about ten times IWM) or another symbol's file given as IWM falls outside it.
-const IWM_RANGE: (f64, f64) = (20.0, 600.0);
-
-/// Why the first bars of a file cannot be `sym`'s. Only IWM has a fixed range: the inverse
-/// vehicles' split-adjusted prices span thousands.
-fn off_range<'a>(sym: Symbol, mut bars: impl Iterator<Item = &'a Bar>) -> Option<String> {
-    if sym != Symbol::Iwm {
-        return None;
-    }
-    let (lo, hi) = IWM_RANGE;
-    let listed = chrono::NaiveDate::from_ymd_opt(2000, 5, 22).unwrap_or_default();
-    let b = bars.find(|b| !(lo..=hi).contains(&b.close) || b.time.date_naive() < listed)?;
-    let why = if b.time.date_naive() < listed {
-        format!(
-            "a bar on {}, before IWM was listed (2000-05-22)",
-            b.time.date_naive()
-        )
-    } else {
-        format!(
-            "close {:.2} on {} is not an IWM price (IWM trades between {lo:.0} and {hi:.0})",
-            b.close,
-            b.time.date_naive()
-        )
-    };
-    Some(format!(
-        "{why}: the Russell 2000 index, or another symbol's bars? Give the IWM ETF's bars first"
-    ))
-}
-
-/// Files are given IWM, TWM, SRTY: a vehicle left out leaves the Bear nothing to trade it in.
-pub fn missing_vehicles(files: &[PathBuf]) -> Option<String> {
-    let missing: Vec<String> = Symbol::ALL
-        .into_iter()
-        .skip(files.len().max(1))
-        .map(|s| s.to_string())
-        .collect();
-    (!missing.is_empty()).then(|| {
-        format!(
-            "no {} file given (--input IWM.csv TWM.csv SRTY.csv): the Bear has no {} price \
-             and trades nothing in {}",
-            missing.join(" or "),
-            if missing.len() > 1 {
-                "vehicle"
-            } else {
-                "vehicle's"
-            },
-            if missing.len() > 1 { "them" } else { "it" },
-        )
-    })
 }
 
 /// The most common gap between bars names an intraday timeframe.

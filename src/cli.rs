@@ -19,13 +19,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Run without the dashboard: one JSON object per line for every event.
-    #[arg(long, global = true)]
-    pub headless: bool,
-
-    /// Replay pace in bars per second (0 = as fast as possible).
-    #[arg(long, value_name = "BARS_PER_SEC", global = true)]
-    pub speed: Option<f64>,
+    #[command(flatten)]
+    pub run: RunArgs,
 
     /// First replayed bar; earlier bars are history and indicator warm-up.
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -43,24 +38,49 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", num_args = 1..=4)]
     pub input: Vec<PathBuf>,
 
-    /// Signal mode at start.
-    #[arg(long, value_enum, global = true)]
-    pub mode: Option<ModeArg>,
-
-    /// Acknowledge every signal automatically (still through every risk check). Same as --mode auto.
-    #[arg(long, global = true)]
-    pub auto_ack: bool,
-
-    /// End the run cleanly (exit 0) after this many seconds.
-    #[arg(long, value_name = "SECONDS", global = true)]
-    pub run_for: Option<f64>,
-
     /// Allow Alpaca's live (real money) trading host. You will be asked to type a confirmation.
     #[arg(long)]
     pub live: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// How a dashboard or headless run goes: given before any subcommand, or after `replay`.
+/// Not global: `backtest`, `journal` and `indicators` have no use for them, and their --help
+/// must not list options that do nothing there.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunArgs {
+    /// Run without the dashboard: one JSON object per line for every event.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Replay pace in bars per second (0 = as fast as possible).
+    #[arg(long, value_name = "BARS_PER_SEC")]
+    pub speed: Option<f64>,
+
+    /// Signal mode at start.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+
+    /// Acknowledge every signal automatically (still through every risk check). Same as --mode auto.
+    #[arg(long)]
+    pub auto_ack: bool,
+
+    /// End the run cleanly (exit 0) after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub run_for: Option<f64>,
+}
+
+impl RunArgs {
+    /// `replay --session X --headless` and `--headless replay --session X` mean the same.
+    pub fn merge(&mut self, other: &RunArgs) {
+        self.headless |= other.headless;
+        self.auto_ack |= other.auto_ack;
+        self.speed = other.speed.or(self.speed);
+        self.mode = other.mode.or(self.mode);
+        self.run_for = other.run_for.or(self.run_for);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -118,6 +138,12 @@ pub enum Command {
         /// The session to replay (ids: `double-agent journal sessions`).
         #[arg(long, value_name = "ID")]
         session: String,
+        /// Leave every signal for you to answer (by default each gets the answer it was
+        /// given in the recorded session: acknowledged, edited or overridden).
+        #[arg(long)]
+        unanswered: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Run the engine and the paper broker in auto mode as fast as possible and print the results.
     Backtest {

@@ -16,7 +16,12 @@ use crate::wiring::{self, BarSource};
 /// Parse the command line.
 pub fn parse() -> Cli {
     let matches = crate::cli::command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(Command::Replay { run, .. }) = &cli.command {
+        let run = run.clone();
+        cli.run.merge(&run);
+    }
+    cli
 }
 
 /// The phrase a trader types to trade real money; anything else (or no terminal) refuses.
@@ -70,7 +75,7 @@ pub fn merged_config(cli: &Cli) -> Result<crate::config::Merged> {
 
 pub fn config(cli: &Cli) -> Result<Config> {
     let mut cfg = Config::from_merged(&merged_config(cli)?)?;
-    if let Some(s) = cli.speed {
+    if let Some(s) = cli.run.speed {
         if !(s >= 0.0 && s.is_finite()) {
             bail!(
                 "--speed must be 0 (as fast as possible) or a positive number of bars per second"
@@ -81,10 +86,10 @@ pub fn config(cli: &Cli) -> Result<Config> {
     if let Some(d) = cli.start {
         cfg.replay.start = d;
     }
-    if let Some(m) = cli.mode {
+    if let Some(m) = cli.run.mode {
         cfg.signals.mode = m.into();
     }
-    if cli.auto_ack {
+    if cli.run.auto_ack {
         cfg.signals.mode = Mode::Auto;
     }
     Ok(cfg)
@@ -161,9 +166,14 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
         .build()?;
     runtime.block_on(async move {
         let wiring = match (&cli.command, cli.feed) {
-            (Some(Command::Replay { session }), _) => {
-                wiring::replay_session(cfg.clone(), session, cfg.replay.speed)?
-            }
+            (
+                Some(Command::Replay {
+                    session,
+                    unanswered,
+                    ..
+                }),
+                _,
+            ) => wiring::replay_session(cfg.clone(), session, cfg.replay.speed, !unanswered)?,
             (_, FeedKind::Replay) => {
                 let source = if cli.input.is_empty() {
                     BarSource::Embedded
@@ -179,13 +189,13 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
                 cli.timeframe,
                 cli.live,
                 &mut confirm_live,
-                cli.headless,
+                cli.run.headless,
             )?,
         };
-        let run_for = cli.run_for.map(Duration::from_secs_f64);
+        let run_for = cli.run.run_for.map(Duration::from_secs_f64);
         // From here a signal ends the session cleanly; before, nothing needs undoing.
         crate::signals::install().wrap_err("listening for termination signals")?;
-        if cli.headless {
+        if cli.run.headless {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             match crate::headless::run(wiring, run_for, &mut out).await {
@@ -212,6 +222,17 @@ fn journal(
         bail!(
             "no journal at {} yet: it is written by every dashboard or --headless run",
             path.display()
+        );
+    }
+    // A mistyped kind would match nothing and print an empty table: name the valid ones.
+    if let Some(bad) = filter
+        .kinds
+        .iter()
+        .find(|k| !crate::journal::KINDS.contains(&k.as_str()))
+    {
+        bail!(
+            "no journal kind `{bad}`; the kinds are: {}",
+            crate::journal::KINDS.join(", ")
         );
     }
     let journal = crate::journal::Journal::open(&path)?;
@@ -343,6 +364,9 @@ fn backtest(
         // Files are read as the backtest goes: memory stays flat however long they are.
         None if !input.is_empty() => {
             let (readers, tf) = wiring::open_readers_for(input, &cfg.feed_symbols())?;
+            if let Some(why) = wiring::missing_vehicles(input) {
+                eprintln!("warning: {why}");
+            }
             let iwm = readers.first().map(|(_, r)| r.first_bars());
             let start = from.or_else(|| iwm.and_then(crate::backtest::default_start));
             ReplayPlan::files(tf, readers, start.unwrap_or_default())

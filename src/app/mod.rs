@@ -89,7 +89,9 @@ pub async fn event_loop<B: Backend>(
                 }
                 if !first_drawn {
                     first_drawn = true;
+                    // A figure for the developer: the log file, not the trader's Events pane.
                     tracing::info!(
+                        target: crate::logging::FILE_ONLY,
                         "first frame drawn {:.1} ms after start",
                         crate::procstat::since_start().as_secs_f64() * 1e3
                     );
@@ -103,7 +105,11 @@ pub async fn event_loop<B: Backend>(
                     w.session.handle(Input::Action(a));
                 }
                 if let Effect::Replay(change) = effect {
-                    replay_change(&mut w, change, cfg.replay.speed_step);
+                    if let Some(why) = resume_refused(&w, change) {
+                        w.session.store.push_log(Severity::Warn, why);
+                    } else {
+                        replay_change(&mut w, change, cfg.replay.speed_step);
+                    }
                 }
                 dirty = true;
             }
@@ -197,6 +203,21 @@ fn set_replay_paused(w: &mut Wiring, paused: bool) {
     if let Some(r) = w.session.store.replay.as_mut() {
         r.paused = paused;
     }
+}
+
+/// A paused replay does not run past a waiting exit in manual mode: the stop has fired and the
+/// next bars would only move the price away from it. Entries may be left to expire.
+fn resume_refused(w: &Wiring, change: ReplayChange) -> Option<String> {
+    let s = &w.session;
+    let resuming = change == ReplayChange::TogglePause && replay_paused(w);
+    if !resuming || s.store.mode != Mode::Manual {
+        return None;
+    }
+    let exit = s.store.signals.open().find(|e| e.signal.kind.is_exit())?;
+    Some(format!(
+        "replay stays paused: exit #{} waits for an answer (acknowledge or override it first)",
+        exit.signal.id
+    ))
 }
 
 fn replay_change(w: &mut Wiring, change: ReplayChange, step: f64) {

@@ -40,18 +40,36 @@ pub struct LoadWarning {
     pub file: String,
     pub line: usize,
     pub message: String,
+    /// The row was left out; false: it loaded, and this is what looks wrong about it.
+    pub skipped: bool,
 }
 
 impl LoadWarning {
+    pub fn skipped(file: &str, line: usize, message: String) -> Self {
+        LoadWarning {
+            file: file.to_string(),
+            line,
+            message,
+            skipped: true,
+        }
+    }
+
     /// What the status bar says of it, beside the file's name: `line 12: skipped: …`.
     pub fn skipped_line(&self) -> String {
-        format!("line {}: skipped: {}", self.line, self.message)
+        format!("line {}: {}", self.line, self.text())
+    }
+
+    fn text(&self) -> String {
+        match self.skipped {
+            true => format!("skipped: {}", self.message),
+            false => self.message.clone(),
+        }
     }
 }
 
 impl std::fmt::Display for LoadWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: skipped: {}", self.file, self.line, self.message)
+        write!(f, "{}:{}: {}", self.file, self.line, self.text())
     }
 }
 
@@ -137,9 +155,9 @@ fn find_columns(file: &str, header: &[String]) -> Result<Columns, LoadError> {
 
 /// A parsed timestamp; `date_only` when it carries no time of day (or midnight, which vendors
 /// use for daily bars).
-struct Stamp {
+pub(super) struct Stamp {
     utc: DateTime<Utc>,
-    local_date: NaiveDate,
+    pub(super) local_date: NaiveDate,
     midnight: bool,
 }
 
@@ -219,9 +237,9 @@ fn parse_num(s: &str) -> Option<f64> {
 
 pub(super) struct Row {
     pub(super) line: usize,
-    stamp: Stamp,
+    pub(super) stamp: Stamp,
     pub(super) bar: Bar,
-    split: f64,
+    pub(super) split: f64,
 }
 
 impl Row {
@@ -334,13 +352,8 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
     let mut rdr = csv_reader(text.as_bytes());
     let cols = header(file, &mut rdr)?;
     let mut warnings = Vec::new();
-    let mut warn = |line: usize, message: String| {
-        warnings.push(LoadWarning {
-            file: file.to_string(),
-            line,
-            message,
-        })
-    };
+    let mut warn =
+        |line: usize, message: String| warnings.push(LoadWarning::skipped(file, line, message));
 
     let mut rows = Vec::new();
     let mut rec = csv::StringRecord::new();
@@ -372,6 +385,8 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
         rows.iter_mut().for_each(Row::at_session_midnight);
     }
 
+    warnings.extend(super::plausible::splits_already_applied(file, &mut rows));
+
     // Back-adjust raw prices for splits: a 1:4 reverse split (coefficient 0.25) on day D means
     // every earlier price is divided by 0.25 and earlier volume multiplied by it.
     let mut factor = 1.0;
@@ -389,8 +404,21 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
     let mut bars: Vec<Bar> = Vec::with_capacity(rows.len());
     for r in rows {
         match refusal(&r, bars.last().map(|b| b.time)) {
-            Some(why) => warn(r.line, why),
-            None => bars.push(r.bar),
+            Some(why) => warnings.push(LoadWarning::skipped(file, r.line, why)),
+            None => {
+                if let Some(why) = bars
+                    .last()
+                    .and_then(|p| super::plausible::impossible_move(p, &r))
+                {
+                    warnings.push(LoadWarning {
+                        file: file.to_string(),
+                        line: r.line,
+                        message: why,
+                        skipped: false,
+                    });
+                }
+                bars.push(r.bar)
+            }
         }
     }
     warnings.sort_by_key(|w| w.line);

@@ -77,3 +77,53 @@ fn fields_padded_with_spaces_read_and_a_row_of_spaces_is_blank() {
     let b = l.bars[0];
     assert_eq!((b.open, b.close, b.volume), (10.0, 10.5, 100.0));
 }
+
+#[test]
+fn a_split_already_in_the_prices_is_not_applied_twice_and_is_named() {
+    // Adjusted prices beside the vendor's split column: the 2:1 split on the 9th shows no jump.
+    let text = "timestamp,open,high,low,close,volume,split_coefficient\n\
+        2005-06-10,61,62,60,61.5,1000,1.0\n\
+        2005-06-09,60.5,61,59.5,60.7,1000,2.0\n\
+        2005-06-08,60,61,59,60.12,1000,1.0\n";
+    let l = load_bars("av.csv", text).unwrap();
+    assert_eq!(l.bars.len(), 3);
+    assert_eq!(l.bars[0].close, 60.12, "not halved a second time");
+    let w = &l.warnings[0];
+    assert!(!w.skipped, "{w}");
+    assert_eq!(
+        w.to_string(),
+        "av.csv:3: split 2 on 2005-06-09 is already in the prices (close 60.12 the day before, \
+         open 60.50): not applied again"
+    );
+}
+
+#[test]
+fn a_one_day_move_no_etf_makes_is_named_with_its_date() {
+    let text = "time,open,high,low,close,volume\n\
+        2021-01-20,50,51,49,50.25,100\n\
+        2021-01-21,11,11,10,10.5,100\n\
+        2021-01-22,10.5,11,10,10.8,100\n";
+    let l = load_bars("SRTY.csv", text).unwrap();
+    assert_eq!(l.bars.len(), 3, "the row loads; the trader is told");
+    let got: Vec<String> = l.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        got,
+        [
+            "SRTY.csv:3: impossible one-day move on 2021-01-21: close 50.25 → 10.50 (-79 %); are \
+          the prices already split-adjusted, or another symbol's?"
+        ]
+    );
+}
+
+#[test]
+fn a_skipped_bar_names_its_prices_as_prices() {
+    let text = "time,open,high,low,close,volume\n\
+        2025-12-26,30.3700008392334,30.889999389648438,30.440000534057617,30.739999771118164,1\n";
+    let e = load_bars("TWM.csv", text).unwrap_err().to_string();
+    assert!(e.contains("1 rows skipped"), "{e}");
+    let l = load_bars("TWM.csv", &format!("{text}2025-12-29,30,31,29,30.5,1\n")).unwrap();
+    assert_eq!(
+        l.warnings[0].skipped_line(),
+        "line 2: skipped: impossible bar at 2025-12-26: open 30.37 outside [low 30.44, high 30.89]"
+    );
+}

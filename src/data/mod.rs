@@ -4,6 +4,7 @@
 pub mod bounded;
 pub mod embedded;
 pub mod loader;
+mod plausible;
 pub mod stream;
 
 pub use loader::{load_bars, load_file, LoadError, LoadWarning, Loaded};

@@ -180,11 +180,7 @@ impl Rest {
 }
 
 fn warning(file: &str, line: usize, message: String) -> LoadWarning {
-    LoadWarning {
-        file: file.to_string(),
-        line,
-        message,
-    }
+    LoadWarning::skipped(file, line, message)
 }
 
 #[cfg(test)]

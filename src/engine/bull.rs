@@ -239,12 +239,15 @@ impl Bull {
         false
     }
 
-    /// The hedge's exit: its target, stop or time stop.
-    pub fn check_hedge_exit(&mut self, c: &Ctx) -> Option<Proposal> {
+    /// The hedge's exit: its target, stop or time stop, or the Bear's position going out (a
+    /// hedge left without the position it hedges is a naked long). `bear_in`: the Bear holds
+    /// shares and no exit of its own is out.
+    pub fn check_hedge_exit(&mut self, c: &Ctx, bear_in: bool) -> Option<Proposal> {
         let h = self.hedge.filter(|h| !h.exiting)?;
         let close = c.close();
         let held = c.seq - h.bar;
         let why = match h.target {
+            _ if !bear_in => Why::HedgedGone,
             Some(target) if close >= target => Why::TargetReached { close, target },
             _ if close <= h.stop => Why::HedgeStopHit {
                 close,

@@ -72,6 +72,18 @@ impl<const N: u32> fmt::Display for Fx<N> {
     }
 }
 
+/// Two prices compared in a reason, to cents, with as many more digits (up to 6) as it takes
+/// for the two to read differently when they differ: never `close 204.53 > stop 204.53`.
+pub(crate) fn cmp2(a: f64, b: f64) -> (String, String) {
+    for dp in 2..=6 {
+        let (x, y) = (format!("{a:.dp$}"), format!("{b:.dp$}"));
+        if x != y || dp == 6 {
+            return (x, y);
+        }
+    }
+    unreachable!()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +146,30 @@ mod tests {
             same(f64::from_bits(s >> 1));
             same(u * 1000.0);
         }
+    }
+}
+
+#[cfg(test)]
+mod cmp_tests {
+    #[test]
+    fn a_comparison_shows_the_digits_that_tell_the_prices_apart() {
+        assert_eq!(
+            super::cmp2(204.531, 204.3),
+            ("204.53".into(), "204.30".into())
+        );
+        assert_eq!(
+            super::cmp2(204.5312, 204.5281),
+            ("204.531".into(), "204.528".into())
+        );
+        let stop = crate::engine::why::Why::BearStopHit {
+            close: 204.5312,
+            stop: 204.5281,
+            lowest: 196.1,
+            mult: 3.0,
+        };
+        assert!(
+            stop.to_string().starts_with("close 204.531 > stop 204.528"),
+            "{stop}"
+        );
     }
 }

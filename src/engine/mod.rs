@@ -297,7 +297,11 @@ impl Engine {
         if let Some(p) = self.bull.check_hedge(c, level) {
             self.emit(c, p, out);
         }
-        if let Some(p) = self.bull.check_hedge_exit(c) {
+        let bear_in = self
+            .bear
+            .pos()
+            .is_some_and(|p| !p.exiting && self.bear_held > Decimal::ZERO);
+        if let Some(p) = self.bull.check_hedge_exit(c, bear_in) {
             self.emit(c, p, out);
         }
         if let Some(p) = self.bull.check_stop(c) {

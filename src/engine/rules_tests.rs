@@ -353,3 +353,36 @@ fn reengagement_needs_a_reclaim_plus_evidence_and_the_stop_only_rises() {
     assert_eq!(last, 213.0);
     assert!(bull.pos().is_some_and(|p| p.exiting), "212 < 213 exits");
 }
+
+#[test]
+fn the_hedge_exits_with_the_bear_position_it_hedges() {
+    let cfg = Config::default_config();
+    let mut bull = Bull::new(&cfg);
+    let oversold = Snapshot {
+        rsi: Some(25.0),
+        ..down()
+    };
+    let b = bar(0, 200.0, 201.0, 199.0, 200.0);
+    bull.observe(&ctx(0, &b, &oversold, None));
+    let b = bar(1, 200.0, 203.5, 199.5, 203.0);
+    let snap = down();
+    assert!(bull
+        .check_hedge(&ctx(1, &b, &snap, Some(202.0)), Some(214.0))
+        .is_some());
+    // The next bar is inside the hedge's stop and target, well within its time.
+    let b = bar(2, 203.0, 204.0, 202.0, 203.5);
+    let c = ctx(2, &b, &snap, Some(203.5));
+    assert!(
+        bull.check_hedge_exit(&c, true).is_none(),
+        "the Bear still in"
+    );
+    let p = bull
+        .check_hedge_exit(&c, false)
+        .expect("the Bear's position is going out: so is the hedge");
+    assert_eq!(p.kind, SignalKind::BullHedgeExit);
+    assert!(p.reasons[0].to_string().contains("hedges is exiting"));
+    assert!(
+        bull.check_hedge_exit(&c, false).is_none(),
+        "one exit, not one a bar"
+    );
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::fixfmt::{f0, f1, f2};
+use super::fixfmt::{cmp2, f0, f1, f2};
 use super::types::LevelSource;
 use crate::model::{ReasonKind, Symbol};
 
@@ -141,6 +141,8 @@ pub enum Why {
     TimeStop {
         held: u64,
     },
+    /// The Bear's position the hedge protects is going out: the hedge goes with it.
+    HedgedGone,
     NoShortData,
     /// A short-interest fact, rendered once when the evidence arrived (it changes daily).
     ShortFact(Arc<str>),
@@ -217,6 +219,7 @@ impl Why {
             | Why::TargetReached { .. }
             | Why::HedgeStopHit { .. }
             | Why::TimeStop { .. }
+            | Why::HedgedGone
             | Why::BearTargetAt { .. }
             | Why::BearTargetHit { .. } => K::Target,
             Why::NoShortData | Why::ShortFact(_) => K::ShortInterest,
@@ -269,7 +272,7 @@ impl fmt::Display for Why {
             Why::BearTargetHit { close, target } => write!(
                 f,
                 "profit target: close {} ≤ target {} (tier-1 close − ATRs of its bar)",
-                f2(*close), f2(*target)
+                cmp2(*close, *target).0, cmp2(*close, *target).1
             ),
             Why::Handoff => f.write_str("the Bear's tier 1 fired: the Bull's long hands over to it"),
             Why::TrendReentry { close, sma, sma_then, rise_bars, high_bars } => write!(
@@ -280,7 +283,7 @@ impl fmt::Display for Why {
             Why::BearStopHit { close, stop, lowest, mult } => write!(
                 f,
                 "close {} > stop {} (lowest close {} + {mult} × ATR, never raised)",
-                f2(*close), f2(*stop), f2(*lowest)
+                cmp2(*close, *stop).0, cmp2(*close, *stop).1, f2(*lowest)
             ),
             Why::FailedRebound { high, level, rebound_atr, atr, close, open } => write!(
                 f,
@@ -312,7 +315,7 @@ impl fmt::Display for Why {
             Why::BullStopHit { close, stop, highest, mult } => write!(
                 f,
                 "close {} < stop {} (highest close {} − {mult} × ATR, never lowered)",
-                f2(*close), f2(*stop), f2(*highest)
+                cmp2(*close, *stop).0, cmp2(*close, *stop).1, f2(*highest)
             ),
             Why::HedgeRsi { min_rsi, oversold, bars } => {
                 write!(f, "RSI {} < {oversold} within the last {bars} bars", f1(*min_rsi))
@@ -331,12 +334,21 @@ impl fmt::Display for Why {
                 write!(f, "target {} (broken level {} or EMA)", f2(*target), f2(*level))
             }
             Why::TargetReached { close, target } => {
-                write!(f, "target reached: close {} ≥ {}", f2(*close), f2(*target))
+                {
+                let (c, t) = cmp2(*close, *target);
+                write!(f, "target reached: close {c} ≥ {t}")
+            }
             }
             Why::HedgeStopHit { close, stop } => {
-                write!(f, "hedge stop: close {} ≤ {}", f2(*close), f2(*stop))
+                {
+                let (c, s) = cmp2(*close, *stop);
+                write!(f, "hedge stop: close {c} ≤ {s}")
+            }
             }
             Why::TimeStop { held } => write!(f, "time stop: {held} bars since the hedge"),
+            Why::HedgedGone => {
+                f.write_str("the Bear's position it hedges is exiting: the hedge goes with it")
+            }
             Why::NoShortData => {
                 f.write_str("no short-interest data yet: confidence lowered by 0.10")
             }

@@ -131,11 +131,7 @@ fn a_journal_plan_keeps_what_was_history_and_what_was_live() {
 
 #[test]
 fn a_skipped_row_goes_out_before_the_bars_read_after_it() {
-    let skipped = |line| LoadWarning {
-        file: "IWM.csv".into(),
-        line,
-        message: "unreadable time".into(),
-    };
+    let skipped = |line| LoadWarning::skipped("IWM.csv", line, "unreadable time".into());
     let items: Vec<Result<Bar, LoadWarning>> = vec![
         Ok(bar(0)),
         Ok(bar(1)),

@@ -164,6 +164,33 @@ pub enum Entry {
     },
 }
 
+/// Every kind `Entry::kind` names: what `journal --kind` accepts.
+pub const KINDS: [&str; 23] = [
+    "session_start",
+    "session_end",
+    "bar",
+    "history",
+    "replayed",
+    "signal",
+    "answer",
+    "order_intent",
+    "broker_accepted",
+    "broker_rejected",
+    "broker_canceled",
+    "broker_unknown",
+    "broker_account",
+    "broker_positions",
+    "broker_error",
+    "fill",
+    "position",
+    "feed_health",
+    "risk_refusal",
+    "kill_switch",
+    "stops",
+    "close_decision",
+    "broker_interest",
+];
+
 impl Entry {
     pub fn kind(&self) -> &'static str {
         match self {

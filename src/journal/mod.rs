@@ -15,6 +15,7 @@
 mod bar_blob;
 mod batch;
 mod entry;
+mod export;
 mod history;
 mod query;
 mod record;
@@ -39,10 +40,9 @@ use rusqlite::{params, Connection};
 
 use crate::model::{ClientOrderId, SignalState};
 
-pub use entry::{config_hash, Entry, SessionStart};
-pub use query::{
-    export_csv, export_json, JournalFilter, JournalRow, RecordedBar, RecordedSignal, SessionSummary,
-};
+pub use entry::{config_hash, Entry, SessionStart, KINDS};
+pub use export::{export_csv, export_json};
+pub use query::{JournalFilter, JournalRow, RecordedBar, RecordedSignal, SessionSummary};
 pub use recover::{Recovered, WorkingOrder};
 pub use replayed::NextBars;
 pub use table::{summary, write_sessions, write_table, DECISION_KINDS};

@@ -1,7 +1,5 @@
-//! Reading the journal back: filtered rows, CSV/JSON export, sessions, and a session's bars and
-//! signals in recorded order for a deterministic `replay --session`.
-
-use std::io::Write;
+//! Reading the journal back: filtered rows, sessions, and a session's bars and signals in
+//! recorded order for a deterministic `replay --session` (exports: `export`).
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -346,42 +344,4 @@ fn unexpected(entry: &Entry) -> JournalError {
         "unexpected entry kind {}",
         entry.kind()
     )))
-}
-
-/// CSV with one row per event; the payload column is the entry's JSON.
-pub fn export_csv(out: &mut impl Write, rows: &[JournalRow]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "seq",
-        "session",
-        "time",
-        "kind",
-        "signal_id",
-        "client_order_id",
-        "payload",
-    ])?;
-    for r in rows {
-        w.write_record([
-            r.seq.to_string(),
-            r.session.clone(),
-            time_text(r.time),
-            r.kind.clone(),
-            r.signal_id.map(|s| s.to_string()).unwrap_or_default(),
-            r.client_order_id.clone().unwrap_or_default(),
-            r.payload.to_string(),
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-/// A JSON array, one row per line, so it diffs and greps well.
-pub fn export_json(out: &mut impl Write, rows: &[JournalRow]) -> Result<()> {
-    out.write_all(b"[")?;
-    for (i, r) in rows.iter().enumerate() {
-        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, r)?;
-    }
-    out.write_all(b"\n]\n")?;
-    Ok(())
 }

@@ -50,6 +50,11 @@ pub struct Recovered {
     pub open_signals: Vec<(Signal, SignalState)>,
     /// Acknowledged (or edited) before the crash with no intent journaled: never sent.
     pub acknowledged_unsent: Vec<(Signal, SignalState)>,
+    /// Every other signal in scope with its answer, by id: the history (`j`) and the
+    /// override scorecard (`o`) a restarted process shows again.
+    pub answered: Vec<(Signal, SignalState)>,
+    /// Answered signals whose order the gate refused (the scorecard counts them as refused).
+    pub refused: std::collections::BTreeSet<u64>,
     /// Signals decided on the forming bar, by id: when each was decided (see `session::close`).
     pub close_decisions: BTreeMap<u64, DateTime<Utc>>,
     /// Non-flat positions rebuilt from journaled fills.
@@ -250,8 +255,11 @@ impl Journal {
                     .any(|t| t.order.signal_id == Some(signal.id))
             {
                 out.acknowledged_unsent.push((signal, state));
+            } else {
+                out.answered.push((signal, state));
             }
         }
+        out.refused = refused;
         for t in orders.values() {
             let rejected_unfilled = t.status == OrderStatus::Rejected && t.filled.is_zero();
             if let (Some(s), false) = (t.order.signal_id, rejected_unfilled) {

@@ -281,14 +281,29 @@ fn list_filters_and_exports() {
     export_csv(&mut csv_out, &all).unwrap();
     let mut reader = csv::Reader::from_reader(csv_out.as_slice());
     let headers = reader.headers().unwrap().clone();
-    assert_eq!(&headers[6], "payload");
+    // The facts entries share each have a column; the whole payload stays last.
+    let cols: Vec<&str> = headers.iter().skip(6).collect();
+    assert_eq!(
+        cols,
+        ["agent", "symbol", "side", "qty", "price", "state", "payload"]
+    );
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert_eq!(records.len(), 7);
     assert_eq!(&records[5][3], "answer");
+    assert_eq!(&records[5][11], "overridden", "{:?}", &records[5]);
     assert!(
-        records[5][6].contains("\"overridden\""),
+        records[5][12].contains("\"overridden\""),
         "{:?}",
         &records[5]
+    );
+    let signal = records
+        .iter()
+        .find(|r| &r[3] == "signal")
+        .expect("a signal");
+    assert!(!signal[6].is_empty() && !signal[7].is_empty(), "{signal:?}");
+    assert!(
+        !signal[9].is_empty() && !signal[10].is_empty(),
+        "{signal:?}"
     );
 
     let mut json_out = Vec::new();

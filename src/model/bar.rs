@@ -22,6 +22,16 @@ pub struct Bar {
 pub const MAX_PRICE: f64 = 1e7;
 pub const MAX_VOLUME: f64 = 1e13;
 
+/// Prices as prices: to cents, or with as many more digits (up to 6) as it takes for prices
+/// that differ to read differently (a warning must show the inequality it is about).
+fn prices_apart<const N: usize>(p: [f64; N]) -> [String; N] {
+    let at = |dp: usize| p.map(|x| format!("{x:.dp$}"));
+    (2..6)
+        .map(at)
+        .find(|s| (0..N).all(|i| (0..N).all(|j| p[i] == p[j] || s[i] != s[j])))
+        .unwrap_or_else(|| at(6))
+}
+
 impl Bar {
     /// Why this bar cannot have happened, if it cannot.
     pub fn impossibility(&self) -> Option<String> {
@@ -45,21 +55,18 @@ impl Bar {
             return Some(format!("negative volume {}", self.volume));
         }
         if self.high < self.low {
-            return Some(format!("high {} < low {}", self.high, self.low));
+            let [h, l] = prices_apart([self.high, self.low]);
+            return Some(format!("high {h} < low {l}"));
         }
         // Vendors round adjusted prices independently; allow a hair of float noise.
         let tol = 1e-9 * self.high.abs().max(1.0);
         if self.open > self.high + tol || self.open < self.low - tol {
-            return Some(format!(
-                "open {} outside [low {}, high {}]",
-                self.open, self.low, self.high
-            ));
+            let [o, l, h] = prices_apart([self.open, self.low, self.high]);
+            return Some(format!("open {o} outside [low {l}, high {h}]"));
         }
         if self.close > self.high + tol || self.close < self.low - tol {
-            return Some(format!(
-                "close {} outside [low {}, high {}]",
-                self.close, self.low, self.high
-            ));
+            let [c, l, h] = prices_apart([self.close, self.low, self.high]);
+            return Some(format!("close {c} outside [low {l}, high {h}]"));
         }
         None
     }

@@ -300,6 +300,21 @@ impl RiskGate {
         }
     }
 
+    /// What the gate would say to an entry the trader is about to answer, recording nothing:
+    /// the kill switch and the caps are the trader's to change (release it, a smaller size),
+    /// so the signal waits instead of being used up. Exits are never previewed: they pass.
+    pub fn preview(&self, order: &OrderRequest, ctx: &RiskContext) -> Option<RefusalReason> {
+        if is_exit(order, ctx) {
+            return None;
+        }
+        if self.killed {
+            return Some(RefusalReason::KillSwitch);
+        }
+        let mut probe = RiskGate::new(self.limits.clone());
+        probe.halted_day = self.halted_day;
+        probe.entry_refusal(order, ctx)
+    }
+
     fn refusal(&mut self, order: &OrderRequest, ctx: &RiskContext) -> Option<RefusalReason> {
         if order.qty <= Decimal::ZERO {
             return Some(RefusalReason::InvalidQuantity { qty: order.qty });

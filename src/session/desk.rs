@@ -211,6 +211,26 @@ impl Session {
         } else {
             asked
         };
+        // The trader can still change this answer: a refused entry keeps waiting, with why.
+        if self.store.mode == crate::config::Mode::Manual && !signal.kind.is_exit() {
+            // Not `new_order`: a probe must not use up an order id.
+            let probe = OrderRequest {
+                client_order_id: crate::model::ClientOrderId("probe".into()),
+                symbol: signal.symbol,
+                side: signal.side,
+                qty,
+                order_type: OrderType::Market,
+                signal_id: Some(id),
+                book: Some(crate::model::AgentBook::of(signal.kind)),
+                created: self.store.now.unwrap_or_default(),
+            };
+            if let Some(why) = self.gate.preview(&probe, &self.risk_context()) {
+                let text = format!("order refused: {why}; signal #{id} still waits for an answer");
+                self.store.push_log(Severity::Warn, text.clone());
+                out.push(Notice::Info { message: text });
+                return;
+            }
+        }
         let (answer, state) = match qty {
             q if q != signal.qty => (Answer::Edit { qty: q }, SignalState::Edited { qty: q }),
             _ => (Answer::Acknowledge, SignalState::Acknowledged),

@@ -8,12 +8,14 @@ mod desk;
 mod guard;
 mod notice;
 mod positioning;
+mod recorded;
 mod restore;
 mod signals;
 mod venue;
 
 pub use desk::{override_reason_text, Action, OVERRIDE_REASONS};
 pub use notice::{health_text, no_bars_reason, Notice};
+pub use recorded::RecordedAnswer;
 pub use restore::Restored;
 
 use crate::broker::{Broker, BrokerEvent};
@@ -59,6 +61,8 @@ pub struct Session {
     decided_close: Option<chrono::NaiveDate>,
     /// Wall-clock time the last forming bar arrived (live): data flowing, whatever its bar's start.
     forming_arrived: Option<chrono::DateTime<chrono::Utc>>,
+    /// `replay --session`: the recorded answers still to give (see `recorded`).
+    recorded: Vec<recorded::RecordedAnswer>,
 }
 
 impl Session {
@@ -101,6 +105,7 @@ impl Session {
             memory_journaled: None,
             decided_close: None,
             forming_arrived: None,
+            recorded: Vec::new(),
         }
     }
 
@@ -233,6 +238,9 @@ impl Session {
                         timeframe,
                         bar,
                     });
+                }
+                if symbol == Symbol::Iwm {
+                    self.ask_restored(out);
                 }
                 if self.journal.is_some() {
                     guard::crash_hook("after_bar");

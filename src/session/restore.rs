@@ -26,6 +26,18 @@ pub(super) struct Pending {
     engine_fills: Vec<(Fill, Option<crate::model::AgentBook>)>,
     /// Restored signals that auto mode acknowledges at the first live bar (when prices are known).
     auto_ack: Vec<u64>,
+    /// Restored signals a trader is asked again at the first live bar (the replay pauses for
+    /// them), their time to answer counted from there.
+    ask_again: Vec<u64>,
+    /// The journal's next signal id, applied at the first live bar: the history the engine warms
+    /// on proposes (unnumbered to the trader) signals of its own, and counting them on top of
+    /// the journal's ids made the numbers jump (#83 → #164) at a restart.
+    id_floor: Option<u64>,
+    /// Journaled signals (with their answers, and whether the gate refused them) the override
+    /// scorecard takes again, each after the history bar it was proposed on: the scorecard
+    /// follows each track through the bars after its signal, as it did live.
+    scorecard:
+        std::collections::VecDeque<(crate::model::Signal, Option<crate::model::Answer>, bool)>,
     /// A resumed session already journaled its history burst.
     pub(super) history_journaled: bool,
     /// What the journal says is held (fills, stops) still has to reach the engine.
@@ -63,7 +75,7 @@ impl Session {
     /// What survives any restart, even onto a fresh venue: ids and the kill switch (a kill
     /// switch stays on until a trader releases it).
     pub fn restore_globals(&mut self, rec: &Recovered) {
-        self.set_next_signal_id(rec.next_signal_id);
+        self.recovery.id_floor = Some(rec.next_signal_id);
         self.gate.restore(&RiskRestore {
             kill_switch: rec.kill_switch,
             halted_day: rec.halted_day,
@@ -103,15 +115,45 @@ impl Session {
         }
         // Snoozed, proposed, or acknowledged but never sent: the trader is asked again.
         let expires_at = self.store.bar_index + u64::from(self.cfg.signals.timeout_bars);
+        // The signal history (`j`) and the scorecard (`o`) as they were: answered signals go in
+        // with their answers, in id order with the waiting ones.
+        let mut history: Vec<_> = rec.answered.iter().collect();
+        history.extend(rec.open_signals.iter().chain(&rec.acknowledged_unsent));
+        history.sort_by_key(|(s, _)| s.id);
+        for (signal, state) in history {
+            let answered = rec.answered.iter().any(|(s, _)| s.id == signal.id);
+            let refused = rec.refused.contains(&signal.id);
+            self.recovery.scorecard.push_back((
+                signal.clone(),
+                answered.then(|| answer_of(*state)).flatten(),
+                refused,
+            ));
+            if answered {
+                self.store.signals.push(SignalEntry {
+                    signal: signal.clone(),
+                    state: *state,
+                    expires_at: 0,
+                    unfilled: refused.then(|| "refused by the risk gate".to_string()),
+                    at_close: None,
+                });
+            }
+        }
         let waiting = rec.open_signals.iter().chain(&rec.acknowledged_unsent);
         for (signal, _) in waiting {
             if self.store.mode == crate::config::Mode::Auto {
                 self.recovery.auto_ack.push(signal.id);
+            } else {
+                self.recovery.ask_again.push(signal.id);
             }
             self.store.signals.push(SignalEntry {
                 signal: signal.clone(),
                 state: SignalState::Proposed,
-                expires_at,
+                // An exit stands until answered, after a restart too.
+                expires_at: if signal.kind.is_exit() {
+                    u64::MAX
+                } else {
+                    expires_at
+                },
                 unfilled: None,
                 // A close decision stays one: it trades at its day's close or expires with it.
                 at_close: rec.close_decisions.get(&signal.id).copied(),
@@ -181,6 +223,7 @@ impl Session {
         }
         for bar in bars {
             self.on_bar(symbol, bar, false, out);
+            self.rescore(symbol, &bar);
         }
         if more {
             return;
@@ -190,6 +233,33 @@ impl Session {
         s.live_from = s.bars().total();
         if symbol == Symbol::Iwm {
             self.hand_over_holdings(out);
+        }
+    }
+
+    /// A history bar the journaled signals went through: the scorecard sees it as it did live
+    /// (the bar, then the signals proposed on it).
+    fn rescore(&mut self, symbol: Symbol, bar: &Bar) {
+        if self.recovery.scorecard.is_empty() && self.store.scorecard.tracks().len() == 0 {
+            return;
+        }
+        self.store.scorecard.on_bar(symbol, bar);
+        if symbol != Symbol::Iwm {
+            return;
+        }
+        while let Some((s, _, _)) = self.recovery.scorecard.front() {
+            if s.time > bar.time {
+                break;
+            }
+            let Some((s, answer, refused)) = self.recovery.scorecard.pop_front() else {
+                break;
+            };
+            self.store.scorecard.on_signal(&s);
+            if let Some(a) = answer {
+                self.store.scorecard.on_answer(s.id, a);
+            }
+            if refused {
+                self.store.scorecard.on_refused(s.id);
+            }
         }
     }
 
@@ -253,6 +323,10 @@ impl Session {
     /// them over, and the restored signals acknowledged in auto mode (prices are known now).
     pub(super) fn before_live_bar(&mut self, out: &mut Vec<Notice>) {
         self.hand_over_holdings(out);
+        if let Some(floor) = self.recovery.id_floor.take() {
+            let next = self.engine.next_signal_id().max(floor);
+            self.set_next_signal_id(next);
+        }
         for id in std::mem::take(&mut self.recovery.auto_ack) {
             self.act(
                 Action::Acknowledge {
@@ -261,6 +335,30 @@ impl Session {
                 },
                 out,
             );
+        }
+    }
+
+    /// After the first live IWM bar (the agents' view is up to date with what is held): the
+    /// signals restored waiting are asked again, with their full time to answer from here.
+    pub(super) fn ask_restored(&mut self, out: &mut Vec<Notice>) {
+        let timeout = u64::from(self.cfg.signals.timeout_bars);
+        for id in std::mem::take(&mut self.recovery.ask_again) {
+            let now = self.store.bar_index;
+            let Some(e) = self
+                .store
+                .signals
+                .get_mut(id)
+                .filter(|e| e.state == SignalState::Proposed)
+            else {
+                continue;
+            };
+            if e.expires_at != u64::MAX {
+                e.expires_at = now + timeout;
+            }
+            let why = format!("signal #{id} restored: it waited when the last session stopped");
+            // Info: the status line keeps saying the session was resumed after an unclean stop.
+            self.store.push_log(Severity::Info, why.clone());
+            out.push(Notice::Asked { signal_id: id, why });
         }
     }
 
@@ -294,5 +392,17 @@ impl Session {
         for p in held {
             self.journal("final position", |j| j.record_position(&p));
         }
+    }
+}
+
+/// The answer a journaled state stands for, as the scorecard counts it.
+fn answer_of(state: SignalState) -> Option<crate::model::Answer> {
+    use crate::model::Answer;
+    match state {
+        SignalState::Acknowledged => Some(Answer::Acknowledge),
+        SignalState::Edited { qty } => Some(Answer::Edit { qty }),
+        SignalState::Overridden { reason } => Some(Answer::Override { reason }),
+        SignalState::Expired => Some(Answer::Expire),
+        _ => None,
     }
 }

@@ -1,7 +1,7 @@
 //! The signal queue's clock: signals arrive from the engine, wait for the trader, expire or wake.
 
 use super::{Action, Notice, Session};
-use crate::model::SignalState;
+use crate::model::{SignalState, Symbol};
 use crate::store::{Severity, SignalEntry};
 
 impl Session {
@@ -88,6 +88,8 @@ impl Session {
                 },
                 out,
             );
+        } else if state == SignalState::Proposed {
+            self.answer_as_recorded(id, out);
         }
     }
 
@@ -151,10 +153,14 @@ impl Session {
         let (symbol, old) = (e.signal.symbol, e.signal.reference_price);
         let px = self.store.last_price(symbol).unwrap_or(old);
         let expires_at = self.store.bar_index + u64::from(self.cfg.signals.timeout_bars);
+        let iwm_now = self
+            .store
+            .last_price(Symbol::Iwm)
+            .map(crate::broker::paper::to_f64);
         if let Some(e) = self.store.signals.get_mut(id) {
             e.state = SignalState::Proposed;
             e.expires_at = expires_at;
-            e.signal.reference_price = px;
+            reprice(&mut e.signal, px, iwm_now);
         }
         let why = format!(
             "signal #{id} snooze over: asking again at {} (proposed at {})",
@@ -196,5 +202,46 @@ impl Session {
                 self.process_engine(crate::engine::EngineEvent::Unfilled { signal_id: id }, out)
             }
         }
+    }
+}
+
+/// A snoozed entry asked again at today's price `px`: the size keeps the dollars it was sized
+/// for (whole shares), the vehicle's stop is the same IWM stop translated from today's prices,
+/// and the sizing reason says what changed, so the heading, the reasons, the size and the stop
+/// agree. `iwm`: IWM's last close.
+fn reprice(signal: &mut crate::model::Signal, px: rust_decimal::Decimal, iwm: Option<f64>) {
+    use crate::broker::paper::to_f64;
+    use rust_decimal::Decimal;
+    let old = signal.reference_price;
+    signal.reference_price = px;
+    if old == px || px <= Decimal::ZERO {
+        return;
+    }
+    let was = signal.qty;
+    signal.qty = (was * old / px).floor();
+    if let (Some(s), Some(iwm), true) = (signal.iwm_stop, iwm, signal.symbol != Symbol::Iwm) {
+        let lev = f64::from(signal.symbol.leverage()).abs();
+        let stop = crate::engine::sizing::vehicle_stop(to_f64(px), lev, s, iwm);
+        signal.stop_price = Decimal::try_from(stop).ok().map(|d| d.round_dp(2));
+    }
+    let text = format!(
+        "{} {} re-priced after the snooze: {} × {} ≈ {} × {} (the same dollars)",
+        signal.qty,
+        signal.symbol,
+        was,
+        old.round_dp(2),
+        signal.qty,
+        px.round_dp(2)
+    );
+    match signal
+        .reasons
+        .iter_mut()
+        .find(|r| r.kind == crate::model::ReasonKind::Sizing)
+    {
+        Some(r) => r.text = crate::model::ReasonText::new(text),
+        None => signal.reasons.push(crate::model::Reason::new(
+            crate::model::ReasonKind::Sizing,
+            text,
+        )),
     }
 }

@@ -13,6 +13,10 @@ pub struct Col {
     pub bar: Bar,
     pub smas: [Option<f64>; 3],
     pub mark: Option<Side>,
+    /// On the IWM chart: the Bear bought (entry) or sold (exit) its vehicle in this column.
+    pub bear: Option<Side>,
+    /// The time of the newest bar merged into the column (`bar.time` is the oldest's).
+    pub last: chrono::DateTime<chrono::Utc>,
 }
 
 /// The visible part of the series, ready to draw.
@@ -91,6 +95,15 @@ pub fn window(s: &Session, sym: Symbol, view: &mut ViewState, width: usize) -> W
         .filter(|f| f.symbol == sym)
         .map(|f| (f.time, f.side))
         .collect();
+    // The Bear trades a vehicle, but its story is told against IWM's levels.
+    let bear_fills: Vec<_> = s
+        .store
+        .orders
+        .iter()
+        .flat_map(|o| o.fills.iter())
+        .filter(|f| sym == Symbol::Iwm && f.symbol != Symbol::Iwm)
+        .map(|f| (f.time, f.side))
+        .collect();
     let ind = &s.store.indicators;
     let aligned = sym == Symbol::Iwm && ind.len() == bars.len();
     let mut cols: Vec<Col> = visible
@@ -107,16 +120,25 @@ pub fn window(s: &Session, sym: Symbol, view: &mut ViewState, width: usize) -> W
                 volume: g.iter().map(|x| x.volume).sum(),
             };
             let (t0, t1) = (g[0].time, g[g.len() - 1].time);
-            let mark = fills
-                .iter()
-                .rev()
-                .find(|(t, _)| *t >= t0 && *t <= t1)
-                .map(|(_, side)| *side);
+            let in_col = |fills: &[(chrono::DateTime<chrono::Utc>, Side)]| {
+                fills
+                    .iter()
+                    .rev()
+                    .find(|(t, _)| *t >= t0 && *t <= t1)
+                    .map(|(_, side)| *side)
+            };
+            let (mark, bear) = (in_col(&fills), in_col(&bear_fills));
             let smas = match ind.get(b - 1).filter(|_| aligned) {
                 Some(r) => [r.sma_fast, r.sma_mid, r.sma_slow],
                 None => [None; 3],
             };
-            Col { bar, smas, mark }
+            Col {
+                bar,
+                smas,
+                mark,
+                bear,
+                last: t1,
+            }
         })
         .collect();
     cols.reverse();

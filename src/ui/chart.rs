@@ -11,7 +11,7 @@ use super::bars::{window, Col};
 use super::Theme;
 use crate::app::view::ViewState;
 use crate::engine::LevelState;
-use crate::model::{Side, SignalState, Symbol, Timeframe};
+use crate::model::{Side, Symbol, Timeframe};
 use crate::session::Session;
 
 /// Width of the price axis on the left.
@@ -55,18 +55,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme:
     }
     title.push(' ');
     let span = match (win.cols.first(), win.cols.last()) {
-        (Some(a), Some(b)) => format!(" {} → {} ", day(a.bar.time), day(b.bar.time)),
+        // To the newest bar shown: a merged column is stamped with its oldest bar.
+        (Some(a), Some(b)) => format!(" {} → {} ", day(a.bar.time), day(b.last)),
         _ => String::new(),
     };
-    let mut legend: Vec<Span> = Vec::new();
-    if sym == Symbol::Iwm {
-        for (k, name) in ["SMA50 ", "SMA100 ", "SMA200 "].iter().enumerate() {
-            legend.push(Span::styled(format!("•{name}"), theme.fg(theme.sma[k])));
-        }
-    }
-    for l in &lines {
-        legend.push(Span::styled(format!("{}{} ", l.glyph, l.legend), l.style));
-    }
+    let legend = legend(sym, &lines, area.width.saturating_sub(2) as usize, theme);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
@@ -132,6 +125,17 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, view: &mut ViewState, theme:
                 set(buf, x, yl + 1, '▲', theme.bold(theme.accent))
             }
             Some(Side::Sell) if yh > scale.top => set(buf, x, yh - 1, '▼', theme.bold(theme.warn)),
+            _ => {}
+        }
+        // The Bear's vehicle fills on the IWM chart: in (a bet on IWM falling) over the bar,
+        // out under it; an IWM mark of its own on the same side wins.
+        match c.bear {
+            Some(Side::Buy) if yh > scale.top && c.mark != Some(Side::Sell) => {
+                set(buf, x, yh - 1, '▽', theme.bold(theme.bear))
+            }
+            Some(Side::Sell) if yl + 1 < scale.top + scale.h && c.mark != Some(Side::Buy) => {
+                set(buf, x, yl + 1, '△', theme.bold(theme.bear))
+            }
             _ => {}
         }
     }
@@ -233,6 +237,43 @@ impl Scale {
     }
 }
 
+/// The legend under the chart, in words where they fit and abbreviated where they do not
+/// (`sup`, `res`, `brk`), so every line keeps its price.
+fn legend<'a>(sym: Symbol, lines: &[HLine], width: usize, theme: &Theme) -> Vec<Span<'a>> {
+    let build = |short: bool| {
+        let mut out: Vec<Span> = Vec::new();
+        if sym == Symbol::Iwm {
+            for (k, n) in ["50", "100", "200"].iter().enumerate() {
+                let name = if short {
+                    format!("•{n} ")
+                } else {
+                    format!("•SMA{n} ")
+                };
+                out.push(Span::styled(name, theme.fg(theme.sma[k])));
+            }
+        }
+        for l in lines {
+            let text = if short {
+                l.legend
+                    .replace("support", "sup")
+                    .replace("resist", "res")
+                    .replace("broken", "brk")
+                    .replace(" stop", "")
+            } else {
+                l.legend.clone()
+            };
+            out.push(Span::styled(format!("{}{text} ", l.glyph), l.style));
+        }
+        out
+    };
+    let long = build(false);
+    if long.iter().map(Span::width).sum::<usize>() <= width {
+        long
+    } else {
+        build(true)
+    }
+}
+
 fn set(buf: &mut Buffer, x: u16, y: u16, ch: char, style: Style) {
     if let Some(c) = buf.cell_mut((x, y)) {
         c.set_char(ch).set_style(style);
@@ -286,7 +327,24 @@ fn hlines(s: &Session, sym: Symbol, theme: &Theme) -> Vec<HLine> {
                 format!("resist {:.2}", l.price),
             );
         }
-        for l in v.levels.iter().filter(|l| l.state == LevelState::Broken) {
+        // Of the broken levels only the nearest above and below the close matter: the next
+        // one a rebound meets, the next one a fall reaches.
+        let close = s.store.series(Symbol::Iwm).last().map(|b| b.close);
+        let broken = v.levels.iter().filter(|l| l.state == LevelState::Broken);
+        let above = broken
+            .clone()
+            .filter(|l| close.is_some_and(|c| l.price > c))
+            .min_by(|a, b| a.price.total_cmp(&b.price));
+        let below = broken
+            .filter(|l| close.is_some_and(|c| l.price <= c))
+            .max_by(|a, b| a.price.total_cmp(&b.price));
+        // A broken support that is now the active resistance is drawn once, as resistance.
+        let active = [v.active_support, v.active_resistance].map(|l| l.map(|l| l.price));
+        for l in [above, below]
+            .into_iter()
+            .flatten()
+            .filter(|l| !active.contains(&Some(l.price)))
+        {
             line(l.price, '┄', theme.dim(), format!("broken {:.2}", l.price));
         }
         if let Some(p) = v.bear.stop_iwm {
@@ -297,22 +355,9 @@ fn hlines(s: &Session, sym: Symbol, theme: &Theme) -> Vec<HLine> {
         }
         return out;
     }
-    // A vehicle's stop: the one on the newest acknowledged entry into it while it is held.
-    let held = s
-        .store
-        .positions
-        .get(&sym)
-        .is_some_and(|p| !p.qty.is_zero());
-    let stop = s.store.signals.all().iter().rev().find_map(|e| {
-        let answered = matches!(
-            e.state,
-            SignalState::Acknowledged | SignalState::Edited { .. }
-        );
-        (held && answered && e.signal.symbol == sym && !e.signal.kind.is_exit())
-            .then_some(e.signal.stop_price)
-            .flatten()
-    });
-    if let Some(p) = stop.map(crate::broker::paper::to_f64) {
+    // The vehicle's stop is the Bear's trailed IWM stop in the vehicle's price: the same stop
+    // the IWM chart, the Agents pane and the Positions pane show.
+    if let Some(p) = super::stops::vehicle_stop(s, sym) {
         line(p, '┈', theme.fg(theme.bear), format!("bear stop {p:.2}"));
     }
     out

@@ -20,9 +20,29 @@ pub fn draw(
 ) {
     view.signal_rows.clear();
     let open: Vec<_> = s.store.signals.open().collect();
+    // The keys sit on the pane's bottom border: however many reasons a signal has, a small
+    // terminal still shows how to answer it. Only the keys that apply: an exit cannot be snoozed.
+    let selected_exit = open
+        .iter()
+        .find(|e| Some(e.signal.id) == s.store.signals.selected_id())
+        .map(|e| e.signal.kind.is_exit());
+    let keys = selected_exit.map(|exit| {
+        let mut keys = format!(
+            " [{}] ack  [{}] override  [{}] edit size",
+            keymap.key_for(Command::Ack),
+            keymap.key_for(Command::Override),
+            keymap.key_for(Command::Edit),
+        );
+        if !exit {
+            keys.push_str(&format!("  [{}] snooze", keymap.key_for(Command::Snooze)));
+        }
+        keys.push(' ');
+        Line::styled(keys, theme.fg(theme.accent))
+    });
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!(" Decide · {} waiting ", open.len()))
+        .title_bottom(keys.unwrap_or_default())
         .border_style(if open.is_empty() {
             Style::default()
         } else {
@@ -71,6 +91,8 @@ pub fn draw(
             ),
             // Decided on the forming bar: it trades at today's close and expires with it.
             _ if e.at_close.is_some() => "  · MOC".into(),
+            // An exit never expires: it stands until answered.
+            _ if e.expires_at == u64::MAX => "  · stands".into(),
             _ => {
                 let left = e.expires_at.saturating_sub(s.store.bar_index);
                 format!("  · {left} bar{} left", if left == 1 { "" } else { "s" })
@@ -87,27 +109,51 @@ pub fn draw(
                 sig.id,
             ));
         }
-        lines.push(Line::from(vec![
+        let who = format!("#{} {} ", sig.id, sig.agent);
+        let what = format!(
+            "{}  {} {} {} @ {}  conf {:.2}",
+            sig.kind.label(),
+            sig.side,
+            sig.qty,
+            sig.symbol,
+            sig.reference_price.round_dp(2),
+            sig.confidence
+        );
+        let mut head = vec![
             Span::styled(if is_sel { "▶ " } else { "  " }, head_style),
-            Span::styled(format!("#{} {} ", sig.id, sig.agent), agent_style),
-            Span::styled(
-                format!(
-                    "{}  {} {} {} @ {}  conf {:.2}",
-                    sig.kind.label(),
-                    sig.side,
-                    sig.qty,
-                    sig.symbol,
-                    sig.reference_price.round_dp(2),
-                    sig.confidence
-                ),
-                head_style,
-            ),
-            Span::styled(tail, theme.dim()),
-        ]));
+            Span::styled(who.clone(), agent_style),
+            Span::styled(what.clone(), head_style),
+        ];
+        // The time left goes on a line of its own rather than being cut at the border.
+        let used = 2 + who.chars().count() + what.chars().count();
+        if used + tail.chars().count() <= width {
+            head.push(Span::styled(tail, theme.dim()));
+            lines.push(Line::from(head));
+        } else {
+            lines.push(Line::from(head));
+            lines.push(Line::styled(format!("   {tail}"), theme.dim()));
+        }
         if !is_sel {
             continue;
         }
-        for r in &sig.reasons {
+        // What would trade first (the size and the stop), then why.
+        if let Some(stop) = sig.stop_price {
+            let iwm = sig
+                .iwm_stop
+                .map(|p| format!("IWM {p:.2} → "))
+                .unwrap_or_default();
+            lines.push(Line::styled(
+                format!("    stop {iwm}{} {:.2}", sig.symbol, stop.round_dp(2)),
+                theme.dim(),
+            ));
+        }
+        let sizing = |r: &&crate::model::Reason| r.kind == crate::model::ReasonKind::Sizing;
+        let reasons = sig
+            .reasons
+            .iter()
+            .filter(sizing)
+            .chain(sig.reasons.iter().filter(|r| !sizing(r)));
+        for r in reasons {
             for (i, l) in wrap(&r.text, width.saturating_sub(4))
                 .into_iter()
                 .enumerate()
@@ -135,26 +181,14 @@ pub fn draw(
                 lines.push(Line::styled(format!("    {l}"), style));
             }
         }
-        if let Some(stop) = sig.stop_price {
-            let iwm = sig
-                .iwm_stop
-                .map(|p| format!("IWM {p:.2} → "))
-                .unwrap_or_default();
-            lines.push(Line::styled(
-                format!("    stop {iwm}{} {stop}", sig.symbol),
-                theme.dim(),
-            ));
+        // `conf` in the heading is a score of the rule's facts, not this trade's chance.
+        let text = format!(
+            "conf {:.2} = how well the rule's facts line up (0–1), not odds to win",
+            sig.confidence
+        );
+        for l in wrap(&text, width.saturating_sub(4)) {
+            lines.push(Line::styled(format!("    {l}"), theme.dim()));
         }
-        lines.push(Line::styled(
-            format!(
-                "    [{}] ack  [{}] override  [{}] edit size  [{}] snooze",
-                keymap.key_for(Command::Ack),
-                keymap.key_for(Command::Override),
-                keymap.key_for(Command::Edit),
-                keymap.key_for(Command::Snooze)
-            ),
-            theme.fg(theme.accent),
-        ));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -41,12 +41,25 @@ pub fn atr(f: &mut Frame, area: Rect, s: &Session, view: &ViewState, theme: &The
     let pct = |r: &IndicatorRow| r.atr.map(|a| a / r.close * 100.0);
     let median = s.engine_view().atr_pct_median.map(|m| m * 100.0);
     let title = match rows.last().and_then(|r| r.atr.zip(pct(r))) {
-        Some((a, p)) => format!(
-            " ATR 14 · {a:.2} · {p:.1} % of price{} ",
-            median
-                .map(|m| format!(" · 1-y median {m:.1} %"))
-                .unwrap_or_default()
-        ),
+        Some((a, p)) => {
+            let long = format!(
+                " ATR 14 · {a:.2} · {p:.1} % of price{} ",
+                median
+                    .map(|m| format!(" · 1-y median {m:.1} %"))
+                    .unwrap_or_default()
+            );
+            // Narrow panes keep every figure, in fewer words.
+            if long.chars().count() + 2 <= area.width as usize {
+                long
+            } else {
+                format!(
+                    " ATR {a:.2} · {p:.1}%{} ",
+                    median
+                        .map(|m| format!(" · med {m:.1}%"))
+                        .unwrap_or_default()
+                )
+            }
+        }
         None => " ATR 14 · warming up ".into(),
     };
     let series: Vec<Option<f64>> = rows.iter().map(pct).collect();

@@ -10,6 +10,7 @@ mod overlay;
 mod panes;
 mod scorecard;
 mod status;
+mod stops;
 mod theme;
 
 pub use status::market_clock;
@@ -17,7 +18,7 @@ pub use theme::Theme;
 
 use ratatui::prelude::*;
 
-use crate::app::keymap::{Command, Keymap};
+use crate::app::keymap::Keymap;
 use crate::app::view::{Screen, ViewState};
 use crate::session::Session;
 
@@ -26,7 +27,7 @@ pub fn draw(f: &mut Frame, s: &Session, view: &mut ViewState, keymap: &Keymap, t
     let status_h = if s.store.status.is_some() { 2 } else { 1 };
     let [top, body] =
         Layout::vertical([Constraint::Length(status_h), Constraint::Min(0)]).areas(area);
-    status::draw(f, top, s, theme, &keymap.key_for(Command::Help));
+    status::draw(f, top, s, theme, keymap);
     match view.screen {
         Screen::Dashboard => dashboard(f, body, s, view, keymap, theme),
         Screen::Journal => overlay::history(f, body, s, theme),

@@ -97,7 +97,12 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         Span::styled("BULL ", theme.bold(theme.bull)),
         Span::raw(format!("{state}  evidence {have}/{}", u.evidence.len())),
     ];
-    for (name, ok) in &u.evidence {
+    for (i, (name, ok)) in u.evidence.iter().enumerate() {
+        // Short names: the three must fit beside the state in the pane's width.
+        let name = ["RSI oversold", "vol dry-up", "reclaim"]
+            .get(i)
+            .copied()
+            .unwrap_or(name);
         bull.push(Span::styled(
             format!("  {name} {}", if *ok { "✓" } else { "✗" }),
             if *ok { theme.fg(theme.up) } else { theme.dim() },
@@ -122,10 +127,22 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         l.map(|l| format!("{:.2} (×{})", l.price, l.strength))
             .unwrap_or_else(|| "—".into())
     };
-    let broken: Vec<String> = v
-        .levels
-        .iter()
-        .filter(|l| l.state == crate::engine::LevelState::Broken)
+    // The broken levels that matter, as on the chart: the nearest above and below the close.
+    let close = s.store.series(Symbol::Iwm).last().map(|b| b.close);
+    let active = [v.active_support, v.active_resistance].map(|l| l.map(|l| l.price));
+    let broken = v.levels.iter().filter(|l| {
+        l.state == crate::engine::LevelState::Broken && !active.contains(&Some(l.price))
+    });
+    let above = broken
+        .clone()
+        .filter(|l| close.is_some_and(|c| l.price > c))
+        .min_by(|a, b| a.price.total_cmp(&b.price));
+    let below = broken
+        .filter(|l| close.is_some_and(|c| l.price <= c))
+        .max_by(|a, b| a.price.total_cmp(&b.price));
+    let broken: Vec<String> = [above, below]
+        .into_iter()
+        .flatten()
         .map(|l| format!("{:.2}", l.price))
         .collect();
     lines.push(Line::from(format!(
@@ -176,16 +193,19 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         // Leveraged inverse ETFs lose to volatility while held: the engine estimates how much.
         let decay = match (p.symbol, s.engine_view().bear.decay_total) {
             (sym, _) if sym != Symbol::Iwm && sym == s.book_symbol() => {
-                "  = the book (β over 250 days)".to_string()
+                format!("  = the book (β {} over 250 days)", lev.round_dp(2))
             }
             // Hedge mode: IWM held is the trader's book and what the agents hold beside it.
             (Symbol::Iwm, _) if !book.is_zero() => {
-                format!("  = book {book} + agents {}", p.qty - book)
+                format!("  book {book} + agents {}", p.qty - book)
             }
             (Symbol::Iwm, _) => String::new(),
             (_, Some(d)) => format!("  decay ~{:.2} %", d * 100.0),
             (_, None) => "  decay n/a".into(),
         };
+        let stop = super::stops::stop_text(s, p.symbol)
+            .map(|t| format!("  {t}"))
+            .unwrap_or_default();
         lines.push(Line::from(vec![
             Span::styled(format!("{:<4}", p.symbol), Style::default().bold()),
             Span::raw(format!(
@@ -195,9 +215,10 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
                 px.round_dp(2)
             )),
             money(p.unrealized(px), theme),
+            // The stop next to the P&L: what the trader checks first.
+            Span::raw(stop),
             Span::raw(format!(
-                "  β {:+}× → {}${}  held {days}d{decay}",
-                lev.round_dp(2),
+                "  β {}${}  held {days}d{decay}",
                 if beta.is_sign_negative() { "−" } else { "+" },
                 dollars(beta)
             )),

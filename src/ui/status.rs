@@ -6,6 +6,7 @@ use ratatui::prelude::*;
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
+use crate::app::keymap::{Command, Keymap};
 use crate::feed::FeedHealth;
 use crate::model::Symbol;
 use crate::session::Session;
@@ -16,7 +17,8 @@ struct Segment<'a> {
     spans: Vec<Span<'a>>,
 }
 
-pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &str) {
+pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, keymap: &Keymap) {
+    let help_key = keymap.key_for(Command::Help);
     let st = &s.store;
     let v = s.engine_view();
     let mut segs: Vec<Segment> = Vec::new();
@@ -87,8 +89,14 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
     }
     seg(0, badge);
     let agents = if v.bear.engaged {
+        // The same words as the Agents pane: a tier counts once its shares are held.
+        let state = match (v.bear.exiting, v.bear.held.is_zero()) {
+            (true, _) => "● exiting",
+            (false, true) => "◌ entry pending",
+            (false, false) => "●",
+        };
         Span::styled(
-            format!(" BEAR ● tier {}/{}", v.bear.tiers, v.bear.max_tiers),
+            format!(" BEAR {state} tier {}/{}", v.bear.tiers, v.bear.max_tiers),
             theme.bold(theme.bear),
         )
     } else if v.bull.engaged || v.bull.hedge_active {
@@ -141,7 +149,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, help_key: &st
         let pace = if r.ended {
             "ended".to_string()
         } else if r.paused {
-            "paused".to_string()
+            // Paused for a signal: say which; nothing left to answer: say how to go on.
+            match st.signals.open().next() {
+                Some(e) => format!("paused for #{}", e.signal.id),
+                None => format!("paused · {} resumes", keymap.key_for(Command::PauseReplay)),
+            }
         } else if r.speed == 0.0 {
             "max speed".to_string()
         } else {

@@ -2,6 +2,7 @@
 //! and channels.
 
 pub mod flight;
+mod inputs;
 mod live_stream;
 pub mod lock;
 
@@ -48,6 +49,7 @@ pub enum BarSource {
 }
 
 pub use crate::feed::plan::SeriesSet;
+pub use inputs::missing_vehicles;
 
 /// Bar files of IWM, TWM and SRTY (in that order) opened to be read as they are fed, with the
 /// timeframe their first bars show.
@@ -66,7 +68,11 @@ pub fn open_readers_for(
     check_files(files.len(), symbols)?;
     let mut readers = Vec::new();
     for (&sym, path) in symbols.iter().zip(files) {
-        readers.push((sym, BarReader::open(path)?));
+        let reader = BarReader::open(path)?;
+        if let Some(why) = inputs::off_range(sym, reader.first_bars()) {
+            return Err(WiringError::Other(format!("{}: {why}", path.display())));
+        }
+        readers.push((sym, reader));
     }
     let tf = if readers.iter().all(|(_, r)| r.daily()) {
         Timeframe::Day1
@@ -161,17 +167,42 @@ pub fn replay(
         }
     };
     let feed = format!("replay:{} from {}", source.describe(), start.date_naive());
-    replay_plan(cfg, plan, &warnings, &feed, speed, Some(start))
+    let mut w = replay_plan(cfg, plan, &warnings, &feed, speed, Some(start))?;
+    if let Some(why) = match source {
+        BarSource::Files(files) => missing_vehicles(files),
+        BarSource::Embedded => None,
+    } {
+        w.session.store.push_log(Severity::Warn, why.clone());
+        w.startup.push(Notice::Warning {
+            source: "input".into(),
+            message: why,
+        });
+    }
+    Ok(w)
 }
 
 /// Replay a recorded session from the journal's bars: the same history, then the same live
 /// bars in the same order, so the agents see exactly what they saw.
-pub fn replay_session(cfg: Config, id: &str, speed: f64) -> Result<Wiring, WiringError> {
+/// `answers`: the trader's recorded answers are given again to the same signals (in manual
+/// mode; auto mode acknowledges everything anyway).
+pub fn replay_session(
+    cfg: Config,
+    id: &str,
+    speed: f64,
+    answers: bool,
+) -> Result<Wiring, WiringError> {
     let journal = crate::journal::Journal::open(&flight::journal_path())
         .map_err(|e| WiringError::Other(e.to_string()))?;
     let bars = journal
         .session_bars(id)
         .map_err(|e| WiringError::Other(e.to_string()))?;
+    let recorded = if answers {
+        journal
+            .session_signals(id)
+            .map_err(|e| WiringError::Other(e.to_string()))?
+    } else {
+        Vec::new()
+    };
     drop(journal);
     let Some(timeframe) = bars.first().map(|b| b.timeframe) else {
         return Err(WiringError::Other(format!(
@@ -193,7 +224,17 @@ pub fn replay_session(cfg: Config, id: &str, speed: f64) -> Result<Wiring, Wirin
     }
     let plan = ReplayPlan::from_parts(timeframe, history, live);
     // The recorded session's signals carry the records they had: none is seeded again.
-    replay_plan(cfg, plan, &[], &format!("journal:{id}"), speed, None)
+    let mut w = replay_plan(cfg, plan, &[], &format!("journal:{id}"), speed, None)?;
+    w.session.replay_answers(
+        recorded
+            .into_iter()
+            .map(|r| crate::session::RecordedAnswer {
+                signal: r.signal,
+                state: r.state,
+            })
+            .collect(),
+    );
+    Ok(w)
 }
 
 fn replay_plan(

@@ -28,6 +28,10 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn parse_time(s: &str) -> DateTime<Utc> {
+    // Our report dates daily bars by their session.
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return double_agent::data::loader::session_midnight(d);
+    }
     DateTime::parse_from_rfc3339(s)
         .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%:z"))
         .unwrap_or_else(|e| panic!("time {s}: {e}"))

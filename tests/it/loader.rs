@@ -78,3 +78,37 @@ fn bad_rows_fixture_loads_good_rows_and_names_each_bad_line() {
         ]
     );
 }
+
+/// The Russell index given as IWM is refused before anything trades on it; a run given only
+/// IWM is told the Bear has no vehicle.
+#[test]
+fn an_index_file_as_iwm_is_refused_and_missing_vehicles_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let rut = dir.path().join("RUT.csv");
+    std::fs::write(
+        &rut,
+        "time,open,high,low,close,volume\n2025-01-02,2040,2050,2030,2044.10,1\n",
+    )
+    .unwrap();
+    let err = double_agent::wiring::open_readers(std::slice::from_ref(&rut))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("close 2044.10 on 2025-01-02 is not an IWM price"),
+        "{err}"
+    );
+    // The index's own history starts before IWM was listed, at prices IWM also had then.
+    let rut = fixture("RUT_head.csv");
+    let err = double_agent::wiring::open_readers(std::slice::from_ref(&rut))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("before IWM was listed (2000-05-22)"), "{err}");
+    let iwm = fixture("TWM_raw_splits_2014.csv");
+    let why = double_agent::wiring::missing_vehicles(std::slice::from_ref(&iwm)).expect("warned");
+    assert!(why.starts_with("no TWM or SRTY file given"), "{why}");
+    let twm = double_agent::wiring::missing_vehicles(&[iwm.clone(), iwm.clone()]).unwrap();
+    assert!(twm.starts_with("no SRTY file given"), "{twm}");
+    assert!(double_agent::wiring::missing_vehicles(&[iwm.clone(), iwm.clone(), iwm]).is_none());
+}

@@ -26,6 +26,7 @@ mod loader;
 mod parser_prop;
 mod positioning_wiring;
 mod recovery;
+mod restart_context;
 mod session;
 mod short_mock;
 mod short_prop;

@@ -220,13 +220,13 @@ fn kill_switch_cancels_working_orders_and_blocks_new_ones() {
             qty: None,
         },
     );
+    // Refused before it is used up: the signal still waits, and the trader is told why.
     assert!(out.iter().any(|n| matches!(
         n,
-        Notice::RiskRefused {
-            signal_id: Some(2),
-            ..
-        }
+        Notice::Info { message } if message.contains("kill switch is on")
+            && message.contains("#2 still waits")
     )));
+    assert_eq!(state(&s, 2), SignalState::Proposed);
     day(&mut s, 1);
     assert!(
         s.store.positions.is_empty(),
@@ -399,10 +399,10 @@ fn live_clock_refuses_a_bar_from_the_future_and_keeps_taking_real_ones() {
     assert_eq!(s.store.series(Symbol::Iwm).bars().len(), 2);
 }
 
-/// An entry acknowledged at a size the gate refuses keeps the trader's answer and says it never
-/// traded, in the Decide pane and the history (it used to read "acknowledged at 9999").
+/// An entry acknowledged at a size over a cap is refused before it is used up: it keeps
+/// waiting, the reason is in the Events pane, and a size within the cap then trades.
 #[test]
-fn an_acknowledged_entry_the_gate_refuses_is_shown_as_not_traded() {
+fn an_entry_over_a_cap_is_refused_and_keeps_waiting() {
     let mut s = session(Mode::Manual);
     day(&mut s, 0);
     s.inject_signal(signal(
@@ -419,14 +419,23 @@ fn an_acknowledged_entry_the_gate_refuses_is_shown_as_not_traded() {
             qty: Some(dec!(9999)),
         },
     );
-    assert_eq!(state(&s, 1), SignalState::Edited { qty: dec!(9999) });
-    let e = s.store.signals.get(1).unwrap();
-    let text = double_agent::ui::decide::entry_text(e);
-    assert!(
-        text.starts_with("acknowledged at 9999, not traded: "),
-        "{text}"
-    );
+    assert_eq!(state(&s, 1), SignalState::Proposed);
     assert!(s.store.working_orders().next().is_none());
+    let said = s
+        .store
+        .log
+        .iter()
+        .any(|l| l.text.starts_with("order refused: ") && l.text.contains("#1 still waits"));
+    assert!(said, "{:?}", s.store.log);
+    act(
+        &mut s,
+        Action::Acknowledge {
+            id: Some(1),
+            qty: None,
+        },
+    );
+    assert_eq!(state(&s, 1), SignalState::Acknowledged);
+    assert_eq!(s.store.working_orders().count(), 1);
 }
 
 /// While a bar forms, the risk gate values an order at the live price, not yesterday's close:
@@ -449,7 +458,14 @@ fn the_risk_gate_values_an_order_at_the_forming_price_while_a_bar_forms() {
             },
         )
     };
-    let refused = |out: &[Notice]| out.iter().any(|n| matches!(n, Notice::RiskRefused { .. }));
+    // In manual mode a refusal keeps the signal waiting (an Info saying why) instead.
+    let refused = |out: &[Notice]| {
+        out.iter().any(|n| match n {
+            Notice::RiskRefused { .. } => true,
+            Notice::Info { message } => message.starts_with("order refused: "),
+            _ => false,
+        })
+    };
     let mut calm = session(Mode::Manual);
     day(&mut calm, 0);
     // 1200 TWM at 30 is 36 % of the $100,000 equity: under the vehicle's 50 % cap.
@@ -616,4 +632,44 @@ fn the_book_is_bought_once_in_hedge_mode_and_flatten_keeps_it() {
             .unwrap_or_default()
     };
     assert_eq!((held(Symbol::Iwm), held(Symbol::Twm)), (dec!(499), dec!(0)));
+}
+
+/// A snoozed entry is asked again re-priced through and through: the price, the size (the same
+/// dollars), the vehicle's stop (the same IWM stop from today's prices) and the sizing reason.
+#[test]
+fn a_snooze_reprices_the_size_the_stop_and_the_reasons() {
+    let mut s = session(Mode::Manual);
+    day(&mut s, 0);
+    let mut sig = signal(
+        1,
+        0,
+        SignalKind::BearEntry { tier: 1 },
+        Side::Buy,
+        dec!(100),
+    );
+    sig.reference_price = dec!(30);
+    sig.reasons.push(Reason::new(
+        ReasonKind::Sizing,
+        "100 TWM = 0.33 × book beta $6000 / 2 (leverage) / price 30.00",
+    ));
+    s.inject_signal(sig);
+    act(&mut s, Action::Snooze { id: Some(1) });
+    day(&mut s, 1); // TWM 31, IWM 199: asked again
+    let e = s.store.signals.get(1).unwrap();
+    assert_eq!(e.state, SignalState::Proposed);
+    assert_eq!(e.signal.reference_price, dec!(31));
+    assert_eq!(e.signal.qty, dec!(96), "100 × 30 / 31, whole shares");
+    // IWM stop 205 from IWM 199 is +3.0 %: a −2× vehicle 6.0 % under 31.
+    assert_eq!(e.signal.stop_price, Some(dec!(29.13)));
+    let sizing: Vec<String> = e
+        .signal
+        .reasons
+        .iter()
+        .filter(|r| r.kind == ReasonKind::Sizing)
+        .map(|r| r.text.to_string())
+        .collect();
+    assert_eq!(
+        sizing,
+        ["96 TWM re-priced after the snooze: 100 × 30 ≈ 96 × 31 (the same dollars)"]
+    );
 }

@@ -1,5 +1,5 @@
 //! Whole-app snapshots: a session fed real embedded bars up to 2025-04-04, two hand-made signals,
-//! then scripted keys through the real event loop on a `TestBackend`, at 160×48 and 80×24.
+//! then scripted keys through the real event loop on a `TestBackend`, at 200×50 and 80×24.
 //! The replay status is set, so the status bar shows the replay date and never the wall clock.
 
 use std::time::Duration;
@@ -142,7 +142,17 @@ async fn run_events(
     w: u16,
     h: u16,
 ) -> Terminal<TestBackend> {
-    let session = session();
+    run_session(session(), events, paced, bars_until, w, h).await
+}
+
+async fn run_session(
+    session: Session,
+    events: Vec<Event>,
+    paced: bool,
+    bars_until: Option<chrono::DateTime<Utc>>,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
     let keymap = Keymap::from_config(&session.config().keys).unwrap();
     let (tx, feed_rx) = mpsc::channel(64);
     if let Some(end) = bars_until {
@@ -183,7 +193,7 @@ async fn run_events(
 
 macro_rules! snap {
     ($name:literal, $keys:expr, $bars:expr) => {{
-        for (w, h) in [(160u16, 48u16), (80, 24)] {
+        for (w, h) in [(200u16, 50u16), (80, 24)] {
             let t = run($keys, $bars, w, h).await;
             insta::assert_snapshot!(format!("{}_{w}x{h}", $name), t.backend());
         }
@@ -343,4 +353,109 @@ fn the_live_status_bar_keeps_what_matters_beside_a_long_feed_error() {
             assert!(bar.contains("finra-si ● FAILED"), "{bar}");
         }
     }
+}
+
+/// #1 acknowledged and filled on the bars to 2025-04-09, then its stop fires: exit #3 waits.
+fn exit_session() -> Session {
+    let mut s = session();
+    s.handle(Input::Action(double_agent::session::Action::Acknowledge {
+        id: Some(1),
+        qty: None,
+    }));
+    s.handle(Input::Action(double_agent::session::Action::Override {
+        id: Some(2),
+        reason: 'o',
+    }));
+    for ev in feed_events(day(2025, 4, 5), day(2025, 4, 10))
+        .into_iter()
+        .skip(3)
+    {
+        s.handle(Input::Feed(ev));
+    }
+    let twm = s.store.last_price(Symbol::Twm).unwrap();
+    let held = s.store.positions.get(&Symbol::Twm).expect("TWM held").qty;
+    let exit = Signal {
+        id: 3,
+        time: Utc.with_ymd_and_hms(2025, 4, 9, 4, 0, 0).unwrap(),
+        agent: Agent::Bear,
+        kind: SignalKind::BearStop,
+        symbol: Symbol::Twm,
+        side: Side::Sell,
+        qty: held,
+        reference_price: twm,
+        stop_price: None,
+        iwm_stop: None,
+        record: None,
+        confidence: 0.9,
+        reasons: vec![Reason::new(
+            ReasonKind::AtrStop,
+            "close 191.6281 > stop 191.6219 (lowest close 174.87 + 3 × ATR, never raised)",
+        )],
+    };
+    s.inject_signal(exit);
+    s.handle(Input::Action(double_agent::session::Action::Select {
+        id: 3,
+    }));
+    s
+}
+
+/// A waiting exit at the two sizes a trader uses: it stands (no countdown), the replay says
+/// why it is paused, and nothing is cut.
+#[tokio::test]
+async fn a_waiting_exit_at_80x24_and_200x50() {
+    for (w, h) in [(80u16, 24u16), (200, 50)] {
+        let t = run_session(exit_session(), Vec::new(), false, None, w, h).await;
+        let screen = t.backend().to_string();
+        assert!(screen.contains("#3 BEAR"), "{screen}");
+        assert!(screen.contains("· stands"), "{screen}");
+        assert!(!screen.contains("18446744073709"), "{screen}");
+        insta::assert_snapshot!(format!("waiting_exit_{w}x{h}"), t.backend());
+    }
+}
+
+/// Space over a waiting exit keeps the replay paused and says why.
+#[tokio::test]
+async fn space_over_a_waiting_exit_is_refused() {
+    let t = run_session(exit_session(), vec![key(' ')], false, None, 200, 50).await;
+    let screen = t.backend().to_string();
+    assert!(screen.contains("replay paused for #3"), "{screen}");
+    assert!(screen.contains("exit #3 waits for an answer"), "{screen}");
+}
+
+/// One stop everywhere: the TWM chart, the Positions pane and the Agents pane show the Bear's
+/// trailed stop (not the entry's), the IWM one the same stop in IWM's price.
+#[tokio::test]
+async fn one_stop_on_the_vehicle_chart_the_positions_and_the_agents() {
+    let twm = run_session(exit_session(), vec![key('2')], false, None, 200, 50).await;
+    let screen = twm.backend().to_string();
+    let after = |s: &str, pat: &str| -> String {
+        let i = s.find(pat).unwrap_or_else(|| panic!("no {pat:?} in\n{s}")) + pat.len();
+        s[i..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect()
+    };
+    let chart = after(&screen, "bear stop ");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("│TWM +310"))
+        .expect("the TWM position");
+    let held = after(row, "  stop ");
+    let iwm = after(&screen, "(IWM ");
+    assert_eq!(
+        chart, held,
+        "the TWM chart and the Positions pane:\n{screen}"
+    );
+    assert_eq!(
+        after(&screen, "     stop "),
+        iwm,
+        "the Agents pane's IWM stop"
+    );
+    let iwm_chart = run_session(exit_session(), Vec::new(), false, None, 200, 50).await;
+    let screen = iwm_chart.backend().to_string();
+    assert_eq!(
+        after(&screen, "bear stop "),
+        iwm,
+        "the IWM chart:\n{screen}"
+    );
 }

@@ -57,6 +57,8 @@ pub struct Session {
     decided_close: Option<chrono::NaiveDate>,
     /// Wall-clock time the last forming bar arrived (live): data flowing, whatever its bar's start.
     forming_arrived: Option<chrono::DateTime<chrono::Utc>>,
+    /// The positioning reports public at the last look, and when to look again.
+    positioning_seen: Option<crate::positioning::Visible>,
 }
 
 impl Session {
@@ -98,6 +100,7 @@ impl Session {
             stops_journaled: [None; 3],
             decided_close: None,
             forming_arrived: None,
+            positioning_seen: None,
         }
     }
 
@@ -288,7 +291,11 @@ impl Session {
             | FeedEvent::ShortVolume(_)
             | FeedEvent::Positioning(_)) => {
                 if self.store.positioning.apply(&ev) {
-                    self.refresh_positioning(out, true);
+                    // The next bar looks again, whatever it was waiting for.
+                    self.positioning_seen = None;
+                    if let Some(now) = self.store.now {
+                        self.refresh_positioning(now, true, true, out);
+                    }
                 }
                 out.push(match ev {
                     FeedEvent::ShortInterest(snapshot) => Notice::ShortInterest { snapshot },
@@ -351,11 +358,10 @@ impl Session {
                 self.store.status = None;
             }
         }
-        if symbol == Symbol::Iwm && (new_day || self.store.positioning_summary.is_none()) {
-            // Warm-up days only need the Bear's evidence; the pane's summary (most of the cost,
-            // thousands of days before the first frame) is built once the history is in.
-            let summary = live || self.store.positioning_summary.is_none();
-            self.refresh_positioning(out, summary);
+        if symbol == Symbol::Iwm {
+            // Keyed on IWM's own bar, not on the bar clock: TWM / SRTY bars of a new day may
+            // arrive first and move the clock.
+            self.positioning_on_iwm_bar(&bar, live, out);
         }
         // The agents size from the equity on screen, marked at this bar, not the equity at the
         // last fill.

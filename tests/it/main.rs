@@ -20,6 +20,7 @@ mod live_session;
 mod live_trading;
 mod loader;
 mod parser_prop;
+mod positioning_replay;
 mod positioning_wiring;
 mod recovery;
 mod session;

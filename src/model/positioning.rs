@@ -46,7 +46,9 @@ impl ShortVolume {
 
 /// Which CFTC TFF report a row comes from. The two differ by 1–3 % in leveraged-fund shorts on
 /// the Russell, so every figure says which one it is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TffReport {
     /// Futures only (the Socrata dataset the poller reads).

@@ -214,9 +214,11 @@ mod tests {
             f.text
         );
         let rising = [p(0, 40_000), p(1, 50_000)];
-        assert!(!lev_funds_at_52w_low(&rising.iter().collect::<Vec<_>>())
-            .unwrap()
-            .holds);
+        assert!(
+            !lev_funds_at_52w_low(&rising.iter().collect::<Vec<_>>())
+                .unwrap()
+                .holds
+        );
         assert_eq!(lev_funds_at_52w_low(&h[..1]), None);
         assert_eq!(contracts(1_234_567), "1,234,567");
         assert_eq!(contracts(-999), "-999");

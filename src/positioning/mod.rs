@@ -28,9 +28,9 @@ use crate::model::{FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume
 
 pub use cache::{Cache, CacheError};
 pub use embedded::embedded_events;
+pub use futures::{FuturesLine, NqRtyGauge};
 pub use pollers::{spawn_for_session, spawn_pollers, spawn_pollers_with_env};
 pub use publish::{si_published, tff_published, AsOf, ASSUMED_SI_LAG_DAYS};
-pub use futures::{FuturesLine, NqRtyGauge};
 pub use summary::{PositioningSummary, ShortInterestLine, ShortVolumeLine};
 
 /// The symbol every piece of evidence is about.
@@ -197,7 +197,12 @@ impl PositioningBook {
     }
 
     /// The newest row of `market`'s `report` public at `at`.
-    fn tff_public(&self, market: &str, report: TffReport, at: &AsOf) -> Option<&FuturesPositioning> {
+    fn tff_public(
+        &self,
+        market: &str,
+        report: TffReport,
+        at: &AsOf,
+    ) -> Option<&FuturesPositioning> {
         let rows = self.tff_rows(market, report)?;
         // Published three days after the report date: only the last two or so rows are checked.
         rows.range(..=at.day)
@@ -277,7 +282,11 @@ impl PositioningBook {
         let mut si = Vec::with_capacity(symbols.len());
         let mut sv = Vec::with_capacity(symbols.len());
         for s in &symbols {
-            let rows = self.si_enriched.get(s).map(Vec::as_slice).unwrap_or_default();
+            let rows = self
+                .si_enriched
+                .get(s)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             si.push(
                 rows.iter()
                     .rev()
@@ -286,8 +295,14 @@ impl PositioningBook {
             );
             soonest(rows.iter().map(si_published).find(|p| *p > day));
             let days = self.sv.get(s);
-            sv.push(days.and_then(|m| m.range(..=day).next_back()).map(|(d, _)| *d));
-            soonest(days.and_then(|m| m.range(day.succ_opt()?..).next()).map(|(d, _)| *d));
+            sv.push(
+                days.and_then(|m| m.range(..=day).next_back())
+                    .map(|(d, _)| *d),
+            );
+            soonest(
+                days.and_then(|m| m.range(day.succ_opt()?..).next())
+                    .map(|(d, _)| *d),
+            );
         }
         let fut = MARKETS.map(|m| self.tff_shown(m, at).map(|(k, r)| (k, r.report_date)));
         let iwm = symbols.iter().position(|s| s == SIGNAL_SYMBOL);

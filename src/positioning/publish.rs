@@ -24,7 +24,10 @@ impl AsOf {
         let at = day
             .and_hms_opt(23, 59, 59)
             .and_then(|t| New_York.from_local_datetime(&t).earliest())
-            .map_or_else(|| day.and_hms_opt(23, 59, 59).unwrap_or_default().and_utc(), |t| t.with_timezone(&Utc));
+            .map_or_else(
+                || day.and_hms_opt(23, 59, 59).unwrap_or_default().and_utc(),
+                |t| t.with_timezone(&Utc),
+            );
         AsOf { day, at }
     }
 

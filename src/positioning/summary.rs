@@ -9,8 +9,7 @@ use serde::Serialize;
 use super::evidence::{contracts, millions, SV_WINDOW};
 use super::futures::{FuturesLine, NqRtyGauge};
 use super::{
-    embedded::BUNDLED_ENDS, AsOf, PositioningBook, MAX_AGE_SV_DAYS, MAX_AGE_TFF_DAYS,
-    SIGNAL_SYMBOL,
+    embedded::BUNDLED_ENDS, AsOf, PositioningBook, MAX_AGE_SV_DAYS, MAX_AGE_TFF_DAYS, SIGNAL_SYMBOL,
 };
 use crate::feed::cftc::{NQ, RTY};
 use crate::feed::FeedHealth;
@@ -112,9 +111,10 @@ pub(super) fn build(book: &PositioningBook, at: &AsOf) -> PositioningSummary {
                 date: last.date,
                 ratio: last.ratio(),
                 mean_20,
-                next_held: book.sv.get(&sym).and_then(|m| {
-                    m.range(last.date.succ_opt()?..).next().map(|(d, _)| *d)
-                }),
+                next_held: book
+                    .sv
+                    .get(&sym)
+                    .and_then(|m| m.range(last.date.succ_opt()?..).next().map(|(d, _)| *d)),
                 history: tail(ratios.into_iter(), SPARK_SV),
             });
         }
@@ -272,7 +272,11 @@ impl PositioningSummary {
         let mut later = Vec::new();
         for (f, next) in self.futures.iter().zip(&self.futures_next_held) {
             let old = age(f.report_date, *next, CADENCE_TFF_DAYS, today);
-            let stamp = format!("{} {}", f.report_date.format("%m-%d"), short_label(f.report));
+            let stamp = format!(
+                "{} {}",
+                f.report_date.format("%m-%d"),
+                short_label(f.report)
+            );
             if f.market == RTY {
                 let record = f
                     .short_record_since
@@ -301,11 +305,7 @@ impl PositioningSummary {
                         } else {
                             format!("{:.0} % up", r.pct_in_range * 100.0)
                         };
-                        format!(
-                            " · 52w {}…{} {at}",
-                            contracts(r.low),
-                            contracts(r.high)
-                        )
+                        format!(" · 52w {}…{} {at}", contracts(r.low), contracts(r.high))
                     })
                     .unwrap_or_default();
                 out.push(format!(
@@ -345,7 +345,7 @@ impl PositioningSummary {
                 .map(|(f, n)| age(f.report_date, *n, CADENCE_TFF_DAYS, today))
                 .unwrap_or_default();
             out.push(format!(
-                "Long NQ / short RTY: lev funds NQ net {} ({} {}) vs RTY {}{gap}{nq_old}",
+                "Long NQ/short RTY: lev net NQ {} ({} {}), RTY {}{gap}{nq_old}",
                 signed(g.nq_net),
                 short_label(g.nq_report),
                 g.nq_date.format("%m-%d"),

@@ -31,9 +31,8 @@ fn embedded_summary_shows_real_numbers_and_says_what_is_missing() {
     assert_eq!(s.evidence.short_volume_above_mean, None);
     let lines = s.lines(d("2026-06-01"));
     assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("Short volume IWM") && l.contains("bundled data ends; live pollers bring current figures")),
+        lines.iter().any(|l| l.starts_with("Short volume IWM")
+            && l.contains("bundled data ends; live pollers bring current figures")),
         "{lines:?}"
     );
     if std::env::var_os("SHOW_SUMMARY").is_some() {
@@ -123,7 +122,9 @@ fn the_record_short_in_dollars_on_its_release_day() {
     assert_eq!(rty.lev_money_net_change, Some(-26_202));
     let lines = s.lines(d("2025-08-08"));
     assert!(
-        lines[0].contains("$20.05 B") && lines[0].contains("record since 2018") && lines[0].contains("08-05 fut+opt"),
+        lines[0].contains("$20.05 B")
+            && lines[0].contains("record since 2018")
+            && lines[0].contains("08-05 fut+opt"),
         "{lines:?}"
     );
     assert!(lines[1].contains("-$13.00 B (-116,778)"), "{lines:?}");
@@ -131,7 +132,10 @@ fn the_record_short_in_dollars_on_its_release_day() {
     let before = book.summary(d("2025-08-07"));
     assert_eq!(before.futures[0].report_date, d("2025-07-29"));
     // A week on, the 08-12 report (179,745) is no record: 08-05 was higher.
-    assert_eq!(book.summary(d("2025-08-15")).futures[0].short_record_since, None);
+    assert_eq!(
+        book.summary(d("2025-08-15")).futures[0].short_record_since,
+        None
+    );
 
     let s = book.summary(d("2025-07-18"));
     let iwm = &s.short_interest[0];
@@ -152,7 +156,12 @@ fn no_report_is_ever_shown_before_its_publication() {
         let at = AsOf::end_of(day);
         let s = book.summary_at(&at);
         for f in &s.futures {
-            assert!(f.published <= at.at, "{day}: {} {}", f.market, f.report_date);
+            assert!(
+                f.published <= at.at,
+                "{day}: {} {}",
+                f.market,
+                f.report_date
+            );
             assert!(tff_published(f.report_date) <= at.at);
             shown_tff += 1;
         }

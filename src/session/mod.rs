@@ -59,6 +59,8 @@ pub struct Session {
     forming_arrived: Option<chrono::DateTime<chrono::Utc>>,
     /// The positioning reports public at the last look, and when to look again.
     positioning_seen: Option<crate::positioning::Visible>,
+    /// The IWM/RUT ratio `levels.index_levels` were last placed at in the engine.
+    index_ratio: Option<f64>,
 }
 
 impl Session {
@@ -101,6 +103,7 @@ impl Session {
             decided_close: None,
             forming_arrived: None,
             positioning_seen: None,
+            index_ratio: None,
         }
     }
 

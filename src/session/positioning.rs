@@ -7,7 +7,10 @@ use chrono::{DateTime, Utc};
 use super::{Notice, Session};
 use crate::engine::EngineEvent;
 use crate::feed::cftc::RTY;
-use crate::model::Bar;
+use crate::model::{Bar, Symbol};
+
+/// How far the IWM/RUT ratio may drift before the index levels are placed again.
+const INDEX_RATIO_DRIFT: f64 = 0.005;
 use crate::positioning::{AsOf, FuturesLine};
 
 impl Session {
@@ -20,7 +23,56 @@ impl Session {
         };
         if due {
             self.refresh_positioning(bar.time, live, false, out);
+            self.place_index_levels(bar);
         }
+    }
+
+    /// `levels.index_levels` (RUT points) in IWM dollars at the IWM/RUT ratio of the newest IWM
+    /// bar: (points, IWM price). Empty when none are configured or RUT is not known that day.
+    pub fn index_levels(&self) -> Vec<(f64, f64)> {
+        let points = &self.cfg.levels.index_levels;
+        let Some(bar) = self.store.series(Symbol::Iwm).last() else {
+            return Vec::new();
+        };
+        match self.iwm_per_rut(bar) {
+            Some(r) if !points.is_empty() => points.iter().map(|p| (*p, p * r)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn iwm_per_rut(&self, bar: &Bar) -> Option<f64> {
+        let day = bar
+            .time
+            .with_timezone(&chrono_tz::America::New_York)
+            .date_naive();
+        let (_, rut) = self.store.positioning.russell_close(day)?;
+        Some(bar.close / rut).filter(|r| r.is_finite() && *r > 0.0)
+    }
+
+    /// Hand the engine the index levels as configured supports / resistances, again only when
+    /// the ratio has drifted (dividends move adjusted IWM against the index by ~1 % a year).
+    fn place_index_levels(&mut self, bar: &Bar) {
+        if self.cfg.levels.index_levels.is_empty() {
+            return;
+        }
+        let Some(ratio) = self.iwm_per_rut(bar) else {
+            return;
+        };
+        if self
+            .index_ratio
+            .is_some_and(|r| (ratio / r - 1.0).abs() <= INDEX_RATIO_DRIFT)
+        {
+            return;
+        }
+        self.index_ratio = Some(ratio);
+        let prices = self
+            .cfg
+            .levels
+            .index_levels
+            .iter()
+            .map(|p| p * ratio)
+            .collect();
+        self.process_engine(EngineEvent::IndexLevels(prices), &mut Vec::new());
     }
 
     /// Look at the book as of the close of the bar starting at `start`; `force` after the book

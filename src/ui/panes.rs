@@ -260,7 +260,9 @@ pub fn positioning(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         );
         return;
     };
-    let today = now.with_timezone(&chrono_tz::America::New_York).date_naive();
+    let today = now
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
     let spark = sum
         .short_interest
         .iter()

@@ -138,7 +138,11 @@ async fn tff_rows_evidence_dollars_gap_and_restart() {
         s.notes
     );
     let gauge = s.gauge.unwrap();
-    assert_eq!(gauge.gap, Some(1.0), "NQ at its 52-week high, RTY at its low");
+    assert_eq!(
+        gauge.gap,
+        Some(1.0),
+        "NQ at its 52-week high, RTY at its low"
+    );
     assert_eq!(s.futures[0].history.len(), 52);
     drop(cache);
 

@@ -79,7 +79,12 @@ fn the_replay_never_shows_a_report_before_its_publication_and_the_articles_figur
         let sum = s.store.positioning_summary().unwrap();
         for f in &sum.futures {
             assert_eq!(f.published, tff_published(f.report_date));
-            assert!(f.published <= close, "{day}: {} of {}", f.market, f.report_date);
+            assert!(
+                f.published <= close,
+                "{day}: {} of {}",
+                f.market,
+                f.report_date
+            );
             checked += 1;
         }
         for l in &sum.short_interest {
@@ -90,7 +95,11 @@ fn the_replay_never_shows_a_report_before_its_publication_and_the_articles_figur
                 .into_iter()
                 .find(|r| r.settlement_date == l.settlement_date)
                 .unwrap();
-            assert!(si_published(&r) <= day, "{day}: SI of {}", l.settlement_date);
+            assert!(
+                si_published(&r) <= day,
+                "{day}: SI of {}",
+                l.settlement_date
+            );
         }
         for l in &sum.short_volume {
             assert!(l.date <= day, "{day}: short volume of {}", l.date);
@@ -98,18 +107,37 @@ fn the_replay_never_shows_a_report_before_its_publication_and_the_articles_figur
         if day == d("2025-08-08") {
             aug8 = true;
             let rty = &sum.futures[0];
-            assert_eq!((rty.market.as_str(), rty.report_date), ("RTY", d("2025-08-05")));
+            assert_eq!(
+                (rty.market.as_str(), rty.report_date),
+                ("RTY", d("2025-08-05"))
+            );
             let short = rty.lev_money_short_usd.unwrap() / 1e9;
             let net = rty.lev_money_net_usd.unwrap() / 1e9;
-            assert!((short - 20.0).abs() < 0.1 && (net + 13.0).abs() < 0.1, "{short} {net}");
-            assert_eq!(rty.short_record_since.map(|d| d.to_string()), Some("2018-01-02".into()));
+            assert!(
+                (short - 20.0).abs() < 0.1 && (net + 13.0).abs() < 0.1,
+                "{short} {net}"
+            );
+            assert_eq!(
+                rty.short_record_since.map(|d| d.to_string()),
+                Some("2018-01-02".into())
+            );
             let lines = sum.lines(day);
-            assert!(lines[0].contains("$20.05 B") && lines[0].contains("record since 2018"), "{lines:?}");
+            assert!(
+                lines[0].contains("$20.05 B") && lines[0].contains("record since 2018"),
+                "{lines:?}"
+            );
         }
         if day == d("2025-07-18") {
             jul18 = true;
-            let iwm = sum.short_interest.iter().find(|l| l.symbol == "IWM").unwrap();
-            assert_eq!((iwm.settlement_date, iwm.shares_short), (d("2025-06-30"), 90_860_000));
+            let iwm = sum
+                .short_interest
+                .iter()
+                .find(|l| l.symbol == "IWM")
+                .unwrap();
+            assert_eq!(
+                (iwm.settlement_date, iwm.shares_short),
+                (d("2025-06-30"), 90_860_000)
+            );
         }
     }
     assert!(aug8 && jul18 && checked > 1500, "{checked}");
@@ -139,7 +167,13 @@ fn the_replay_never_shows_a_report_before_its_publication_and_the_articles_figur
     );
     for sig in &window {
         for r in &sig.reasons {
-            assert!(!r.text.to_string().contains("short interest rising: no data"), "{}", r.text);
+            assert!(
+                !r.text
+                    .to_string()
+                    .contains("short interest rising: no data"),
+                "{}",
+                r.text
+            );
         }
     }
 
@@ -154,7 +188,9 @@ fn the_replay_never_shows_a_report_before_its_publication_and_the_articles_figur
     let short = aug["futures"]["lev_money_short_usd"].as_f64().unwrap();
     let net = aug["futures"]["lev_money_net_usd"].as_f64().unwrap();
     assert!((short / 1e9 - 20.05).abs() < 0.01 && (net / 1e9 + 13.0).abs() < 0.05);
-    assert!(reports.iter().any(|r| r["futures"]["report"] == "futures_only"));
+    assert!(reports
+        .iter()
+        .any(|r| r["futures"]["report"] == "futures_only"));
 }
 
 fn bar(day: &str, px: f64) -> Bar {
@@ -187,8 +223,112 @@ fn vehicle_bars_first_on_a_new_day_do_not_hide_a_newly_published_report() {
         }));
     }
     let sum = s.store.positioning_summary().unwrap();
-    let iwm = sum.short_interest.iter().find(|l| l.symbol == "IWM").unwrap();
+    let iwm = sum
+        .short_interest
+        .iter()
+        .find(|l| l.symbol == "IWM")
+        .unwrap();
     assert_eq!(iwm.settlement_date, d("2025-07-15"));
     let fact = sum.evidence.short_interest_rising.as_ref().unwrap();
-    assert!(fact.text.contains("89.58 M") && fact.text.contains("(settled 2025-06-30)"), "{}", fact.text);
+    assert!(
+        fact.text.contains("89.58 M") && fact.text.contains("(settled 2025-06-30)"),
+        "{}",
+        fact.text
+    );
+}
+
+/// A session replayed to the IWM bar of `until`, the articles' Russell levels configured.
+fn session_at(until: &str) -> Session {
+    let mut cfg = Config::default_config();
+    cfg.levels.index_levels = vec![1924.0, 1989.0, 2114.0, 2284.0];
+    let broker = Box::new(PaperBroker::new(&cfg.paper));
+    let mut s = Session::new(cfg, broker, Timeframe::Day1, "pos");
+    for ev in replay_events(d("2025-01-02")) {
+        let last = matches!(&ev, FeedEvent::Bar { symbol: Symbol::Iwm, bar, .. } if ny_day(bar.time) == d(until));
+        s.handle(Input::Feed(ev));
+        if last {
+            break;
+        }
+    }
+    s.store.replay = Some(double_agent::store::ReplayStatus {
+        speed: 1.0,
+        paused: true,
+        ended: false,
+    });
+    s
+}
+
+fn draw(
+    s: &Session,
+    w: u16,
+    h: u16,
+    pane: Option<&str>,
+) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    let keymap = double_agent::app::keymap::Keymap::from_config(&s.config().keys).unwrap();
+    let theme = double_agent::ui::Theme::new(&s.config().ui.theme, false);
+    let mut view = double_agent::app::view::ViewState::new(120);
+    if let Some(p) = pane {
+        view.pane = double_agent::ui::COMPACT_PANES
+            .iter()
+            .position(|x| *x == p)
+            .unwrap();
+    }
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| double_agent::ui::draw(f, s, &mut view, &keymap, &theme))
+        .unwrap();
+    t
+}
+
+#[test]
+fn the_russell_levels_are_supports_and_resistances_at_the_iwm_rut_ratio() {
+    let s = session_at("2025-08-08");
+    let bar = *s.store.series(Symbol::Iwm).last().unwrap();
+    let rut = s
+        .store
+        .positioning
+        .russell_close(d("2025-08-08"))
+        .unwrap()
+        .1;
+    let levels = s.index_levels();
+    assert_eq!(levels.len(), 4);
+    let (points, price) = levels[1];
+    assert_eq!(points, 1989.0);
+    assert!((price - 1989.0 * bar.close / rut).abs() < 1e-9);
+    // In the engine, as configured levels near that price (placed at the ratio of a recent day).
+    let configured: Vec<f64> = s
+        .engine_view()
+        .levels
+        .iter()
+        .filter(|l| l.source == double_agent::engine::LevelSource::Configured)
+        .map(|l| l.price)
+        .collect();
+    assert_eq!(configured.len(), 4, "{configured:?}");
+    assert!(
+        configured.iter().any(|p| (p / price - 1.0).abs() < 0.006),
+        "{configured:?} {price}"
+    );
+    let t = draw(&s, 200, 50, None);
+    let screen = format!("{}", t.backend());
+    assert!(
+        screen.contains("RUT 2284") || screen.contains("RUT 2114"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn positioning_pane_snapshots() {
+    let s = session_at("2025-08-08");
+    insta::assert_snapshot!(
+        "positioning_2025-08-08_200x50",
+        draw(&s, 200, 50, None).backend()
+    );
+    insta::assert_snapshot!(
+        "positioning_pane_2025-08-08_110x30",
+        draw(&s, 110, 30, Some("positioning")).backend()
+    );
+    let s = session_at("2025-07-18");
+    insta::assert_snapshot!(
+        "positioning_pane_2025-07-18_110x30",
+        draw(&s, 110, 30, Some("positioning")).backend()
+    );
 }

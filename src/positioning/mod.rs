@@ -211,13 +211,25 @@ impl PositioningBook {
             .find(|r| tff_published(r.report_date) <= at.at)
     }
 
-    /// The report `market` is shown from at `at`: the one with the newest public row (futures
-    /// only on a tie: its history is the longer), with that row.
+    /// The report `market` is shown from at `at`: the one with the newest public row; on a tie
+    /// the one with more reports in the 52 weeks to it (the bundled futures-only rows have gaps
+    /// where the combined ones have none), then futures only (the poller's report).
     pub fn tff_shown(&self, market: &str, at: &AsOf) -> Option<(TffReport, &FuturesPositioning)> {
+        let year = |k: TffReport, d: NaiveDate| {
+            let from = d.checked_sub_days(Days::new(364)).unwrap_or(d);
+            self.tff_rows(market, k)
+                .map_or(0, |m| m.range(from..=d).count())
+        };
         [TffReport::FuturesOnly, TffReport::Combined]
             .into_iter()
             .filter_map(|k| Some((k, self.tff_public(market, k, at)?)))
-            .max_by_key(|(k, r)| (r.report_date, std::cmp::Reverse(*k)))
+            .max_by_key(|(k, r)| {
+                (
+                    r.report_date,
+                    year(*k, r.report_date),
+                    std::cmp::Reverse(*k),
+                )
+            })
     }
 
     /// `market`'s `report` rows from `from` to `to`, ascending.

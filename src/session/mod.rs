@@ -61,6 +61,8 @@ pub struct Session {
     positioning_seen: Option<crate::positioning::Visible>,
     /// The IWM/RUT ratio `levels.index_levels` were last placed at in the engine.
     index_ratio: Option<f64>,
+    /// A newly public CFTC report, announced after the notice of the bar that revealed it.
+    positioning_notice: Option<Notice>,
 }
 
 impl Session {
@@ -104,6 +106,7 @@ impl Session {
             forming_arrived: None,
             positioning_seen: None,
             index_ratio: None,
+            positioning_notice: None,
         }
     }
 
@@ -223,6 +226,7 @@ impl Session {
                         bar,
                     });
                 }
+                out.extend(self.positioning_notice.take());
                 if self.journal.is_some() {
                     guard::crash_hook("after_bar");
                 }
@@ -298,6 +302,7 @@ impl Session {
                     self.positioning_seen = None;
                     if let Some(now) = self.store.now {
                         self.refresh_positioning(now, true, true, out);
+                        out.extend(self.positioning_notice.take());
                     }
                 }
                 out.push(match ev {

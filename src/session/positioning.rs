@@ -98,7 +98,8 @@ impl Session {
         self.store.positioning_view = Default::default();
         if live && new_rty {
             if let Some(futures) = FuturesLine::at(&self.store.positioning, RTY, &at) {
-                out.push(Notice::PositioningReport { futures });
+                // After the bar's own notice (see `on_feed`), not before it.
+                self.positioning_notice = Some(Notice::PositioningReport { futures });
             }
         }
         let evidence = self.store.positioning.evidence_at(&at);

@@ -15,6 +15,7 @@ mod poll;
 pub mod pollers;
 pub mod publish;
 pub mod summary;
+pub mod text;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

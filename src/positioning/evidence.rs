@@ -204,7 +204,7 @@ mod tests {
             asset_mgr_short: None,
             open_interest: None,
         };
-        let h = vec![p(0, 50_000), p(1, 40_000), p(2, 18_766)];
+        let h = [p(0, 50_000), p(1, 40_000), p(2, 18_766)];
         let h: Vec<&FuturesPositioning> = h.iter().collect();
         let f = lev_funds_at_52w_low(&h).unwrap();
         assert!(f.holds);

@@ -31,7 +31,7 @@ fn age(date: NaiveDate, next: Option<NaiveDate>, cadence: i64, today: NaiveDate)
 fn span(days: i64) -> String {
     match days {
         ..=27 => format!("{days} d"),
-        ..=364 => format!("{} wk", days / 7),
+        28..=364 => format!("{} wk", days / 7),
         _ => format!("{:.1} y", days as f64 / 365.25),
     }
 }

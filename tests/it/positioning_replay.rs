@@ -332,3 +332,37 @@ fn positioning_pane_snapshots() {
         draw(&s, 110, 30, Some("positioning")).backend()
     );
 }
+
+/// Intraday, the CFTC's Friday 15:30 ET release appears on the first bar that closes after it,
+/// not at the next day's first bar and not before.
+#[test]
+fn an_intraday_replay_sees_the_cftc_release_at_1530_eastern() {
+    let cfg = Config::default_config();
+    let broker = Box::new(PaperBroker::new(&cfg.paper));
+    let mut s = Session::new(cfg, broker, Timeframe::Min15, "pos");
+    // Friday 2025-08-08, 09:30–16:00 ET = 13:30–20:00 UTC.
+    let open = Utc.with_ymd_and_hms(2025, 8, 8, 13, 30, 0).unwrap();
+    let mut first_seen = None;
+    for i in 0..26 {
+        let time = open + chrono::Duration::minutes(15 * i);
+        s.handle(Input::Feed(FeedEvent::Bar {
+            symbol: Symbol::Iwm,
+            timeframe: Timeframe::Min15,
+            bar: Bar {
+                time,
+                ..bar("2025-08-08", 220.0)
+            },
+        }));
+        let rty = &s.store.positioning_summary().unwrap().futures[0];
+        if rty.report_date == d("2025-08-05") {
+            first_seen.get_or_insert(time);
+        } else {
+            assert_eq!(rty.report_date, d("2025-07-29"), "{time}");
+        }
+    }
+    assert_eq!(
+        first_seen,
+        Some(Utc.with_ymd_and_hms(2025, 8, 8, 19, 30, 0).unwrap()),
+        "the bar that starts at 15:30 ET"
+    );
+}

@@ -16,16 +16,19 @@ pub mod pollers;
 pub mod publish;
 pub mod summary;
 pub mod text;
+mod visible;
+
+pub use visible::Visible;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 
 use crate::feed::cftc::{NQ, RTY};
 use crate::feed::finra::enrich_series;
 use crate::feed::{FeedEvent, FeedHealth};
-use crate::model::{FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume, TffReport};
+use crate::model::{FuturesPositioning, ShortInterest, ShortVolume, TffReport};
 
 pub use cache::{Cache, CacheError};
 pub use embedded::embedded_events;
@@ -61,34 +64,11 @@ pub struct PositioningBook {
     /// allocates nothing.
     fut: [[Dated<FuturesPositioning>; 2]; 2],
     health: BTreeMap<String, FeedHealth>,
+    /// Symbols with short-interest or short-volume data, IWM first (kept on insert: every
+    /// refresh walks them).
+    symbols: Vec<String>,
     /// Russell 2000 daily closes (bundled) for the dollar figures and the chart's index levels.
     russell: Arc<Dated<f64>>,
-}
-
-/// Which reports are public at an instant, and whether each is fresh enough to be evidence:
-/// the evidence and the pane change only when this does, and not before `next_day` /
-/// `next_tff`, so a replay looks again only then.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Visible {
-    /// Per symbol (book order): the newest public short-interest settlement and Reg SHO day.
-    pub si: Vec<Option<NaiveDate>>,
-    pub sv: Vec<Option<NaiveDate>>,
-    /// RTY, then NQ: the report shown and its date.
-    pub fut: [Option<(TffReport, NaiveDate)>; 2],
-    /// IWM short interest, IWM short volume, RTY: fresh enough to count as evidence.
-    pub fresh: [bool; 3],
-    /// The first market day on which a daily report may appear or a fact go stale.
-    pub next_day: Option<NaiveDate>,
-    /// When the next CFTC report after the ones shown is released.
-    pub next_tff: Option<DateTime<Utc>>,
-}
-
-impl Visible {
-    /// Whether anything may have changed by the close of a bar at `close` on UTC day `day`
-    /// (a UTC day runs ahead of New York in the evening: at worst an early look).
-    pub fn due(&self, day: NaiveDate, close: DateTime<Utc>) -> bool {
-        self.next_day.is_some_and(|d| day >= d) || self.next_tff.is_some_and(|t| close >= t)
-    }
 }
 
 impl PositioningBook {
@@ -106,6 +86,7 @@ impl PositioningBook {
         match ev {
             FeedEvent::ShortInterest(si) => self.insert_short_interest(si.clone()),
             FeedEvent::ShortVolume(sv) => {
+                self.index_symbol(&sv.symbol);
                 let slot = self.sv.entry(sv.symbol.clone()).or_default();
                 slot.insert(sv.date, sv.clone()).as_ref() != Some(sv)
             }
@@ -123,6 +104,7 @@ impl PositioningBook {
     }
 
     fn insert_short_interest(&mut self, si: ShortInterest) -> bool {
+        self.index_symbol(&si.symbol);
         let symbol = si.symbol.clone();
         let slot = self.si.entry(symbol.clone()).or_default();
         match slot.get(&si.settlement_date) {
@@ -173,10 +155,15 @@ impl PositioningBook {
 
     /// Symbols with short-interest or short-volume data (IWM first).
     pub fn symbols(&self) -> Vec<String> {
-        let mut s: Vec<String> = self.si.keys().chain(self.sv.keys()).cloned().collect();
-        s.sort_by_key(|x| (x != SIGNAL_SYMBOL, x.clone()));
-        s.dedup();
-        s
+        self.symbols.clone()
+    }
+
+    fn index_symbol(&mut self, symbol: &str) {
+        if !self.symbols.iter().any(|s| s == symbol) {
+            self.symbols.push(symbol.to_string());
+            self.symbols
+                .sort_by(|a, b| (a != SIGNAL_SYMBOL, a).cmp(&(b != SIGNAL_SYMBOL, b)));
+        }
     }
 
     /// `symbol`'s short-interest reports public on `day`, ascending (a replay never peeks ahead).
@@ -278,112 +265,6 @@ impl PositioningBook {
             .position(|x| *x == market)
             .into_iter()
             .flat_map(|m| self.fut[m].iter())
-    }
-
-    /// What is public at `at` and when that can next change (range lookups only): compare with
-    /// the last one to know whether the evidence and the pane need rebuilding.
-    pub fn visible(&self, at: &AsOf) -> Visible {
-        let day = at.day;
-        let fresh = |d: Option<NaiveDate>, max: i64| d.is_some_and(|d| (day - d).num_days() <= max);
-        let mut next_day: Option<NaiveDate> = None;
-        let mut soonest = |d: Option<NaiveDate>| {
-            if let Some(d) = d.filter(|d| *d > day) {
-                next_day = Some(next_day.map_or(d, |n| n.min(d)));
-            }
-        };
-        let symbols = self.symbols();
-        let mut si = Vec::with_capacity(symbols.len());
-        let mut sv = Vec::with_capacity(symbols.len());
-        for s in &symbols {
-            let rows = self
-                .si_enriched
-                .get(s)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            si.push(
-                rows.iter()
-                    .rev()
-                    .find(|r| si_published(r) <= day)
-                    .map(|r| r.settlement_date),
-            );
-            soonest(rows.iter().map(si_published).find(|p| *p > day));
-            let days = self.sv.get(s);
-            sv.push(
-                days.and_then(|m| m.range(..=day).next_back())
-                    .map(|(d, _)| *d),
-            );
-            soonest(
-                days.and_then(|m| m.range(day.succ_opt()?..).next())
-                    .map(|(d, _)| *d),
-            );
-        }
-        let fut = MARKETS.map(|m| self.tff_shown(m, at).map(|(k, r)| (k, r.report_date)));
-        let iwm = symbols.iter().position(|s| s == SIGNAL_SYMBOL);
-        let pick = |v: &[Option<NaiveDate>]| iwm.and_then(|i| v[i]);
-        let ages = [
-            (pick(&si), MAX_AGE_SI_DAYS),
-            (pick(&sv), MAX_AGE_SV_DAYS),
-            (fut[0].map(|(_, d)| d), MAX_AGE_TFF_DAYS),
-        ];
-        for (d, max) in ages {
-            soonest(d.and_then(|d| d.checked_add_days(Days::new(max as u64 + 1))));
-        }
-        let next_tff = MARKETS
-            .iter()
-            .flat_map(|m| [TffReport::FuturesOnly, TffReport::Combined].map(|k| (*m, k)))
-            .filter_map(|(m, k)| {
-                let rows = self.tff_rows(m, k)?;
-                let next = match self.tff_public(m, k, at) {
-                    Some(r) => rows.range(r.report_date.succ_opt()?..).next(),
-                    None => rows.iter().next(),
-                };
-                next.map(|(d, _)| tff_published(*d))
-            })
-            .min();
-        Visible {
-            fresh: ages.map(|(d, max)| fresh(d, max)),
-            si,
-            sv,
-            fut,
-            next_day,
-            next_tff,
-        }
-    }
-
-    /// What the Bear reads on `day` (at its end): see [`Self::evidence_at`].
-    pub fn evidence_as_of(&self, day: NaiveDate) -> ShortEvidence {
-        self.evidence_at(&AsOf::end_of(day))
-    }
-
-    /// What the Bear reads at `at`: only data published by then and not older than its max age
-    /// (so a replay neither peeks ahead nor leans on years-old numbers). `None` facts = no data.
-    pub fn evidence_at(&self, at: &AsOf) -> ShortEvidence {
-        let fresh = |d: NaiveDate, max: i64| (at.day - d).num_days() <= max;
-        let si = self.si_public(SIGNAL_SYMBOL, at.day);
-        let si_fact = si
-            .last()
-            .filter(|r| fresh(r.settlement_date, MAX_AGE_SI_DAYS))
-            .and_then(|last| {
-                let prev = si.len().checked_sub(2).map(|i| si[i]);
-                evidence::short_interest_rising(last, prev)
-            });
-        let sv = self.sv_public(SIGNAL_SYMBOL, at.day, evidence::SV_WINDOW);
-        let sv_fact = sv
-            .last()
-            .filter(|r| fresh(r.date, MAX_AGE_SV_DAYS))
-            .and_then(|_| evidence::short_volume_above_mean(&sv));
-        let rty_fact = self
-            .tff_shown(RTY, at)
-            .filter(|(_, r)| fresh(r.report_date, MAX_AGE_TFF_DAYS))
-            .and_then(|(k, last)| {
-                let from = last.report_date.checked_sub_days(Days::new(364))?;
-                evidence::lev_funds_at_52w_low(&self.tff_range(RTY, k, from, last.report_date))
-            });
-        ShortEvidence {
-            short_interest_rising: si_fact,
-            short_volume_above_mean: sv_fact,
-            lev_funds_at_52w_low: rty_fact,
-        }
     }
 
     /// Display-ready figures for the positioning pane, as of the end of `day`.

@@ -42,7 +42,9 @@ impl AsOf {
 }
 
 /// CFTC releases a Traders in Financial Futures report on the Friday after its Tuesday (a holiday
-/// week's Monday report too) at 15:30 ET.
+/// week's Monday report too) at 15:30 ET. Worked out by the US daylight-saving rule (second
+/// Sunday of March to first Sunday of November, since 2007) rather than a time-zone lookup: it is
+/// on every refresh's path.
 pub fn tff_published(report_date: NaiveDate) -> DateTime<Utc> {
     let from_mon = report_date.weekday().num_days_from_monday();
     let fri = Weekday::Fri.num_days_from_monday();
@@ -51,11 +53,20 @@ pub fn tff_published(report_date: NaiveDate) -> DateTime<Utc> {
         n => n,
     };
     let day = report_date + Days::new(u64::from(ahead));
-    let local = day.and_hms_opt(15, 30, 0).unwrap_or_default();
-    New_York
-        .from_local_datetime(&local)
-        .earliest()
-        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+    let utc_hour = if eastern_summer_time(day) { 19 } else { 20 };
+    day.and_hms_opt(utc_hour, 30, 0)
+        .unwrap_or_default()
+        .and_utc()
+}
+
+/// Whether New York keeps daylight time in the afternoon of `day`.
+fn eastern_summer_time(day: NaiveDate) -> bool {
+    let nth_sunday = |month: u32, n: u32| {
+        let first = NaiveDate::from_ymd_opt(day.year(), month, 1).unwrap_or(day);
+        let to_sunday = (7 - first.weekday().num_days_from_sunday()) % 7;
+        first + Days::new(u64::from(to_sunday + 7 * (n - 1)))
+    };
+    day >= nth_sunday(3, 2) && day < nth_sunday(11, 1)
 }
 
 /// The market day a short-interest report became public: first seen if known, else settlement +
@@ -94,5 +105,23 @@ mod tests {
         assert!(tff_published(d("2025-08-05")) > before.at);
         assert!(tff_published(d("2025-08-05")) <= AsOf::end_of(d("2025-08-08")).at);
         assert!(tff_published(d("2025-08-05")) > AsOf::end_of(d("2025-08-07")).at);
+    }
+
+    #[test]
+    fn the_daylight_rule_agrees_with_the_time_zone_database() {
+        let mut day = d("2007-03-01");
+        while day < d("2035-01-01") {
+            let local = day.and_hms_opt(15, 30, 0).unwrap();
+            let want = New_York
+                .from_local_datetime(&local)
+                .single()
+                .unwrap()
+                .with_timezone(&Utc);
+            let tuesday = day - Days::new(3);
+            if day.weekday() == Weekday::Fri {
+                assert_eq!(tff_published(tuesday), want, "{day}");
+            }
+            day = day.succ_opt().unwrap();
+        }
     }
 }

@@ -57,12 +57,8 @@ pub struct Session {
     decided_close: Option<chrono::NaiveDate>,
     /// Wall-clock time the last forming bar arrived (live): data flowing, whatever its bar's start.
     forming_arrived: Option<chrono::DateTime<chrono::Utc>>,
-    /// The positioning reports public at the last look, and when to look again.
-    positioning_seen: Option<crate::positioning::Visible>,
-    /// The IWM/RUT ratio `levels.index_levels` were last placed at in the engine.
-    index_ratio: Option<f64>,
-    /// A newly public CFTC report, announced after the notice of the bar that revealed it.
-    positioning_notice: Option<Notice>,
+    /// What the positioning refresh last saw and handed on (see `positioning`).
+    positioning: positioning::Watch,
 }
 
 impl Session {
@@ -104,9 +100,7 @@ impl Session {
             stops_journaled: [None; 3],
             decided_close: None,
             forming_arrived: None,
-            positioning_seen: None,
-            index_ratio: None,
-            positioning_notice: None,
+            positioning: Default::default(),
         }
     }
 
@@ -226,7 +220,7 @@ impl Session {
                         bar,
                     });
                 }
-                out.extend(self.positioning_notice.take());
+                out.extend(self.positioning.notice.take());
                 if self.journal.is_some() {
                     guard::crash_hook("after_bar");
                 }
@@ -299,10 +293,10 @@ impl Session {
             | FeedEvent::Positioning(_)) => {
                 if self.store.positioning.apply(&ev) {
                     // The next bar looks again, whatever it was waiting for.
-                    self.positioning_seen = None;
+                    self.positioning.seen = None;
                     if let Some(now) = self.store.now {
                         self.refresh_positioning(now, true, true, out);
-                        out.extend(self.positioning_notice.take());
+                        out.extend(self.positioning.notice.take());
                     }
                 }
                 out.push(match ev {

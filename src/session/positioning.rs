@@ -11,13 +11,27 @@ use crate::model::{Bar, Symbol};
 
 /// How far the IWM/RUT ratio may drift before the index levels are placed again.
 const INDEX_RATIO_DRIFT: f64 = 0.005;
-use crate::positioning::{AsOf, FuturesLine};
+use crate::model::ShortEvidence;
+use crate::positioning::{AsOf, FuturesLine, Visible};
+
+/// What the positioning refresh last saw and handed on.
+#[derive(Default)]
+pub(super) struct Watch {
+    /// The reports public at the last look, and when to look again (`None`: look at once).
+    pub(super) seen: Option<Visible>,
+    /// The evidence last handed to the engine.
+    evidence: Option<ShortEvidence>,
+    /// The IWM/RUT ratio `levels.index_levels` were last placed at in the engine.
+    index_ratio: Option<f64>,
+    /// A newly public CFTC report, announced after the notice of the bar that revealed it.
+    pub(super) notice: Option<Notice>,
+}
 
 impl Session {
     /// At each IWM bar: whatever the order the symbols' bars of a new day arrive in.
     pub(super) fn positioning_on_iwm_bar(&mut self, bar: &Bar, live: bool, out: &mut Vec<Notice>) {
         let close = bar.time + chrono::Duration::seconds(self.store.timeframe.seconds() - 1);
-        let due = match &self.positioning_seen {
+        let due = match &self.positioning.seen {
             Some(v) => v.due(bar.time.date_naive(), close),
             None => true,
         };
@@ -59,12 +73,13 @@ impl Session {
             return;
         };
         if self
+            .positioning
             .index_ratio
             .is_some_and(|r| (ratio / r - 1.0).abs() <= INDEX_RATIO_DRIFT)
         {
             return;
         }
-        self.index_ratio = Some(ratio);
+        self.positioning.index_ratio = Some(ratio);
         let prices = self
             .cfg
             .levels
@@ -86,11 +101,11 @@ impl Session {
     ) {
         let at = AsOf::bar_close(start, self.store.timeframe.seconds());
         let visible = self.store.positioning.visible(&at);
-        let before = self.positioning_seen.as_ref();
-        let new_rty = visible.fut[0].is_some() && before.map(|v| v.fut[0]) != Some(visible.fut[0]);
-        let changed = force || before != Some(&visible);
-        self.positioning_seen = Some(visible);
-        if !changed {
+        let before = self.positioning.seen.take();
+        let new_rty =
+            visible.fut[0].is_some() && before.as_ref().map(|v| v.fut[0]) != Some(visible.fut[0]);
+        if !force && before.as_ref() == Some(&visible) {
+            self.positioning.seen = before;
             return;
         }
         // Rebuilt when next drawn (the pane works out ages from the bar clock itself).
@@ -99,10 +114,18 @@ impl Session {
         if live && new_rty {
             if let Some(futures) = FuturesLine::at(&self.store.positioning, RTY, &at) {
                 // After the bar's own notice (see `on_feed`), not before it.
-                self.positioning_notice = Some(Notice::PositioningReport { futures });
+                self.positioning.notice = Some(Notice::PositioningReport { futures });
             }
         }
-        let evidence = self.store.positioning.evidence_at(&at);
-        self.process_engine(EngineEvent::Evidence(evidence), out);
+        let book = &self.store.positioning;
+        let evidence = match (&before, &self.positioning.evidence) {
+            (Some(b), Some(prev)) => book.evidence_update(&at, &visible, b, prev),
+            _ => book.evidence_at(&at),
+        };
+        self.positioning.seen = Some(visible);
+        if self.positioning.evidence.as_ref() != Some(&evidence) {
+            self.positioning.evidence = Some(evidence.clone());
+            self.process_engine(EngineEvent::Evidence(evidence), out);
+        }
     }
 }

@@ -10,9 +10,6 @@ use super::{tff_published, AsOf, PositioningBook};
 use crate::feed::cftc::{notional, range_52w, Range52, NASDAQ_MULTIPLIER, RTY, RUSSELL_MULTIPLIER};
 use crate::model::{FuturesPositioning, TffReport};
 
-/// Weekly leveraged-fund nets kept for the sparkline.
-pub const SPARK_TFF: usize = 53;
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FuturesLine {
     pub market: String,
@@ -39,8 +36,6 @@ pub struct FuturesLine {
     pub lev_range_52w: Option<Range52>,
     /// The gross short is the highest held since this date (the first report held, any kind).
     pub short_record_since: Option<NaiveDate>,
-    /// Leveraged funds' net contracts per week, oldest first.
-    pub history: Vec<f64>,
 }
 
 impl FuturesLine {
@@ -50,7 +45,6 @@ impl FuturesLine {
         let d = last.report_date;
         let year_ago = d.checked_sub_days(Days::new(364))?;
         let window = book.tff_range(market, kind, year_ago, d);
-        let spark_from = d.checked_sub_days(Days::new(7 * SPARK_TFF as u64))?;
         let prev = window
             .len()
             .checked_sub(2)
@@ -83,11 +77,6 @@ impl FuturesLine {
             lev_short_range_52w: range_52w(&window, |p| p.lev_money_short),
             lev_range_52w: range_52w(&window, FuturesPositioning::lev_money_net),
             short_record_since: record_since(book, market, last),
-            history: book
-                .tff_range(market, kind, spark_from, d)
-                .iter()
-                .map(|p| p.lev_money_net() as f64)
-                .collect(),
         })
     }
 }

@@ -23,7 +23,7 @@ pub use visible::Visible;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::feed::cftc::{NQ, RTY};
 use crate::feed::finra::enrich_series;
@@ -199,25 +199,14 @@ impl PositioningBook {
             .find(|r| tff_published(r.report_date) <= at.at)
     }
 
-    /// The report `market` is shown from at `at`: the one with the newest public row; on a tie
-    /// the one with more reports in the 52 weeks to it (the bundled futures-only rows have gaps
-    /// where the combined ones have none), then futures only (the poller's report).
+    /// The report `market` is shown from at `at`: the one with the newest public row, futures +
+    /// options on a tie (the bundled combined rows have no gaps where the futures-only ones do;
+    /// the poller's futures-only rows are the newest once the bundled data ends).
     pub fn tff_shown(&self, market: &str, at: &AsOf) -> Option<(TffReport, &FuturesPositioning)> {
-        let year = |k: TffReport, d: NaiveDate| {
-            let from = d.checked_sub_days(Days::new(364)).unwrap_or(d);
-            self.tff_rows(market, k)
-                .map_or(0, |m| m.range(from..=d).count())
-        };
         [TffReport::FuturesOnly, TffReport::Combined]
             .into_iter()
             .filter_map(|k| Some((k, self.tff_public(market, k, at)?)))
-            .max_by_key(|(k, r)| {
-                (
-                    r.report_date,
-                    year(*k, r.report_date),
-                    std::cmp::Reverse(*k),
-                )
-            })
+            .max_by_key(|(k, r)| (r.report_date, *k))
     }
 
     /// `market`'s `report` rows from `from` to `to`, ascending.

@@ -16,7 +16,6 @@ use crate::model::ShortEvidence;
 /// Points kept in each sparkline history.
 pub const SPARK_SI: usize = 24;
 pub const SPARK_SV: usize = 60;
-pub use super::futures::SPARK_TFF;
 
 /// A report older than its series' cadence (days since its own date) says how old it is:
 /// short interest twice a month + ~10 days to publish, Reg SHO every session (a long weekend),

@@ -87,7 +87,7 @@ impl PositioningSummary {
                     .map(|c| format!(", wk {}", signed(c)))
                     .unwrap_or_default();
                 out.push(format!(
-                    "RTY lev funds short {}{wk}{record} · {stamp}{old}",
+                    "RTY {stamp} · lev funds gross short {}{record}{wk}{old}",
                     with_usd(f.lev_money_short, f.lev_money_short_usd)
                 ));
                 let wk = f

@@ -49,6 +49,7 @@ pub struct PivotConfig {
 pub struct LevelsConfig {
     pub support: Vec<f64>,
     pub resistance: Vec<f64>,
+    pub index_levels: Vec<f64>,
     pub profile_bars: usize,
     pub bucket_atr: f64,
     pub cluster_atr: f64,

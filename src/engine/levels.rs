@@ -43,6 +43,10 @@ pub struct LevelBook {
     /// Where the last close sat in `entries` (first level at or above it). Price moves a level
     /// or two per bar, so searches walk from here instead of bisecting the whole list.
     pub(super) cursor: usize,
+    /// The configured levels placed from Russell 2000 points (`levels.index_levels`), replaced
+    /// when the IWM/RUT ratio moves.
+    index_ids: Vec<u32>,
+    configured_strength: u32,
 }
 
 impl LevelBook {
@@ -62,6 +66,8 @@ impl LevelBook {
             prev_close: None,
             prev_atr: None,
             cursor: 0,
+            index_ids: Vec::new(),
+            configured_strength: l.configured_strength,
         };
         for p in l.support.iter().chain(&l.resistance) {
             if p.is_finite() && *p > 0.0 {
@@ -75,6 +81,26 @@ impl LevelBook {
             }
         }
         book
+    }
+
+    /// Place the Russell index levels at `prices` (IWM dollars), replacing the last placement:
+    /// they are configured levels like `levels.support`, at the IWM/RUT ratio of the day.
+    pub fn set_index_levels(&mut self, prices: &[f64]) {
+        let gone = std::mem::take(&mut self.index_ids);
+        self.entries.retain(|e| !gone.contains(&e.id));
+        if let Some((_, PocAt::In(id))) = &self.poc {
+            if gone.contains(id) {
+                // Re-placed on the next bar (a POC with no level counts as moved).
+                self.poc = None;
+            }
+        }
+        for p in prices.iter().filter(|p| p.is_finite() && **p > 0.0) {
+            let id = self.new_id();
+            self.index_ids.push(id);
+            let e = Entry::new(id, *p, LevelSource::Configured, self.configured_strength);
+            self.insert(e);
+        }
+        self.cursor = 0;
     }
 
     /// One bar: update states with this close, report a break of the support that was active

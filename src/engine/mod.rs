@@ -191,6 +191,7 @@ impl Engine {
                 self.equity_dec = equity;
             }
             EngineEvent::Evidence(ev) => self.short = ShortCheck::new(Some(&ev)),
+            EngineEvent::IndexLevels(prices) => self.levels.set_index_levels(&prices),
             EngineEvent::DataStale(s) => self.stale = s,
             EngineEvent::Paused(p) => self.paused = p,
         }

@@ -38,6 +38,8 @@ pub enum EngineEvent {
     Account { equity: Decimal },
     /// Latest short-interest / positioning evidence.
     Evidence(ShortEvidence),
+    /// `levels.index_levels` converted to IWM dollars at the latest IWM/RUT ratio.
+    IndexLevels(Vec<f64>),
     /// Data health: while stale, no signal is proposed.
     DataStale(bool),
     /// Trader paused the agents (no new signals) or resumed them.

@@ -12,7 +12,7 @@ pub use bar::{Bar, Symbol, Timeframe};
 pub use exits::{BearTiers, StandingStop, Stops};
 pub use order::{ClientOrderId, Fill, OrderRequest, OrderStatus, OrderType, Position, Side};
 pub use positioning::{
-    EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume,
+    EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume, TffReport,
 };
 pub use reason_text::ReasonText;
 pub use signal::{

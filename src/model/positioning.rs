@@ -44,6 +44,29 @@ impl ShortVolume {
     }
 }
 
+/// Which CFTC TFF report a row comes from. The two differ by 1–3 % in leveraged-fund shorts on
+/// the Russell, so every figure says which one it is.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TffReport {
+    /// Futures only (the Socrata dataset the poller reads).
+    #[default]
+    FuturesOnly,
+    /// Futures and options combined.
+    Combined,
+}
+
+impl TffReport {
+    pub fn label(self) -> &'static str {
+        match self {
+            TffReport::FuturesOnly => "futures only",
+            TffReport::Combined => "futures + options",
+        }
+    }
+}
+
 /// CFTC Traders in Financial Futures: one weekly row for one contract.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FuturesPositioning {
@@ -51,10 +74,14 @@ pub struct FuturesPositioning {
     pub market: String,
     pub contract_code: String,
     pub report_date: NaiveDate,
+    /// Rows cached before the field existed came from the futures-only poller.
+    #[serde(default)]
+    pub report: TffReport,
     pub lev_money_long: i64,
     pub lev_money_short: i64,
-    pub asset_mgr_long: i64,
-    pub asset_mgr_short: i64,
+    /// `None` where the source carries leveraged funds only.
+    pub asset_mgr_long: Option<i64>,
+    pub asset_mgr_short: Option<i64>,
     pub open_interest: Option<i64>,
 }
 
@@ -62,8 +89,8 @@ impl FuturesPositioning {
     pub fn lev_money_net(&self) -> i64 {
         self.lev_money_long - self.lev_money_short
     }
-    pub fn asset_mgr_net(&self) -> i64 {
-        self.asset_mgr_long - self.asset_mgr_short
+    pub fn asset_mgr_net(&self) -> Option<i64> {
+        Some(self.asset_mgr_long? - self.asset_mgr_short?)
     }
 }
 

@@ -14,18 +14,38 @@
 //!   `Market` lists the facilities summed). The sums equal FINRA's consolidated CNMS files on the
 //!   days both exist (2020-01-02/03/06). TWM and SRTY rows for those three days come from the
 //!   CNMS files themselves (pookiemaker/shorts @69aec95b).
-//! - CFTC TFF: none. The contracts folder holds no E-mini Russell 2000 (239742) or Nasdaq-100
-//!   (209742) TFF rows, so nothing is bundled and the pane says so.
+//! - `embedded/tff.psv`: CFTC Traders in Financial Futures, E-mini Russell 2000 (239742) and
+//!   E-mini Nasdaq-100 (209742), one line per report (`F` futures only, `C` futures + options),
+//!   report Tuesday, open interest, leveraged funds long/short, asset managers long/short. From the
+//!   raw CFTC `FinFutYY.txt` / `FinComYY.txt` files (futures only 2018 → 2025-04-29 with gaps and
+//!   2026; combined 2022 → 2024-12-10) committed in public repos (storrealba09/fx_fundamentals,
+//!   LIQiushui2427/Awesome-AI-Bot, cloorem2/fx-trader, wyne1/carbon-market-forecasting,
+//!   jtrobinsonuk/Futures-Analysis, jessetusiime/Dashboard, gamaiun/cot-reports); Russell combined
+//!   weeks the raw files lack (to 2026-02-17) from Philbenzy/cftc-cot-report `data/cot_data.json`
+//!   (agrees with the raw files on all 70 overlapping weeks); Nasdaq-100 futures-only weeks the
+//!   raw files lack from qiaoenn/cftc-cot-dashboard (leveraged funds only: no asset managers).
+//!   `tools/trim_positioning.py` rebuilds it. US-government (CFTC) public data.
+//! - `embedded/rut.csv`: Russell 2000 index daily closes 2016 → 2026-02-23 (alitalbi/storage_data_fy
+//!   `^RUT.csv` @94140683), for contracts × index × $50 and the chart's index levels.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use chrono::NaiveDate;
+
+use super::PositioningBook;
+use crate::feed::cftc::{NQ, RTY};
 use crate::feed::finra::{enrich_series, parse_regsho, parse_si_pipe};
 use crate::feed::FeedEvent;
-use crate::model::{ShortInterest, ShortVolume};
+use crate::model::{FuturesPositioning, ShortInterest, ShortVolume, TffReport};
 
 const SHORT_INTEREST: &str = include_str!("embedded/short_interest.psv");
 const REGSHO_DAILY: &str = include_str!("embedded/regsho_daily.psv");
+const TFF: &str = include_str!("embedded/tff.psv");
+const RUT: &str = include_str!("embedded/rut.csv");
 
-/// What the pane says where a series has no bundled data.
-pub const NO_BUNDLED_CFTC: &str = "no bundled CFTC data";
+/// What the pane says where the bundled data ends.
+pub const BUNDLED_ENDS: &str = "bundled data ends; live pollers bring current figures";
 
 /// The bundled short-interest reports, sorted by symbol then date, change filled where consecutive.
 pub fn short_interest() -> Vec<ShortInterest> {
@@ -45,13 +65,79 @@ pub fn short_volume() -> Vec<ShortVolume> {
     rows
 }
 
+/// The bundled CFTC rows, by file order (report, code, date). A malformed line is a build-time
+/// mistake the test below catches, so it is skipped rather than failing the app.
+pub fn futures() -> Vec<FuturesPositioning> {
+    TFF.lines().skip(1).filter_map(tff_row).collect()
+}
+
+fn tff_row(line: &str) -> Option<FuturesPositioning> {
+    let f: Vec<&str> = line.split('|').collect();
+    let [kind, code, date, oi, ll, ls, al, ash] = f[..] else {
+        return None;
+    };
+    let opt = |s: &str| s.parse::<i64>().ok();
+    Some(FuturesPositioning {
+        market: match code {
+            "239742" => RTY,
+            "209742" => NQ,
+            _ => return None,
+        }
+        .to_string(),
+        contract_code: code.to_string(),
+        report_date: date.parse().ok()?,
+        report: match kind {
+            "F" => TffReport::FuturesOnly,
+            "C" => TffReport::Combined,
+            _ => return None,
+        },
+        lev_money_long: ll.parse().ok()?,
+        lev_money_short: ls.parse().ok()?,
+        asset_mgr_long: opt(al),
+        asset_mgr_short: opt(ash),
+        open_interest: opt(oi),
+    })
+}
+
+/// The bundled Russell 2000 closes.
+pub fn russell() -> Arc<BTreeMap<NaiveDate, f64>> {
+    static RUSSELL: OnceLock<Arc<BTreeMap<NaiveDate, f64>>> = OnceLock::new();
+    RUSSELL
+        .get_or_init(|| {
+            Arc::new(
+                RUT.lines()
+                    .skip(1)
+                    .filter_map(|l| {
+                        let (d, c) = l.split_once(',')?;
+                        Some((d.parse().ok()?, c.parse().ok()?))
+                    })
+                    .collect(),
+            )
+        })
+        .clone()
+}
+
 /// Every bundled snapshot as feed events, for the app to apply before any poller reports.
 pub fn embedded_events() -> Vec<FeedEvent> {
     short_interest()
         .into_iter()
         .map(FeedEvent::ShortInterest)
         .chain(short_volume().into_iter().map(FeedEvent::ShortVolume))
+        .chain(futures().into_iter().map(FeedEvent::Positioning))
         .collect()
+}
+
+/// The book on the bundled data, parsed once per process (every session starts from it).
+pub(super) fn book() -> &'static PositioningBook {
+    static BOOK: OnceLock<PositioningBook> = OnceLock::new();
+    BOOK.get_or_init(|| {
+        let mut b = PositioningBook::new();
+        for ev in embedded_events() {
+            b.apply(&ev);
+        }
+        b.russell = russell();
+        b
+    })
 }
 
 #[cfg(test)]
@@ -84,5 +170,18 @@ mod tests {
             (2_085_904.0, 3_700_403.0)
         );
         assert!(sv.rows.len() > 380);
+        let tff = futures();
+        assert_eq!(tff.len(), TFF.lines().count() - 1, "every CFTC line parses");
+        let aug5 = tff
+            .iter()
+            .find(|r| r.market == RTY && r.report_date.to_string() == "2025-08-05")
+            .unwrap();
+        assert_eq!(
+            (aug5.report, aug5.lev_money_long, aug5.lev_money_short),
+            (TffReport::Combined, 63_415, 180_193)
+        );
+        let rut = russell();
+        assert_eq!(rut.len(), RUT.lines().count() - 1, "every RUT line parses");
+        assert_eq!(rut[&"2025-08-05".parse().unwrap()], 2225.67);
     }
 }

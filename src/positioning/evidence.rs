@@ -30,10 +30,12 @@ pub fn contracts(n: i64) -> String {
 }
 
 /// Short interest rose from the previous report to the latest. Reads the latest report's
-/// `previous_shares_short` (from FINRA, or filled from the consecutive report we hold);
-/// `None` when the previous report is unknown.
-pub fn short_interest_rising(series: &[ShortInterest]) -> Option<EvidenceFact> {
-    let last = series.last()?;
+/// `previous_shares_short` (from FINRA, or filled from the consecutive report we hold) and cites
+/// the previous report's date when `prev` is that report; `None` when the previous is unknown.
+pub fn short_interest_rising(
+    last: &ShortInterest,
+    prev_row: Option<&ShortInterest>,
+) -> Option<EvidenceFact> {
     let prev = last.previous_shares_short?;
     let change = last.shares_short as i64 - prev as i64;
     let pct = if prev > 0 {
@@ -41,11 +43,15 @@ pub fn short_interest_rising(series: &[ShortInterest]) -> Option<EvidenceFact> {
     } else {
         String::new()
     };
+    let prev_date = prev_row
+        .filter(|r| r.shares_short == prev)
+        .map(|r| format!(" (settled {})", r.settlement_date))
+        .unwrap_or_default();
     let holds = change > 0;
     Some(EvidenceFact {
         holds,
         text: format!(
-            "{} short interest {} (settled {}) {} {} at the report before: {}{}{}",
+            "{} short interest {} (settled {}) {} {}{prev_date}: {}{}{}",
             last.symbol,
             millions(last.shares_short as f64),
             last.settlement_date,
@@ -60,10 +66,10 @@ pub fn short_interest_rising(series: &[ShortInterest]) -> Option<EvidenceFact> {
 
 /// The latest day's short-volume ratio against the mean of the last [`SV_WINDOW`] days
 /// (the latest included). `None` with fewer days than the window.
-pub fn short_volume_above_mean(series: &[ShortVolume]) -> Option<EvidenceFact> {
+pub fn short_volume_above_mean(series: &[&ShortVolume]) -> Option<EvidenceFact> {
     let with_ratio: Vec<(&ShortVolume, f64)> = series
         .iter()
-        .filter_map(|s| Some((s, s.ratio()?)))
+        .filter_map(|s| Some((*s, s.ratio()?)))
         .collect();
     if with_ratio.len() < SV_WINDOW {
         return None;
@@ -87,9 +93,10 @@ pub fn short_volume_above_mean(series: &[ShortVolume]) -> Option<EvidenceFact> {
     })
 }
 
-/// Leveraged funds' net E-mini Russell 2000 position is at (or below) its 52-week low.
-/// `None` with fewer than two reports (a one-point range says nothing).
-pub fn lev_funds_at_52w_low(rty: &[FuturesPositioning]) -> Option<EvidenceFact> {
+/// Leveraged funds' net E-mini Russell 2000 position is at (or below) its 52-week low (`rty`:
+/// one report's rows, ascending). `None` with fewer than two reports (a one-point range says
+/// nothing).
+pub fn lev_funds_at_52w_low(rty: &[&FuturesPositioning]) -> Option<EvidenceFact> {
     if rty.len() < 2 {
         return None;
     }
@@ -103,9 +110,11 @@ pub fn lev_funds_at_52w_low(rty: &[FuturesPositioning]) -> Option<EvidenceFact> 
     Some(EvidenceFact {
         holds: r.at_low,
         text: format!(
-            "Leveraged funds net E-mini Russell 2000 {} contracts on {} {} 52-week low {} (high {}{})",
+            "Leveraged funds net E-mini Russell 2000 {} contracts on {} ({}, released {}) {} 52-week low {} (high {}{})",
             contracts(r.latest),
             last.report_date,
+            last.report.label(),
+            super::tff_published(last.report_date).date_naive(),
             if r.at_low { "at its" } else { "above its" },
             contracts(r.low),
             contracts(r.high),
@@ -140,7 +149,7 @@ mod tests {
 
     #[test]
     fn si_rising_cites_both_reports() {
-        let f = short_interest_rising(&[si(90_500_000, Some(89_580_000))]).unwrap();
+        let f = short_interest_rising(&si(90_500_000, Some(89_580_000)), None).unwrap();
         assert!(f.holds);
         assert!(
             f.text.contains("90.50 M") && f.text.contains("89.58 M"),
@@ -148,9 +157,9 @@ mod tests {
             f.text
         );
         assert!(f.text.contains("+1.03 %"), "{}", f.text);
-        let f = short_interest_rising(&[si(89_580_000, Some(90_860_000))]).unwrap();
+        let f = short_interest_rising(&si(89_580_000, Some(90_860_000)), None).unwrap();
         assert!(!f.holds && f.text.contains("-1.28 M"), "{}", f.text);
-        assert_eq!(short_interest_rising(&[si(1, None)]), None);
+        assert_eq!(short_interest_rising(&si(1, None), None), None);
     }
 
     fn sv(d: u64, short: f64) -> ShortVolume {
@@ -167,16 +176,19 @@ mod tests {
     fn short_volume_needs_a_full_window() {
         let mut s: Vec<_> = (0..19).map(|d| sv(d, 50.0)).collect();
         s.push(sv(19, 60.0));
-        let f = short_volume_above_mean(&s).unwrap();
+        fn refs(s: &[ShortVolume]) -> Vec<&ShortVolume> {
+            s.iter().collect()
+        }
+        let f = short_volume_above_mean(&refs(&s)).unwrap();
         assert!(f.holds, "{}", f.text);
         assert!(
             f.text.contains("60.0 %") && f.text.contains("50.5 %"),
             "{}",
             f.text
         );
-        assert_eq!(short_volume_above_mean(&s[1..]), None);
+        assert_eq!(short_volume_above_mean(&refs(&s[1..])), None);
         s.push(sv(20, 40.0));
-        assert!(!short_volume_above_mean(&s).unwrap().holds);
+        assert!(!short_volume_above_mean(&refs(&s)).unwrap().holds);
     }
 
     #[test]
@@ -185,13 +197,15 @@ mod tests {
             market: "RTY".into(),
             contract_code: "239742".into(),
             report_date: day(7 * w),
+            report: Default::default(),
             lev_money_long: long,
             lev_money_short: 100_000,
-            asset_mgr_long: 0,
-            asset_mgr_short: 0,
+            asset_mgr_long: None,
+            asset_mgr_short: None,
             open_interest: None,
         };
-        let h = vec![p(0, 50_000), p(1, 40_000), p(2, 18_766)];
+        let h = [p(0, 50_000), p(1, 40_000), p(2, 18_766)];
+        let h: Vec<&FuturesPositioning> = h.iter().collect();
         let f = lev_funds_at_52w_low(&h).unwrap();
         assert!(f.holds);
         assert!(
@@ -199,8 +213,12 @@ mod tests {
             "{}",
             f.text
         );
-        let rising = vec![p(0, 40_000), p(1, 50_000)];
-        assert!(!lev_funds_at_52w_low(&rising).unwrap().holds);
+        let rising = [p(0, 40_000), p(1, 50_000)];
+        assert!(
+            !lev_funds_at_52w_low(&rising.iter().collect::<Vec<_>>())
+                .unwrap()
+                .holds
+        );
         assert_eq!(lev_funds_at_52w_low(&h[..1]), None);
         assert_eq!(contracts(1_234_567), "1,234,567");
         assert_eq!(contracts(-999), "-999");

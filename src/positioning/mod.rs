@@ -1,53 +1,74 @@
 //! Positioning: the book of short-interest, short-volume and futures snapshots, the Bear's
 //! [`ShortEvidence`] read from it, the display summary, the SQLite cache and the pollers.
 //!
-//! The app loop owns one [`PositioningBook`]: it applies every `FeedEvent::{ShortInterest,
-//! ShortVolume, Positioning, Health}` with [`PositioningBook::apply`], asks
-//! [`PositioningBook::evidence_as_of`] when the Bear decides, and renders
-//! [`PositioningBook::summary`].
+//! The session owns one [`PositioningBook`]: it applies every `FeedEvent::{ShortInterest,
+//! ShortVolume, Positioning, Health}` with [`PositioningBook::apply`], and at each bar asks
+//! [`PositioningBook::visible`] which reports are public; only when that changes does it rebuild
+//! the Bear's evidence ([`PositioningBook::evidence_at`]) and the pane ([`PositioningBook::summary_at`]).
+//! Every as-of lookup is a range query by date: nothing is cloned or filtered per bar.
 
 pub mod cache;
 pub mod embedded;
 pub mod evidence;
+pub mod futures;
 mod poll;
 pub mod pollers;
+pub mod publish;
 pub mod summary;
+pub mod text;
+mod visible;
+
+pub use visible::Visible;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::feed::cftc::{NQ, RTY};
 use crate::feed::finra::enrich_series;
 use crate::feed::{FeedEvent, FeedHealth};
-use crate::model::{FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume};
+use crate::model::{FuturesPositioning, ShortInterest, ShortVolume, TffReport};
 
 pub use cache::{Cache, CacheError};
 pub use embedded::embedded_events;
+pub use futures::{FuturesLine, NqRtyGauge};
 pub use pollers::{spawn_for_session, spawn_pollers, spawn_pollers_with_env};
-pub use summary::{FuturesLine, PositioningSummary, ShortInterestLine, ShortVolumeLine};
+pub use publish::{si_published, tff_published, AsOf, ASSUMED_SI_LAG_DAYS};
+pub use summary::{PositioningSummary, ShortInterestLine, ShortVolumeLine};
 
 /// The symbol every piece of evidence is about.
 pub const SIGNAL_SYMBOL: &str = "IWM";
-/// When a report's first-seen time is unknown, assume FINRA published it this many days after
-/// settlement (its schedule is ~7 business days) so a replay does not peek at unpublished data.
-pub const ASSUMED_SI_LAG_DAYS: u64 = 10;
-/// TFF reports are as of Tuesday and released on Friday.
-pub const TFF_RELEASE_LAG_DAYS: u64 = 3;
 /// Evidence older than this (days since the data's own date) is not evidence any more.
 pub const MAX_AGE_SI_DAYS: i64 = 45;
 pub const MAX_AGE_SV_DAYS: i64 = 7;
 pub const MAX_AGE_TFF_DAYS: i64 = 21;
 
+type Dated<T> = BTreeMap<NaiveDate, T>;
+
+/// The futures markets followed, in slot order.
+pub const MARKETS: [&str; 2] = [RTY, NQ];
+
+fn slot(market: &str, report: TffReport) -> Option<(usize, usize)> {
+    let m = MARKETS.iter().position(|x| *x == market)?;
+    Some((m, report as usize))
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PositioningBook {
-    si: BTreeMap<String, BTreeMap<NaiveDate, ShortInterest>>,
-    sv: BTreeMap<String, BTreeMap<NaiveDate, ShortVolume>>,
-    /// Keyed by market label ("RTY", "NQ").
-    fut: BTreeMap<String, BTreeMap<NaiveDate, FuturesPositioning>>,
+    si: BTreeMap<String, Dated<ShortInterest>>,
+    /// `si` with change / previous filled across consecutive reports, rebuilt on insert.
+    si_enriched: BTreeMap<String, Vec<ShortInterest>>,
+    sv: BTreeMap<String, Dated<ShortVolume>>,
+    /// By market ([`MARKETS`]) then report (futures only, combined): fixed slots, so a lookup
+    /// allocates nothing.
+    fut: [[Dated<FuturesPositioning>; 2]; 2],
     health: BTreeMap<String, FeedHealth>,
-    russell_level: Option<f64>,
-    nasdaq_level: Option<f64>,
+    /// Symbols with short-interest or short-volume data, IWM first (kept on insert: every
+    /// refresh walks them).
+    symbols: Vec<String>,
+    /// Russell 2000 daily closes (bundled) for the dollar figures and the chart's index levels.
+    russell: Arc<Dated<f64>>,
 }
 
 impl PositioningBook {
@@ -55,13 +76,9 @@ impl PositioningBook {
         Self::default()
     }
 
-    /// A book holding the bundled real snapshots (see [`embedded`]).
+    /// A book holding the bundled real snapshots and the Russell 2000 history (see [`embedded`]).
     pub fn with_embedded() -> Self {
-        let mut b = Self::new();
-        for ev in embedded_events() {
-            b.apply(&ev);
-        }
-        b
+        embedded::book().clone()
     }
 
     /// Take one feed event; returns whether the book changed (so the UI knows to redraw).
@@ -69,12 +86,15 @@ impl PositioningBook {
         match ev {
             FeedEvent::ShortInterest(si) => self.insert_short_interest(si.clone()),
             FeedEvent::ShortVolume(sv) => {
+                self.index_symbol(&sv.symbol);
                 let slot = self.sv.entry(sv.symbol.clone()).or_default();
                 slot.insert(sv.date, sv.clone()).as_ref() != Some(sv)
             }
             FeedEvent::Positioning(p) => {
-                let slot = self.fut.entry(p.market.clone()).or_default();
-                slot.insert(p.report_date, p.clone()).as_ref() != Some(p)
+                let Some((m, k)) = slot(&p.market, p.report) else {
+                    return false;
+                };
+                self.fut[m][k].insert(p.report_date, p.clone()).as_ref() != Some(p)
             }
             FeedEvent::Health { source, health } if is_our_source(source) => {
                 self.health.insert(source.clone(), health.clone()).as_ref() != Some(health)
@@ -84,38 +104,32 @@ impl PositioningBook {
     }
 
     fn insert_short_interest(&mut self, si: ShortInterest) -> bool {
-        let slot = self.si.entry(si.symbol.clone()).or_default();
+        self.index_symbol(&si.symbol);
+        let symbol = si.symbol.clone();
+        let slot = self.si.entry(symbol.clone()).or_default();
         match slot.get(&si.settlement_date) {
             // A later unrevised copy never undoes a revision.
-            Some(old) if old.revised && !si.revised => false,
-            Some(old) if *old == si => false,
+            Some(old) if old.revised && !si.revised => return false,
+            Some(old) if *old == si => return false,
             _ => {
                 slot.insert(si.settlement_date, si);
-                true
             }
         }
+        let mut rows: Vec<ShortInterest> = slot.values().cloned().collect();
+        enrich_series(&mut rows);
+        self.si_enriched.insert(symbol, rows);
+        true
     }
 
-    /// Index levels for the dollar figures (Russell 2000 and Nasdaq-100 points). `None` = unknown:
-    /// the summary then shows contracts only. Never derive these from ETF prices.
-    pub fn set_index_levels(&mut self, russell: Option<f64>, nasdaq: Option<f64>) {
-        self.russell_level = russell;
-        self.nasdaq_level = nasdaq;
-    }
-
-    pub fn index_levels(&self) -> (Option<f64>, Option<f64>) {
-        (self.russell_level, self.nasdaq_level)
+    /// The Russell 2000 close on `day`, or the last one within four days before it (a holiday).
+    pub fn russell_close(&self, day: NaiveDate) -> Option<(NaiveDate, f64)> {
+        let (d, v) = self.russell.range(..=day).next_back()?;
+        ((day - *d).num_days() <= 4).then_some((*d, *v))
     }
 
     /// One symbol's reports, ascending, with change / previous filled across consecutive reports.
     pub fn short_interest(&self, symbol: &str) -> Vec<ShortInterest> {
-        let mut rows: Vec<ShortInterest> = self
-            .si
-            .get(symbol)
-            .map(|m| m.values().cloned().collect())
-            .unwrap_or_default();
-        enrich_series(&mut rows);
-        rows
+        self.si_enriched.get(symbol).cloned().unwrap_or_default()
     }
 
     pub fn short_volume(&self, symbol: &str) -> Vec<ShortVolume> {
@@ -125,12 +139,14 @@ impl PositioningBook {
             .unwrap_or_default()
     }
 
-    /// One market's ("RTY" / "NQ") weekly rows, ascending.
+    /// One market's ("RTY" / "NQ") weekly rows of every report, by date then report.
     pub fn futures(&self, market: &str) -> Vec<FuturesPositioning> {
-        self.fut
-            .get(market)
-            .map(|m| m.values().cloned().collect())
-            .unwrap_or_default()
+        let mut rows: Vec<FuturesPositioning> = self
+            .market_rows(market)
+            .flat_map(|rows| rows.values().cloned())
+            .collect();
+        rows.sort_by_key(|r| (r.report_date, r.report));
+        rows
     }
 
     pub fn health(&self) -> &BTreeMap<String, FeedHealth> {
@@ -139,112 +155,124 @@ impl PositioningBook {
 
     /// Symbols with short-interest or short-volume data (IWM first).
     pub fn symbols(&self) -> Vec<String> {
-        let mut s: Vec<String> = self.si.keys().chain(self.sv.keys()).cloned().collect();
-        s.sort_by_key(|x| (x != SIGNAL_SYMBOL, x.clone()));
-        s.dedup();
-        s
+        self.symbols.clone()
     }
 
-    /// `symbol`'s short-interest reports published by `day` (a replay never peeks ahead).
-    pub fn short_interest_as_of(&self, symbol: &str, day: NaiveDate) -> Vec<ShortInterest> {
-        self.short_interest(symbol)
-            .into_iter()
-            .filter(|r| si_published(r) <= day)
-            .collect()
-    }
-
-    /// `symbol`'s short-volume days up to `day`.
-    pub fn short_volume_as_of(&self, symbol: &str, day: NaiveDate) -> Vec<ShortVolume> {
-        self.short_volume(symbol)
-            .into_iter()
-            .filter(|r| r.date <= day)
-            .collect()
-    }
-
-    /// `market`'s weekly rows released by `day` (report Tuesday + the Friday release lag).
-    pub fn futures_as_of(&self, market: &str, day: NaiveDate) -> Vec<FuturesPositioning> {
-        self.futures(market)
-            .into_iter()
-            .filter(|r| r.report_date + Days::new(TFF_RELEASE_LAG_DAYS) <= day)
-            .collect()
-    }
-
-    /// What the Bear reads on `day`: only data published by then and not older than its max age
-    /// (so a replay neither peeks ahead nor leans on years-old numbers). `None` facts = no data.
-    pub fn evidence_as_of(&self, day: NaiveDate) -> ShortEvidence {
-        let fresh = |d: NaiveDate, max: i64| (day - d).num_days() <= max;
-        let mut si: Vec<ShortInterest> = self
-            .short_interest(SIGNAL_SYMBOL)
-            .into_iter()
-            .filter(|r| si_published(r) <= day)
-            .collect();
-        // A report older than the max age is not evidence of anything happening now.
-        if si
-            .last()
-            .is_some_and(|r| !fresh(r.settlement_date, MAX_AGE_SI_DAYS))
-        {
-            si.clear();
-        }
-        let sv: Vec<ShortVolume> = self
-            .short_volume(SIGNAL_SYMBOL)
-            .into_iter()
-            .filter(|r| r.date <= day)
-            .collect();
-        let sv_ok = sv.last().is_some_and(|r| fresh(r.date, MAX_AGE_SV_DAYS));
-        let rty: Vec<FuturesPositioning> = self
-            .futures(RTY)
-            .into_iter()
-            .filter(|r| r.report_date + Days::new(TFF_RELEASE_LAG_DAYS) <= day)
-            .collect();
-        let rty_ok = rty
-            .last()
-            .is_some_and(|r| fresh(r.report_date, MAX_AGE_TFF_DAYS));
-        ShortEvidence {
-            short_interest_rising: evidence::short_interest_rising(&si),
-            short_volume_above_mean: sv_ok
-                .then(|| evidence::short_volume_above_mean(&sv))
-                .flatten(),
-            lev_funds_at_52w_low: rty_ok
-                .then(|| evidence::lev_funds_at_52w_low(&rty))
-                .flatten(),
+    fn index_symbol(&mut self, symbol: &str) {
+        if !self.symbols.iter().any(|s| s == symbol) {
+            self.symbols.push(symbol.to_string());
+            self.symbols
+                .sort_by(|a, b| (a != SIGNAL_SYMBOL, a).cmp(&(b != SIGNAL_SYMBOL, b)));
         }
     }
 
-    /// The evidence on the newest data held, whatever its age (for display; the Bear should use
-    /// [`Self::evidence_as_of`]).
-    pub fn latest_evidence(&self) -> ShortEvidence {
-        ShortEvidence {
-            short_interest_rising: evidence::short_interest_rising(
-                &self.short_interest(SIGNAL_SYMBOL),
-            ),
-            short_volume_above_mean: evidence::short_volume_above_mean(
-                &self.short_volume(SIGNAL_SYMBOL),
-            ),
-            lev_funds_at_52w_low: evidence::lev_funds_at_52w_low(&self.futures(RTY)),
-        }
+    /// `symbol`'s short-interest reports public on `day`, ascending (a replay never peeks ahead).
+    pub(crate) fn si_public(&self, symbol: &str, day: NaiveDate) -> Vec<&ShortInterest> {
+        self.si_enriched
+            .get(symbol)
+            .map(|v| v.iter().filter(|r| si_published(r) <= day).collect())
+            .unwrap_or_default()
     }
 
-    /// Display-ready figures for the positioning pane, as of `today` (for lags and ages).
-    pub fn summary(&self, today: NaiveDate) -> PositioningSummary {
-        summary::build(self, today)
+    /// `symbol`'s last `n` short-volume days up to `day`, ascending.
+    pub(crate) fn sv_public(&self, symbol: &str, day: NaiveDate, n: usize) -> Vec<&ShortVolume> {
+        let Some(m) = self.sv.get(symbol) else {
+            return Vec::new();
+        };
+        let mut v: Vec<&ShortVolume> = m.range(..=day).rev().take(n).map(|(_, r)| r).collect();
+        v.reverse();
+        v
+    }
+
+    /// The newest row of `market`'s `report` public at `at`.
+    fn tff_public(
+        &self,
+        market: &str,
+        report: TffReport,
+        at: &AsOf,
+    ) -> Option<&FuturesPositioning> {
+        let rows = self.tff_rows(market, report)?;
+        // Published three days after the report date: only the last two or so rows are checked.
+        rows.range(..=at.day)
+            .rev()
+            .map(|(_, r)| r)
+            .find(|r| tff_published(r.report_date) <= at.at)
+    }
+
+    /// The report `market` is shown from at `at`: the one with the newest public row, futures +
+    /// options on a tie (the bundled combined rows have no gaps where the futures-only ones do;
+    /// the poller's futures-only rows are the newest once the bundled data ends).
+    pub fn tff_shown(&self, market: &str, at: &AsOf) -> Option<(TffReport, &FuturesPositioning)> {
+        [TffReport::FuturesOnly, TffReport::Combined]
+            .into_iter()
+            .filter_map(|k| Some((k, self.tff_public(market, k, at)?)))
+            .max_by_key(|(k, r)| (r.report_date, *k))
+    }
+
+    /// `market`'s `report` rows from `from` to `to`, ascending.
+    pub(crate) fn tff_range(
+        &self,
+        market: &str,
+        report: TffReport,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Vec<&FuturesPositioning> {
+        self.tff_rows(market, report)
+            .map(|m| m.range(from..=to).map(|(_, r)| r).collect())
+            .unwrap_or_default()
+    }
+
+    /// The report after `date` in `market`'s `report`, if held.
+    pub(crate) fn tff_next(
+        &self,
+        market: &str,
+        report: TffReport,
+        date: NaiveDate,
+    ) -> Option<&FuturesPositioning> {
+        let m = self.tff_rows(market, report)?;
+        m.range(date.succ_opt()?..).next().map(|(_, r)| r)
+    }
+
+    /// Every row of `market` (any report) dated up to `to`.
+    pub(crate) fn tff_all(
+        &self,
+        market: &str,
+        to: NaiveDate,
+    ) -> impl Iterator<Item = &FuturesPositioning> + '_ {
+        self.market_rows(market)
+            .flat_map(move |rows| rows.range(..=to).map(|(_, r)| r))
+    }
+
+    fn tff_rows(&self, market: &str, report: TffReport) -> Option<&Dated<FuturesPositioning>> {
+        let (m, k) = slot(market, report)?;
+        Some(&self.fut[m][k])
+    }
+
+    fn market_rows(&self, market: &str) -> impl Iterator<Item = &Dated<FuturesPositioning>> + '_ {
+        MARKETS
+            .iter()
+            .position(|x| *x == market)
+            .into_iter()
+            .flat_map(|m| self.fut[m].iter())
+    }
+
+    /// Display-ready figures for the positioning pane, as of the end of `day`.
+    pub fn summary(&self, day: NaiveDate) -> PositioningSummary {
+        self.summary_at(&AsOf::end_of(day))
+    }
+
+    pub fn summary_at(&self, at: &AsOf) -> PositioningSummary {
+        summary::build(self, at)
     }
 
     pub(crate) fn has_futures(&self) -> bool {
-        self.fut.get(RTY).is_some_and(|m| !m.is_empty())
-            || self.fut.get(NQ).is_some_and(|m| !m.is_empty())
+        self.fut.iter().flatten().any(|m| !m.is_empty())
     }
 }
 
 fn is_our_source(s: &str) -> bool {
     use crate::feed::{cftc, finra};
     [finra::SOURCE_SI, finra::SOURCE_REGSHO, cftc::SOURCE].contains(&s)
-}
-
-/// When a report became public: first seen if known, else settlement + the assumed lag.
-fn si_published(r: &ShortInterest) -> NaiveDate {
-    r.seen
-        .map(|t| t.date_naive())
-        .unwrap_or(r.settlement_date + Days::new(ASSUMED_SI_LAG_DAYS))
 }
 
 #[cfg(test)]

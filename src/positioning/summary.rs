@@ -1,24 +1,28 @@
-//! Display-ready figures for the positioning pane: latest values, dates, publication lags,
-//! sparkline histories, and plain notes where a series has no data (never a made-up number).
+//! Display-ready figures for the positioning pane as of an instant: latest values, dates,
+//! publication lags, sparkline histories, and plain notes where a series has no data (never a
+//! made-up number). Ages are worked out when drawn ([`PositioningSummary::lines`]), so the summary
+//! is rebuilt only when a new report becomes public.
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::evidence::{contracts, millions, SV_WINDOW};
-use super::{
-    embedded::NO_BUNDLED_CFTC, PositioningBook, MAX_AGE_SV_DAYS, MAX_AGE_TFF_DAYS, SIGNAL_SYMBOL,
-};
-use crate::feed::cftc::{
-    gap_gauge, notional, range_52w, GapGauge, Range52, NASDAQ_MULTIPLIER, NQ, RTY,
-    RUSSELL_MULTIPLIER,
-};
+use super::evidence::SV_WINDOW;
+use super::futures::{FuturesLine, NqRtyGauge};
+use super::{AsOf, PositioningBook, MAX_AGE_SV_DAYS, MAX_AGE_TFF_DAYS, SIGNAL_SYMBOL};
+use crate::feed::cftc::{NQ, RTY};
 use crate::feed::FeedHealth;
-use crate::model::{FuturesPositioning, ShortEvidence};
+use crate::model::ShortEvidence;
 
 /// Points kept in each sparkline history.
 pub const SPARK_SI: usize = 24;
 pub const SPARK_SV: usize = 60;
-pub const SPARK_TFF: usize = 53;
+
+/// A report older than its series' cadence (days since its own date) says how old it is:
+/// short interest twice a month + ~10 days to publish, Reg SHO every session (a long weekend),
+/// CFTC weekly + 3 days to publish.
+pub const CADENCE_SI_DAYS: i64 = 31;
+pub const CADENCE_SV_DAYS: i64 = 4;
+pub const CADENCE_TFF_DAYS: i64 = 10;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ShortInterestLine {
@@ -31,8 +35,8 @@ pub struct ShortInterestLine {
     pub revised: bool,
     /// First seen − settlement, in days; `None` for bundled data (first sighting unknown).
     pub publication_lag_days: Option<i64>,
-    /// Days from settlement to `today`.
-    pub age_days: i64,
+    /// The next report held after this one (`None`: the data ends here).
+    pub next_held: Option<NaiveDate>,
     /// Shares short per report, oldest first (ratatui `Sparkline` takes `u64`).
     pub history: Vec<u64>,
 }
@@ -44,48 +48,39 @@ pub struct ShortVolumeLine {
     pub ratio: Option<f64>,
     /// Mean ratio over the last 20 days, when 20 days are held.
     pub mean_20: Option<f64>,
-    pub age_days: i64,
+    pub next_held: Option<NaiveDate>,
     /// Daily ratios, oldest first.
     pub history: Vec<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FuturesLine {
-    pub market: String,
-    pub contract_code: String,
-    pub report_date: NaiveDate,
-    pub lev_money_net: i64,
-    pub asset_mgr_net: i64,
-    /// Dollar notionals; `None` when the index level is unknown (show contracts only).
-    pub lev_money_net_usd: Option<f64>,
-    pub asset_mgr_net_usd: Option<f64>,
-    pub lev_range_52w: Option<Range52>,
-    pub age_days: i64,
-    /// Leveraged funds' net contracts per week, oldest first.
-    pub history: Vec<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PositioningSummary {
+    /// The market day it was built for.
+    pub day: NaiveDate,
     pub short_interest: Vec<ShortInterestLine>,
     pub short_volume: Vec<ShortVolumeLine>,
+    /// RTY then NQ, each from the report shown at the instant.
     pub futures: Vec<FuturesLine>,
-    /// Russell-vs-Nasdaq leveraged-funds gap, when both markets have data.
-    pub gap: Option<GapGauge>,
-    /// The Bear's evidence as of `today` (stale data gives `None` facts).
+    /// Whether a later CFTC row is held after each shown one (RTY, NQ).
+    pub futures_next_held: Vec<Option<NaiveDate>>,
+    /// Long Nasdaq, short Russell, when both markets have data.
+    pub gauge: Option<NqRtyGauge>,
+    /// The Bear's evidence at the instant (stale data gives `None` facts).
     pub evidence: ShortEvidence,
     pub health: Vec<(String, FeedHealth)>,
     /// Plain sentences for what is missing or unusual.
     pub notes: Vec<String>,
 }
 
-pub(super) fn build(book: &PositioningBook, today: NaiveDate) -> PositioningSummary {
+pub(super) fn build(book: &PositioningBook, at: &AsOf) -> PositioningSummary {
+    let day = at.day;
     let mut notes = Vec::new();
     let mut short_interest = Vec::new();
     let mut short_volume = Vec::new();
     for sym in book.symbols() {
-        let si = book.short_interest_as_of(&sym, today);
+        let si = book.si_public(&sym, day);
         if let Some(last) = si.last() {
+            let all = book.si_enriched.get(&sym);
             short_interest.push(ShortInterestLine {
                 symbol: sym.clone(),
                 settlement_date: last.settlement_date,
@@ -95,11 +90,15 @@ pub(super) fn build(book: &PositioningBook, today: NaiveDate) -> PositioningSumm
                 days_to_cover: last.days_to_cover,
                 revised: last.revised,
                 publication_lag_days: last.publication_lag_days(),
-                age_days: (today - last.settlement_date).num_days(),
+                next_held: all.and_then(|v| {
+                    v.iter()
+                        .map(|r| r.settlement_date)
+                        .find(|d| *d > last.settlement_date)
+                }),
                 history: tail(si.iter().map(|r| r.shares_short), SPARK_SI),
             });
         }
-        let sv = book.short_volume_as_of(&sym, today);
+        let sv = book.sv_public(&sym, day, SPARK_SV.max(SV_WINDOW));
         if let Some(last) = sv.last() {
             let ratios: Vec<f64> = sv.iter().filter_map(|r| r.ratio()).collect();
             let mean_20 = (ratios.len() >= SV_WINDOW)
@@ -109,46 +108,68 @@ pub(super) fn build(book: &PositioningBook, today: NaiveDate) -> PositioningSumm
                 date: last.date,
                 ratio: last.ratio(),
                 mean_20,
-                age_days: (today - last.date).num_days(),
+                next_held: book
+                    .sv
+                    .get(&sym)
+                    .and_then(|m| m.range(last.date.succ_opt()?..).next().map(|(d, _)| *d)),
                 history: tail(ratios.into_iter(), SPARK_SV),
             });
         }
     }
     if short_interest.iter().all(|l| l.symbol != SIGNAL_SYMBOL) {
+        let first = book
+            .si_enriched
+            .get(SIGNAL_SYMBOL)
+            .and_then(|v| v.first())
+            .filter(|r| r.settlement_date > day)
+            .map(|r| format!(" (the bundled reports start {})", r.settlement_date))
+            .unwrap_or_default();
         notes.push(format!(
-            "IWM short interest: no report published by {today}"
+            "IWM short interest: no report published by {day}{first}"
         ));
     }
-    let (russell, nasdaq) = book.index_levels();
-    let rty = book.futures_as_of(RTY, today);
-    let nq = book.futures_as_of(NQ, today);
-    let futures: Vec<FuturesLine> = [
-        (&rty, RUSSELL_MULTIPLIER, russell),
-        (&nq, NASDAQ_MULTIPLIER, nasdaq),
-    ]
-    .into_iter()
-    .filter_map(|(h, mult, level)| futures_line(h, mult, level, today))
-    .collect();
+    let futures: Vec<FuturesLine> = [RTY, NQ]
+        .into_iter()
+        .filter_map(|m| FuturesLine::at(book, m, at))
+        .collect();
+    let futures_next_held = futures
+        .iter()
+        .map(|f| {
+            book.tff_next(&f.market, f.report, f.report_date)
+                .map(|r| r.report_date)
+        })
+        .collect();
     if !book.has_futures() {
-        notes.push(format!(
-            "CFTC positioning (E-mini Russell 2000 239742, Nasdaq-100 209742): {NO_BUNDLED_CFTC}; \
+        notes.push(
+            "CFTC positioning (E-mini Russell 2000 239742, Nasdaq-100 209742): no data held; \
              shown once the cftc poller has fetched it"
-        ));
-    } else if futures.iter().any(|f| f.lev_money_net_usd.is_none()) {
-        notes.push("index level unknown: futures shown in contracts only".into());
+                .into(),
+        );
+    } else if futures.is_empty() {
+        notes.push(format!("CFTC positioning: no report released by {day}"));
     }
-    let evidence = book.evidence_as_of(today);
+    if futures
+        .iter()
+        .any(|f| f.market == RTY && f.index_level.is_none())
+    {
+        notes.push("Russell 2000 level unknown at the report date: RTY in contracts only".into());
+    }
+    let evidence = book.evidence_at(at);
     if evidence.facts().next().is_none() {
         notes.push(format!(
-            "Bear evidence: none as of {today} (needs the two latest IWM reports, Reg SHO within \
+            "Bear evidence: none as of {day} (needs the two latest IWM reports, Reg SHO within \
              {MAX_AGE_SV_DAYS} days, CFTC within {MAX_AGE_TFF_DAYS} days)"
         ));
     }
+    let rty = futures.iter().find(|f| f.market == RTY);
+    let nq = futures.iter().find(|f| f.market == NQ);
     PositioningSummary {
+        day,
         short_interest,
         short_volume,
+        gauge: rty.zip(nq).map(|(r, n)| NqRtyGauge::from_lines(r, n)),
+        futures_next_held,
         futures,
-        gap: gap_gauge(&rty, &nq, russell, nasdaq),
         evidence,
         health: book
             .health()
@@ -157,27 +178,6 @@ pub(super) fn build(book: &PositioningBook, today: NaiveDate) -> PositioningSumm
             .collect(),
         notes,
     }
-}
-
-fn futures_line(
-    h: &[FuturesPositioning],
-    mult: f64,
-    level: Option<f64>,
-    today: NaiveDate,
-) -> Option<FuturesLine> {
-    let last = h.last()?;
-    Some(FuturesLine {
-        market: last.market.clone(),
-        contract_code: last.contract_code.clone(),
-        report_date: last.report_date,
-        lev_money_net: last.lev_money_net(),
-        asset_mgr_net: last.asset_mgr_net(),
-        lev_money_net_usd: notional(last.lev_money_net(), mult, level),
-        asset_mgr_net_usd: notional(last.asset_mgr_net(), mult, level),
-        lev_range_52w: range_52w(h, FuturesPositioning::lev_money_net),
-        age_days: (today - last.report_date).num_days(),
-        history: tail(h.iter().map(|p| p.lev_money_net() as f64), SPARK_TFF),
-    })
 }
 
 fn tail<T>(it: impl Iterator<Item = T>, n: usize) -> Vec<T> {
@@ -205,90 +205,4 @@ pub fn sparkline_u64(values: &[f64]) -> Vec<u64> {
         .collect()
 }
 
-impl PositioningSummary {
-    /// Plain text lines, a fallback rendering and what the headless mode prints.
-    pub fn lines(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for l in &self.short_interest {
-            let change = match (l.change, l.change_pct) {
-                (Some(c), Some(p)) => format!(
-                    " {}{} ({p:+.2} %)",
-                    sign(c),
-                    millions(c.unsigned_abs() as f64)
-                ),
-                _ => String::new(),
-            };
-            let lag = l
-                .publication_lag_days
-                .map(|d| format!(", published +{d} d"))
-                .unwrap_or_default();
-            let dtc = l
-                .days_to_cover
-                .map(|d| format!(", {d:.2} days to cover"))
-                .unwrap_or_default();
-            let rev = if l.revised { " (revised)" } else { "" };
-            out.push(format!(
-                "SI {} {} settled {}{change}{dtc}{lag}{rev}",
-                l.symbol,
-                shares(l.shares_short),
-                l.settlement_date
-            ));
-        }
-        for l in &self.short_volume {
-            let ratio = l
-                .ratio
-                .map(|r| format!("{:.1} %", r * 100.0))
-                .unwrap_or_else(|| "n/a".into());
-            let mean = l
-                .mean_20
-                .map(|m| format!(", 20-day mean {:.1} %", m * 100.0))
-                .unwrap_or_default();
-            out.push(format!(
-                "Short volume {} {} on {}{mean}",
-                l.symbol, ratio, l.date
-            ));
-        }
-        for f in &self.futures {
-            let usd = f
-                .lev_money_net_usd
-                .map(|u| format!(" (${:.2} bn)", u / 1e9))
-                .unwrap_or_default();
-            out.push(format!(
-                "{} lev funds net {}{usd}, asset managers net {} on {}",
-                f.market,
-                contracts(f.lev_money_net),
-                contracts(f.asset_mgr_net),
-                f.report_date
-            ));
-        }
-        if let Some(g) = &self.gap {
-            out.push(format!("NQ−RTY lev-funds gap {:+.2} (of ±1)", g.gap));
-        }
-        for fact in self.evidence.facts() {
-            out.push(format!(
-                "[{}] {}",
-                if fact.holds { "x" } else { " " },
-                fact.text
-            ));
-        }
-        out.extend(self.notes.iter().cloned());
-        out
-    }
-}
-
-/// Millions for big counts ("79.73 M"), exact below ten million ("327,078").
-pub fn shares(n: u64) -> String {
-    if n >= 10_000_000 {
-        millions(n as f64)
-    } else {
-        contracts(n as i64)
-    }
-}
-
-fn sign(n: i64) -> &'static str {
-    if n < 0 {
-        "-"
-    } else {
-        "+"
-    }
-}
+pub use super::text::{billions, shares};

@@ -63,6 +63,8 @@ pub struct Session {
     forming_arrived: Option<chrono::DateTime<chrono::Utc>>,
     /// `replay --session`: the recorded answers still to give (see `recorded`).
     recorded: Vec<recorded::RecordedAnswer>,
+    /// What the positioning refresh last saw and handed on (see `positioning`).
+    positioning: positioning::Watch,
 }
 
 impl Session {
@@ -106,6 +108,7 @@ impl Session {
             decided_close: None,
             forming_arrived: None,
             recorded: Vec::new(),
+            positioning: Default::default(),
         }
     }
 
@@ -239,6 +242,7 @@ impl Session {
                         bar,
                     });
                 }
+                out.extend(self.positioning.notice.take());
                 if symbol == Symbol::Iwm {
                     self.ask_restored(out);
                 }
@@ -313,7 +317,12 @@ impl Session {
             | FeedEvent::ShortVolume(_)
             | FeedEvent::Positioning(_)) => {
                 if self.store.positioning.apply(&ev) {
-                    self.refresh_positioning(out, true);
+                    // The next bar looks again, whatever it was waiting for.
+                    self.positioning.seen = None;
+                    if let Some(now) = self.store.now {
+                        self.refresh_positioning(now, true, true, out);
+                        out.extend(self.positioning.notice.take());
+                    }
                 }
                 out.push(match ev {
                     FeedEvent::ShortInterest(snapshot) => Notice::ShortInterest { snapshot },
@@ -377,11 +386,10 @@ impl Session {
                 self.store.status = None;
             }
         }
-        if symbol == Symbol::Iwm && (new_day || self.store.positioning_summary.is_none()) {
-            // Warm-up days only need the Bear's evidence; the pane's summary (most of the cost,
-            // thousands of days before the first frame) is built once the history is in.
-            let summary = live || self.store.positioning_summary.is_none();
-            self.refresh_positioning(out, summary);
+        if symbol == Symbol::Iwm {
+            // Keyed on IWM's own bar, not on the bar clock: TWM / SRTY bars of a new day may
+            // arrive first and move the clock.
+            self.positioning_on_iwm_bar(&bar, live, out);
         }
         // The agents size from the equity on screen, marked at this bar, not the equity at the
         // last fill.

@@ -67,6 +67,12 @@ pub enum Notice {
     Positioning {
         snapshot: FuturesPositioning,
     },
+    /// A new CFTC report on the E-mini Russell 2000 became public at the bar clock: the figures
+    /// in contracts and dollars (`lev_money_short_usd`, `lev_money_net_usd`, `index_level`,
+    /// `report`: `futures_only` / `combined`).
+    PositioningReport {
+        futures: crate::positioning::FuturesLine,
+    },
     /// Anything else worth a line: mode changes, kill switch, snapshots.
     Info {
         message: String,

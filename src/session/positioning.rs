@@ -1,32 +1,131 @@
-//! The positioning pane and the Bear's evidence, both as of the bar clock's market day.
+//! The positioning pane and the Bear's evidence, both as of the newest IWM bar's close: only
+//! reports already published then. Looked at again only when the book says something may have
+//! changed (a new market day with a report due, a CFTC release), rebuilt only when it did.
+
+use chrono::{DateTime, Utc};
 
 use super::{Notice, Session};
 use crate::engine::EngineEvent;
+use crate::feed::cftc::RTY;
+use crate::model::{Bar, Symbol};
+
+/// How far the IWM/RUT ratio may drift before the index levels are placed again.
+const INDEX_RATIO_DRIFT: f64 = 0.005;
+use crate::model::ShortEvidence;
+use crate::positioning::{AsOf, FuturesLine, Visible};
+
+/// What the positioning refresh last saw and handed on.
+#[derive(Default)]
+pub(super) struct Watch {
+    /// The reports public at the last look, and when to look again (`None`: look at once).
+    pub(super) seen: Option<Visible>,
+    /// The evidence last handed to the engine.
+    evidence: Option<ShortEvidence>,
+    /// The IWM/RUT ratio `levels.index_levels` were last placed at in the engine.
+    index_ratio: Option<f64>,
+    /// A newly public CFTC report, announced after the notice of the bar that revealed it.
+    pub(super) notice: Option<Notice>,
+}
 
 impl Session {
-    /// Rebuild the positioning summary and hand the Bear the evidence as of the bar clock's day:
-    /// it only ever sees reports already published on that day.
-    pub(super) fn refresh_positioning(&mut self, out: &mut Vec<Notice>, summary: bool) {
-        let Some(day) = self.market_day() else { return };
-        if summary {
-            self.store.positioning_summary = Some(self.store.positioning.summary(day));
-        }
-        let evidence = self.store.positioning.evidence_as_of(day);
-        self.process_engine(EngineEvent::Evidence(evidence), out);
-    }
-
-    /// The positioning pane as of the bar clock's day.
-    pub(super) fn refresh_summary(&mut self) {
-        if let Some(day) = self.market_day() {
-            self.store.positioning_summary = Some(self.store.positioning.summary(day));
+    /// At each IWM bar: whatever the order the symbols' bars of a new day arrive in.
+    pub(super) fn positioning_on_iwm_bar(&mut self, bar: &Bar, live: bool, out: &mut Vec<Notice>) {
+        let close = bar.time + chrono::Duration::seconds(self.store.timeframe.seconds() - 1);
+        let due = match &self.positioning.seen {
+            Some(v) => v.due(bar.time.date_naive(), close),
+            None => true,
+        };
+        if due {
+            self.refresh_positioning(bar.time, live, false, out);
+            self.place_index_levels(bar);
         }
     }
 
-    pub(super) fn market_day(&self) -> Option<chrono::NaiveDate> {
-        let now = self.store.now?;
-        Some(
-            now.with_timezone(&chrono_tz::America::New_York)
-                .date_naive(),
-        )
+    /// `levels.index_levels` (RUT points) in IWM dollars at the IWM/RUT ratio of the newest IWM
+    /// bar: (points, IWM price). Empty when none are configured or RUT is not known that day.
+    pub fn index_levels(&self) -> Vec<(f64, f64)> {
+        let points = &self.cfg.levels.index_levels;
+        let Some(bar) = self.store.series(Symbol::Iwm).last() else {
+            return Vec::new();
+        };
+        match self.iwm_per_rut(bar) {
+            Some(r) if !points.is_empty() => points.iter().map(|p| (*p, p * r)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn iwm_per_rut(&self, bar: &Bar) -> Option<f64> {
+        let day = bar
+            .time
+            .with_timezone(&chrono_tz::America::New_York)
+            .date_naive();
+        let (_, rut) = self.store.positioning.russell_close(day)?;
+        Some(bar.close / rut).filter(|r| r.is_finite() && *r > 0.0)
+    }
+
+    /// Hand the engine the index levels as configured supports / resistances, again only when
+    /// the ratio has drifted (dividends move adjusted IWM against the index by ~1 % a year).
+    fn place_index_levels(&mut self, bar: &Bar) {
+        if self.cfg.levels.index_levels.is_empty() {
+            return;
+        }
+        let Some(ratio) = self.iwm_per_rut(bar) else {
+            return;
+        };
+        if self
+            .positioning
+            .index_ratio
+            .is_some_and(|r| (ratio / r - 1.0).abs() <= INDEX_RATIO_DRIFT)
+        {
+            return;
+        }
+        self.positioning.index_ratio = Some(ratio);
+        let prices = self
+            .cfg
+            .levels
+            .index_levels
+            .iter()
+            .map(|p| p * ratio)
+            .collect();
+        self.process_engine(EngineEvent::IndexLevels(prices), &mut Vec::new());
+    }
+
+    /// Look at the book as of the close of the bar starting at `start`; `force` after the book
+    /// itself changed.
+    pub(super) fn refresh_positioning(
+        &mut self,
+        start: DateTime<Utc>,
+        live: bool,
+        force: bool,
+        out: &mut Vec<Notice>,
+    ) {
+        let at = AsOf::bar_close(start, self.store.timeframe.seconds());
+        let visible = self.store.positioning.visible(&at);
+        let before = self.positioning.seen.take();
+        let new_rty =
+            visible.fut[0].is_some() && before.as_ref().map(|v| v.fut[0]) != Some(visible.fut[0]);
+        if !force && before.as_ref() == Some(&visible) {
+            self.positioning.seen = before;
+            return;
+        }
+        // Rebuilt when next drawn (the pane works out ages from the bar clock itself).
+        self.store.positioning_at = Some(at);
+        self.store.positioning_view = Default::default();
+        if live && new_rty {
+            if let Some(futures) = FuturesLine::at(&self.store.positioning, RTY, &at) {
+                // After the bar's own notice (see `on_feed`), not before it.
+                self.positioning.notice = Some(Notice::PositioningReport { futures });
+            }
+        }
+        let book = &self.store.positioning;
+        let evidence = match (&before, &self.positioning.evidence) {
+            (Some(b), Some(prev)) => book.evidence_update(&at, &visible, b, prev),
+            _ => book.evidence_at(&at),
+        };
+        self.positioning.seen = Some(visible);
+        if self.positioning.evidence.as_ref() != Some(&evidence) {
+            self.positioning.evidence = Some(evidence.clone());
+            self.process_engine(EngineEvent::Evidence(evidence), out);
+        }
     }
 }

@@ -228,7 +228,6 @@ impl Session {
         if more {
             return;
         }
-        self.refresh_summary();
         let s = &mut self.store.series[symbol.index()];
         s.live_from = s.bars().total();
         if symbol == Symbol::Iwm {

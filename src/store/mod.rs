@@ -131,8 +131,12 @@ pub struct Store {
     pub now: Option<DateTime<Utc>>,
     /// Short interest, short volume and futures positioning (bundled snapshots, then pollers).
     pub positioning: crate::positioning::PositioningBook,
-    /// What the positioning pane shows, rebuilt when the book or the day changes (not per frame).
-    pub positioning_summary: Option<crate::positioning::PositioningSummary>,
+    /// The instant the positioning pane stands at (the newest IWM bar's close): see
+    /// [`Store::positioning_summary`].
+    pub positioning_at: Option<crate::positioning::AsOf>,
+    /// The pane's figures at `positioning_at`, built when first drawn after a new report became
+    /// public (emptied then): a backtest, which draws nothing, never builds one.
+    pub positioning_view: std::sync::OnceLock<crate::positioning::PositioningSummary>,
     /// Count of live IWM bars: the clock signal timeouts and snoozes are measured in.
     pub bar_index: u64,
     /// Every proposal's hypothetical result beside the trader's answer (fed by the session).
@@ -146,6 +150,15 @@ pub struct Store {
 }
 
 impl Store {
+    /// What the positioning pane shows now (`None` before the first IWM bar).
+    pub fn positioning_summary(&self) -> Option<&crate::positioning::PositioningSummary> {
+        let at = self.positioning_at?;
+        Some(
+            self.positioning_view
+                .get_or_init(|| self.positioning.summary_at(&at)),
+        )
+    }
+
     pub fn new(timeframe: Timeframe, mode: Mode, broker: BrokerKind, cash: Decimal) -> Self {
         Store {
             timeframe,
@@ -171,7 +184,8 @@ impl Store {
             now: None,
             bar_index: 0,
             positioning: crate::positioning::PositioningBook::with_embedded(),
-            positioning_summary: None,
+            positioning_at: None,
+            positioning_view: Default::default(),
             scorecard: Default::default(),
             lots: lots::LotBook::new(5_000),
             live: Default::default(),

@@ -347,6 +347,15 @@ fn hlines(s: &Session, sym: Symbol, theme: &Theme) -> Vec<HLine> {
         {
             line(l.price, '┄', theme.dim(), format!("broken {:.2}", l.price));
         }
+        // The articles' Russell levels, at the IWM/RUT ratio of the newest bar.
+        for (points, price) in s.index_levels() {
+            line(
+                price,
+                '╌',
+                theme.fg(theme.accent),
+                format!("RUT {points:.0}"),
+            );
+        }
         if let Some(p) = v.bear.stop_iwm {
             line(p, '┈', theme.fg(theme.bear), format!("bear stop {p:.2}"));
         }

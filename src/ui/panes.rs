@@ -274,38 +274,41 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     f.render_widget(Paragraph::new(lines).block(block("Positions · P&L")), area);
 }
 
-/// The short-interest and futures-positioning slot. The positioning summary is another
-/// engineer's type (src/positioning/); until it is wired this honestly says there is nothing.
+/// The short-interest and futures-positioning slot: the figures a trader knew at the bar clock,
+/// the press figure (the leveraged funds' gross RTY short in dollars) first. A tall pane (the
+/// compact layout's) gets the IWM short-interest sparkline on its last row.
 pub fn positioning(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     let b = block("Short interest · positioning");
     let inner = b.inner(area);
     f.render_widget(b, area);
-    let Some(sum) = &s.store.positioning_summary else {
+    let (Some(sum), Some(now)) = (s.store.positioning_summary(), s.store.now) else {
         f.render_widget(
             Line::styled("waiting for the first bar's date", theme.dim()),
             inner,
         );
         return;
     };
-    // The IWM short-interest history gets the last row as a sparkline when there is room.
+    let today = now
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
     let spark = sum
         .short_interest
         .iter()
         .find(|l| l.symbol == "IWM")
         .map(|l| l.history.clone())
-        .filter(|h| h.len() > 1);
-    let text_rows = if spark.is_some() && inner.height > 2 {
+        .filter(|h| h.len() > 1 && inner.height > 8);
+    let text_rows = if spark.is_some() {
         inner.height - 1
     } else {
         inner.height
     };
     let lines: Vec<Line> = sum
-        .lines()
+        .lines(today)
         .into_iter()
         .map(|l| {
-            let style = if l.starts_with("[x]") {
+            let style = if l.starts_with("[x]") || l.contains("record since") {
                 theme.fg(theme.bear)
-            } else if l.starts_with("no ") || l.contains("none as of") {
+            } else if l.contains(" old") || l.contains("no report") || l.contains("none as of") {
                 theme.dim()
             } else {
                 Style::default()

@@ -24,6 +24,7 @@ mod live_session;
 mod live_trading;
 mod loader;
 mod parser_prop;
+mod positioning_replay;
 mod positioning_wiring;
 mod recovery;
 mod restart_context;

@@ -29,7 +29,7 @@ pub struct Range52 {
 /// The 52-week range of `value` over `history` (ascending by date, one contract), ending at the
 /// newest row. `None` for an empty history.
 pub fn range_52w(
-    history: &[FuturesPositioning],
+    history: &[&FuturesPositioning],
     value: impl Fn(&FuturesPositioning) -> i64,
 ) -> Option<Range52> {
     let newest = history.last()?;
@@ -37,7 +37,7 @@ pub fn range_52w(
     let window: Vec<i64> = history
         .iter()
         .filter(|p| p.report_date >= start)
-        .map(&value)
+        .map(|p| value(p))
         .collect();
     let latest = value(newest);
     let low = *window.iter().min()?;
@@ -70,8 +70,8 @@ pub struct GapGauge {
 }
 
 pub fn gap_gauge(
-    rty: &[FuturesPositioning],
-    nq: &[FuturesPositioning],
+    rty: &[&FuturesPositioning],
+    nq: &[&FuturesPositioning],
     russell_level: Option<f64>,
     nasdaq_level: Option<f64>,
 ) -> Option<GapGauge> {
@@ -98,10 +98,11 @@ mod tests {
             market: market.into(),
             contract_code: "x".into(),
             report_date: d,
+            report: Default::default(),
             lev_money_long: lev_long,
             lev_money_short: 100,
-            asset_mgr_long: 0,
-            asset_mgr_short: 0,
+            asset_mgr_long: None,
+            asset_mgr_short: None,
             open_interest: None,
         }
     }
@@ -111,13 +112,16 @@ mod tests {
         // Week 0 has the lowest value but falls outside the window ending at week 60.
         let mut h: Vec<_> = (0..=60).map(|w| p("RTY", w, 50 + w as i64)).collect();
         h[0].lev_money_long = -1000;
-        let r = range_52w(&h, FuturesPositioning::lev_money_net).unwrap();
+        fn refs(h: &[FuturesPositioning]) -> Vec<&FuturesPositioning> {
+            h.iter().collect()
+        }
+        let r = range_52w(&refs(&h), FuturesPositioning::lev_money_net).unwrap();
         assert_eq!(r.reports, 53);
         assert_eq!((r.low, r.high, r.latest), (8 - 100 + 50, 10, 10));
         assert!(!r.at_low);
         h.last_mut().unwrap().lev_money_long = -5000;
         assert!(
-            range_52w(&h, FuturesPositioning::lev_money_net)
+            range_52w(&refs(&h), FuturesPositioning::lev_money_net)
                 .unwrap()
                 .at_low
         );
@@ -130,6 +134,7 @@ mod tests {
         assert_eq!(notional(-10, 50.0, Some(f64::NAN)), None);
         let rty: Vec<_> = (0..5).map(|w| p("RTY", w, 100 - w as i64)).collect();
         let nq: Vec<_> = (0..5).map(|w| p("NQ", w, 100 + w as i64)).collect();
+        let (rty, nq): (Vec<_>, Vec<_>) = (rty.iter().collect(), nq.iter().collect());
         let g = gap_gauge(&rty, &nq, None, Some(20000.0)).unwrap();
         assert_eq!(
             (g.rty_pct_in_range, g.nq_pct_in_range, g.gap),

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::config::Config;
 use crate::feed::finra::{pick_base, Parsed};
-use crate::model::FuturesPositioning;
+use crate::model::{FuturesPositioning, TffReport};
 
 pub use client::CftcClient;
 pub use gauge::{gap_gauge, notional, range_52w, GapGauge, Range52};
@@ -96,10 +96,12 @@ fn row(obj: &Map<String, Value>, code: &str, market: &str) -> Result<FuturesPosi
         market: market.to_string(),
         contract_code: code.to_string(),
         report_date,
+        // The configured dataset (gpe5-46if) is the futures-only report.
+        report: TffReport::FuturesOnly,
         lev_money_long: need("lev_money_positions_long")?,
         lev_money_short: need("lev_money_positions_short")?,
-        asset_mgr_long: need("asset_mgr_positions_long")?,
-        asset_mgr_short: need("asset_mgr_positions_short")?,
+        asset_mgr_long: Some(need("asset_mgr_positions_long")?),
+        asset_mgr_short: Some(need("asset_mgr_positions_short")?),
         open_interest: int(obj, "open_interest_all"),
     })
 }

@@ -22,15 +22,22 @@ impl Engine {
                 return;
             }
         }
-        let id = self.next_id;
-        self.next_id += 1;
-        let mut reasons = p.reasons;
-        let lev = f64::from(p.symbol.leverage()).abs();
         let px = if p.symbol == Symbol::Iwm {
             Some(c.close())
         } else {
             self.price(p.symbol)
         };
+        // An entry in a vehicle with no price (no bars of it in the feed) cannot be sized: it
+        // is not proposed at all (a run on an IWM file alone showed 88 "BUY 0 TWM @ 0"), and
+        // the agent stands down as it does when a proposal is not taken.
+        if px.is_none() && !p.kind.is_exit() {
+            self.sync_agents();
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut reasons = p.reasons;
+        let lev = f64::from(p.symbol.leverage()).abs();
         let qty = match (p.sizing, px) {
             (Sizing::Exit(book), px) => {
                 let held = self.held_in(book);
@@ -103,8 +110,8 @@ impl Engine {
     }
 
     /// The IWM-beta dollars the agents hedge or trade against: hedge mode, the book's current
-    /// value (the account's IWM that no agent owns, else the declared `book.value`); book mode,
-    /// the account's equity. (The book is IWM, beta 1.)
+    /// value (the account's shares of `book.symbol` that no agent owns, else the declared
+    /// `book.value`) × its IWM beta; book mode, the account's equity.
     pub fn hedged_dollars(&self) -> (f64, &'static str) {
         match self.cfg.agents.mode {
             AgentsMode::Book => (self.equity, "equity"),

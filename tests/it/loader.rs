@@ -112,3 +112,48 @@ fn an_index_file_as_iwm_is_refused_and_missing_vehicles_are_named() {
     assert!(twm.starts_with("no SRTY file given"), "{twm}");
     assert!(double_agent::wiring::missing_vehicles(&[iwm.clone(), iwm.clone(), iwm]).is_none());
 }
+
+/// An IWM file alone: the Bear's breaks find no vehicle price, so no entry is proposed (it
+/// showed as "BUY 0 TWM @ 0"); the same bars with the vehicle's do propose entries.
+#[test]
+fn without_vehicle_bars_no_entry_of_zero_shares_is_proposed() {
+    use double_agent::config::Config;
+    use double_agent::data::embedded;
+    use double_agent::engine::{Engine, EngineEvent, EngineOutput};
+    use double_agent::model::Symbol;
+    let (series, _) = embedded::series();
+    let run = |with_vehicles: bool| {
+        let mut cfg = Config::default_config();
+        cfg.agents.mode = double_agent::config::AgentsMode::Book;
+        let mut e = Engine::new(&cfg);
+        let mut steps: Vec<_> = series
+            .iter()
+            .filter(|(s, _)| with_vehicles || *s == Symbol::Iwm)
+            .flat_map(|(s, bars)| {
+                bars.iter()
+                    .map(move |b| (b.time, *s != Symbol::Iwm, *s, *b))
+            })
+            .collect();
+        // Vehicles before IWM in a step, as a replay orders them.
+        steps.sort_by_key(|(t, not_iwm, _, _)| (*t, !*not_iwm));
+        let mut vehicle_entries = Vec::new();
+        for (_, _, symbol, bar) in steps {
+            for o in e.process(EngineEvent::Bar { symbol, bar }) {
+                if let EngineOutput::Signal(d) = o {
+                    if d.symbol != Symbol::Iwm && !d.kind.is_exit() {
+                        vehicle_entries.push(d.qty);
+                    }
+                    // Nothing fills here: the agents stand down as after an unanswered signal.
+                    e.process(EngineEvent::Unfilled { signal_id: d.id });
+                }
+            }
+        }
+        vehicle_entries
+    };
+    let with = run(true);
+    assert!(
+        !with.is_empty() && with.iter().all(|q| !q.is_zero()),
+        "{with:?}"
+    );
+    assert_eq!(run(false), Vec::new());
+}

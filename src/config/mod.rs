@@ -108,6 +108,16 @@ impl Config {
         Ok(())
     }
 
+    /// The symbols a replay of the embedded data and the Alpaca feeds bring: the feed's, and
+    /// QQQ for the positioning pane's QQQ/IWM ratio (backtests and bar files leave it out).
+    pub fn live_symbols(&self) -> Vec<Symbol> {
+        let mut out = self.feed_symbols();
+        if !out.contains(&Symbol::Qqq) {
+            out.push(Symbol::Qqq);
+        }
+        out
+    }
+
     /// The embedded defaults alone.
     pub fn default_config() -> Config {
         Self::from_layers(&[]).expect("embedded config/default.toml is valid")

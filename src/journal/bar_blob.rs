@@ -47,7 +47,7 @@ pub(super) fn decode<T: serde::de::DeserializeOwned>(
                 let at = 1 + 8 * k;
                 u64::from_le_bytes(r[at..at + 8].try_into().expect("8 bytes"))
             };
-            let symbol = *Symbol::ALL
+            let symbol = *Symbol::EVERY
                 .get(usize::from(r[0]))
                 .ok_or_else(|| corrupt(format!("symbol {}", r[0])))?;
             let time = DateTime::from_timestamp_micros(word(0) as i64)
@@ -79,7 +79,7 @@ mod tests {
         #[test]
         fn bars_come_back_bit_for_bit(
             rows in prop::collection::vec(
-                (0usize..3, -2_000_000_000_000_000i64..4_000_000_000_000_000, prop::array::uniform5(any::<f64>())),
+                (0usize..Symbol::COUNT, -2_000_000_000_000_000i64..4_000_000_000_000_000, prop::array::uniform5(any::<f64>())),
                 0..50,
             )
         ) {
@@ -87,7 +87,7 @@ mod tests {
                 .iter()
                 .map(|&(s, t, [open, high, low, close, volume])| {
                     let time = DateTime::from_timestamp_micros(t).unwrap();
-                    (Symbol::ALL[s], Bar { time, open, high, low, close, volume })
+                    (Symbol::EVERY[s], Bar { time, open, high, low, close, volume })
                 })
                 .collect();
             let blob = encode(bars.iter().map(|(s, b)| (*s, b)));

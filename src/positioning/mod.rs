@@ -14,6 +14,7 @@ pub mod futures;
 mod poll;
 pub mod pollers;
 pub mod publish;
+pub mod ratio;
 pub mod summary;
 pub mod text;
 mod visible;

@@ -68,6 +68,11 @@ impl PositioningSummary {
     /// Plain text lines, most important first (a short pane shows the top ones): the pane and
     /// what the headless mode prints. `today` gives the ages.
     pub fn lines(&self, today: NaiveDate) -> Vec<String> {
+        self.lines_with(today, None)
+    }
+
+    /// The lines, with the QQQ/IWM price ratio's when QQQ bars are at hand.
+    pub fn lines_with(&self, today: NaiveDate, qqq_iwm: Option<String>) -> Vec<String> {
         let mut out = Vec::new();
         let mut later = Vec::new();
         for (f, next) in self.futures.iter().zip(&self.futures_next_held) {
@@ -194,8 +199,12 @@ impl PositioningSummary {
             ));
         }
         out.extend(later);
-        if self.gauge.is_some() {
-            out.push("QQQ/IWM price ratio: no QQQ bars in the feed".into());
+        match qqq_iwm {
+            Some(line) => out.push(line),
+            None if self.gauge.is_some() => {
+                out.push("QQQ/IWM price ratio: no QQQ bars in the feed".into())
+            }
+            None => {}
         }
         for fact in self.evidence.facts() {
             out.push(format!(

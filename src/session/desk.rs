@@ -174,13 +174,20 @@ impl Session {
             .is_some_and(|e| e.signal.kind.is_exit())
     }
 
-    /// Shares of `symbol` held and not already on their way out in a working sell.
+    /// Shares of `symbol` the agents hold (the trader's book left out: an exit never sells it)
+    /// and not already on their way out in a working sell.
     pub(super) fn sellable(&self, symbol: crate::model::Symbol) -> Decimal {
+        let book = if symbol == self.book_symbol() {
+            self.book_shares()
+        } else {
+            Decimal::ZERO
+        };
         let held = self
             .store
             .positions
             .get(&symbol)
-            .map_or(Decimal::ZERO, |p| p.qty);
+            .map_or(Decimal::ZERO, |p| p.qty)
+            - book;
         let selling: Decimal = self
             .store
             .working_orders()

@@ -302,8 +302,13 @@ pub fn positioning(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     } else {
         inner.height
     };
+    let qqq_iwm = crate::positioning::ratio::qqq_over_iwm(
+        s.store.series(Symbol::Qqq).bars(),
+        s.store.series(Symbol::Iwm).bars(),
+    )
+    .map(|r| r.text());
     let lines: Vec<Line> = sum
-        .lines(today)
+        .lines_with(today, qqq_iwm)
         .into_iter()
         .map(|l| {
             let style = if l.starts_with("[x]") || l.contains("record since") {

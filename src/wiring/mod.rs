@@ -162,7 +162,7 @@ pub fn replay(
             (ReplayPlan::files(timeframe, readers, start), Vec::new())
         }
         BarSource::Embedded => {
-            let (series, warnings) = embedded::series_of(&cfg.feed_symbols());
+            let (series, warnings) = embedded::series_of(&cfg.live_symbols());
             (ReplayPlan::new(Timeframe::Day1, series, start), warnings)
         }
     };
@@ -210,7 +210,7 @@ pub fn replay_session(
         )));
     };
     let mut history: Vec<(Symbol, Vec<Bar>)> = cfg
-        .feed_symbols()
+        .live_symbols()
         .iter()
         .map(|s| (*s, Vec::new()))
         .collect();
@@ -324,7 +324,7 @@ pub fn alpaca(
         AlpacaClient::new(endpoints, ClientConfig::from_config(&cfg.alpaca)).map_err(other)?;
     let mut feed_cfg = AlpacaFeedConfig::from_config(&cfg.alpaca, timeframe).map_err(other)?;
     // A QQQ or SPY book's bars come with the others: they price and measure the book.
-    feed_cfg.symbols = cfg.feed_symbols();
+    feed_cfg.symbols = cfg.live_symbols();
     let tf = feed_cfg.timeframe;
     let stream = live_stream::plan(&cfg, &mut feed_cfg, creds.clone())?;
     let (broker_tx, broker_rx) = mpsc::unbounded_channel();

@@ -57,6 +57,9 @@ pub fn session() -> Session {
     let cfg = Config::default_config();
     let broker = Box::new(PaperBroker::new(&cfg.paper));
     let mut s = Session::new(cfg, broker, Timeframe::Day1, "t");
+    // The scripted signals below are #1 and #2: the engine's own are numbered from 63, as a
+    // session continuing a journal would, so the two never share an id.
+    s.set_next_signal_id(63);
     for ev in feed_events(day(2025, 3, 3), day(2025, 4, 5)) {
         s.handle(Input::Feed(ev));
     }

@@ -4,8 +4,6 @@
 //! risk gates → broker → fills → back into the state. Rendering only reads the state.
 
 /// Alpaca REST client (keys, live gate, rate limits) shared by its feed and broker.
-/// Bell, window title, desktop and webhook alerts when a signal waits or a stop is near.
-pub mod alerts;
 pub mod alpaca;
 /// The dashboard's event loop, keymap and view state.
 pub mod app;
@@ -27,12 +25,11 @@ pub mod feed;
 pub mod headless;
 /// The flight recorder: a SQLite journal of sessions, bars, signals, answers, orders and fills.
 pub mod journal;
-/// Logging to a file, and the log pane's copy.
-/// The forming bars and market clock of live market hours.
+/// Live market hours: the forming bars, the market clock, each agent's "if it closes here"
+/// line, and the alerts when a signal waits or a stop is near.
 pub mod live;
+/// Logging to a file, and the log pane's copy.
 pub mod logging;
-/// Market open/closed and time to the close, from Alpaca's clock and calendar.
-pub mod market_clock;
 /// Domain types: bars, symbols, orders, fills, positions, signals, positioning snapshots.
 pub mod model;
 /// Short interest, short volume and futures positioning: book, Bear evidence, cache, pollers.
@@ -57,7 +54,5 @@ pub mod store;
 pub mod tools;
 /// Rendering of the dashboard from the session's state.
 pub mod ui;
-/// Each agent's "if it closes here" line during market hours.
-pub mod watch;
 /// Building a running session (config, data, broker, feeds) from the command line.
 pub mod wiring;

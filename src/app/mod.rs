@@ -68,8 +68,9 @@ pub async fn event_loop<B: Backend>(
     let mut last_draw = Instant::now() - frame;
     let deadline = run_for.map(|d| Instant::now() + d);
     let mut feeds_open = true;
-    let mut alerts = crate::alerts::Alerter::new(&cfg.alerts, w.session.store.replay.is_none())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let mut alerts =
+        crate::live::alerts::Alerter::new(&cfg.alerts, w.session.store.replay.is_none())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let mut first_drawn = false;
     w.session.batch_journal(JOURNAL_BATCH);
     let reason = loop {
@@ -169,13 +170,13 @@ pub async fn event_loop<B: Backend>(
 fn on_feed(
     w: &mut Wiring,
     ev: crate::feed::FeedEvent,
-    alerts: &mut crate::alerts::Alerter,
+    alerts: &mut crate::live::alerts::Alerter,
 ) -> bool {
     let notices = w.session.handle(Input::Feed(ev));
-    let mut due = crate::alerts::signals_waiting(&notices);
-    if let Some(watch) = crate::watch::inputs_for(&w.session) {
+    let mut due = crate::live::alerts::signals_waiting(&notices);
+    if let Some(watch) = crate::live::watch::inputs_for(&w.session) {
         let near = w.session.config().alerts.stop_near_atr;
-        due.extend(crate::alerts::stops_near(&watch, near));
+        due.extend(crate::live::alerts::stops_near(&watch, near));
     }
     for a in alerts.due(due, std::time::Instant::now()) {
         alerts.deliver(&a);

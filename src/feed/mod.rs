@@ -92,7 +92,7 @@ pub enum FeedEvent {
         bar: Bar,
     },
     /// The market clock changed (open/closed, today's close).
-    Market(crate::market_clock::MarketState),
+    Market(crate::live::market_clock::MarketState),
     /// `signals.decide_before_close_minutes` before today's `close` (sent once a session by the
     /// market clock, `at` the moment it fired): decide on the forming daily bar now.
     DecideAtClose {

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::config::AlertsConfig;
+use crate::live::watch::WatchInputs;
 use crate::session::Notice;
-use crate::watch::WatchInputs;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {

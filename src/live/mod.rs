@@ -2,8 +2,15 @@
 //! clock. Kept beside the store's closed bars, never mixed into them (the engine sees closed
 //! bars only).
 
-use crate::market_clock::MarketState;
+/// Bell, window title, desktop and webhook alerts when a signal waits or a stop is near.
+pub mod alerts;
+/// Market open/closed and time to the close, from Alpaca's clock and calendar.
+pub mod market_clock;
+/// Each agent's "if it closes here" line during market hours.
+pub mod watch;
+
 use crate::model::{Bar, Symbol};
+use market_clock::MarketState;
 
 #[derive(Debug, Clone, Default)]
 pub struct LiveView {

@@ -45,7 +45,7 @@ impl WatchInputs {
         if let Some(d) = self.to_close {
             t.push_str(&format!(
                 "; {} to the close",
-                crate::market_clock::span_text(d)
+                crate::live::market_clock::span_text(d)
             ));
         }
         t

@@ -386,5 +386,4 @@ fn add(t: &mut Totals, tr: &Track) {
 }
 
 #[cfg(test)]
-#[path = "scorecard_tests.rs"]
 mod tests;

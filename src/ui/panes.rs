@@ -110,10 +110,18 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     }
     lines.push(Line::from(bull));
     // Live hours only: what a close at the forming bar's price would do.
-    if let Some(w) = crate::watch::inputs_for(s) {
+    if let Some(w) = crate::live::watch::inputs_for(s) {
         for (who, text, c) in [
-            ("  bear watch: ", crate::watch::bear_watch(&w), theme.bear),
-            ("  bull watch: ", crate::watch::bull_watch(&w), theme.bull),
+            (
+                "  bear watch: ",
+                crate::live::watch::bear_watch(&w),
+                theme.bear,
+            ),
+            (
+                "  bull watch: ",
+                crate::live::watch::bull_watch(&w),
+                theme.bull,
+            ),
         ] {
             if let Some(t) = text {
                 lines.push(Line::from(vec![

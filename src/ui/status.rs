@@ -171,7 +171,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, keymap: &Keym
                     "  {}",
                     match &st.live.market {
                         // Alpaca's clock knows holidays and early closes; the fallback does not.
-                        Some(m) => crate::market_clock::clock_text(m, chrono::Utc::now()),
+                        Some(m) => crate::live::market_clock::clock_text(m, chrono::Utc::now()),
                         None => market_clock(chrono::Utc::now()),
                     }
                 ),

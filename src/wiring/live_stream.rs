@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::feed::alpaca::{AlpacaFeedConfig, RestForming};
 use crate::feed::alpaca_stream::{self, FallbackFlag, StreamFeedConfig};
 use crate::feed::FeedEvent;
-use crate::market_clock::MarketState;
+use crate::live::market_clock::MarketState;
 
 pub struct StreamPlan {
     stream: Option<(StreamFeedConfig, Credentials, FallbackFlag)>,
@@ -95,7 +95,7 @@ pub fn spawn(
     let every = Duration::from_secs(cfg.stream.clock_poll_secs.max(1));
     let decide_before = (cfg.signals.decide_before_close_minutes > 0)
         .then(|| chrono::Duration::minutes(i64::from(cfg.signals.decide_before_close_minutes)));
-    let mut tasks = vec![tokio::spawn(crate::market_clock::run(
+    let mut tasks = vec![tokio::spawn(crate::live::market_clock::run(
         client.clone(),
         every,
         decide_before,

@@ -4,8 +4,8 @@ use std::sync::{Arc, Mutex};
 
 use axum::routing::post;
 use axum::{Json, Router};
-use double_agent::alerts::{Alert, AlertError, Alerter};
 use double_agent::config::Config;
+use double_agent::live::alerts::{Alert, AlertError, Alerter};
 use serde_json::Value;
 
 async fn receiver(status: u16) -> (String, Arc<Mutex<Vec<Value>>>) {

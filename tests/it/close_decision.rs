@@ -352,7 +352,7 @@ fn the_market_closing_expires_a_waiting_close_decision_too() {
     let (mut s, _, _, _, decided) = decide_on_the_forming_bar(Mode::Manual);
     let id = entries(&decided)[0].id;
     s.handle(Input::Feed(FeedEvent::Market(
-        double_agent::market_clock::MarketState {
+        double_agent::live::market_clock::MarketState {
             open: false,
             next_close: None,
             next_open: None,
@@ -369,7 +369,7 @@ fn the_market_closing_expires_a_waiting_close_decision_too() {
 /// trigger names nothing; nothing is numbered, sent or kept by asking.
 #[test]
 fn if_it_closed_here_runs_the_whole_rule_on_the_forming_bar() {
-    use double_agent::watch;
+    use double_agent::live::watch;
     let plan = plan();
     let (k, reference) = first_entry(&plan);
     let mut s = session(Mode::Auto, 0, &plan);

@@ -56,7 +56,7 @@ fn a_forming_bar_is_drawn_but_never_traded_and_yields_to_the_closed_bar() {
         s.store.live.forming(Symbol::Iwm, last.as_ref()),
         Some(&forming)
     );
-    let w = double_agent::watch::inputs_for(&s).expect("watch inputs while a bar forms");
+    let w = double_agent::live::watch::inputs_for(&s).expect("watch inputs while a bar forms");
     assert_eq!(w.now, 190.0);
     assert_eq!(w.break_atr, 0.25);
     // Another timeframe's forming bar is not ours.
@@ -81,7 +81,7 @@ fn a_forming_bar_is_drawn_but_never_traded_and_yields_to_the_closed_bar() {
     let last = s.store.series(Symbol::Iwm).last().copied();
     assert_eq!(last.map(|b| b.close), Some(191.0));
     assert!(s.store.live.forming(Symbol::Iwm, last.as_ref()).is_none());
-    assert!(double_agent::watch::inputs_for(&s).is_none());
+    assert!(double_agent::live::watch::inputs_for(&s).is_none());
 }
 
 /// The chart draws the forming bar in its own column and style, and names its price in the title;

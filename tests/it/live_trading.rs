@@ -16,7 +16,7 @@ use double_agent::data::embedded;
 use double_agent::engine::BearView;
 use double_agent::feed::replay::ReplayPlan;
 use double_agent::feed::FeedEvent;
-use double_agent::market_clock::MarketState;
+use double_agent::live::market_clock::MarketState;
 use double_agent::model::{
     Bar, ClientOrderId, OrderRequest, OrderType, Signal, SignalKind, Symbol, Timeframe,
 };

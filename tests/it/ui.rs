@@ -323,7 +323,7 @@ fn the_live_status_bar_keeps_what_matters_beside_a_long_feed_error() {
     }
     let now = Utc::now();
     s.handle(Input::Feed(FeedEvent::Market(
-        double_agent::market_clock::MarketState {
+        double_agent::live::market_clock::MarketState {
             open: true,
             next_close: Some(now + chrono::Duration::hours(2)),
             next_open: None,

@@ -369,7 +369,7 @@ async fn alpaca_feed_reconnects_when_the_host_is_unreachable() {
 fn clock_deciding(url: &str, before: chrono::Duration) -> mpsc::Receiver<FeedEvent> {
     let (state_tx, _) = tokio::sync::watch::channel(Default::default());
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(double_agent::market_clock::run(
+    tokio::spawn(double_agent::live::market_clock::run(
         client(url),
         Duration::from_millis(30),
         Some(before),

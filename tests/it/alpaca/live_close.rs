@@ -11,7 +11,7 @@ use double_agent::broker::alpaca::AlpacaBroker;
 use double_agent::broker::BrokerEvent;
 use double_agent::config::{Config, Mode};
 use double_agent::feed::FeedEvent;
-use double_agent::market_clock::MarketState;
+use double_agent::live::market_clock::MarketState;
 use double_agent::model::{Symbol, Timeframe};
 use double_agent::session::{Input, Session};
 use serde_json::json;

@@ -8,7 +8,7 @@ use double_agent::alpaca::stream::Credentials;
 use double_agent::alpaca::Secret;
 use double_agent::feed::alpaca_stream::{run, FallbackFlag, StreamFeedConfig};
 use double_agent::feed::{FeedEvent, FeedHealth};
-use double_agent::market_clock::MarketState;
+use double_agent::live::market_clock::MarketState;
 use double_agent::model::{Symbol, Timeframe};
 use tokio::sync::{mpsc, watch};
 

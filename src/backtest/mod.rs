@@ -20,11 +20,12 @@ pub use render::render;
 pub use study::{AgentFigures, Benchmarks, Decline, Figures, StudyReport};
 pub use trades_csv::TradesCsv;
 
-use crate::broker::paper::{to_f64, PaperBroker};
+use crate::broker::paper::PaperBroker;
 use crate::config::{AgentsMode, Config, Mode};
 use crate::data::LoadWarning;
 use crate::feed::replay::{Part, ReplayPlan};
 use crate::feed::FeedEvent;
+use crate::model::money::to_f64;
 use crate::model::{AgentBook, Bar, ClientOrderId, Side, SignalRecord, Symbol, Timeframe};
 use crate::session::{Input, Notice, Session};
 use crate::store::lots::{Lot, TradeKind};

@@ -134,7 +134,7 @@ pub fn svg(path: &Path, points: &[(f64, f64, f64, f64)], hedge: bool) -> Result<
 
 /// "$1,234,567": whole dollars with thousands separators.
 pub(super) fn dollars(y: f64) -> String {
-    crate::risk::usd(rust_decimal::Decimal::from_f64_retain(y).unwrap_or_default())
+    crate::model::money::usd(rust_decimal::Decimal::from_f64_retain(y).unwrap_or_default())
 }
 
 #[cfg(test)]

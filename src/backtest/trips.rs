@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use super::AgentPnl;
-use crate::broker::paper::to_f64;
+use crate::model::money::to_f64;
 use crate::model::{Agent, ClientOrderId, Side, Symbol};
 use crate::session::{Notice, Session};
 

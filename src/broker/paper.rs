@@ -7,14 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use super::{Broker, BrokerEvent, BrokerKind, Costs};
 use crate::alpaca::session::ny_date;
 use crate::config::PaperConfig;
+use crate::model::money::usd_cents;
 use crate::model::{Bar, ClientOrderId, Fill, OrderRequest, OrderType, Position, Side, Symbol};
-use crate::risk::usd_cents;
 
 /// The venue's price increment: prices are kept at 4 dp, so anything smaller is no price at all.
 pub const TICK: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
@@ -361,43 +360,6 @@ fn insufficient(need: Decimal, have: Decimal) -> String {
         usd_cents(need),
         usd_cents(have)
     )
-}
-
-/// Equity as f64, for sizing arithmetic.
-///
-/// Money has a few decimals and a mantissa well under 2^53, so it is one correctly rounded
-/// division of two exact floats; the general conversion costs ≈ 300 instructions, on every bar,
-/// and is an ulp off now and then.
-pub fn to_f64(d: Decimal) -> f64 {
-    const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ];
-    let m = d.mantissa();
-    match POW10.get(d.scale() as usize) {
-        Some(p) if m.unsigned_abs() < 1 << 53 => m as f64 / p,
-        _ => d.to_f64().unwrap_or(0.0),
-    }
-}
-
-#[cfg(test)]
-mod to_f64_tests {
-    use super::*;
-    use rand::{Rng, SeedableRng};
-
-    #[test]
-    fn the_short_way_is_correctly_rounded() {
-        // Against the decimal text parsed by the standard library (correctly rounded);
-        // rust_decimal's own conversion is sometimes an ulp off.
-        let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
-        for _ in 0..200_000 {
-            let d = Decimal::new(
-                rng.gen_range(-(1i64 << 53) + 1..1i64 << 53),
-                rng.gen_range(0..12),
-            );
-            assert_eq!(to_f64(d), d.to_string().parse::<f64>().unwrap(), "{d}");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::ledger::Book;
 use super::Engine;
-use crate::broker::paper::to_f64;
+use crate::model::money::to_f64;
 use crate::model::{Fill, StandingStop, Stops, Symbol};
 
 /// A proposal the engine sized to at least one share, until it is filled or closed unfilled.

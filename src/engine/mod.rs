@@ -37,8 +37,8 @@ pub use types::{
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::broker::paper::to_f64;
 use crate::config::{AgentsMode, Config};
+use crate::model::money::to_f64;
 use crate::model::{Bar, SignalKind, Symbol};
 use bear::Bear;
 use bull::Bull;

@@ -8,8 +8,8 @@ use super::ledger::Book;
 use super::sizing::{self, CapHit, Exposure};
 use super::why::Why;
 use super::{Engine, EngineOutput};
-use crate::broker::paper::to_f64;
 use crate::config::{AgentsMode, BookValue};
+use crate::model::money::to_f64;
 use crate::model::Symbol;
 
 impl Engine {

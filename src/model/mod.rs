@@ -2,6 +2,7 @@
 
 mod bar;
 mod exits;
+pub mod money;
 mod order;
 mod positioning;
 pub mod price;

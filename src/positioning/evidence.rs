@@ -14,19 +14,7 @@ pub fn millions(n: f64) -> String {
 
 /// Contracts with thousands separators and sign: "-81,234".
 pub fn contracts(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
+    crate::model::money::count(n)
 }
 
 /// Short interest rose from the previous report to the latest. Reads the latest report's

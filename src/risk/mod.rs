@@ -28,7 +28,7 @@ use crate::broker::{BrokerEvent, Costs};
 use crate::config::RiskConfig;
 use crate::model::{ClientOrderId, OrderRequest, OrderType, Side, Symbol};
 
-pub use reason::{pct, usd, usd_cents, RefusalReason};
+pub use reason::{pct, RefusalReason};
 
 /// Limits in the units the gate compares, converted once from `[risk]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,8 +2,9 @@
 
 use std::fmt;
 
+use crate::model::money::{usd, usd_cents};
 use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ClientOrderId, Symbol};
@@ -177,41 +178,6 @@ impl fmt::Display for RefusalReason {
             ),
         }
     }
-}
-
-/// Whole dollars with thousands separators: `$61,200`, `-$3,400`.
-pub fn usd(v: Decimal) -> String {
-    // Half away from zero, as people round money (Decimal's default is banker's rounding).
-    let rounded = v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-    let digits = rounded.abs().trunc().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 2);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    format!("{sign}${out}")
-}
-
-/// Dollars and cents with thousands separators: `$3,201.60`. For amounts where whole dollars
-/// would hide the difference (a buy short of cash by $0.40 must not read "need $3,202, have
-/// $3,202").
-pub fn usd_cents(v: Decimal) -> String {
-    let rounded = v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let whole = usd(rounded.trunc());
-    let cents = (rounded.fract().abs() * Decimal::ONE_HUNDRED).trunc();
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() && rounded.trunc().is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    format!("{sign}{whole}.{cents:0>2}")
 }
 
 /// A fraction as a percentage with one decimal: 0.3 → `30.0%`.

@@ -14,7 +14,8 @@ use std::collections::{BinaryHeap, HashMap};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::broker::paper::{price, to_f64};
+use crate::broker::paper::price;
+use crate::model::money::to_f64;
 use crate::model::{Agent, Answer, Bar, Side, Signal, SignalKind, Symbol};
 
 /// What the trader did with a proposal.

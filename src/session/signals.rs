@@ -156,7 +156,7 @@ impl Session {
         let iwm_now = self
             .store
             .last_price(Symbol::Iwm)
-            .map(crate::broker::paper::to_f64);
+            .map(crate::model::money::to_f64);
         if let Some(e) = self.store.signals.get_mut(id) {
             e.state = SignalState::Proposed;
             e.expires_at = expires_at;
@@ -210,7 +210,7 @@ impl Session {
 /// and the sizing reason says what changed, so the heading, the reasons, the size and the stop
 /// agree. `iwm`: IWM's last close.
 fn reprice(signal: &mut crate::model::Signal, px: rust_decimal::Decimal, iwm: Option<f64>) {
-    use crate::broker::paper::to_f64;
+    use crate::model::money::to_f64;
     use rust_decimal::Decimal;
     let old = signal.reference_price;
     signal.reference_price = px;

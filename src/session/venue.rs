@@ -87,7 +87,7 @@ impl Session {
                 tracing::info!(
                     target: crate::logging::FILE_ONLY,
                     "margin interest {} for {days} day(s) on the debit balance",
-                    crate::risk::usd_cents(amount)
+                    crate::model::money::usd_cents(amount)
                 );
                 let equity = self.store.equity;
                 self.process_engine(EngineEvent::Account { equity }, out);

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::broker::paper::to_f64;
+use crate::model::money::to_f64;
 use crate::model::{Agent, AgentBook, Fill, Side, Signal, SignalKind, Symbol};
 
 /// A signal kind whose trades are counted: the entries (exits close lots, they are not trades).

@@ -5,7 +5,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 use rust_decimal::Decimal;
 
 use super::Theme;
-use crate::broker::paper::to_f64;
+use crate::model::money::to_f64;
 use crate::model::Symbol;
 use crate::session::Session;
 
@@ -15,19 +15,7 @@ pub fn block(title: &str) -> Block<'_> {
         .title(format!(" {title} "))
 }
 
-/// Dollars with thousands separators and cents: `81,240.00`.
-pub fn dollars(d: Decimal) -> String {
-    let text = format!("{:.2}", d.abs().round_dp(2));
-    let (int, cents) = text.split_once('.').unwrap_or((&text, "00"));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped}.{cents}")
-}
+pub use crate::model::money::dollars;
 
 /// A signed money amount in green or red: `+$1,308.00`, `−$25.30`.
 pub fn money(d: Decimal, theme: &Theme) -> Span<'static> {

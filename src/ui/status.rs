@@ -106,12 +106,12 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, keymap: &Keym
         Span::styled(" agents ○ flat", theme.dim())
     };
     seg(if live { 1 } else { 2 }, vec![agents]);
-    let eq = crate::broker::paper::to_f64(st.equity).max(1.0);
+    let eq = crate::model::money::to_f64(st.equity).max(1.0);
     seg(
         3,
         vec![Span::raw(format!(
             "  net β {:+.2}×",
-            crate::broker::paper::to_f64(st.net_beta_dollars()) / eq
+            crate::model::money::to_f64(st.net_beta_dollars()) / eq
         ))],
     );
     for (src, h) in &st.health {

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::forming::{Forming, Update};
 use super::{FeedEvent, FeedHealth};
 use crate::alpaca::stream::{connect, Credentials, ErrorClass, StreamConn, StreamError, StreamMsg};
-use crate::live::market_clock::MarketState;
+use crate::model::MarketState;
 use crate::model::{Symbol, Timeframe};
 
 #[derive(Debug, Clone)]

@@ -16,48 +16,7 @@ use serde::Serialize;
 
 use crate::model::{Bar, FuturesPositioning, ShortInterest, ShortVolume, Symbol, Timeframe};
 
-/// Feed health is data: shown in the status bar and consulted by the engine.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum FeedHealth {
-    Connected,
-    /// Market closed: quiet on purpose.
-    Idle,
-    Stale {
-        since: DateTime<Utc>,
-    },
-    Reconnecting {
-        attempt: u32,
-    },
-    Failed {
-        error: String,
-    },
-    /// Waiting on purpose before the next attempt (Alpaca's one-connection limit).
-    Backoff {
-        reason: String,
-        retry_at: DateTime<Utc>,
-    },
-    /// This source failed repeatedly; another one carries its data meanwhile.
-    Fallback {
-        reason: String,
-        to: String,
-    },
-    /// A replay that has played its last bar.
-    Ended,
-}
-
-impl FeedHealth {
-    pub fn is_bad(&self) -> bool {
-        matches!(
-            self,
-            FeedHealth::Stale { .. }
-                | FeedHealth::Failed { .. }
-                | FeedHealth::Reconnecting { .. }
-                | FeedHealth::Backoff { .. }
-                | FeedHealth::Fallback { .. }
-        )
-    }
-}
+pub use crate::model::FeedHealth;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -92,7 +51,7 @@ pub enum FeedEvent {
         bar: Bar,
     },
     /// The market clock changed (open/closed, today's close).
-    Market(crate::live::market_clock::MarketState),
+    Market(crate::model::MarketState),
     /// `signals.decide_before_close_minutes` before today's `close` (sent once a session by the
     /// market clock, `at` the moment it fired): decide on the forming daily bar now.
     DecideAtClose {

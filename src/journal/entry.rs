@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::broker::{BrokerEvent, BrokerKind};
-use crate::feed::FeedHealth;
+use crate::model::FeedHealth;
 use crate::model::{
     Answer, Bar, ClientOrderId, Fill, OrderRequest, Position, Signal, SignalState, StandingStop,
     Symbol, Timeframe,

@@ -2,7 +2,7 @@
 
 use super::{entry, insert, sql_err, Entry, Journal, JournalError, Result};
 use crate::broker::BrokerEvent;
-use crate::feed::FeedHealth;
+use crate::model::FeedHealth;
 use crate::model::{
     Bar, ClientOrderId, OrderRequest, Position, Signal, SignalState, Symbol, Timeframe,
 };

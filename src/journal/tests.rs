@@ -240,7 +240,7 @@ fn list_filters_and_exports() {
     j.record_signal(&signal(7), SignalState::Proposed).unwrap();
     j.record_answer(7, SignalState::Overridden { reason: 't' })
         .unwrap();
-    j.record_feed_health("replay", &crate::feed::FeedHealth::Ended)
+    j.record_feed_health("replay", &crate::model::FeedHealth::Ended)
         .unwrap();
     let all = j.list(&JournalFilter::default()).unwrap();
     assert_eq!(all.len(), 7);

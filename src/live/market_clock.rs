@@ -10,23 +10,7 @@ use tokio::sync::{mpsc, watch};
 use crate::alpaca::AlpacaClient;
 use crate::feed::FeedEvent;
 
-/// What the live feeds and the screen need to know about the market right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct MarketState {
-    pub open: bool,
-    /// Close of the session in progress (or of the next one while closed).
-    pub next_close: Option<DateTime<Utc>>,
-    pub next_open: Option<DateTime<Utc>>,
-}
-
-impl MarketState {
-    /// Time left in the session, while open.
-    pub fn to_close(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
-        self.next_close
-            .filter(|_| self.open)
-            .map(|c| (c - now).max(chrono::Duration::zero()))
-    }
-}
+pub use crate::model::MarketState;
 
 /// "2 h 10 m", "45 m", "under a minute".
 pub fn span_text(d: chrono::Duration) -> String {

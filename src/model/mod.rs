@@ -2,6 +2,7 @@
 
 mod bar;
 mod exits;
+pub mod health;
 pub mod money;
 mod order;
 mod positioning;
@@ -11,6 +12,7 @@ mod signal;
 
 pub use bar::{Bar, Symbol, Timeframe};
 pub use exits::{BearTiers, StandingStop, Stops};
+pub use health::{FeedHealth, MarketState};
 pub use order::{ClientOrderId, Fill, OrderRequest, OrderStatus, OrderType, Position, Side};
 pub use positioning::{
     EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume, TffReport,

@@ -6,7 +6,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{black_box, Criterion};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use double_agent::app::{input, keymap::Keymap, view::ViewState};
+use double_agent::app::input;
 use double_agent::broker::paper::PaperBroker;
 use double_agent::config::Config;
 use double_agent::feed::FeedEvent;
@@ -15,6 +15,8 @@ use double_agent::model::{
 };
 use double_agent::session::{Input, Session};
 use double_agent::store::ReplayStatus;
+use double_agent::ui::keymap::Keymap;
+use double_agent::ui::view::ViewState;
 use double_agent::ui::{draw, Theme};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;

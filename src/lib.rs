@@ -50,8 +50,6 @@ pub mod session;
 pub mod signals;
 /// The state store: bars, indicators, signals, orders, positions, health, log.
 pub mod store;
-/// The subcommands that need no session: config init/show, completions, the manual.
-pub mod tools;
 /// Rendering of the dashboard from the session's state.
 pub mod ui;
 /// Building a running session (config, data, broker, feeds) from the command line.

@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use super::endpoints::is_loopback;
 use super::{backoff, AlpacaError, Endpoints, RateLimiter};
-use crate::broker::BrokerKind;
 use crate::config::AlpacaConfig;
+use crate::model::BrokerKind;
 
 /// Which Alpaca host a path belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::fmt;
 use reqwest::Url;
 
 use super::AlpacaError;
-use crate::broker::BrokerKind;
+use crate::model::BrokerKind;
 
 /// Environment variable names, spelled as the official Go/JS SDKs read them.
 pub const ENV_KEY_ID: &str = "APCA_API_KEY_ID";
@@ -47,7 +47,7 @@ pub struct Endpoints {
     pub data_url: Url,
     pub key_id: Secret,
     pub secret_key: Secret,
-    pub kind: crate::broker::BrokerKind,
+    pub kind: crate::model::BrokerKind,
 }
 
 impl Endpoints {

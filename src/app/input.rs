@@ -4,9 +4,9 @@
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 use rust_decimal::Decimal;
 
-use super::keymap::{Command, Keymap};
-use super::view::{Prompt, Screen, ViewState};
 use crate::session::{Action, Session};
+use crate::ui::keymap::{Command, Keymap};
+use crate::ui::view::{Prompt, Screen, ViewState};
 
 /// What the loop must do after an input besides redrawing.
 #[derive(Debug, Clone, Copy, PartialEq)]

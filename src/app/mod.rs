@@ -3,8 +3,6 @@
 //! at most one per `ui.frame_ms`, so a burst of replayed bars costs one frame.
 
 pub mod input;
-pub mod keymap;
-pub mod view;
 
 use std::time::Duration;
 
@@ -21,9 +19,9 @@ use crate::session::{Input, Notice};
 use crate::store::Severity;
 use crate::wiring::Wiring;
 
+use crate::ui::keymap::Keymap;
+use crate::ui::view::ViewState;
 use input::{Effect, ReplayChange};
-use keymap::Keymap;
-use view::ViewState;
 
 /// Feed events handled between two looks at the keyboard, so keys stay responsive at --speed 0.
 const FEED_BATCH: usize = 256;

@@ -89,27 +89,7 @@ impl Costs {
     }
 }
 
-/// Which venue, shown in its own colour on the status bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum BrokerKind {
-    /// The built-in simulator.
-    Sim,
-    /// Alpaca paper account.
-    Paper,
-    /// Alpaca live account: real money.
-    Live,
-}
-
-impl BrokerKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            BrokerKind::Sim => "SIM",
-            BrokerKind::Paper => "PAPER",
-            BrokerKind::Live => "LIVE",
-        }
-    }
-}
+pub use crate::model::BrokerKind;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]

@@ -44,7 +44,7 @@ pub struct PaperBroker {
     last_close: [Option<f64>; Symbol::COUNT],
     /// Every id ever accepted (bounded, still exact about repeats): a venue refuses a
     /// duplicate client order id.
-    seen: crate::risk::seen::SeenIds,
+    seen: crate::model::seen::SeenIds,
 }
 
 impl PaperBroker {

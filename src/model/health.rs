@@ -1,5 +1,5 @@
-//! The events every layer speaks about the feeds and the market: the feeds report them, the
-//! journal records them, the session and the screen read them.
+//! What every layer says about the feeds, the market and the venue: the feeds report it, the
+//! journal records it, the session and the screen read it.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -62,5 +62,27 @@ impl MarketState {
         self.next_close
             .filter(|_| self.open)
             .map(|c| (c - now).max(chrono::Duration::zero()))
+    }
+}
+
+/// Which venue, shown in its own colour on the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum BrokerKind {
+    /// The built-in simulator.
+    Sim,
+    /// Alpaca paper account.
+    Paper,
+    /// Alpaca live account: real money.
+    Live,
+}
+
+impl BrokerKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            BrokerKind::Sim => "SIM",
+            BrokerKind::Paper => "PAPER",
+            BrokerKind::Live => "LIVE",
+        }
     }
 }

@@ -10,7 +10,6 @@
 //! cannot fund is refused here rather than by the venue.
 
 mod reason;
-pub mod seen;
 
 #[cfg(test)]
 mod props;
@@ -172,8 +171,8 @@ pub struct RiskGate {
     halted_day: Option<NaiveDate>,
     recent: VecDeque<DateTime<Utc>>,
     /// Every id approved, and the order each signal got: bounded, still refusing every repeat.
-    sent_ids: seen::SeenIds,
-    signal_orders: seen::SignalOrders,
+    sent_ids: crate::model::seen::SeenIds,
+    signal_orders: crate::model::seen::SignalOrders,
     /// Approved and not finished: remaining qty by client id, with the signal it answers.
     working: BTreeMap<ClientOrderId, (Option<u64>, Decimal)>,
 }
@@ -194,8 +193,8 @@ impl RiskGate {
     /// Exact memory of ids and ordered signals kept to `cap` each (tests fold at small sizes).
     #[cfg(test)]
     pub(crate) fn with_memory_cap(mut self, cap: usize) -> Self {
-        self.sent_ids = seen::SeenIds::with_cap(cap);
-        self.signal_orders = seen::SignalOrders::with_cap(cap);
+        self.sent_ids = crate::model::seen::SeenIds::with_cap(cap);
+        self.signal_orders = crate::model::seen::SignalOrders::with_cap(cap);
         self
     }
 
@@ -351,9 +350,11 @@ impl RiskGate {
                 .signal_id
                 .and_then(|s| self.signal_orders.get(s))
                 .map(|o| match o {
-                    seen::Ordered::Recent(id) => id,
+                    crate::model::seen::Ordered::Recent(id) => id,
                     // Its id was folded away; the journal holds it.
-                    seen::Ordered::Settled => ClientOrderId("an earlier, settled one".into()),
+                    crate::model::seen::Ordered::Settled => {
+                        ClientOrderId("an earlier, settled one".into())
+                    }
                 })
         };
         existing.map(|existing| RefusalReason::DuplicateOrder {

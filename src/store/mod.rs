@@ -16,7 +16,7 @@ pub use tail::Tail;
 use crate::broker::BrokerKind;
 use crate::config::Mode;
 use crate::engine::IndicatorRow;
-use crate::feed::FeedHealth;
+use crate::model::FeedHealth;
 use crate::model::{
     Bar, ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Symbol, Timeframe,
 };

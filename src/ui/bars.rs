@@ -4,9 +4,9 @@
 use chrono::Datelike;
 use chrono_tz::America::New_York;
 
-use crate::app::view::ViewState;
 use crate::model::{Bar, Side, Symbol, Timeframe};
 use crate::session::Session;
+use crate::ui::view::ViewState;
 
 /// One column: merged bars and the overlays that belong to it.
 pub struct Col {

@@ -9,10 +9,10 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::bars::{window, Col};
 use super::Theme;
-use crate::app::view::ViewState;
 use crate::engine::LevelState;
 use crate::model::{Side, Symbol, Timeframe};
 use crate::session::Session;
+use crate::ui::view::ViewState;
 
 /// Width of the price axis on the left.
 const AXIS: u16 = 8;

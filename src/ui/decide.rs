@@ -5,10 +5,10 @@ use ratatui::prelude::*;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::Theme;
-use crate::app::keymap::{Command, Keymap};
-use crate::app::view::ViewState;
 use crate::model::{Agent, SignalState};
 use crate::session::Session;
+use crate::ui::keymap::{Command, Keymap};
+use crate::ui::view::ViewState;
 
 pub fn draw(
     f: &mut Frame,

@@ -7,9 +7,9 @@ use ratatui::widgets::canvas::{Canvas, Line as CLine, Points};
 use ratatui::widgets::{Block, Borders};
 
 use super::Theme;
-use crate::app::view::ViewState;
 use crate::engine::IndicatorRow;
 use crate::session::Session;
+use crate::ui::view::ViewState;
 
 pub fn rsi(f: &mut Frame, area: Rect, s: &Session, view: &ViewState, theme: &Theme) {
     let rows = window(s, view);

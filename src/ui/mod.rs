@@ -6,21 +6,25 @@ mod bars;
 mod chart;
 pub mod decide;
 mod indicators;
+/// Which key does what (from `[keys]`), for the input handler and the help overlay.
+pub mod keymap;
 mod overlay;
 mod panes;
 mod scorecard;
 mod status;
 mod stops;
 mod theme;
+/// What the trader is looking at: focus, zoom, scroll, overlays.
+pub mod view;
 
 pub use status::market_clock;
 pub use theme::Theme;
 
 use ratatui::prelude::*;
 
-use crate::app::keymap::Keymap;
-use crate::app::view::{Screen, ViewState};
 use crate::session::Session;
+use crate::ui::keymap::Keymap;
+use crate::ui::view::{Screen, ViewState};
 
 pub fn draw(f: &mut Frame, s: &Session, view: &mut ViewState, keymap: &Keymap, theme: &Theme) {
     let area = f.area();

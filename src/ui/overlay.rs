@@ -5,9 +5,9 @@ use ratatui::prelude::*;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::Theme;
-use crate::app::keymap::{key_label, Keymap};
-use crate::app::view::Prompt;
 use crate::session::{override_reason_text, Session};
+use crate::ui::keymap::{key_label, Keymap};
+use crate::ui::view::Prompt;
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);

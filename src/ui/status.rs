@@ -6,10 +6,10 @@ use ratatui::prelude::*;
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::app::keymap::{Command, Keymap};
 use crate::feed::FeedHealth;
 use crate::model::Symbol;
 use crate::session::Session;
+use crate::ui::keymap::{Command, Keymap};
 
 /// A run of spans and how much it matters: lower numbers survive a narrow terminal.
 struct Segment<'a> {

@@ -322,8 +322,8 @@ fn a_restart_keeps_a_close_decision_one_and_does_not_decide_the_day_again() {
 /// What the trader sees: the proposal in the Decide pane says it trades at the close.
 #[test]
 fn the_decide_pane_says_a_close_decision_trades_at_the_close() {
-    use double_agent::app::keymap::Keymap;
-    use double_agent::app::view::ViewState;
+    use double_agent::ui::keymap::Keymap;
+    use double_agent::ui::view::ViewState;
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
 

@@ -88,8 +88,8 @@ fn a_forming_bar_is_drawn_but_never_traded_and_yields_to_the_closed_bar() {
 /// the Agents pane adds the watch lines.
 #[test]
 fn the_dashboard_draws_the_forming_candle_and_the_watch_lines() {
-    use double_agent::app::keymap::Keymap;
-    use double_agent::app::view::ViewState;
+    use double_agent::ui::keymap::Keymap;
+    use double_agent::ui::view::ViewState;
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
 

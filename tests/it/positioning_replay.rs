@@ -264,9 +264,9 @@ fn draw(
     h: u16,
     pane: Option<&str>,
 ) -> ratatui::Terminal<ratatui::backend::TestBackend> {
-    let keymap = double_agent::app::keymap::Keymap::from_config(&s.config().keys).unwrap();
+    let keymap = double_agent::ui::keymap::Keymap::from_config(&s.config().keys).unwrap();
     let theme = double_agent::ui::Theme::new(&s.config().ui.theme, false);
-    let mut view = double_agent::app::view::ViewState::new(120);
+    let mut view = double_agent::ui::view::ViewState::new(120);
     if let Some(p) = pane {
         view.pane = double_agent::ui::COMPACT_PANES
             .iter()

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
-use double_agent::app::{event_loop, keymap::Keymap};
+use double_agent::app::event_loop;
 use double_agent::broker::paper::PaperBroker;
 use double_agent::config::Config;
 use double_agent::data::{embedded, loader::session_midnight};
@@ -15,6 +15,7 @@ use double_agent::feed::FeedEvent;
 use double_agent::model::{Agent, Reason, ReasonKind, Side, Signal, SignalKind, Symbol, Timeframe};
 use double_agent::session::{Input, Session};
 use double_agent::store::ReplayStatus;
+use double_agent::ui::keymap::Keymap;
 use double_agent::wiring::Wiring;
 use futures::StreamExt;
 use ratatui::backend::TestBackend;
@@ -336,7 +337,7 @@ fn the_live_status_bar_keeps_what_matters_beside_a_long_feed_error() {
     let keymap = Keymap::from_config(&s.config().keys).unwrap();
     let theme = double_agent::ui::Theme::from_config(&s.config().ui);
     for width in [200, 160] {
-        let mut view = double_agent::app::view::ViewState::new(s.config().ui.chart_bars);
+        let mut view = double_agent::ui::view::ViewState::new(s.config().ui.chart_bars);
         let mut t = Terminal::new(TestBackend::new(width, 40)).unwrap();
         t.draw(|f| double_agent::ui::draw(f, &s, &mut view, &keymap, &theme))
             .unwrap();

@@ -4,14 +4,14 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use double_agent::app::input::handle as handle_key;
-use double_agent::app::keymap::Keymap;
-use double_agent::app::view::ViewState;
 use double_agent::backtest::synthetic;
 use double_agent::broker::paper::PaperBroker;
 use double_agent::config::{Config, Mode};
 use double_agent::feed::FeedEvent;
 use double_agent::model::{Agent, Side, Signal, SignalKind, Symbol, Timeframe};
 use double_agent::session::{Action, Input, Session};
+use double_agent::ui::keymap::Keymap;
+use double_agent::ui::view::ViewState;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 

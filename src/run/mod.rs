@@ -1,16 +1,19 @@
 //! The edge: turns the parsed command line into a running program. Errors become `eyre` reports here.
 
+/// The subcommands that need no session: config init/show, completions, the manual.
+pub mod tools;
+
 use std::time::Duration;
 
 use clap::FromArgMatches;
 use color_eyre::eyre::{bail, eyre, Result, WrapErr};
 
-use crate::app::keymap::Keymap;
 use crate::cli::{Cli, Command, FeedKind, JournalFormat, JournalWhat};
 use crate::config::{Config, Mode};
 use crate::data::loader::session_midnight;
 use crate::feed::replay::ReplayPlan;
 use crate::model::Timeframe;
+use crate::ui::keymap::Keymap;
 use crate::wiring::{self, BarSource};
 
 /// Parse the command line.
@@ -99,9 +102,9 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
     // What needs no settings runs before they are read: a broken config file must not keep
     // `config init --force`, completions or the manual from a trader.
     match &cli.command {
-        Some(Command::Config { what }) => return crate::tools::config(&cli, what),
-        Some(Command::Completions { shell }) => return crate::tools::completions(*shell),
-        Some(Command::Man) => return crate::tools::man(),
+        Some(Command::Config { what }) => return crate::run::tools::config(&cli, what),
+        Some(Command::Completions { shell }) => return crate::run::tools::completions(*shell),
+        Some(Command::Man) => return crate::run::tools::man(),
         _ => {}
     }
     let cfg = config(&cli)?;

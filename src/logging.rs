@@ -11,7 +11,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-use crate::store::Severity;
+use crate::model::Severity;
 
 /// Where logs, the journal and caches live: `DOUBLE_AGENT_DATA_DIR`, else the platform data dir.
 pub fn data_dir() -> PathBuf {

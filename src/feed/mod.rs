@@ -73,7 +73,7 @@ pub enum FeedEvent {
     /// The record of each signal kind from the embedded daily history run through the same
     /// rules up to the first live bar, `until`: the records beside signals start from it.
     Records {
-        records: crate::store::lots::Records,
+        records: crate::model::record::Records,
         until: DateTime<Utc>,
     },
 }

@@ -86,3 +86,12 @@ impl BrokerKind {
         }
     }
 }
+
+/// How loud a status line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warn,
+    Error,
+}

@@ -8,12 +8,13 @@ mod order;
 mod positioning;
 pub mod price;
 mod reason_text;
+pub mod record;
 pub mod seen;
 mod signal;
 
 pub use bar::{Bar, Symbol, Timeframe};
 pub use exits::{BearTiers, StandingStop, Stops};
-pub use health::{BrokerKind, FeedHealth, MarketState};
+pub use health::{BrokerKind, FeedHealth, MarketState, Severity};
 pub use order::{ClientOrderId, Fill, OrderRequest, OrderStatus, OrderType, Position, Side};
 pub use positioning::{
     EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume, TffReport,

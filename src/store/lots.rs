@@ -12,59 +12,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::model::money::to_f64;
-use crate::model::{Agent, AgentBook, Fill, Side, Signal, SignalKind, Symbol};
-
-/// A signal kind whose trades are counted: the entries (exits close lots, they are not trades).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TradeKind {
-    #[serde(rename = "bear_tier_1")]
-    BearTier1,
-    #[serde(rename = "bear_tier_2")]
-    BearTier2,
-    #[serde(rename = "bear_tier_3")]
-    BearTier3,
-    BullHedge,
-    BullReengage,
-    BullTrend,
-}
-
-impl TradeKind {
-    pub fn of(kind: SignalKind) -> Option<TradeKind> {
-        Some(match kind {
-            SignalKind::BearEntry { tier: 1 } => TradeKind::BearTier1,
-            SignalKind::BearEntry { tier: 2 } => TradeKind::BearTier2,
-            SignalKind::BearEntry { .. } => TradeKind::BearTier3,
-            SignalKind::BullHedge => TradeKind::BullHedge,
-            SignalKind::BullEntry => TradeKind::BullReengage,
-            SignalKind::BullTrend => TradeKind::BullTrend,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            TradeKind::BearTier1 => "bear_tier_1",
-            TradeKind::BearTier2 => "bear_tier_2",
-            TradeKind::BearTier3 => "bear_tier_3",
-            TradeKind::BullHedge => "bull_hedge",
-            TradeKind::BullReengage => "bull_reengage",
-            TradeKind::BullTrend => "bull_trend",
-        }
-    }
-
-    /// How a trader reads it: "tier 1", "hedge", …
-    pub fn label(self) -> &'static str {
-        match self {
-            TradeKind::BearTier1 => "tier 1",
-            TradeKind::BearTier2 => "tier 2",
-            TradeKind::BearTier3 => "tier 3",
-            TradeKind::BullHedge => "hedge",
-            TradeKind::BullReengage => "re-engage",
-            TradeKind::BullTrend => "trend re-entry",
-        }
-    }
-}
+pub use crate::model::record::{wilson, Record, Records, TradeKind};
+use crate::model::{Agent, AgentBook, Fill, Side, Signal, Symbol};
 
 /// One entry's shares, from its first fill to its last sale.
 #[derive(Debug, Clone, Serialize)]
@@ -114,85 +63,6 @@ impl Lot {
             _ => 0,
         }
     }
-}
-
-/// The record of one kind: its closed trades so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Record {
-    pub trades: u32,
-    pub wins: u32,
-    /// Σ R over the trades that had a planned risk, and how many those were.
-    pub sum_r: f64,
-    pub with_r: u32,
-    pub pnl: f64,
-    pub since: Option<DateTime<Utc>>,
-}
-
-/// The records of every kind, as one session hands them to another (the history's to a live one).
-pub type Records = Vec<(TradeKind, Record)>;
-
-impl Record {
-    /// Two records of the same kind as one.
-    fn merge(&mut self, o: &Record) {
-        self.trades += o.trades;
-        self.wins += o.wins;
-        self.sum_r += o.sum_r;
-        self.with_r += o.with_r;
-        self.pnl += o.pnl;
-        self.since = match (self.since, o.since) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-    }
-
-    fn add(&mut self, lot: &Lot) {
-        self.trades += 1;
-        self.wins += u32::from(lot.pnl() > 0.0);
-        if let Some(r) = lot.r() {
-            self.sum_r += r;
-            self.with_r += 1;
-        }
-        self.pnl += lot.pnl();
-        self.since = Some(self.since.map_or(lot.entry_time, |s| s.min(lot.entry_time)));
-    }
-
-    pub fn win_rate(&self) -> Option<f64> {
-        (self.trades > 0).then(|| f64::from(self.wins) / f64::from(self.trades))
-    }
-
-    pub fn avg_r(&self) -> Option<f64> {
-        (self.with_r > 0).then(|| self.sum_r / f64::from(self.with_r))
-    }
-
-    /// The 95 % Wilson interval of the win rate.
-    pub fn win_rate_ci(&self) -> Option<(f64, f64)> {
-        wilson(self.wins, self.trades)
-    }
-}
-
-impl From<Record> for crate::model::SignalRecord {
-    fn from(r: Record) -> Self {
-        crate::model::SignalRecord {
-            trades: r.trades,
-            win_rate: r.win_rate(),
-            win_rate_ci: r.win_rate_ci(),
-            avg_r: r.avg_r(),
-            since: r.since,
-        }
-    }
-}
-
-/// The 95 % Wilson score interval for `k` wins in `n` trials.
-pub fn wilson(k: u32, n: u32) -> Option<(f64, f64)> {
-    if n == 0 {
-        return None;
-    }
-    let (k, n, z) = (f64::from(k), f64::from(n), 1.96_f64);
-    let p = k / n;
-    let den = 1.0 + z * z / n;
-    let mid = (p + z * z / (2.0 * n)) / den;
-    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / den;
-    Some(((mid - half).max(0.0), (mid + half).min(1.0)))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -334,7 +204,10 @@ impl LotBook {
             .partition(|l| l.open <= Decimal::ZERO);
         self.open = open;
         for lot in done {
-            self.records.entry(lot.kind).or_default().add(&lot);
+            self.records
+                .entry(lot.kind)
+                .or_default()
+                .add_trade(lot.pnl(), lot.r(), lot.entry_time);
             self.closed.push(lot);
         }
         if self.closed.len() > 2 * self.keep {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::model::ClientOrderId;
+use crate::model::SignalKind;
 use chrono::TimeZone;
 use rust_decimal_macros::dec;
 

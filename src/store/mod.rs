@@ -1,5 +1,7 @@
 //! The state of the app: one owner (the session) mutates it, the UI and headless printer read it.
 
+/// The forming bars and the market clock of live market hours, beside the closed bars.
+pub mod live;
 pub mod lots;
 mod signals;
 mod tail;
@@ -21,14 +23,7 @@ use crate::model::{
     Bar, ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Symbol, Timeframe,
 };
 
-/// How loud a status line is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warn,
-    Error,
-}
+pub use crate::model::Severity;
 
 /// One line of the event log pane.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -144,7 +139,7 @@ pub struct Store {
     /// The agents' trades as lots, and the record of each signal kind.
     pub lots: lots::LotBook,
     /// Live market hours: forming bars and the market clock (empty in replays).
-    pub live: crate::live::LiveView,
+    pub live: live::LiveView,
     /// Log lines are dated by the wall clock (live sessions), not the bar clock.
     pub wall_clock: bool,
 }

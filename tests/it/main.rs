@@ -17,6 +17,7 @@ mod engine_replay;
 mod faults;
 mod finra;
 mod guards;
+mod house;
 mod input_bounds;
 mod journal_damage;
 mod lifecycle;

@@ -55,12 +55,12 @@ pub fn qqq_over_iwm(qqq: &[Bar], iwm: &[Bar]) -> Option<RatioTrend> {
 impl RatioTrend {
     pub fn text(&self) -> String {
         format!(
-            "QQQ/IWM {:.3} · {:+.1} % vs its 50-day mean {:.3}, {}",
+            "QQQ/IWM {:.3}, {:+.1} % vs 50-day mean {:.3} ({})",
             self.ratio,
             (self.ratio / self.mean - 1.0) * 100.0,
             self.mean,
             if self.rising {
-                "rising: long Nasdaq/short Russell winning"
+                "rising: long NQ/short RTY winning"
             } else {
                 "not rising"
             }
@@ -106,8 +106,7 @@ mod tests {
         assert!((r.mean - want).abs() < 1e-12, "{} vs {want}", r.mean);
         assert!(r.rising);
         assert!(
-            r.text()
-                .contains("rising: long Nasdaq/short Russell winning"),
+            r.text().contains("rising: long NQ/short RTY winning"),
             "{}",
             r.text()
         );

@@ -157,6 +157,14 @@ impl PositioningSummary {
                 signed(g.rty_net),
             ));
         }
+        // The price side of the same trade, right under the positioning side: one gauge.
+        match qqq_iwm {
+            Some(line) => out.push(line),
+            None if self.gauge.is_some() => {
+                out.push("QQQ/IWM price ratio: no QQQ bars in the feed".into())
+            }
+            None => {}
+        }
         for l in &self.short_interest {
             let change = match (l.change, l.change_pct) {
                 (Some(c), Some(p)) => format!(
@@ -199,13 +207,7 @@ impl PositioningSummary {
             ));
         }
         out.extend(later);
-        match qqq_iwm {
-            Some(line) => out.push(line),
-            None if self.gauge.is_some() => {
-                out.push("QQQ/IWM price ratio: no QQQ bars in the feed".into())
-            }
-            None => {}
-        }
+
         for fact in self.evidence.facts() {
             out.push(format!(
                 "[{}] {}",

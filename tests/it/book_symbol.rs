@@ -232,3 +232,34 @@ fn a_venue_book_is_what_the_venue_holds() {
         .to_string();
     assert!(bad.contains("book.value") || bad.contains("value"), "{bad}");
 }
+
+/// The dashboard's feeds bring QQQ's bars whatever the book (the positioning pane's QQQ/IWM
+/// ratio), backtests do not; on the embedded replay the ratio reads off the store.
+#[test]
+fn the_live_feeds_bring_qqq_for_the_ratio_and_backtests_do_not() {
+    let cfg = Config::default_config();
+    assert!(!cfg.feed_symbols().contains(&Symbol::Qqq));
+    assert_eq!(
+        cfg.live_symbols(),
+        [Symbol::Iwm, Symbol::Twm, Symbol::Srty, Symbol::Qqq]
+    );
+    let (series, _) = embedded::series_of(&cfg.live_symbols());
+    let start = Utc.with_ymd_and_hms(2025, 1, 2, 0, 0, 0).unwrap();
+    let (history, _, _) = ReplayPlan::new(Timeframe::Day1, series, start).collect();
+    let broker = Box::new(PaperBroker::new(&cfg.paper));
+    let mut s = Session::new(cfg, broker, Timeframe::Day1, "ratio");
+    for (symbol, bars) in history {
+        s.handle(Input::Feed(FeedEvent::History {
+            symbol,
+            timeframe: Timeframe::Day1,
+            bars,
+        }));
+    }
+    let r = double_agent::positioning::ratio::qqq_over_iwm(
+        s.store.series(Symbol::Qqq).bars(),
+        s.store.series(Symbol::Iwm).bars(),
+    )
+    .expect("QQQ bars in the store");
+    // 2024-12-31: QQQ 511.23 / IWM 220.96 (adjusted closes) ≈ 2.3.
+    assert!((2.0..2.6).contains(&r.ratio), "{r:?}");
+}

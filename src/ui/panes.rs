@@ -27,6 +27,24 @@ pub fn money(d: Decimal, theme: &Theme) -> Span<'static> {
     )
 }
 
+/// Words into rows of at most `width` characters (a word longer than a row gets its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut rows = vec![String::new()];
+    for word in text.split(' ') {
+        let row = rows.last_mut().expect("one row");
+        let len = row.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            rows.push(word.to_string());
+        } else {
+            if len > 0 {
+                row.push(' ');
+            }
+            row.push_str(word);
+        }
+    }
+    rows
+}
+
 pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     let v = s.engine_view();
     let b = &v.bear;
@@ -111,11 +129,19 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
                 theme.bull,
             ),
         ] {
-            if let Some(t) = text {
-                lines.push(Line::from(vec![
-                    Span::styled(who, theme.fg(c)),
-                    Span::raw(t),
-                ]));
+            // Wrapped, never cut: the price and "it triggers" are at the end of the sentence.
+            let width = usize::from(area.width.saturating_sub(2)).max(20);
+            let Some(t) = text else { continue };
+            for (k, row) in wrap(&t, width - who.chars().count())
+                .into_iter()
+                .enumerate()
+            {
+                let lead = if k == 0 {
+                    Span::styled(who, theme.fg(c))
+                } else {
+                    Span::raw(" ".repeat(who.chars().count()))
+                };
+                lines.push(Line::from(vec![lead, Span::raw(row)]));
             }
         }
     }
@@ -391,5 +417,17 @@ mod tests {
         assert_eq!(super::dollars(dec!(-1234567.891)), "1,234,567.89");
         assert_eq!(super::dollars(dec!(999.5)), "999.50");
         assert_eq!(super::dollars(dec!(0)), "0.00");
+    }
+
+    #[test]
+    fn a_watch_line_wraps_at_words_and_loses_nothing() {
+        let t = "a close below 214.06 breaks support 214.79 − 0.25 ATR; now 213.90, it triggers \
+                 if it closes here; 2 h 10 m to the close";
+        let rows = super::wrap(t, 40);
+        assert!(
+            rows.len() > 2 && rows.iter().all(|r| r.chars().count() <= 40),
+            "{rows:?}"
+        );
+        assert_eq!(rows.join(" "), t);
     }
 }

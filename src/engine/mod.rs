@@ -453,7 +453,12 @@ struct ViewAtBar {
 /// `Bar::impossibility` without building its message (the per-bar path stays allocation-free).
 fn plausible(b: &Bar) -> bool {
     let p = [b.open, b.high, b.low, b.close];
-    let finite = p.iter().all(|x| x.is_finite() && *x > 0.0) && b.volume.is_finite();
+    use crate::model::{MAX_PRICE, MAX_VOLUME};
+    let finite = p
+        .iter()
+        .all(|x| x.is_finite() && *x > 0.0 && *x <= MAX_PRICE)
+        && b.volume.is_finite()
+        && b.volume <= MAX_VOLUME;
     let tol = 1e-9 * b.high.abs().max(1.0);
     let ok = finite
         && b.volume >= 0.0

@@ -12,7 +12,7 @@ pub mod record;
 pub mod seen;
 mod signal;
 
-pub use bar::{Bar, Symbol, Timeframe};
+pub use bar::{Bar, Symbol, Timeframe, MAX_PRICE, MAX_VOLUME};
 pub use exits::{BearTiers, StandingStop, Stops};
 pub use health::{BrokerKind, FeedHealth, MarketState, Severity};
 pub use order::{ClientOrderId, Fill, OrderRequest, OrderStatus, OrderType, Position, Side};

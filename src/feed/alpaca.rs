@@ -88,15 +88,7 @@ impl Feed {
         }
         // Whatever brings the forming bar later (the stream, or each poll), the day so far is
         // known now: REST's partial bar.
-        for (symbol, bar) in std::mem::take(&mut self.forming) {
-            let timeframe = self.cfg.timeframe;
-            self.send(FeedEvent::Forming {
-                symbol,
-                timeframe,
-                bar,
-            })
-            .await?;
-        }
+        self.send_forming().await?;
         loop {
             let clock = match self.client.clock().await {
                 Ok(c) => c,
@@ -130,6 +122,20 @@ impl Feed {
         }
     }
 
+    /// The bars still forming that the last fetch saw, as `Forming` events.
+    async fn send_forming(&mut self) -> Result<(), Closed> {
+        let timeframe = self.cfg.timeframe;
+        for (symbol, bar) in std::mem::take(&mut self.forming) {
+            self.send(FeedEvent::Forming {
+                symbol,
+                timeframe,
+                bar,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
     /// One poll; emits new bars and the resulting health. Errors are handled here.
     async fn poll_once(&mut self, in_session: bool) -> Result<(), Closed> {
         match self.poll().await {
@@ -152,15 +158,7 @@ impl Feed {
                     .await?;
                 }
                 if self.cfg.forming.wanted() {
-                    for (symbol, bar) in std::mem::take(&mut self.forming) {
-                        let timeframe = self.cfg.timeframe;
-                        self.send(FeedEvent::Forming {
-                            symbol,
-                            timeframe,
-                            bar,
-                        })
-                        .await?;
-                    }
+                    self.send_forming().await?;
                 }
                 let health = match self.stale_since(Utc::now()) {
                     Some(since) if in_session && !got => FeedHealth::Stale { since },

@@ -46,17 +46,8 @@ impl Session {
 
     /// The book at its symbol's last close before the newest bar's day.
     pub(super) fn book_value_at_day_start(&self) -> Decimal {
-        let st = &self.store;
-        let day = st.now.map(|t| t.date_naive());
-        let px = st
-            .series(self.book_symbol())
-            .bars()
-            .iter()
-            .rev()
-            .find(|b| day.is_none_or(|d| b.time.date_naive() < d))
-            .map(|b| crate::model::price::price(b.close))
-            .unwrap_or_default();
-        self.book_shares() * px
+        let px = self.store.close_before_day(self.book_symbol());
+        self.book_shares() * px.unwrap_or_default()
     }
 
     /// The book at its symbol's last price.

@@ -288,24 +288,27 @@ impl Store {
     /// day starts from, even when some of that day's bars are already in (a restart that
     /// stopped between the bars of one timestamp).
     pub fn marked_at_day_start(&self) -> Decimal {
-        let Some(day) = self.now.map(|t| t.date_naive()) else {
+        if self.now.is_none() {
             return self.marked_equity();
-        };
-        let before = |s: Symbol| {
-            self.series(s)
-                .bars()
-                .iter()
-                .rev()
-                .find(|b| b.time.date_naive() < day)
-                .map(|b| crate::model::price::price(b.close))
-        };
+        }
         self.cash
             + self
                 .positions
                 .values()
                 .filter(|p| !p.qty.is_zero())
-                .map(|p| p.market_value(before(p.symbol).unwrap_or(p.avg_price)))
+                .map(|p| p.market_value(self.close_before_day(p.symbol).unwrap_or(p.avg_price)))
                 .sum::<Decimal>()
+    }
+
+    /// A symbol's last close before the day of the newest bar (its last close, before any bar).
+    pub fn close_before_day(&self, s: Symbol) -> Option<Decimal> {
+        let day = self.now.map(|t| t.date_naive());
+        self.series(s)
+            .bars()
+            .iter()
+            .rev()
+            .find(|b| day.is_none_or(|d| b.time.date_naive() < d))
+            .map(|b| crate::model::price::price(b.close))
     }
 
     /// Cash plus positions at the last close.

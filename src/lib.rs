@@ -1,18 +1,14 @@
 //! double-agent: a terminal dashboard in which a Bear and a Bull agent argue over the Russell 2000.
 //!
-//! Data flows one way: feeds → app loop (the one owner of state) → engine → signals → trader →
+//! Data flows one way: feeds → session (the one owner of state) → engine → signals → trader →
 //! risk gates → broker → fills → back into the state. Rendering only reads the state.
 
 /// Alpaca REST client (keys, live gate, rate limits) shared by its feed and broker.
 pub mod alpaca;
-/// The dashboard's event loop, keymap and view state.
-pub mod app;
 /// Backtests: the same session in auto mode over recorded or synthetic bars.
 pub mod backtest;
 /// Venues: the built-in paper simulator and Alpaca.
 pub mod broker;
-/// Command-line interface.
-pub mod cli;
 /// Typed configuration: embedded defaults overlaid by the user's file, every key checked.
 pub mod config;
 /// Bar files at rest: the one loader for every layout, and the bars compiled into the binary.
@@ -21,36 +17,28 @@ pub mod data;
 pub mod engine;
 /// Feeds: replay, Alpaca market data, FINRA, CFTC, with their health.
 pub mod feed;
-/// Headless mode: JSON lines.
-pub mod headless;
 /// The flight recorder: a SQLite journal of sessions, bars, signals, answers, orders and fills.
 pub mod journal;
 /// Live market hours: the forming bars, the market clock, each agent's "if it closes here"
 /// line, and the alerts when a signal waits or a stop is near.
 pub mod live;
-/// Logging to a file, and the log pane's copy.
-pub mod logging;
 /// Domain types: bars, symbols, orders, fills, positions, signals, positioning snapshots.
 pub mod model;
 /// Short interest, short volume and futures positioning: book, Bear evidence, cache, pollers.
 pub mod positioning;
-/// The process's own memory figures (peak and current RSS) for what a run prints.
-pub mod procstat;
+/// The process's surroundings: logging to a file, memory figures, termination signals, secrets
+/// hygiene.
+pub mod process;
 /// Risk gates in front of every broker: caps, rate limit, duplicates, staleness, kill switch.
 pub mod risk;
-/// The program edge: command line → running dashboard, headless run or tool.
+/// The program's edge: the command line, the wiring of a session from it, and the two ways it
+/// runs (the dashboard's event loop and headless JSON lines), plus the tools.
 pub mod run;
 /// The override scorecard: each agent proposal's hypothetical result beside the trader's.
 pub mod scorecard;
-/// Secrets hygiene: refuse group/world-readable config files holding keys; redact logs.
-pub mod secrets;
 /// The one owner of the store: feed, broker and trader events in; orders and notices out.
 pub mod session;
-/// Termination signals end a run cleanly, the way `q` does.
-pub mod signals;
 /// The state store: bars, indicators, signals, orders, positions, health, log.
 pub mod store;
 /// Rendering of the dashboard from the session's state.
 pub mod ui;
-/// Building a running session (config, data, broker, feeds) from the command line.
-pub mod wiring;

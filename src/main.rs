@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    double_agent::procstat::mark_start();
+    double_agent::process::procstat::mark_start();
     // No backtrace captured for every error report; RUST_LIB_BACKTRACE=1 brings it back (to the
     // log) for developers.
     if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
@@ -27,10 +27,12 @@ fn main() -> ExitCode {
         eprintln!("warning: {e}");
     }
     let cli = double_agent::run::parse();
-    let (log_guard, log_rx) = double_agent::logging::init();
+    let (log_guard, log_rx) = double_agent::process::logging::init();
     let result = double_agent::run::main(cli, log_rx);
-    let code = match (&result, double_agent::signals::received()) {
-        (Ok(()), Some(signo)) => ExitCode::from(double_agent::signals::exit_code(signo) as u8),
+    let code = match (&result, double_agent::process::signals::received()) {
+        (Ok(()), Some(signo)) => {
+            ExitCode::from(double_agent::process::signals::exit_code(signo) as u8)
+        }
         (Ok(()), None) => ExitCode::SUCCESS,
         (Err(report), _) => {
             // A refused config, a refused live host, a file that is not there: a sentence for

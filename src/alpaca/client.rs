@@ -177,7 +177,7 @@ impl AlpacaClient {
         let ep = &self.inner.endpoints;
         let keys = [ep.key_id.expose(), ep.secret_key.expose()];
         if keys.iter().any(|k| !k.is_empty() && text.contains(k)) {
-            crate::secrets::redact(&text, &keys)
+            crate::process::secrets::redact(&text, &keys)
         } else {
             text
         }

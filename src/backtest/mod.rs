@@ -300,7 +300,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
         },
         elapsed_ms: elapsed * 1_000.0,
         ns_per_bar: if n > 0 { elapsed * 1e9 / n as f64 } else { 0.0 },
-        peak_rss_mb: crate::procstat::peak_rss_mb(),
+        peak_rss_mb: crate::process::procstat::peak_rss_mb(),
         starting_equity: starting,
         final_equity: to_f64(session.store.equity),
         study: study.finish(years, per_year),

@@ -36,7 +36,7 @@ fn hide(v: &mut toml::Value, key: &str) {
                 hide(v, k);
             }
         }
-        toml::Value::String(s) if crate::secrets::looks_secret(key) && !s.is_empty() => {
+        toml::Value::String(s) if crate::process::secrets::looks_secret(key) && !s.is_empty() => {
             *s = "[hidden]".into();
         }
         toml::Value::String(s) => {

@@ -6,5 +6,7 @@
 pub mod alerts;
 /// Market open/closed and time to the close, from Alpaca's clock and calendar.
 pub mod market_clock;
+/// `--feed alpaca` in market hours: the clock task and the market-data stream, REST as backfill.
+pub mod stream;
 /// Each agent's "if it closes here" line during market hours.
 pub mod watch;

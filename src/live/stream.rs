@@ -6,8 +6,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::WiringError;
-use crate::alpaca::stream::{Credentials, ENV_STREAM_URL};
+use crate::alpaca::stream::{Credentials, StreamError, ENV_STREAM_URL};
 use crate::alpaca::AlpacaClient;
 use crate::alpaca::ENV_DATA_URL;
 use crate::config::Config;
@@ -26,15 +25,14 @@ pub fn plan(
     cfg: &Config,
     feed: &mut AlpacaFeedConfig,
     creds: Credentials,
-) -> Result<StreamPlan, WiringError> {
+) -> Result<StreamPlan, StreamError> {
     if !cfg.stream.enabled {
         feed.forming = RestForming::Always;
         return Ok(StreamPlan { stream: None });
     }
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let url = stream_base(env(ENV_STREAM_URL), env(ENV_DATA_URL));
-    let mut s = StreamFeedConfig::from_config(&cfg.stream, &feed.data_feed, feed.timeframe, url)
-        .map_err(|e| WiringError::Other(e.to_string()))?;
+    let mut s = StreamFeedConfig::from_config(&cfg.stream, &feed.data_feed, feed.timeframe, url)?;
     s.symbols = feed.symbols.clone();
     let flag = FallbackFlag::default();
     feed.forming = RestForming::WhenFallback(flag.clone());

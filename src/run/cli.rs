@@ -246,8 +246,8 @@ pub fn command() -> clap::Command {
          NO_COLOR   no colour on screen or in errors\n\
          Logs: {}\n\
          Data dir (journal, caches): {}",
-        crate::logging::log_path().display(),
-        crate::logging::data_dir().display()
+        crate::process::logging::log_path().display(),
+        crate::process::logging::data_dir().display()
     );
     <Cli as CommandFactory>::command().after_help(after)
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::feed::{FeedEvent, FeedHealth};
+use crate::run::wiring::Wiring;
 use crate::session::{Input, Notice};
-use crate::wiring::Wiring;
 
 /// Run until the replay ends, `run_for` elapses, every feed is gone or a termination signal
 /// arrives (see `signals`). Each ends the session cleanly.
@@ -50,7 +50,7 @@ pub async fn run(
                 out.flush()?;
             }
             _ = &mut sleep, if deadline.is_some() => break "run-for elapsed",
-            signo = crate::signals::requested() => break crate::signals::reason(signo),
+            signo = crate::process::signals::requested() => break crate::process::signals::reason(signo),
         }
         if let Some(failed) = w.session.journal_failure() {
             // Unattended, nobody reads the log pane: trading on without a record is worse
@@ -99,7 +99,7 @@ impl Rate {
             "bars": self.bars,
             "elapsed_ms": secs * 1e3,
             "bars_per_second": if secs > 0.0 { self.bars as f64 / secs } else { 0.0 },
-            "peak_rss_mb": crate::procstat::peak_rss_mb(),
+            "peak_rss_mb": crate::process::procstat::peak_rss_mb(),
         })
     }
 }

@@ -1,24 +1,32 @@
 //! The edge: turns the parsed command line into a running program. Errors become `eyre` reports here.
 
+/// The dashboard's event loop: terminal events and session notices in, frames out.
+pub mod app;
+/// Command-line interface.
+pub mod cli;
+/// Headless mode: JSON lines.
+pub mod headless;
 /// The subcommands that need no session: config init/show, completions, the manual.
 pub mod tools;
+/// Building a running session (config, data, broker, feeds) from the command line.
+pub mod wiring;
 
 use std::time::Duration;
 
 use clap::FromArgMatches;
 use color_eyre::eyre::{bail, eyre, Result, WrapErr};
 
-use crate::cli::{Cli, Command, FeedKind, JournalFormat, JournalWhat};
 use crate::config::{Config, Mode};
 use crate::data::loader::session_midnight;
 use crate::feed::replay::ReplayPlan;
 use crate::model::Timeframe;
+use crate::run::cli::{Cli, Command, FeedKind, JournalFormat, JournalWhat};
 use crate::ui::keymap::Keymap;
-use crate::wiring::{self, BarSource};
+use wiring::BarSource;
 
 /// Parse the command line.
 pub fn parse() -> Cli {
-    let matches = crate::cli::command().get_matches();
+    let matches = crate::run::cli::command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let Some(Command::Replay { run, .. }) = &cli.command {
         let run = run.clone();
@@ -64,7 +72,7 @@ pub fn merged_config(cli: &Cli) -> Result<crate::config::Merged> {
     let mut merged = crate::config::merge(&[])?;
     if let Some(path) = crate::config::file_in_effect(cli.config.as_deref()) {
         // Before parsing: a secret in a file others can read is refused whatever else it holds.
-        crate::secrets::check_config_file_permissions(&path)?;
+        crate::process::secrets::check_config_file_permissions(&path)?;
         let text = crate::config::read(&path)?;
         merged.add_text(&path.display().to_string(), &text)?;
     }
@@ -98,7 +106,7 @@ pub fn config(cli: &Cli) -> Result<Config> {
     Ok(cfg)
 }
 
-pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
+pub fn main(cli: Cli, log_rx: crate::run::app::LogRx) -> Result<()> {
     // What needs no settings runs before they are read: a broken config file must not keep
     // `config init --force`, completions or the manual from a trader.
     match &cli.command {
@@ -197,17 +205,17 @@ pub fn main(cli: Cli, log_rx: crate::app::LogRx) -> Result<()> {
         };
         let run_for = cli.run.run_for.map(Duration::from_secs_f64);
         // From here a signal ends the session cleanly; before, nothing needs undoing.
-        crate::signals::install().wrap_err("listening for termination signals")?;
+        crate::process::signals::install().wrap_err("listening for termination signals")?;
         if cli.run.headless {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            match crate::headless::run(wiring, run_for, &mut out).await {
+            match crate::run::headless::run(wiring, run_for, &mut out).await {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 r => r.wrap_err("headless run"),
             }
         } else {
             let keymap = Keymap::from_config(&cfg.keys)?;
-            crate::app::run(wiring, keymap, log_rx, run_for)
+            crate::run::app::run(wiring, keymap, log_rx, run_for)
                 .await
                 .wrap_err("dashboard")
         }

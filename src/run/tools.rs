@@ -4,7 +4,7 @@ use std::io::Write;
 
 use color_eyre::eyre::{bail, Result, WrapErr};
 
-use crate::cli::{Cli, ConfigWhat};
+use crate::run::cli::{Cli, ConfigWhat};
 
 /// `double-agent config …`.
 pub fn config(cli: &Cli, what: &ConfigWhat) -> Result<()> {
@@ -47,7 +47,7 @@ pub fn config(cli: &Cli, what: &ConfigWhat) -> Result<()> {
 
 /// `double-agent completions SHELL`.
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {
-    let mut cmd = crate::cli::command();
+    let mut cmd = crate::run::cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "double-agent", &mut out);
     print_or_pipe_closed(&String::from_utf8_lossy(&out))
@@ -56,7 +56,7 @@ pub fn completions(shell: clap_complete::Shell) -> Result<()> {
 /// `double-agent man`: the manual page, from the same definitions as `--help`.
 pub fn man() -> Result<()> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(crate::cli::command()).render(&mut out)?;
+    clap_mangen::Man::new(crate::run::cli::command()).render(&mut out)?;
     print_or_pipe_closed(&String::from_utf8_lossy(&out))
 }
 

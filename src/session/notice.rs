@@ -108,7 +108,7 @@ pub fn no_bars_reason(health: &std::collections::BTreeMap<String, FeedHealth>) -
         format!(
             "{what}. Check the network and APCA_API_BASE_URL / APCA_API_DATA_URL; every attempt \
              is in the log ({}). q quits.",
-            crate::logging::log_path().display()
+            crate::process::logging::log_path().display()
         )
     };
     health

@@ -85,7 +85,7 @@ impl Session {
                 // Daily on a margin debit: the journal and the log file keep it, the Events
                 // pane would drown in it.
                 tracing::info!(
-                    target: crate::logging::FILE_ONLY,
+                    target: crate::process::logging::FILE_ONLY,
                     "margin interest {} for {days} day(s) on the debit balance",
                     crate::model::money::usd_cents(amount)
                 );

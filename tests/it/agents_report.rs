@@ -21,7 +21,7 @@ fn run(mode: AgentsMode, from: (i32, u32, u32), to: (i32, u32, u32)) -> Report {
     let mut cfg = Config::default_config();
     cfg.agents.mode = mode;
     let files = [fixture("IWM_2000_2025.csv"), fixture("TWM_2007_2025.csv")];
-    let (readers, tf) = double_agent::wiring::open_readers(&files).unwrap();
+    let (readers, tf) = double_agent::run::wiring::open_readers(&files).unwrap();
     let day = |(y, m, d)| session_midnight(NaiveDate::from_ymd_opt(y, m, d).unwrap());
     let plan = ReplayPlan::files(tf, readers, day(from));
     let to = day(to) + chrono::Duration::hours(23);

@@ -10,9 +10,9 @@ use double_agent::data::embedded;
 use double_agent::feed::replay::ReplayPlan;
 use double_agent::feed::FeedEvent;
 use double_agent::model::{AgentBook, Side, Symbol, Timeframe};
+use double_agent::run::wiring;
 use double_agent::session::{Action, Input, Session};
 use double_agent::store::lots::TradeKind;
-use double_agent::wiring;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 

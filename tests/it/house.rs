@@ -83,3 +83,20 @@ fn no_circle_of_imports_between_top_level_modules() {
         .collect();
     assert!(circles.is_empty(), "{circles:#?}");
 }
+
+#[test]
+fn every_concern_is_a_folder_and_only_the_crate_roots_sit_loose_in_src() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut loose: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .filter(|n| n != "lib.rs" && n != "main.rs")
+        .collect();
+    loose.sort();
+    assert!(
+        loose.is_empty(),
+        "files loose in src/ (give each a folder named after its concern): {loose:?}"
+    );
+}

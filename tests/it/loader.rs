@@ -90,7 +90,7 @@ fn an_index_file_as_iwm_is_refused_and_missing_vehicles_are_named() {
         "time,open,high,low,close,volume\n2025-01-02,2040,2050,2030,2044.10,1\n",
     )
     .unwrap();
-    let err = double_agent::wiring::open_readers(std::slice::from_ref(&rut))
+    let err = double_agent::run::wiring::open_readers(std::slice::from_ref(&rut))
         .err()
         .expect("refused")
         .to_string();
@@ -100,17 +100,20 @@ fn an_index_file_as_iwm_is_refused_and_missing_vehicles_are_named() {
     );
     // The index's own history starts before IWM was listed, at prices IWM also had then.
     let rut = fixture("RUT_head.csv");
-    let err = double_agent::wiring::open_readers(std::slice::from_ref(&rut))
+    let err = double_agent::run::wiring::open_readers(std::slice::from_ref(&rut))
         .err()
         .expect("refused")
         .to_string();
     assert!(err.contains("before IWM was listed (2000-05-22)"), "{err}");
     let iwm = fixture("TWM_raw_splits_2014.csv");
-    let why = double_agent::wiring::missing_vehicles(std::slice::from_ref(&iwm)).expect("warned");
+    let why =
+        double_agent::run::wiring::missing_vehicles(std::slice::from_ref(&iwm)).expect("warned");
     assert!(why.starts_with("no TWM or SRTY file given"), "{why}");
-    let twm = double_agent::wiring::missing_vehicles(&[iwm.clone(), iwm.clone()]).unwrap();
+    let twm = double_agent::run::wiring::missing_vehicles(&[iwm.clone(), iwm.clone()]).unwrap();
     assert!(twm.starts_with("no SRTY file given"), "{twm}");
-    assert!(double_agent::wiring::missing_vehicles(&[iwm.clone(), iwm.clone(), iwm]).is_none());
+    assert!(
+        double_agent::run::wiring::missing_vehicles(&[iwm.clone(), iwm.clone(), iwm]).is_none()
+    );
 }
 
 /// An IWM file alone: the Bear's breaks find no vehicle price, so no entry is proposed (it

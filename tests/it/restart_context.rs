@@ -9,8 +9,8 @@ use double_agent::feed::replay::ReplayPlan;
 use double_agent::feed::FeedEvent;
 use double_agent::journal::Journal;
 use double_agent::model::{SignalState, Symbol, Timeframe};
+use double_agent::run::wiring::flight;
 use double_agent::session::{Action, Input, Notice, Session};
-use double_agent::wiring::flight;
 
 const FEED: &str = "replay:embedded from 2025-02-10";
 

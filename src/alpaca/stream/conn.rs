@@ -24,7 +24,7 @@ impl Credentials {
     pub(crate) fn redact(&self, text: String) -> String {
         let keys = [self.key_id.expose(), self.secret_key.expose()];
         if keys.iter().any(|k| !k.is_empty() && text.contains(k)) {
-            crate::secrets::redact(&text, &keys)
+            crate::process::secrets::redact(&text, &keys)
         } else {
             text
         }

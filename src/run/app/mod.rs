@@ -15,9 +15,9 @@ use tokio::time::Instant;
 
 use crate::config::Mode;
 use crate::feed::replay::ReplayControl;
+use crate::run::wiring::Wiring;
 use crate::session::{Input, Notice};
 use crate::store::Severity;
-use crate::wiring::Wiring;
 
 use crate::ui::keymap::Keymap;
 use crate::ui::view::ViewState;
@@ -76,13 +76,13 @@ pub async fn event_loop<B: Backend>(
         tokio::select! {
             biased;
             // First: a signal must not wait behind a frame or a burst of bars.
-            signo = crate::signals::requested() => break crate::signals::reason(signo),
+            signo = crate::process::signals::requested() => break crate::process::signals::reason(signo),
             _ = tokio::time::sleep_until(draw_at), if dirty => {
                 if let Err(e) = terminal.draw(|f| crate::ui::draw(f, &w.session, &mut view, &keymap, &theme)) {
                     // A hung-up terminal (SIGHUP) can fail a draw before the loop sees the
                     // signal: the signal's clean end still applies.
-                    match crate::signals::received() {
-                        Some(signo) => break crate::signals::reason(signo),
+                    match crate::process::signals::received() {
+                        Some(signo) => break crate::process::signals::reason(signo),
                         None => return Err(e),
                     }
                 }
@@ -90,9 +90,9 @@ pub async fn event_loop<B: Backend>(
                     first_drawn = true;
                     // A figure for the developer: the log file, not the trader's Events pane.
                     tracing::info!(
-                        target: crate::logging::FILE_ONLY,
+                        target: crate::process::logging::FILE_ONLY,
                         "first frame drawn {:.1} ms after start",
-                        crate::procstat::since_start().as_secs_f64() * 1e3
+                        crate::process::procstat::since_start().as_secs_f64() * 1e3
                     );
                 }
                 dirty = false;
@@ -161,7 +161,7 @@ pub async fn event_loop<B: Backend>(
     };
     // A clean stop: the next start begins a new session instead of resuming this one.
     w.session.end(reason);
-    crate::headless::timed_run_got_bars(&w.session, reason)
+    crate::run::headless::timed_run_got_bars(&w.session, reason)
 }
 
 /// Handle one feed event; true if it brought a signal that waits for the trader.

@@ -17,7 +17,7 @@ use crate::session::{Notice, Session};
 pub const JOURNAL_FILE: &str = "journal.sqlite3";
 
 pub fn journal_path() -> PathBuf {
-    crate::logging::data_dir().join(JOURNAL_FILE)
+    crate::process::logging::data_dir().join(JOURNAL_FILE)
 }
 
 fn journal_err(e: crate::journal::JournalError) -> WiringError {
@@ -31,7 +31,7 @@ pub fn config_hash(cfg: &Config) -> String {
 }
 
 fn lock() -> Result<(), WiringError> {
-    Ok(super::lock::acquire(&crate::logging::data_dir())?)
+    Ok(super::lock::acquire(&crate::process::logging::data_dir())?)
 }
 
 /// Open the journal to trade on: a damaged one is refused, never resumed from.

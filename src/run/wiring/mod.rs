@@ -3,7 +3,6 @@
 
 pub mod flight;
 mod inputs;
-mod live_stream;
 pub mod lock;
 
 use std::path::PathBuf;
@@ -256,7 +255,7 @@ fn replay_plan(
     let session = Session::new(cfg, broker, timeframe, session_tag());
     let (mut session, mut startup) = flight::attach_sim(session, start);
     for w in warnings {
-        tracing::warn!(target: crate::logging::FILE_ONLY, "{w}");
+        tracing::warn!(target: crate::process::logging::FILE_ONLY, "{w}");
         session.store.push_log(Severity::Warn, w.to_string());
         startup.push(Notice::Warning {
             source: w.file.clone(),
@@ -313,7 +312,7 @@ pub fn alpaca(
         resolve_endpoints(&|k: &str| std::env::var(k).ok(), live, confirm).map_err(other)?;
     let host = endpoints.trading_url.host_str().unwrap_or_default();
     let decide = cfg.signals.decide_before_close_minutes;
-    if let Some(w) = live_stream::close_decision_warning(decide, host) {
+    if let Some(w) = crate::live::stream::close_decision_warning(decide, host) {
         tracing::warn!("{w}");
     }
     let creds = crate::alpaca::stream::Credentials {
@@ -326,7 +325,8 @@ pub fn alpaca(
     // A QQQ or SPY book's bars come with the others: they price and measure the book.
     feed_cfg.symbols = cfg.live_symbols();
     let tf = feed_cfg.timeframe;
-    let stream = live_stream::plan(&cfg, &mut feed_cfg, creds.clone())?;
+    let stream = crate::live::stream::plan(&cfg, &mut feed_cfg, creds.clone())
+        .map_err(|e| WiringError::Other(e.to_string()))?;
     let (broker_tx, broker_rx) = mpsc::unbounded_channel();
     let mut broker = AlpacaBroker::start(
         client.clone(),
@@ -355,7 +355,12 @@ pub fn alpaca(
     tasks.push(tokio::spawn(async move {
         send_records(seed_cfg, Utc::now(), &seed_tx).await;
     }));
-    tasks.extend(live_stream::spawn(stream, &client, session.config(), &tx));
+    tasks.extend(crate::live::stream::spawn(
+        stream,
+        &client,
+        session.config(),
+        &tx,
+    ));
     tasks.push(tokio::spawn(run(feed_cfg, client, tx, show_progress)));
     Ok(Wiring {
         session,
@@ -385,7 +390,7 @@ fn positioning_pollers(
     tx: &mpsc::Sender<FeedEvent>,
     always: bool,
 ) -> Vec<JoinHandle<()>> {
-    let cache = crate::logging::data_dir().join("positioning.sqlite3");
+    let cache = crate::process::logging::data_dir().join("positioning.sqlite3");
     crate::positioning::spawn_for_session(cfg, cache, tx.clone(), always)
 }
 

@@ -3,12 +3,12 @@
 //! switch was in before and after it, so releasing it is allowed to trade again.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use double_agent::app::input::handle as handle_key;
 use double_agent::backtest::synthetic;
 use double_agent::broker::paper::PaperBroker;
 use double_agent::config::{Config, Mode};
 use double_agent::feed::FeedEvent;
 use double_agent::model::{Agent, Side, Signal, SignalKind, Symbol, Timeframe};
+use double_agent::run::app::input::handle as handle_key;
 use double_agent::session::{Action, Input, Session};
 use double_agent::ui::keymap::Keymap;
 use double_agent::ui::view::ViewState;

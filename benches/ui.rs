@@ -6,13 +6,13 @@
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{black_box, Criterion};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use double_agent::app::input;
 use double_agent::broker::paper::PaperBroker;
 use double_agent::config::Config;
 use double_agent::feed::FeedEvent;
 use double_agent::model::{
     Agent, Bar, Reason, ReasonKind, Side, Signal, SignalKind, Symbol, Timeframe,
 };
+use double_agent::run::app::input;
 use double_agent::session::{Input, Session};
 use double_agent::store::ReplayStatus;
 use double_agent::ui::keymap::Keymap;

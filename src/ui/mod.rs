@@ -66,9 +66,11 @@ fn dashboard(
     if area.width < 120 || area.height < 34 {
         return compact(f, area, s, view, keymap, theme);
     }
+    // The lower row holds six lines: the positioning pane's press figure, net, the long-NQ/short-RTY
+    // gauge (two lines) and the IWM short interest come first, so all of them show.
     let [upper, lower, log] = Layout::vertical([
         Constraint::Min(16),
-        Constraint::Length(6),
+        Constraint::Length(8),
         Constraint::Length(5),
     ])
     .areas(area);

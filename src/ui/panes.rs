@@ -329,10 +329,13 @@ pub fn positioning(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         s.store.series(Symbol::Iwm).bars(),
     )
     .map(|r| r.text());
+    // Lines wrap at words, most important first, so what shows is whole and the least important
+    // fall off the bottom of a short pane.
+    let width = inner.width as usize;
     let lines: Vec<Line> = sum
         .lines_with(today, qqq_iwm)
         .into_iter()
-        .map(|l| {
+        .flat_map(|l| {
             let style = if l.starts_with("[x]") || l.contains("record since") {
                 theme.fg(theme.bear)
             } else if l.contains(" old") || l.contains("no report") || l.contains("none as of") {
@@ -340,7 +343,13 @@ pub fn positioning(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
             } else {
                 Style::default()
             };
-            Line::styled(l, style)
+            let body = l.trim_start_matches(' ');
+            let indent = " ".repeat(l.len() - body.len());
+            let rows = wrap(body, width.saturating_sub(indent.len() + 2).max(8));
+            rows.into_iter().enumerate().map(move |(i, r)| {
+                let lead = if i == 0 { "" } else { "  " };
+                Line::styled(format!("{indent}{lead}{r}"), style)
+            })
         })
         .collect();
     f.render_widget(

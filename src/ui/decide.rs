@@ -4,6 +4,7 @@
 use ratatui::prelude::*;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::wrap::wrap;
 use super::Theme;
 use crate::model::{Agent, SignalState};
 use crate::session::Session;
@@ -193,27 +194,6 @@ pub fn draw(
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Greedy word wrap to `width` columns (at least one word per line).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(8);
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let need = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
-        if need > width && !line.is_empty() {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        out.push(line);
-    }
-    out
-}
-
 /// The answer, and what came of it when its order did not trade.
 pub fn entry_text(e: &crate::store::SignalEntry) -> String {
     match &e.unfilled {
@@ -234,15 +214,5 @@ pub fn state_text(s: SignalState) -> String {
         SignalState::Snoozed { .. } => "snoozed".into(),
         SignalState::Expired => "expired".into(),
         SignalState::Observed => "recorded only".into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn wrap_keeps_words_and_width() {
-        let w = super::wrap("close 198.40 < support 201.10 − 0.25 × ATR 3.12", 16);
-        assert_eq!(w, ["close 198.40 <", "support 201.10 −", "0.25 × ATR 3.12"]);
-        assert!(super::wrap("", 10).is_empty());
     }
 }

@@ -16,6 +16,7 @@ mod stops;
 mod theme;
 /// What the trader is looking at: focus, zoom, scroll, overlays.
 pub mod view;
+mod wrap;
 
 pub use status::market_clock;
 pub use theme::Theme;

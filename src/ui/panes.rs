@@ -4,6 +4,7 @@ use ratatui::prelude::*;
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 use rust_decimal::Decimal;
 
+use super::wrap::wrap;
 use super::Theme;
 use crate::model::money::to_f64;
 use crate::model::Symbol;
@@ -25,24 +26,6 @@ pub fn money(d: Decimal, theme: &Theme) -> Span<'static> {
         format!("{}${}", if neg { "−" } else { "+" }, dollars(d)),
         style,
     )
-}
-
-/// Words into rows of at most `width` characters (a word longer than a row gets its own).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut rows = vec![String::new()];
-    for word in text.split(' ') {
-        let row = rows.last_mut().expect("one row");
-        let len = row.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
-            rows.push(word.to_string());
-        } else {
-            if len > 0 {
-                row.push(' ');
-            }
-            row.push_str(word);
-        }
-    }
-    rows
 }
 
 pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
@@ -426,17 +409,5 @@ mod tests {
         assert_eq!(super::dollars(dec!(-1234567.891)), "1,234,567.89");
         assert_eq!(super::dollars(dec!(999.5)), "999.50");
         assert_eq!(super::dollars(dec!(0)), "0.00");
-    }
-
-    #[test]
-    fn a_watch_line_wraps_at_words_and_loses_nothing() {
-        let t = "a close below 214.06 breaks support 214.79 − 0.25 ATR; now 213.90, it triggers \
-                 if it closes here; 2 h 10 m to the close";
-        let rows = super::wrap(t, 40);
-        assert!(
-            rows.len() > 2 && rows.iter().all(|r| r.chars().count() <= 40),
-            "{rows:?}"
-        );
-        assert_eq!(rows.join(" "), t);
     }
 }

@@ -2,12 +2,7 @@
 //! The built-in paper simulator answers synchronously; Alpaca answers later through a channel.
 
 pub mod alpaca;
-pub mod alpaca_book;
-mod alpaca_request;
-pub mod alpaca_updates;
 pub mod paper;
-#[cfg(test)]
-mod paper_props;
 
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};

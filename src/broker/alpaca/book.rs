@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use rust_decimal::Decimal;
 
-use super::BrokerEvent;
 use crate::alpaca::wire::Order;
+use crate::broker::BrokerEvent;
 use crate::model::{ClientOrderId, Fill, OrderRequest, Side, Symbol};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

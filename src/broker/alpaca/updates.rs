@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use super::alpaca::{reconcile, refresh_account, Ctx};
+use super::poll::{reconcile, refresh_account};
+use super::Ctx;
 use crate::alpaca::jittered;
 use crate::alpaca::stream::{connect_trading, Credentials, ErrorClass, StreamError};
 use crate::broker::BrokerEvent;

@@ -362,9 +362,8 @@ fn insufficient(need: Decimal, have: Decimal) -> String {
     )
 }
 
-#[cfg(test)]
-#[path = "paper_tests.rs"]
-mod tests;
-
-#[path = "paper_margin.rs"]
 mod margin;
+#[cfg(test)]
+mod props;
+#[cfg(test)]
+mod tests;

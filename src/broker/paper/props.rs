@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
-use super::paper::{price, PaperBroker, TICK};
-use super::{Broker, BrokerEvent, Costs};
+use super::{price, PaperBroker, TICK};
+use crate::broker::{Broker, BrokerEvent, Costs};
 use crate::config::Config;
 use crate::model::{Bar, ClientOrderId, OrderRequest, OrderType, Side, Symbol};
 
@@ -59,7 +59,7 @@ proptest! {
         ops in prop::collection::vec(op(), 1..160),
     ) {
         let mut cfg = Config::default_config().paper;
-        // A cash account (`buying_power = 1`): the margin one is tested in paper_tests.
+        // A cash account (`buying_power = 1`): the margin one is tested in paper/tests.rs.
         cfg.buying_power = 1.0;
         cfg.starting_cash = Decimal::from(start_cash);
         let costs = Costs::paper(&cfg);

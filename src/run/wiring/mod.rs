@@ -334,7 +334,7 @@ pub fn alpaca(
         broker_tx,
     );
     if cfg.stream.trade_updates {
-        broker.stream_updates(crate::broker::alpaca_updates::UpdatesConfig::from_config(
+        broker.stream_updates(crate::broker::alpaca::updates::UpdatesConfig::from_config(
             &cfg.stream,
             client.trading_stream_url(),
             creds.clone(),

@@ -2,7 +2,7 @@
 //! answering the way Alpaca's REST API does (orders acknowledged and filled later, partial
 //! fills, cumulative `filled_qty` snapshots, positions and account polled, buying power and
 //! sellable quantity checked at submit), seen through the app's real order book
-//! (`broker::alpaca_book`, the part of the Alpaca broker that turns snapshots into events).
+//! (`broker::alpaca::book`, the part of the Alpaca broker that turns snapshots into events).
 //!
 //! Synchronous where the real broker polls over HTTP: `poll` is one pass of the broker's poller
 //! (order snapshots, then positions and account after a fill), run by the test between steps.
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use double_agent::alpaca::wire::Order;
-use double_agent::broker::alpaca_book::{Book, Phase};
+use double_agent::broker::alpaca::book::{Book, Phase};
 use double_agent::broker::{Broker, BrokerEvent, BrokerKind};
 use double_agent::model::{Bar, ClientOrderId, Fill, OrderRequest, Position, Side, Symbol};
 use rust_decimal::Decimal;

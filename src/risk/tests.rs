@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use super::*;
+use crate::broker::Costs;
 use crate::model::{Fill, OrderType};
 
 pub(super) fn limits() -> RiskLimits {

@@ -93,6 +93,12 @@ fn a_restart_keeps_the_waiting_signal_the_history_the_scorecard_and_the_numbers(
         .collect();
     let tracks = s.store.scorecard.tracks().len();
     assert!(tracks >= 2, "{tracks}");
+    let entries: Vec<_> = s
+        .store
+        .scorecard
+        .tracks()
+        .map(|t| (t.signal_id, t.entry))
+        .collect();
     // The process dies: no clean end.
     drop(s);
 
@@ -126,6 +132,15 @@ fn a_restart_keeps_the_waiting_signal_the_history_the_scorecard_and_the_numbers(
         tracks,
         "the scorecard (o)"
     );
+    // Each track entered where it did (a vehicle's history bars from before the signal entered
+    // it at a price of months earlier: the scorecard showed an agent loss of $230,786).
+    let again: Vec<_> = s
+        .store
+        .scorecard
+        .tracks()
+        .map(|t| (t.signal_id, t.entry))
+        .collect();
+    assert_eq!(again, entries);
     let overridden = s
         .store
         .scorecard
@@ -232,4 +247,43 @@ fn a_replayed_session_gets_the_answers_the_trader_gave() {
             .map(|e| e.state);
         assert_eq!(again, Some(state), "{} {}", sig.id, sig.kind.label());
     }
+}
+
+/// The Agents pane's "since" for an engaged Bear after a restart is the day its position began
+/// (rebuilt from the journal), not the day the process came back.
+#[test]
+fn a_restart_keeps_the_day_the_bears_position_began() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(flight::JOURNAL_FILE);
+    let mut cfg = Config::default_config();
+    cfg.signals.mode = Mode::Manual;
+    let (mut s, mut steps) = start(&path, &cfg);
+    // Acknowledge every signal until the Bear holds its vehicle.
+    let since = loop {
+        step(&mut s, &mut steps);
+        let open: Vec<u64> = s.store.signals.open().map(|e| e.signal.id).collect();
+        for id in open {
+            s.handle(Input::Action(Action::Acknowledge {
+                id: Some(id),
+                qty: None,
+            }));
+        }
+        let b = &s.engine_view().bear;
+        if b.engaged && !b.held.is_zero() {
+            break b.since.expect("an engaged Bear has a since");
+        }
+    };
+    // A few more days pass, so the restart's day is not the position's first day.
+    for _ in 0..3 {
+        step(&mut s, &mut steps);
+    }
+    let before = s.engine_view().bear.since;
+    assert_eq!(before, Some(since));
+    drop(s);
+
+    let (mut s, mut steps) = start(&path, &cfg);
+    step(&mut s, &mut steps);
+    let b = &s.engine_view().bear;
+    assert!(b.engaged, "{b:?}");
+    assert_eq!(b.since, Some(since), "{b:?}");
 }

@@ -47,7 +47,7 @@ fn embedded_summary_shows_real_numbers_and_says_what_is_missing() {
 #[test]
 fn evidence_only_from_data_published_by_the_day() {
     let book = PositioningBook::with_embedded();
-    // 07-31 is assumed public ten days after settlement; on 08-05 the latest is 07-15 (falling).
+    // 07-31 is public on FINRA's seventh business day (08-11); on 08-05 the latest is 07-15.
     let e = book.evidence_as_of(d("2025-08-05"));
     let f = e.short_interest_rising.unwrap();
     assert!(

@@ -45,17 +45,27 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     rows
 }
 
+/// What the Bear's book really holds, the header's and the Agents pane's words: a tier counts
+/// once its shares are held; an entry waiting for an answer or a fill is named as pending (the
+/// header said "tier 2/3" while tier 2 was still a proposal).
+pub fn bear_tiers(b: &crate::engine::BearView) -> String {
+    let held = b.tier_betas.len().min(usize::from(b.tiers)) as u8;
+    let max = b.max_tiers;
+    match (b.exiting, b.held.is_zero()) {
+        (true, _) => format!("● exiting  tier {held}/{max}"),
+        (false, true) => format!("◌ tier {} entry pending", b.tiers.max(1)),
+        (false, false) if held < b.tiers => {
+            format!("● tier {held}/{max} · tier {} pending", b.tiers)
+        }
+        (false, false) => format!("● tier {}/{max}", b.tiers),
+    }
+}
+
 pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     let v = s.engine_view();
     let b = &v.bear;
     let bear = if b.engaged {
-        // What the book really holds: filled shares, an entry still waiting, or an exit going out.
-        let state = match (b.exiting, b.held.is_zero()) {
-            (true, _) => "● exiting",
-            (false, true) => "◌ entry pending",
-            (false, false) => "● engaged",
-        };
-        let mut t = format!("{state}  tier {}/{}", b.tiers, b.max_tiers);
+        let mut t = bear_tiers(b).replacen("● tier", "● engaged  tier", 1);
         if let Some(since) = b.since {
             t.push_str(&format!("  since {}", since.format("%m-%d")));
         }
@@ -429,5 +439,27 @@ mod tests {
             "{rows:?}"
         );
         assert_eq!(rows.join(" "), t);
+    }
+
+    /// A tier counts once its shares are held: the header said "tier 2/3" (and "tier 1/3" with
+    /// nothing bought) while the entry was still waiting for an answer.
+    #[test]
+    fn the_bear_counts_held_tiers_and_names_the_pending_one() {
+        let mut b = crate::engine::BearView {
+            engaged: true,
+            tiers: 1,
+            max_tiers: 3,
+            ..Default::default()
+        };
+        assert_eq!(super::bear_tiers(&b), "◌ tier 1 entry pending");
+        b.held = dec!(354);
+        b.tier_betas = vec![-0.33];
+        assert_eq!(super::bear_tiers(&b), "● tier 1/3");
+        b.tiers = 2;
+        assert_eq!(super::bear_tiers(&b), "● tier 1/3 · tier 2 pending");
+        b.tier_betas.push(-0.33);
+        assert_eq!(super::bear_tiers(&b), "● tier 2/3");
+        b.exiting = true;
+        assert_eq!(super::bear_tiers(&b), "● exiting  tier 2/3");
     }
 }

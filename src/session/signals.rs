@@ -157,9 +157,52 @@ impl Session {
             .store
             .last_price(Symbol::Iwm)
             .map(crate::model::money::to_f64);
+        // A Bear entry's stop is the Bear's stop now (it trailed while the entry waited): the
+        // one the chart draws, the vehicle's from it, and the reason says so.
+        let bear = self.engine_view().bear.clone();
+        let day = self.store.series(Symbol::Iwm).last().map(|b| b.time);
+        let mult = self.cfg.bear.stop_atr;
         if let Some(e) = self.store.signals.get_mut(id) {
             e.state = SignalState::Proposed;
             e.expires_at = expires_at;
+            let trailed = bear
+                .stop_iwm
+                .filter(|_| matches!(e.signal.kind, crate::model::SignalKind::BearEntry { .. }))
+                .filter(|s| Some(*s) != e.signal.iwm_stop);
+            if let Some(stop) = trailed {
+                e.signal.iwm_stop = Some(stop);
+                let when = day
+                    .map(|d| format!(" on {}", d.format("%m-%d")))
+                    .unwrap_or_default();
+                let text = format!(
+                    "stop IWM {stop:.2}: the Bear's stop{when}, trailed while the entry waited \
+                     (lowest close + {mult} × ATR)"
+                );
+                match e
+                    .signal
+                    .reasons
+                    .iter_mut()
+                    .find(|r| r.kind == crate::model::ReasonKind::AtrStop)
+                {
+                    Some(r) => r.text = crate::model::ReasonText::new(text),
+                    None => e.signal.reasons.push(crate::model::Reason::new(
+                        crate::model::ReasonKind::AtrStop,
+                        text,
+                    )),
+                }
+                if let (Some(iwm), true) = (iwm_now, e.signal.symbol != Symbol::Iwm) {
+                    let lev = f64::from(e.signal.symbol.leverage()).abs();
+                    let v = crate::engine::sizing::vehicle_stop(
+                        crate::model::money::to_f64(px),
+                        lev,
+                        stop,
+                        iwm,
+                    );
+                    e.signal.stop_price = rust_decimal::Decimal::try_from(v)
+                        .ok()
+                        .map(|d| d.round_dp(2));
+                }
+            }
             reprice(&mut e.signal, px, iwm_now);
         }
         let why = format!(

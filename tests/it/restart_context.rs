@@ -287,3 +287,65 @@ fn a_restart_keeps_the_day_the_bears_position_began() {
     assert!(b.engaged, "{b:?}");
     assert_eq!(b.since, Some(since), "{b:?}");
 }
+
+/// A snoozed Bear entry is asked again with the Bear's stop of that day (the one the chart draws:
+/// it trailed while the entry waited), the vehicle's stop from it and a reason that says so.
+#[test]
+fn a_snoozed_bear_entry_comes_back_with_the_bears_stop_of_the_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(flight::JOURNAL_FILE);
+    let mut cfg = Config::default_config();
+    cfg.signals.mode = Mode::Manual;
+    let (mut s, mut steps) = start(&path, &cfg);
+    let (id, proposed) = loop {
+        step(&mut s, &mut steps);
+        if let Some(e) = s.store.signals.open().next() {
+            break (e.signal.id, e.signal.clone());
+        }
+    };
+    s.handle(Input::Action(Action::Snooze { id: Some(id) }));
+    loop {
+        let out = step(&mut s, &mut steps);
+        if out
+            .iter()
+            .any(|n| matches!(n, Notice::Asked { signal_id, .. } if *signal_id == id))
+        {
+            break;
+        }
+    }
+    let e = s.store.signals.get(id).unwrap();
+    let bear = &s.engine_view().bear;
+    assert_eq!(e.signal.iwm_stop, bear.stop_iwm, "{bear:?}");
+    assert_ne!(
+        e.signal.iwm_stop, proposed.iwm_stop,
+        "the stop trailed while it waited"
+    );
+    let stop = bear.stop_iwm.unwrap();
+    let texts: Vec<String> = e
+        .signal
+        .reasons
+        .iter()
+        .map(|r| r.text.to_string())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with(&format!("stop IWM {stop:.2}: the Bear's stop on "))),
+        "{texts:?}"
+    );
+    // The vehicle's stop is the same IWM stop from the day's prices.
+    let lev = f64::from(e.signal.symbol.leverage()).abs();
+    let iwm = s.store.last_price(Symbol::Iwm).unwrap();
+    let want = double_agent::engine::sizing::vehicle_stop(
+        double_agent::model::money::to_f64(e.signal.reference_price),
+        lev,
+        stop,
+        double_agent::model::money::to_f64(iwm),
+    );
+    assert_eq!(
+        e.signal.stop_price,
+        rust_decimal::Decimal::try_from(want)
+            .ok()
+            .map(|d| d.round_dp(2))
+    );
+}

@@ -180,3 +180,45 @@ fn no_report_is_ever_shown_before_its_publication() {
     }
     assert!(shown_tff > 3000, "{shown_tff}");
 }
+
+/// The NQ-vs-RTY gauge in dollars where the Nasdaq-100 level is known, and an honest note in
+/// contracts where it is not (nothing bundles it): RTY's dollars from the Russell level.
+#[test]
+fn the_gauge_says_nq_is_in_contracts_without_a_nasdaq_level() {
+    let book = PositioningBook::with_embedded();
+    let day = d("2025-07-18");
+    let s = book.summary(day);
+    let g = s
+        .gauge
+        .clone()
+        .expect("NQ and RTY are bundled on 2025-07-18");
+    assert_eq!(g.nq_net_usd, None);
+    let rty = g.rty_net_usd.expect("the Russell level is bundled");
+    let lines = s.lines(day);
+    let note = format!(
+        "  NQ in contracts (no Nasdaq-100 level bundled); RTY net {}",
+        text::billions(rty)
+    );
+    assert!(lines.contains(&note), "{lines:?}");
+    // Given a level, NQ reads in dollars with its contracts, and the note goes.
+    let mut s = s;
+    if let Some(g) = s.gauge.as_mut() {
+        g.nq_net_usd = Some(g.nq_net as f64 * 20.0 * 23_000.0);
+    }
+    let lines = s.lines(day);
+    let gauge = lines
+        .iter()
+        .find(|l| l.starts_with("Long NQ/short RTY:"))
+        .expect("the gauge line");
+    assert!(
+        gauge.contains(&format!(
+            "lev net NQ {} (",
+            text::billions(g.nq_net as f64 * 20.0 * 23_000.0)
+        )),
+        "{gauge}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("NQ in contracts")),
+        "{lines:?}"
+    );
+}

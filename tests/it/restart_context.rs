@@ -349,3 +349,36 @@ fn a_snoozed_bear_entry_comes_back_with_the_bears_stop_of_the_day() {
             .map(|d| d.round_dp(2))
     );
 }
+
+/// Every kind a session writes is one `journal --kind` accepts (the agents' memory was written
+/// as `agent_memory` and refused as "no journal kind").
+#[test]
+fn every_kind_the_journal_writes_is_a_kind_journal_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(flight::JOURNAL_FILE);
+    let mut cfg = Config::default_config();
+    cfg.signals.mode = Mode::Manual;
+    let (mut s, mut steps) = start(&path, &cfg);
+    for _ in 0..40 {
+        step(&mut s, &mut steps);
+        let open: Vec<u64> = s.store.signals.open().map(|e| e.signal.id).collect();
+        for id in open {
+            s.handle(Input::Action(Action::Acknowledge {
+                id: Some(id),
+                qty: None,
+            }));
+        }
+    }
+    drop(s);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let mut q = db.prepare("SELECT DISTINCT kind FROM events").unwrap();
+    let kinds: Vec<String> = q
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(kinds.iter().any(|k| k == "agent_memory"), "{kinds:?}");
+    for k in &kinds {
+        assert!(double_agent::journal::KINDS.contains(&k.as_str()), "{k}");
+    }
+}

@@ -204,6 +204,23 @@ impl Session {
                 }
             }
             reprice(&mut e.signal, px, iwm_now);
+            // The rule's facts are the proposal bar's: say which day they are and where IWM
+            // stands now, so no figure reads as today's (one note, however many snoozes).
+            if let (Some(day), Some(iwm)) = (day, iwm_now) {
+                let note = format!(
+                    "asked again on {} after a snooze, IWM {iwm:.2}: the facts below are {}'s, \
+                     when it was proposed",
+                    day.format("%m-%d"),
+                    e.signal.time.format("%m-%d")
+                );
+                e.signal
+                    .reasons
+                    .retain(|r| !r.text.to_string().starts_with("asked again on "));
+                e.signal.reasons.insert(
+                    0,
+                    crate::model::Reason::new(crate::model::ReasonKind::Evidence, note),
+                );
+            }
         }
         let why = format!(
             "signal #{id} snooze over: asking again at {} (proposed at {})",

@@ -333,6 +333,16 @@ fn a_snoozed_bear_entry_comes_back_with_the_bears_stop_of_the_day() {
             .any(|t| t.starts_with(&format!("stop IWM {stop:.2}: the Bear's stop on "))),
         "{texts:?}"
     );
+    // The proposal bar's facts say whose they are, and where IWM stands on the day it is asked.
+    let iwm_now = s.store.last_price(Symbol::Iwm).unwrap();
+    let day = s.store.series(Symbol::Iwm).last().unwrap().time;
+    let note = format!(
+        "asked again on {} after a snooze, IWM {:.2}: the facts below are {}'s, when it was proposed",
+        day.format("%m-%d"),
+        double_agent::model::money::to_f64(iwm_now),
+        proposed.time.format("%m-%d")
+    );
+    assert_eq!(texts.first(), Some(&note), "{texts:?}");
     // The vehicle's stop is the same IWM stop from the day's prices.
     let lev = f64::from(e.signal.symbol.leverage()).abs();
     let iwm = s.store.last_price(Symbol::Iwm).unwrap();

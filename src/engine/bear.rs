@@ -120,13 +120,17 @@ impl Bear {
             }) => (stop, lowest_close, level, entry, target, tiers),
             _ => (fresh.0, fresh.1, fresh.2, fresh.3, fresh.4, None),
         };
+        // The day the position began is a date, good whatever bars this history counts: a
+        // shorter history (a live feed's window) rejects the bar clock, not the day (it read as
+        // the restart's day).
+        let began = clock.map(|t| t.since).filter(|t| *t <= c.time);
         // A journaled clock from a bar this engine has not reached is not this history's.
         let clock = clock.filter(|t| t.last_tier_bar <= c.seq && t.first_bar <= c.seq);
         self.pos = Some(BearPos {
             level,
             tiers: tiers.max(1),
             first_bar: clock.map_or(c.seq, |t| t.first_bar),
-            since: clock.map_or(c.time, |t| t.since),
+            since: clock.map_or(began.unwrap_or(c.time), |t| t.since),
             last_tier_bar: clock.map_or(c.seq, |t| t.last_tier_bar),
             entry_iwm,
             stop,

@@ -386,3 +386,45 @@ fn the_hedge_exits_with_the_bear_position_it_hedges() {
         "one exit, not one a bar"
     );
 }
+
+/// Shares adopted at a restart whose journaled tier clock counts bars this history has not
+/// reached (a shorter history): the clock goes, the day the position began stays.
+#[test]
+fn an_adopted_position_keeps_the_day_it_began_without_its_bar_clock() {
+    use crate::model::{BearTiers, StandingStop};
+    let mut bear = Bear::new(&Config::default_config());
+    let since = Utc.with_ymd_and_hms(2025, 2, 24, 5, 0, 0).unwrap();
+    let known = StandingStop::Bear {
+        stop: 224.68,
+        lowest_close: 213.83,
+        level: 214.79,
+        entry: 213.83,
+        target: Some(181.26),
+        tiers: Some(BearTiers {
+            first_bar: 500,
+            since,
+            last_tier_bar: 500,
+            min_low: 212.0,
+            confidence: 0.4,
+            magnitude: 0.27,
+        }),
+    };
+    let at = super::context::AdoptAt {
+        seq: 120,
+        time: Utc.with_ymd_and_hms(2025, 3, 4, 5, 0, 0).unwrap(),
+        close: 205.0,
+        low: 204.0,
+        atr: 3.6,
+    };
+    bear.adopt(&at, 1, Some(known));
+    let p = bear.pos().unwrap();
+    assert_eq!(p.since, since);
+    // The bar clock is this history's: it starts at the adoption bar.
+    assert_eq!(p.first_bar, 120);
+    // A day after the adoption bar is not this history's either.
+    let mut later = Bear::new(&Config::default_config());
+    let mut at = at;
+    at.time = Utc.with_ymd_and_hms(2025, 2, 20, 5, 0, 0).unwrap();
+    later.adopt(&at, 1, Some(known));
+    assert_eq!(later.pos().unwrap().since, at.time);
+}

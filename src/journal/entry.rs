@@ -165,7 +165,7 @@ pub enum Entry {
 }
 
 /// Every kind `Entry::kind` names: what `journal --kind` accepts.
-pub const KINDS: [&str; 23] = [
+pub const KINDS: [&str; 24] = [
     "session_start",
     "session_end",
     "bar",
@@ -187,6 +187,7 @@ pub const KINDS: [&str; 23] = [
     "risk_refusal",
     "kill_switch",
     "stops",
+    "agent_memory",
     "close_decision",
     "broker_interest",
 ];

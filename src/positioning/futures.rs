@@ -105,6 +105,9 @@ fn record_since(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NqRtyGauge {
     pub nq_net: i64,
+    /// NQ's net in dollars (contracts × $20 × the Nasdaq-100 level): None while no Nasdaq-100
+    /// level is known (none is bundled; QQQ is a fund, not the index).
+    pub nq_net_usd: Option<f64>,
     pub nq_report: TffReport,
     pub nq_date: NaiveDate,
     pub rty_net: i64,
@@ -124,6 +127,7 @@ impl NqRtyGauge {
             .map(|(r, n)| n.pct_in_range - r.pct_in_range);
         NqRtyGauge {
             nq_net: nq.lev_money_net,
+            nq_net_usd: nq.lev_money_net_usd,
             nq_report: nq.report,
             nq_date: nq.report_date,
             rty_net: rty.lev_money_net,

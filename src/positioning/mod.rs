@@ -35,7 +35,10 @@ pub use cache::{Cache, CacheError};
 pub use embedded::embedded_events;
 pub use futures::{FuturesLine, NqRtyGauge};
 pub use pollers::{spawn_for_session, spawn_pollers, spawn_pollers_with_env};
-pub use publish::{si_published, tff_published, AsOf, ASSUMED_SI_LAG_DAYS};
+pub use publish::{
+    finra_dissemination, si_published, tff_published, us_market_holiday, AsOf,
+    SI_DISSEMINATION_BUSINESS_DAYS,
+};
 pub use summary::{PositioningSummary, ShortInterestLine, ShortVolumeLine};
 
 /// The symbol every piece of evidence is about.

@@ -6,9 +6,12 @@ use chrono_tz::America::New_York;
 
 use crate::model::ShortInterest;
 
-/// When a report's first-seen time is unknown, assume FINRA published it this many days after
-/// settlement (its schedule is ~7 business days) so a replay does not peek at unpublished data.
-pub const ASSUMED_SI_LAG_DAYS: u64 = 10;
+/// FINRA disseminates short interest on the seventh business day after the settlement date
+/// (its short-interest reporting rule: firms report by the second business day, FINRA publishes
+/// on the seventh). The bundled reports carry no publication date, so a report whose first-seen
+/// time is unknown becomes public on that day, counted by FINRA's rule over weekends and the
+/// exchange holidays (`us_market_holiday`), not read from FINRA's published calendar.
+pub const SI_DISSEMINATION_BUSINESS_DAYS: u32 = 7;
 
 /// The moment a replay stands at: the market day (for daily data: short interest, Reg SHO) and
 /// the instant (for the CFTC's 15:30 ET Friday release).
@@ -69,12 +72,89 @@ fn eastern_summer_time(day: NaiveDate) -> bool {
     day >= nth_sunday(3, 2) && day < nth_sunday(11, 1)
 }
 
-/// The market day a short-interest report became public: first seen if known, else settlement +
-/// the assumed lag.
+/// The market day a short-interest report became public: first seen if known, else FINRA's
+/// dissemination day for its settlement date.
 pub fn si_published(r: &ShortInterest) -> NaiveDate {
-    r.seen
-        .map(|t| t.with_timezone(&New_York).date_naive())
-        .unwrap_or(r.settlement_date + Days::new(ASSUMED_SI_LAG_DAYS))
+    r.seen.map_or_else(
+        || finra_dissemination(r.settlement_date),
+        |t| t.with_timezone(&New_York).date_naive(),
+    )
+}
+
+/// The seventh business day after `settlement` (see `SI_DISSEMINATION_BUSINESS_DAYS`).
+pub fn finra_dissemination(settlement: NaiveDate) -> NaiveDate {
+    let mut day = settlement;
+    let mut counted = 0;
+    while counted < SI_DISSEMINATION_BUSINESS_DAYS {
+        day = day.succ_opt().unwrap_or(day);
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !us_market_holiday(day) {
+            counted += 1;
+        }
+    }
+    day
+}
+
+/// The US equity market's full-day holidays, by rule: New Year's Day, Martin Luther King Jr. Day,
+/// Washington's Birthday, Good Friday, Memorial Day, Juneteenth (from 2022), Independence Day,
+/// Labor Day, Thanksgiving and Christmas; a Sunday holiday is kept on Monday, a Saturday one on
+/// Friday (New Year's Day on a Saturday is not moved into the old year). One-off closings (a
+/// national day of mourning) are not known.
+pub fn us_market_holiday(day: NaiveDate) -> bool {
+    let y = day.year();
+    let nth = |month: u32, weekday: Weekday, n: u32| {
+        NaiveDate::from_weekday_of_month_opt(y, month, weekday, n as u8)
+    };
+    let last_monday_of_may = (1..=5)
+        .rev()
+        .find_map(|n| nth(5, Weekday::Mon, n))
+        .unwrap_or(day);
+    let observed = |month: u32, dom: u32| {
+        NaiveDate::from_ymd_opt(y, month, dom).map(|h| match h.weekday() {
+            Weekday::Sat => h.pred_opt().unwrap_or(h),
+            Weekday::Sun => h.succ_opt().unwrap_or(h),
+            _ => h,
+        })
+    };
+    let new_year = NaiveDate::from_ymd_opt(y, 1, 1)
+        .map(|h| match h.weekday() {
+            Weekday::Sun => h.succ_opt().unwrap_or(h),
+            _ => h,
+        })
+        .filter(|h| h.weekday() != Weekday::Sat);
+    let fixed = [
+        new_year,
+        observed(7, 4),
+        observed(12, 25),
+        if y >= 2022 { observed(6, 19) } else { None },
+    ];
+    let floating = [
+        nth(1, Weekday::Mon, 3),
+        nth(2, Weekday::Mon, 3),
+        Some(last_monday_of_may),
+        nth(9, Weekday::Mon, 1),
+        nth(11, Weekday::Thu, 4),
+        easter(y).and_then(|e| e.checked_sub_days(Days::new(2))),
+    ];
+    fixed.iter().chain(&floating).any(|h| *h == Some(day))
+}
+
+/// Easter Sunday (Gregorian; the anonymous algorithm of Meeus/Jones/Butcher).
+fn easter(y: i32) -> Option<NaiveDate> {
+    let a = y % 19;
+    let b = y / 100;
+    let c = y % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(y, month as u32, day as u32)
 }
 
 #[cfg(test)]
@@ -83,6 +163,44 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn short_interest_is_public_on_finras_seventh_business_day() {
+        // Issue 24's check: the 06-30 report is public by 07-18, the 07-15 one is not.
+        assert_eq!(finra_dissemination(d("2025-06-30")), d("2025-07-10")); // over July 4th
+        assert_eq!(finra_dissemination(d("2025-07-15")), d("2025-07-24"));
+        assert_eq!(finra_dissemination(d("2025-06-13")), d("2025-06-25")); // over Juneteenth
+        assert_eq!(finra_dissemination(d("2025-07-31")), d("2025-08-11")); // over a weekend
+        assert_eq!(finra_dissemination(d("2024-03-28")), d("2024-04-09")); // over Good Friday
+        assert_eq!(finra_dissemination(d("2021-12-31")), d("2022-01-11")); // New Year's on a Saturday
+    }
+
+    #[test]
+    fn the_market_holidays_of_2025() {
+        let mut got = Vec::new();
+        let mut day = d("2025-01-01");
+        while day <= d("2025-12-31") {
+            if us_market_holiday(day) {
+                got.push(day.to_string());
+            }
+            day = day.succ_opt().unwrap();
+        }
+        assert_eq!(
+            got,
+            [
+                "2025-01-01",
+                "2025-01-20",
+                "2025-02-17",
+                "2025-04-18",
+                "2025-05-26",
+                "2025-06-19",
+                "2025-07-04",
+                "2025-09-01",
+                "2025-11-27",
+                "2025-12-25",
+            ]
+        );
     }
 
     #[test]

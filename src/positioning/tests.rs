@@ -47,7 +47,7 @@ fn embedded_summary_shows_real_numbers_and_says_what_is_missing() {
 #[test]
 fn evidence_only_from_data_published_by_the_day() {
     let book = PositioningBook::with_embedded();
-    // 07-31 is assumed public ten days after settlement; on 08-05 the latest is 07-15 (falling).
+    // 07-31 is public on FINRA's seventh business day (08-11); on 08-05 the latest is 07-15.
     let e = book.evidence_as_of(d("2025-08-05"));
     let f = e.short_interest_rising.unwrap();
     assert!(
@@ -179,4 +179,46 @@ fn no_report_is_ever_shown_before_its_publication() {
         day = day.succ_opt().unwrap();
     }
     assert!(shown_tff > 3000, "{shown_tff}");
+}
+
+/// The NQ-vs-RTY gauge in dollars where the Nasdaq-100 level is known, and an honest note in
+/// contracts where it is not (nothing bundles it): RTY's dollars from the Russell level.
+#[test]
+fn the_gauge_says_nq_is_in_contracts_without_a_nasdaq_level() {
+    let book = PositioningBook::with_embedded();
+    let day = d("2025-07-18");
+    let s = book.summary(day);
+    let g = s
+        .gauge
+        .clone()
+        .expect("NQ and RTY are bundled on 2025-07-18");
+    assert_eq!(g.nq_net_usd, None);
+    let rty = g.rty_net_usd.expect("the Russell level is bundled");
+    let lines = s.lines(day);
+    let note = format!(
+        "  NQ in contracts (no Nasdaq-100 level bundled); RTY net {}",
+        text::billions(rty)
+    );
+    assert!(lines.contains(&note), "{lines:?}");
+    // Given a level, NQ reads in dollars with its contracts, and the note goes.
+    let mut s = s;
+    if let Some(g) = s.gauge.as_mut() {
+        g.nq_net_usd = Some(g.nq_net as f64 * 20.0 * 23_000.0);
+    }
+    let lines = s.lines(day);
+    let gauge = lines
+        .iter()
+        .find(|l| l.starts_with("Long NQ/short RTY:"))
+        .expect("the gauge line");
+    assert!(
+        gauge.contains(&format!(
+            "lev net NQ {} (",
+            text::billions(g.nq_net as f64 * 20.0 * 23_000.0)
+        )),
+        "{gauge}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("NQ in contracts")),
+        "{lines:?}"
+    );
 }

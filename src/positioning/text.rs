@@ -149,9 +149,13 @@ impl PositioningSummary {
                 .find(|(f, _)| f.market == NQ)
                 .map(|(f, n)| age(f.report_date, *n, CADENCE_TFF_DAYS, today))
                 .unwrap_or_default();
+            let nq = match g.nq_net_usd {
+                Some(usd) => with_usd(g.nq_net, Some(usd)),
+                None => signed(g.nq_net),
+            };
             out.push(format!(
                 "Long NQ/short RTY: lev net NQ {} ({} {}), RTY {}{gap}{nq_old}",
-                signed(g.nq_net),
+                nq,
                 short_label(g.nq_report),
                 g.nq_date.format("%m-%d"),
                 signed(g.rty_net),
@@ -164,6 +168,19 @@ impl PositioningSummary {
                 out.push("QQQ/IWM price ratio: no QQQ bars in the feed".into())
             }
             None => {}
+        }
+        // What the gauge's units are: NQ's dollars need the Nasdaq-100 level, which nothing
+        // brings (QQQ is a fund, not the index), so it says so rather than invent a number.
+        // Below the short interest: a short pane keeps the figures and drops the footnote.
+        if let Some(g) = self.gauge.as_ref().filter(|g| g.nq_net_usd.is_none()) {
+            let rty = g
+                .rty_net_usd
+                .map(|usd| format!("; RTY net {}", billions(usd)))
+                .unwrap_or_default();
+            later.insert(
+                0,
+                format!("  NQ in contracts (no Nasdaq-100 level bundled){rty}"),
+            );
         }
         for l in &self.short_interest {
             let change = match (l.change, l.change_pct) {

@@ -150,8 +150,10 @@ pub enum Command {
         /// Bar files: IWM first, then TWM and SRTY, then a QQQ or SPY book's (default: the embedded daily bars).
         #[arg(long, value_name = "FILE", num_args = 1..=4)]
         input: Vec<PathBuf>,
+        /// First traded day; the bars before it warm the indicators (default: after 250 IWM bars).
         #[arg(long, value_name = "YYYY-MM-DD")]
         from: Option<NaiveDate>,
+        /// Last traded day, inclusive (default: the last bar).
         #[arg(long, value_name = "YYYY-MM-DD")]
         to: Option<NaiveDate>,
         /// One JSON object with every figure, plus bars and bars_per_second.

@@ -65,6 +65,9 @@ pub struct Track {
     pub entry: Option<Decimal>,
     /// Exit price once closed, else the last close (the mark).
     pub mark: Option<Decimal>,
+    /// The bar of the exit signal that closes it: it closes at the open of a later bar.
+    #[serde(skip)]
+    pub closing_after: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Track {
@@ -186,6 +189,7 @@ impl Scorecard {
                 let t = &mut self.tracks[i];
                 if matches!(t.phase, Phase::Pending | Phase::Open) {
                     t.phase = Phase::Closing;
+                    t.closing_after = Some(s.time);
                     self.closing[sym].push(i);
                 }
             }
@@ -211,6 +215,7 @@ impl Scorecard {
             phase: Phase::Pending,
             entry: None,
             mark: None,
+            closing_after: None,
         });
     }
 
@@ -305,23 +310,38 @@ impl Scorecard {
         }
         let open = price(bar.open);
         if entering {
+            // Only a bar after the signal's own moves it: a restart feeds each symbol's history
+            // after the IWM bars that bring the journaled signals back, and a bar from before a
+            // signal entered it at a price of months earlier.
+            let mut early = Vec::new();
             for i in std::mem::take(&mut self.closing[sym]) {
                 let t = &mut self.tracks[i];
                 if t.phase == Phase::Closing {
+                    if t.closing_after.is_some_and(|at| bar.time <= at) {
+                        early.push(i);
+                        continue;
+                    }
                     // An exit before the entry bar came means the position never existed.
                     t.entry.get_or_insert(open);
                     t.mark = Some(open);
                     t.phase = Phase::Exited;
                 }
             }
+            self.closing[sym] = early;
+            let mut early = Vec::new();
             for i in std::mem::take(&mut self.pending[sym]) {
                 let t = &mut self.tracks[i];
                 if t.phase == Phase::Pending {
+                    if bar.time <= t.time {
+                        early.push(i);
+                        continue;
+                    }
                     t.entry = Some(open);
                     t.phase = Phase::Open;
                     self.watch_stop(i);
                 }
             }
+            self.pending[sym] = early;
         }
         if !self.long_stops[sym].is_empty() {
             let low = price(bar.low);

@@ -47,6 +47,30 @@ fn entry(id: u64, qty: Decimal, stop: Decimal) -> Signal {
     )
 }
 
+/// A restart feeds a symbol's history after the IWM bars that bring the journaled signals back:
+/// a bar from before the signal (or of its own day) must neither enter nor close its track.
+#[test]
+fn bars_from_before_the_signal_move_nothing() {
+    let mut sc = Scorecard::default();
+    let mut s = entry(1, dec!(100), dec!(28));
+    s.time = Utc.with_ymd_and_hms(2025, 4, 3, 4, 0, 0).unwrap();
+    sc.on_signal(&s);
+    sc.on_bar(Symbol::Twm, &bar(1, 90.0, 91.0, 89.0, 90.0));
+    sc.on_bar(Symbol::Twm, &bar(3, 50.0, 51.0, 49.0, 50.0));
+    assert_eq!(sc.tracks().next().unwrap().phase, Phase::Pending);
+    sc.on_bar(Symbol::Twm, &bar(4, 30.0, 31.0, 29.5, 31.0));
+    let t = sc.tracks().next().unwrap();
+    assert_eq!((t.phase, t.entry), (Phase::Open, Some(dec!(30))));
+    let mut exit = signal(2, Agent::Bear, SignalKind::BearStop, dec!(100), None);
+    exit.time = Utc.with_ymd_and_hms(2025, 4, 8, 4, 0, 0).unwrap();
+    sc.on_signal(&exit);
+    sc.on_bar(Symbol::Twm, &bar(7, 32.0, 33.0, 31.5, 32.0));
+    assert_eq!(sc.tracks().next().unwrap().phase, Phase::Closing);
+    sc.on_bar(Symbol::Twm, &bar(9, 33.0, 34.0, 32.5, 33.0));
+    let t = sc.tracks().next().unwrap();
+    assert_eq!((t.phase, t.mark), (Phase::Exited, Some(dec!(33))));
+}
+
 #[test]
 fn enters_at_next_open_and_stops_out_at_the_stop() {
     let mut sc = Scorecard::default();
@@ -205,6 +229,7 @@ mod reference {
                         && matches!(t.phase, Phase::Pending | Phase::Open)
                     {
                         t.phase = Phase::Closing;
+                        t.closing_after = Some(s.time);
                     }
                 }
                 return;
@@ -222,6 +247,7 @@ mod reference {
                 phase: Phase::Pending,
                 entry: None,
                 mark: None,
+                closing_after: None,
             });
         }
 
@@ -235,6 +261,8 @@ mod reference {
             for t in self.0.iter_mut().filter(|t| t.symbol == symbol) {
                 match t.phase {
                     Phase::StoppedOut | Phase::Exited => continue,
+                    Phase::Closing if t.closing_after.is_some_and(|at| bar.time <= at) => continue,
+                    Phase::Pending if bar.time <= t.time => continue,
                     Phase::Closing => {
                         t.entry.get_or_insert(open);
                         t.mark = Some(open);

@@ -157,10 +157,70 @@ impl Session {
             .store
             .last_price(Symbol::Iwm)
             .map(crate::model::money::to_f64);
+        // A Bear entry's stop is the Bear's stop now (it trailed while the entry waited): the
+        // one the chart draws, the vehicle's from it, and the reason says so.
+        let bear = self.engine_view().bear.clone();
+        let day = self.store.series(Symbol::Iwm).last().map(|b| b.time);
+        let mult = self.cfg.bear.stop_atr;
         if let Some(e) = self.store.signals.get_mut(id) {
             e.state = SignalState::Proposed;
             e.expires_at = expires_at;
+            let trailed = bear
+                .stop_iwm
+                .filter(|_| matches!(e.signal.kind, crate::model::SignalKind::BearEntry { .. }))
+                .filter(|s| Some(*s) != e.signal.iwm_stop);
+            if let Some(stop) = trailed {
+                e.signal.iwm_stop = Some(stop);
+                let when = day
+                    .map(|d| format!(" on {}", d.format("%m-%d")))
+                    .unwrap_or_default();
+                let text = format!(
+                    "stop IWM {stop:.2}: the Bear's stop{when}, trailed while the entry waited \
+                     (lowest close + {mult} × ATR)"
+                );
+                match e
+                    .signal
+                    .reasons
+                    .iter_mut()
+                    .find(|r| r.kind == crate::model::ReasonKind::AtrStop)
+                {
+                    Some(r) => r.text = crate::model::ReasonText::new(text),
+                    None => e.signal.reasons.push(crate::model::Reason::new(
+                        crate::model::ReasonKind::AtrStop,
+                        text,
+                    )),
+                }
+                if let (Some(iwm), true) = (iwm_now, e.signal.symbol != Symbol::Iwm) {
+                    let lev = f64::from(e.signal.symbol.leverage()).abs();
+                    let v = crate::engine::sizing::vehicle_stop(
+                        crate::model::money::to_f64(px),
+                        lev,
+                        stop,
+                        iwm,
+                    );
+                    e.signal.stop_price = rust_decimal::Decimal::try_from(v)
+                        .ok()
+                        .map(|d| d.round_dp(2));
+                }
+            }
             reprice(&mut e.signal, px, iwm_now);
+            // The rule's facts are the proposal bar's: say which day they are and where IWM
+            // stands now, so no figure reads as today's (one note, however many snoozes).
+            if let (Some(day), Some(iwm)) = (day, iwm_now) {
+                let note = format!(
+                    "asked again on {} after a snooze, IWM {iwm:.2}: the facts below are {}'s, \
+                     when it was proposed",
+                    day.format("%m-%d"),
+                    e.signal.time.format("%m-%d")
+                );
+                e.signal
+                    .reasons
+                    .retain(|r| !r.text.to_string().starts_with("asked again on "));
+                e.signal.reasons.insert(
+                    0,
+                    crate::model::Reason::new(crate::model::ReasonKind::Evidence, note),
+                );
+            }
         }
         let why = format!(
             "signal #{id} snooze over: asking again at {} (proposed at {})",

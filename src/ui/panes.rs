@@ -1,7 +1,7 @@
 //! The smaller panes: agents, positions and account, the positioning slot, the event log.
 
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Wrap};
 use rust_decimal::Decimal;
 
 use super::wrap::wrap;
@@ -28,17 +28,27 @@ pub fn money(d: Decimal, theme: &Theme) -> Span<'static> {
     )
 }
 
+/// What the Bear's book really holds, the header's and the Agents pane's words: a tier counts
+/// once its shares are held; an entry waiting for an answer or a fill is named as pending (the
+/// header said "tier 2/3" while tier 2 was still a proposal).
+pub fn bear_tiers(b: &crate::engine::BearView) -> String {
+    let held = b.tier_betas.len().min(usize::from(b.tiers)) as u8;
+    let max = b.max_tiers;
+    match (b.exiting, b.held.is_zero()) {
+        (true, _) => format!("● exiting  tier {held}/{max}"),
+        (false, true) => format!("◌ tier {} entry pending", b.tiers.max(1)),
+        (false, false) if held < b.tiers => {
+            format!("● tier {held}/{max} · tier {} pending", b.tiers)
+        }
+        (false, false) => format!("● tier {}/{max}", b.tiers),
+    }
+}
+
 pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     let v = s.engine_view();
     let b = &v.bear;
     let bear = if b.engaged {
-        // What the book really holds: filled shares, an entry still waiting, or an exit going out.
-        let state = match (b.exiting, b.held.is_zero()) {
-            (true, _) => "● exiting",
-            (false, true) => "◌ entry pending",
-            (false, false) => "● engaged",
-        };
-        let mut t = format!("{state}  tier {}/{}", b.tiers, b.max_tiers);
+        let mut t = bear_tiers(b).replacen("● tier", "● engaged  tier", 1);
         if let Some(since) = b.since {
             t.push_str(&format!("  since {}", since.format("%m-%d")));
         }
@@ -201,8 +211,13 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
                 format!("  = the book (β {} over 250 days)", lev.round_dp(2))
             }
             // Hedge mode: IWM held is the trader's book and what the agents hold beside it.
+            (Symbol::Iwm, _) if !book.is_zero() && p.qty == book => "  =\u{a0}the\u{a0}book".into(),
+            // Non-breaking spaces: the wrap keeps the split in one piece.
             (Symbol::Iwm, _) if !book.is_zero() => {
-                format!("  book {book} + agents {}", p.qty - book)
+                format!(
+                    "  book\u{a0}{book}\u{a0}+\u{a0}agents\u{a0}{}",
+                    p.qty - book
+                )
             }
             (Symbol::Iwm, _) => String::new(),
             (_, Some(d)) => format!("  decay ~{:.2} %", d * 100.0),
@@ -261,7 +276,7 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         money(eq - st.day_start_equity, theme),
         Span::raw("  total "),
         money(total, theme),
-        Span::raw(format!(" ({total_pct:+.2} %)")),
+        Span::raw(format!(" ({total_pct:+.2}\u{a0}%)")),
     ]));
     let net = st.net_beta_dollars();
     lines.push(Line::from(format!(
@@ -276,7 +291,13 @@ pub fn positions(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
         dollars(st.gross_beta_dollars()),
         to_f64(st.gross_beta_dollars()) / eqf
     )));
-    f.render_widget(Paragraph::new(lines).block(block("Positions · P&L")), area);
+    // Long lines wrap at words (a position with its stop and beta outgrows a 160-column pane).
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block("Positions · P&L")),
+        area,
+    );
 }
 
 /// The short-interest and futures-positioning slot: the figures a trader knew at the bar clock,
@@ -409,5 +430,27 @@ mod tests {
         assert_eq!(super::dollars(dec!(-1234567.891)), "1,234,567.89");
         assert_eq!(super::dollars(dec!(999.5)), "999.50");
         assert_eq!(super::dollars(dec!(0)), "0.00");
+    }
+
+    /// A tier counts once its shares are held: the header said "tier 2/3" (and "tier 1/3" with
+    /// nothing bought) while the entry was still waiting for an answer.
+    #[test]
+    fn the_bear_counts_held_tiers_and_names_the_pending_one() {
+        let mut b = crate::engine::BearView {
+            engaged: true,
+            tiers: 1,
+            max_tiers: 3,
+            ..Default::default()
+        };
+        assert_eq!(super::bear_tiers(&b), "◌ tier 1 entry pending");
+        b.held = dec!(354);
+        b.tier_betas = vec![-0.33];
+        assert_eq!(super::bear_tiers(&b), "● tier 1/3");
+        b.tiers = 2;
+        assert_eq!(super::bear_tiers(&b), "● tier 1/3 · tier 2 pending");
+        b.tier_betas.push(-0.33);
+        assert_eq!(super::bear_tiers(&b), "● tier 2/3");
+        b.exiting = true;
+        assert_eq!(super::bear_tiers(&b), "● exiting  tier 2/3");
     }
 }

@@ -90,13 +90,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &Session, theme: &Theme, keymap: &Keym
     seg(0, badge);
     let agents = if v.bear.engaged {
         // The same words as the Agents pane: a tier counts once its shares are held.
-        let state = match (v.bear.exiting, v.bear.held.is_zero()) {
-            (true, _) => "● exiting",
-            (false, true) => "◌ entry pending",
-            (false, false) => "●",
-        };
         Span::styled(
-            format!(" BEAR {state} tier {}/{}", v.bear.tiers, v.bear.max_tiers),
+            format!(" BEAR {}", crate::ui::panes::bear_tiers(&v.bear)),
             theme.bold(theme.bear),
         )
     } else if v.bull.engaged || v.bull.hedge_active {

@@ -1,14 +1,15 @@
 //! The one word wrap of the panes: rows of at most `width` characters, whole words only.
 
 /// Greedy word wrap to `width` columns (at least 8; a word longer than a row gets its own row).
-/// A one-character word (`%`, `M`, `B`, `<`, `×`) stays on the row of the word before it, so a
-/// figure and its unit (`-6.64 %`) or a comparison's left side and its sign are never split.
+/// A one-character word (`%`, `M`, `B`, `<`, `×`) stays on the row of the word before it, and a
+/// word after a one- or two-letter label (`wk`, `at`) on the label's row, so a figure and its
+/// unit (`-6.64 %`), a comparison's left side and its sign, or `wk +24,550` are never split.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(8);
     let mut words: Vec<String> = Vec::new();
     for w in text.split_whitespace() {
         match words.last_mut() {
-            Some(prev) if w.chars().count() == 1 => {
+            Some(prev) if w.chars().count() == 1 || is_label(prev) => {
                 prev.push(' ');
                 prev.push_str(w);
             }
@@ -33,6 +34,12 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// `wk`, `at`: a short word that reads with the one after it.
+fn is_label(word: &str) -> bool {
+    let n = word.chars().count();
+    (1..=2).contains(&n) && word.chars().all(|c| c.is_alphabetic())
+}
+
 #[cfg(test)]
 mod tests {
     use super::wrap;
@@ -48,6 +55,11 @@ mod tests {
     fn a_figure_and_its_unit_stay_together() {
         let w = wrap("short interest 90.86 M, change -6.64 %", 36);
         assert_eq!(w, ["short interest 90.86 M, change", "-6.64 %"]);
+        let w = wrap("gross short $20.05 B ▲ record since 2018, wk +24,550", 44);
+        assert_eq!(
+            w,
+            ["gross short $20.05 B ▲ record since 2018,", "wk +24,550"]
+        );
     }
 
     #[test]

@@ -490,6 +490,11 @@ fn backtest_help_has_no_run_options_and_a_bad_journal_kind_lists_the_kinds() {
             "backtest --help lists {gone}:\n{help}"
         );
     }
+    // Every option it lists says what it does (--from and --to were bare).
+    for l in help.lines().filter(|l| l.trim_start().starts_with("--")) {
+        let parts = l.split("  ").filter(|p| !p.trim().is_empty()).count();
+        assert!(parts >= 2, "an option without a description: {l:?}");
+    }
     let out = bin().args(["replay", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -93,6 +93,12 @@ fn a_restart_keeps_the_waiting_signal_the_history_the_scorecard_and_the_numbers(
         .collect();
     let tracks = s.store.scorecard.tracks().len();
     assert!(tracks >= 2, "{tracks}");
+    let entries: Vec<_> = s
+        .store
+        .scorecard
+        .tracks()
+        .map(|t| (t.signal_id, t.entry))
+        .collect();
     // The process dies: no clean end.
     drop(s);
 
@@ -126,6 +132,15 @@ fn a_restart_keeps_the_waiting_signal_the_history_the_scorecard_and_the_numbers(
         tracks,
         "the scorecard (o)"
     );
+    // Each track entered where it did (a vehicle's history bars from before the signal entered
+    // it at a price of months earlier: the scorecard showed an agent loss of $230,786).
+    let again: Vec<_> = s
+        .store
+        .scorecard
+        .tracks()
+        .map(|t| (t.signal_id, t.entry))
+        .collect();
+    assert_eq!(again, entries);
     let overridden = s
         .store
         .scorecard
@@ -231,5 +246,149 @@ fn a_replayed_session_gets_the_answers_the_trader_gave() {
             .find(|e| e.signal.time == sig.time && e.signal.kind == sig.kind)
             .map(|e| e.state);
         assert_eq!(again, Some(state), "{} {}", sig.id, sig.kind.label());
+    }
+}
+
+/// The Agents pane's "since" for an engaged Bear after a restart is the day its position began
+/// (rebuilt from the journal), not the day the process came back.
+#[test]
+fn a_restart_keeps_the_day_the_bears_position_began() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(flight::JOURNAL_FILE);
+    let mut cfg = Config::default_config();
+    cfg.signals.mode = Mode::Manual;
+    let (mut s, mut steps) = start(&path, &cfg);
+    // Acknowledge every signal until the Bear holds its vehicle.
+    let since = loop {
+        step(&mut s, &mut steps);
+        let open: Vec<u64> = s.store.signals.open().map(|e| e.signal.id).collect();
+        for id in open {
+            s.handle(Input::Action(Action::Acknowledge {
+                id: Some(id),
+                qty: None,
+            }));
+        }
+        let b = &s.engine_view().bear;
+        if b.engaged && !b.held.is_zero() {
+            break b.since.expect("an engaged Bear has a since");
+        }
+    };
+    // A few more days pass, so the restart's day is not the position's first day.
+    for _ in 0..3 {
+        step(&mut s, &mut steps);
+    }
+    let before = s.engine_view().bear.since;
+    assert_eq!(before, Some(since));
+    drop(s);
+
+    let (mut s, mut steps) = start(&path, &cfg);
+    step(&mut s, &mut steps);
+    let b = &s.engine_view().bear;
+    assert!(b.engaged, "{b:?}");
+    assert_eq!(b.since, Some(since), "{b:?}");
+}
+
+/// A snoozed Bear entry is asked again with the Bear's stop of that day (the one the chart draws:
+/// it trailed while the entry waited), the vehicle's stop from it and a reason that says so.
+#[test]
+fn a_snoozed_bear_entry_comes_back_with_the_bears_stop_of_the_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(flight::JOURNAL_FILE);
+    let mut cfg = Config::default_config();
+    cfg.signals.mode = Mode::Manual;
+    let (mut s, mut steps) = start(&path, &cfg);
+    let (id, proposed) = loop {
+        step(&mut s, &mut steps);
+        if let Some(e) = s.store.signals.open().next() {
+            break (e.signal.id, e.signal.clone());
+        }
+    };
+    s.handle(Input::Action(Action::Snooze { id: Some(id) }));
+    loop {
+        let out = step(&mut s, &mut steps);
+        if out
+            .iter()
+            .any(|n| matches!(n, Notice::Asked { signal_id, .. } if *signal_id == id))
+        {
+            break;
+        }
+    }
+    let e = s.store.signals.get(id).unwrap();
+    let bear = &s.engine_view().bear;
+    assert_eq!(e.signal.iwm_stop, bear.stop_iwm, "{bear:?}");
+    assert_ne!(
+        e.signal.iwm_stop, proposed.iwm_stop,
+        "the stop trailed while it waited"
+    );
+    let stop = bear.stop_iwm.unwrap();
+    let texts: Vec<String> = e
+        .signal
+        .reasons
+        .iter()
+        .map(|r| r.text.to_string())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with(&format!("stop IWM {stop:.2}: the Bear's stop on "))),
+        "{texts:?}"
+    );
+    // The proposal bar's facts say whose they are, and where IWM stands on the day it is asked.
+    let iwm_now = s.store.last_price(Symbol::Iwm).unwrap();
+    let day = s.store.series(Symbol::Iwm).last().unwrap().time;
+    let note = format!(
+        "asked again on {} after a snooze, IWM {:.2}: the facts below are {}'s, when it was proposed",
+        day.format("%m-%d"),
+        double_agent::model::money::to_f64(iwm_now),
+        proposed.time.format("%m-%d")
+    );
+    assert_eq!(texts.first(), Some(&note), "{texts:?}");
+    // The vehicle's stop is the same IWM stop from the day's prices.
+    let lev = f64::from(e.signal.symbol.leverage()).abs();
+    let iwm = s.store.last_price(Symbol::Iwm).unwrap();
+    let want = double_agent::engine::sizing::vehicle_stop(
+        double_agent::model::money::to_f64(e.signal.reference_price),
+        lev,
+        stop,
+        double_agent::model::money::to_f64(iwm),
+    );
+    assert_eq!(
+        e.signal.stop_price,
+        rust_decimal::Decimal::try_from(want)
+            .ok()
+            .map(|d| d.round_dp(2))
+    );
+}
+
+/// Every kind a session writes is one `journal --kind` accepts (the agents' memory was written
+/// as `agent_memory` and refused as "no journal kind").
+#[test]
+fn every_kind_the_journal_writes_is_a_kind_journal_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(flight::JOURNAL_FILE);
+    let mut cfg = Config::default_config();
+    cfg.signals.mode = Mode::Manual;
+    let (mut s, mut steps) = start(&path, &cfg);
+    for _ in 0..40 {
+        step(&mut s, &mut steps);
+        let open: Vec<u64> = s.store.signals.open().map(|e| e.signal.id).collect();
+        for id in open {
+            s.handle(Input::Action(Action::Acknowledge {
+                id: Some(id),
+                qty: None,
+            }));
+        }
+    }
+    drop(s);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let mut q = db.prepare("SELECT DISTINCT kind FROM events").unwrap();
+    let kinds: Vec<String> = q
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(kinds.iter().any(|k| k == "agent_memory"), "{kinds:?}");
+    for k in &kinds {
+        assert!(double_agent::journal::KINDS.contains(&k.as_str()), "{k}");
     }
 }

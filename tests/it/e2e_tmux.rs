@@ -322,7 +322,9 @@ fn spawn_dashboard(t: &Tmux, session: &str, data: &Path, args: &str) {
     t.run(&["set-option", "-t", session, "remain-on-exit", "on"]);
 }
 
-/// Poll `session`'s screen until `done` holds for it or the deadline passes.
+/// Poll `session`'s screen until `done` holds for it on two captures in a row that are the same
+/// (a capture can land in the middle of a redraw: half the old frame, half the new), or the
+/// deadline passes. Every wait here is for a paused replay, whose screen stands still.
 fn wait_until(
     t: &Tmux,
     session: &str,
@@ -330,11 +332,13 @@ fn wait_until(
     deadline: Instant,
     done: impl Fn(&str) -> bool,
 ) -> String {
+    let mut last = String::new();
     loop {
         let s = t.run(&["capture-pane", "-p", "-t", session]);
-        if done(&s) {
+        if done(&s) && s == last {
             return s;
         }
+        last = s.clone();
         assert!(
             Instant::now() < deadline,
             "timed out waiting for {what}; screen:\n{s}"
@@ -433,6 +437,9 @@ fn a_kill_9_and_restart_keeps_what_the_trader_saw_in_tmux() {
         "the signal history after the restart:\n{j}"
     );
     t.run(&["send-keys", "-t", "run2", "Escape"]);
+    wait_until(&t, "run2", "the history closed", deadline, |s| {
+        s.contains("Decide") && !s.contains("Signal history")
+    });
     t.run(&["send-keys", "-t", "run2", "o"]);
     let o = wait_until(&t, "run2", "the override scorecard", deadline, |s| {
         s.contains("Override scorecard") && s.contains(" answered")
@@ -454,7 +461,7 @@ fn a_kill_9_and_restart_keeps_what_the_trader_saw_in_tmux() {
     t.run(&["send-keys", "-t", "run2", "Escape"]);
     // Still paused on the same bar after all that reading: the signal cannot expire unseen.
     let s = wait_until(&t, "run2", "the dashboard back", deadline, |s| {
-        s.contains("Decide")
+        s.contains("Decide") && !s.contains("Override scorecard")
     });
     assert_eq!(paused_for(&s), Some(2), "{s}");
     assert_eq!(header_date(&s), Some(date.as_str()), "{s}");

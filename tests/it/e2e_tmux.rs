@@ -390,6 +390,28 @@ fn a_kill_9_and_restart_keeps_what_the_trader_saw_in_tmux() {
         paused_for(s) == Some(2)
     });
     assert!(before.contains("▶ #2"), "{before}");
+    // Tier 2 waits: the header and the Agents pane count the held tier and name the pending
+    // one, and the pane's Bear line is whole at 200 columns (it ends on the broken level).
+    let header = before.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("BEAR ● tier 1/3 · tier 2 pending"),
+        "{before}"
+    );
+    let agents = before
+        .lines()
+        .skip(1)
+        .find(|l| l.contains("BEAR ●") && l.contains("tier 1/3 · tier 2 pen"))
+        .unwrap_or_else(|| panic!("no Bear line in the Agents pane:\n{before}"));
+    let broke = agents
+        .split("broke ")
+        .nth(1)
+        .and_then(|r| r.split('│').next())
+        .map(str::trim)
+        .unwrap_or_default();
+    assert!(
+        broke.parse::<f64>().is_ok() && broke.split('.').nth(1).map(str::len) == Some(2),
+        "the Bear line is cut: {agents:?}"
+    );
     let pid = t.run(&["display-message", "-p", "-t", "run1", "#{pane_pid}"]);
     assert!(Command::new("kill")
         .args(["-9", pid.trim()])

@@ -104,10 +104,7 @@ pub fn us_market_holiday(day: NaiveDate) -> bool {
     let nth = |month: u32, weekday: Weekday, n: u32| {
         NaiveDate::from_weekday_of_month_opt(y, month, weekday, n as u8)
     };
-    let last_monday_of_may = (1..=5)
-        .rev()
-        .find_map(|n| nth(5, Weekday::Mon, n))
-        .unwrap_or(day);
+    let last_monday_of_may = (1..=5).rev().find_map(|n| nth(5, Weekday::Mon, n));
     let observed = |month: u32, dom: u32| {
         NaiveDate::from_ymd_opt(y, month, dom).map(|h| match h.weekday() {
             Weekday::Sat => h.pred_opt().unwrap_or(h),
@@ -130,7 +127,7 @@ pub fn us_market_holiday(day: NaiveDate) -> bool {
     let floating = [
         nth(1, Weekday::Mon, 3),
         nth(2, Weekday::Mon, 3),
-        Some(last_monday_of_may),
+        last_monday_of_may,
         nth(9, Weekday::Mon, 1),
         nth(11, Weekday::Thu, 4),
         easter(y).and_then(|e| e.checked_sub_days(Days::new(2))),

@@ -86,12 +86,16 @@ pub fn prompt(f: &mut Frame, area: Rect, p: &Prompt, keymap: &Keymap, theme: &Th
             }
             (" Override ", lines)
         }
-        Prompt::EditSize { id, buffer } => (
+        Prompt::EditSize { id, buffer, typed } => (
             " Edit size ",
             vec![
                 Line::from(format!("Signal #{id} size in shares: {buffer}▏")),
                 Line::styled(
-                    "digits, Backspace, Enter acknowledges, Esc cancels",
+                    if *typed {
+                        "digits, Backspace, Enter acknowledges, Esc cancels"
+                    } else {
+                        "digits replace it, Enter acknowledges, Esc cancels"
+                    },
                     theme.dim(),
                 ),
             ],

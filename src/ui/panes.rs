@@ -48,7 +48,11 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     let v = s.engine_view();
     let b = &v.bear;
     let bear = if b.engaged {
-        let mut t = bear_tiers(b).replacen("● tier", "● engaged  tier", 1);
+        // "engaged" only where the line has room for it (a pending tier's words take it).
+        let mut t = bear_tiers(b);
+        if !t.contains("pending") {
+            t = t.replacen("● tier", "● engaged  tier", 1);
+        }
         if let Some(since) = b.since {
             t.push_str(&format!("  since {}", since.format("%m-%d")));
         }

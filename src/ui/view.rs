@@ -11,10 +11,12 @@ pub enum Prompt {
     OverrideReason {
         id: u64,
     },
-    /// Typing a new size for signal `id`.
+    /// Typing a new size for signal `id`. `typed`: the buffer is no longer the proposal's size
+    /// shown as it opened (the first digit replaces that size rather than adding to it).
     EditSize {
         id: u64,
         buffer: String,
+        typed: bool,
     },
     ConfirmFlatten,
     ConfirmQuit,

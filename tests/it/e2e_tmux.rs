@@ -322,7 +322,9 @@ fn spawn_dashboard(t: &Tmux, session: &str, data: &Path, args: &str) {
     t.run(&["set-option", "-t", session, "remain-on-exit", "on"]);
 }
 
-/// Poll `session`'s screen until `done` holds for it or the deadline passes.
+/// Poll `session`'s screen until `done` holds for it on two captures in a row that are the same
+/// (a capture can land in the middle of a redraw: half the old frame, half the new), or the
+/// deadline passes. Every wait here is for a paused replay, whose screen stands still.
 fn wait_until(
     t: &Tmux,
     session: &str,
@@ -330,11 +332,13 @@ fn wait_until(
     deadline: Instant,
     done: impl Fn(&str) -> bool,
 ) -> String {
+    let mut last = String::new();
     loop {
         let s = t.run(&["capture-pane", "-p", "-t", session]);
-        if done(&s) {
+        if done(&s) && s == last {
             return s;
         }
+        last = s.clone();
         assert!(
             Instant::now() < deadline,
             "timed out waiting for {what}; screen:\n{s}"
@@ -386,6 +390,28 @@ fn a_kill_9_and_restart_keeps_what_the_trader_saw_in_tmux() {
         paused_for(s) == Some(2)
     });
     assert!(before.contains("▶ #2"), "{before}");
+    // Tier 2 waits: the header and the Agents pane count the held tier and name the pending
+    // one, and the pane's Bear line is whole at 200 columns (it ends on the broken level).
+    let header = before.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("BEAR ● tier 1/3 · tier 2 pending"),
+        "{before}"
+    );
+    let agents = before
+        .lines()
+        .skip(1)
+        .find(|l| l.contains("BEAR ●") && l.contains("tier 1/3 · tier 2 pen"))
+        .unwrap_or_else(|| panic!("no Bear line in the Agents pane:\n{before}"));
+    let broke = agents
+        .split("broke ")
+        .nth(1)
+        .and_then(|r| r.split('│').next())
+        .map(str::trim)
+        .unwrap_or_default();
+    assert!(
+        broke.parse::<f64>().is_ok() && broke.split('.').nth(1).map(str::len) == Some(2),
+        "the Bear line is cut: {agents:?}"
+    );
     let pid = t.run(&["display-message", "-p", "-t", "run1", "#{pane_pid}"]);
     assert!(Command::new("kill")
         .args(["-9", pid.trim()])
@@ -433,6 +459,9 @@ fn a_kill_9_and_restart_keeps_what_the_trader_saw_in_tmux() {
         "the signal history after the restart:\n{j}"
     );
     t.run(&["send-keys", "-t", "run2", "Escape"]);
+    wait_until(&t, "run2", "the history closed", deadline, |s| {
+        s.contains("Decide") && !s.contains("Signal history")
+    });
     t.run(&["send-keys", "-t", "run2", "o"]);
     let o = wait_until(&t, "run2", "the override scorecard", deadline, |s| {
         s.contains("Override scorecard") && s.contains(" answered")
@@ -454,7 +483,7 @@ fn a_kill_9_and_restart_keeps_what_the_trader_saw_in_tmux() {
     t.run(&["send-keys", "-t", "run2", "Escape"]);
     // Still paused on the same bar after all that reading: the signal cannot expire unseen.
     let s = wait_until(&t, "run2", "the dashboard back", deadline, |s| {
-        s.contains("Decide")
+        s.contains("Decide") && !s.contains("Override scorecard")
     });
     assert_eq!(paused_for(&s), Some(2), "{s}");
     assert_eq!(header_date(&s), Some(date.as_str()), "{s}");

@@ -463,3 +463,23 @@ async fn one_stop_on_the_vehicle_chart_the_positions_and_the_agents() {
         "the IWM chart:\n{screen}"
     );
 }
+
+/// The size prompt at 80×24: it opens on the proposal's size, says digits replace it, and the
+/// digits typed are the size (they were appended to the proposed one); every hint is whole.
+#[tokio::test]
+async fn the_size_prompt_replaces_the_proposed_size_and_fits_80x24() {
+    let t = run("e", None, 80, 24).await;
+    let screen = t.backend().to_string();
+    assert!(
+        screen.contains("Signal #1 size in shares: 310")
+            && screen.contains("digits replace it, Enter acknowledges, Esc cancels"),
+        "{screen}"
+    );
+    let t = run("e99", None, 80, 24).await;
+    let screen = t.backend().to_string();
+    assert!(
+        screen.contains("Signal #1 size in shares: 99▏")
+            && screen.contains("digits, Backspace, Enter acknowledges, Esc cancels"),
+        "{screen}"
+    );
+}

@@ -107,6 +107,7 @@ fn on_key(
                 session.store.signals.get(id).map(|e| Prompt::EditSize {
                     id,
                     buffer: e.signal.qty.to_string(),
+                    typed: false,
                 })
             })
         }
@@ -171,15 +172,32 @@ fn answer_prompt(
                 Vec::new()
             }
         },
-        Prompt::EditSize { id, mut buffer } => match k.code {
-            KeyCode::Char(c) if c.is_ascii_digit() && buffer.len() < 9 => {
+        Prompt::EditSize {
+            id,
+            mut buffer,
+            typed,
+        } => match k.code {
+            // `e 9999` asks for 9,999 shares: the first digit replaces the proposal's size (it
+            // was appended to it: 354 became 3,549,999).
+            KeyCode::Char(c) if c.is_ascii_digit() && (!typed || buffer.len() < 9) => {
+                if !typed {
+                    buffer.clear();
+                }
                 buffer.push(c);
-                view.prompt = Some(Prompt::EditSize { id, buffer });
+                view.prompt = Some(Prompt::EditSize {
+                    id,
+                    buffer,
+                    typed: true,
+                });
                 Vec::new()
             }
             KeyCode::Backspace => {
                 buffer.pop();
-                view.prompt = Some(Prompt::EditSize { id, buffer });
+                view.prompt = Some(Prompt::EditSize {
+                    id,
+                    buffer,
+                    typed: true,
+                });
                 Vec::new()
             }
             KeyCode::Enter => match buffer.parse::<u64>() {
@@ -191,7 +209,7 @@ fn answer_prompt(
             },
             KeyCode::Esc => Vec::new(),
             _ => {
-                view.prompt = Some(Prompt::EditSize { id, buffer });
+                view.prompt = Some(Prompt::EditSize { id, buffer, typed });
                 Vec::new()
             }
         },
@@ -291,5 +309,54 @@ mod tests {
         view.prompt = Some(Prompt::ConfirmFlatten);
         let (actions, _) = handle(&key('j'), &keymap, &mut view, &session);
         assert_eq!(actions, [Action::Flatten]);
+    }
+
+    /// `e` then `9999` asks for 9,999 shares: the proposal's size shown in the prompt is
+    /// replaced by the first digit, not extended by it; Backspace edits it as before.
+    #[test]
+    fn typing_a_size_replaces_the_proposed_one() {
+        let cfg = Config::default_config();
+        let keymap = Keymap::from_config(&cfg.keys).unwrap();
+        let session = Session::new(
+            cfg.clone(),
+            Box::new(PaperBroker::new(&cfg.paper)),
+            Timeframe::Day1,
+            "keys",
+        );
+        let mut view = ViewState::new(60);
+        let key = |c| press(KeyCode::Char(c), KeyModifiers::NONE);
+        let enter = press(KeyCode::Enter, KeyModifiers::NONE);
+        let back = press(KeyCode::Backspace, KeyModifiers::NONE);
+        let edit = |view: &mut ViewState| {
+            view.prompt = Some(Prompt::EditSize {
+                id: 3,
+                buffer: "354".into(),
+                typed: false,
+            })
+        };
+        edit(&mut view);
+        for c in ['9', '9', '9', '9'] {
+            handle(&key(c), &keymap, &mut view, &session);
+        }
+        let (actions, _) = handle(&enter, &keymap, &mut view, &session);
+        assert_eq!(
+            actions,
+            [Action::Acknowledge {
+                id: Some(3),
+                qty: Some(Decimal::from(9999u64)),
+            }]
+        );
+        edit(&mut view);
+        for k in [&back, &key('0')] {
+            handle(k, &keymap, &mut view, &session);
+        }
+        let (actions, _) = handle(&enter, &keymap, &mut view, &session);
+        assert_eq!(
+            actions,
+            [Action::Acknowledge {
+                id: Some(3),
+                qty: Some(Decimal::from(350u64)),
+            }]
+        );
     }
 }

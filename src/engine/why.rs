@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use super::fixfmt::{cmp2, f0, f1, f2};
 use super::types::LevelSource;
+use crate::model::money::group;
 use crate::model::{ReasonKind, Symbol};
 
 /// One fact behind a signal. `Display` gives the text, `kind` its family.
@@ -358,7 +359,7 @@ impl fmt::Display for Why {
             }
             Why::NoPrice { symbol } => write!(f, "no {symbol} price yet: size 0"),
             Why::BearBeta { raw, symbol, hedged, basis, per_tier, scale, vol_adj, lev, px } => {
-                write!(f, "{} {symbol} = {} × {basis} beta ${}", f0(*raw), f2(*per_tier), f0(*hedged))?;
+                write!(f, "{} {symbol} = {} × {basis} beta {}", f0(*raw), f2(*per_tier), usd0(*hedged))?;
                 if let Some((s, m)) = scale {
                     write!(f, " × break scale {} (m {})", f2(*s), f2(*m))?;
                 }
@@ -369,14 +370,14 @@ impl fmt::Display for Why {
             }
             Why::BullBeta { raw, beta, equity, px } => write!(
                 f,
-                "{} IWM = {beta} × equity ${} / price {}",
-                f0(*raw), f0(*equity), f2(*px)
+                "{} IWM = {beta} × equity {} / price {}",
+                f0(*raw), usd0(*equity), f2(*px)
             ),
             Why::HedgeShares { raw, fraction, beta, qty, vehicle, lev, px } => {
                 write!(
                     f,
-                    "{} IWM = {fraction} × Bear beta ${} ({qty} {vehicle} held × {lev}) / {}",
-                    f0(*raw), f0(*beta), f2(*px)
+                    "{} IWM = {fraction} × Bear beta {} ({qty} {vehicle} held × {lev}) / {}",
+                    f0(*raw), usd0(*beta), f2(*px)
                 )
             }
             Why::CappedGross { n, max_beta, basis } => {
@@ -394,4 +395,10 @@ impl fmt::Display for Why {
             ),
         }
     }
+}
+
+/// Whole dollars as the panes write them (`$106,485`): the sizing lines quote the book's dollars.
+fn usd0(x: f64) -> String {
+    let sign = if x < 0.0 { "-" } else { "" };
+    format!("{sign}${}", group(&f0(x.abs()).to_string()))
 }

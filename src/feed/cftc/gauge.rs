@@ -10,7 +10,9 @@ use crate::model::FuturesPositioning;
 pub fn notional(contracts: i64, multiplier: f64, level: Option<f64>) -> Option<f64> {
     level
         .filter(|l| l.is_finite() && *l > 0.0)
-        .map(|l| contracts as f64 * multiplier * l)
+        // Whole dollars: the level's cents times the multiplier leave float dust
+        // (7,408,420,073.000001) that no reader wants in the JSON.
+        .map(|l| (contracts as f64 * multiplier * l).round())
 }
 
 /// Where the newest value sits in its trailing 52-week range.
@@ -91,6 +93,17 @@ pub fn gap_gauge(
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+
+    /// The press figure of 2025-08-05 in whole dollars, and the 08-12 long without float dust.
+    #[test]
+    fn notional_is_whole_dollars() {
+        let short = notional(180_193, 50.0, Some(2225.67)).unwrap();
+        assert_eq!(short, 20_052_507_716.0);
+        let long = notional(64_907, 50.0, Some(2282.78)).unwrap();
+        assert_eq!(long, 7_408_420_073.0);
+        assert_eq!(notional(1, 50.0, None), None);
+        assert_eq!(notional(1, 50.0, Some(f64::NAN)), None);
+    }
 
     fn p(market: &str, week: u64, lev_long: i64) -> FuturesPositioning {
         let d = NaiveDate::from_ymd_opt(2025, 1, 7).unwrap() + Days::new(7 * week);

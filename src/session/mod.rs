@@ -8,6 +8,7 @@ mod desk;
 mod guard;
 mod notice;
 mod positioning;
+mod probe;
 mod recorded;
 mod restore;
 mod signals;
@@ -15,6 +16,7 @@ mod venue;
 
 pub use desk::{override_reason_text, Action, OVERRIDE_REASONS};
 pub use notice::{health_text, no_bars_reason, Notice};
+pub use probe::ProbeFigures;
 pub use recorded::RecordedAnswer;
 pub use restore::Restored;
 
@@ -65,6 +67,11 @@ pub struct Session {
     recorded: Vec<recorded::RecordedAnswer>,
     /// What the positioning refresh last saw and handed on (see `positioning`).
     positioning: positioning::Watch,
+    /// A backtest: routine bookkeeping lines (the daily margin interest) are not written to the
+    /// log file. Nobody reads them there, and formatting one cost as much as a day's bars.
+    quiet_log: bool,
+    /// A backtest's timings of the engine and the signal path (off otherwise).
+    probe: probe::Probe,
 }
 
 impl Session {
@@ -109,7 +116,26 @@ impl Session {
             forming_arrived: None,
             recorded: Vec::new(),
             positioning: Default::default(),
+            quiet_log: false,
+            probe: Default::default(),
         }
+    }
+
+    /// A backtest's session: no routine bookkeeping lines in the log file (see `quiet_log`).
+    pub fn quiet_log(mut self) -> Self {
+        self.quiet_log = true;
+        self
+    }
+
+    /// Time the engine (sampled) and the signal path for the report (see `probe`).
+    pub fn with_probe(mut self) -> Self {
+        self.probe = probe::Probe::on();
+        self
+    }
+
+    /// What the probe measured so far.
+    pub fn probe_figures(&self) -> ProbeFigures {
+        self.probe.figures()
     }
 
     /// Record every decision in `journal` from now on.
@@ -402,12 +428,22 @@ impl Session {
             }
         }
         let mut outputs = std::mem::take(&mut self.outputs);
+        let timed = if symbol == Symbol::Iwm {
+            self.probe.engine_start()
+        } else {
+            None
+        };
         self.engine
             .process_into(EngineEvent::Bar { symbol, bar }, &mut outputs);
+        self.probe.engine_end(timed);
         for o in outputs.drain(..) {
             match o {
                 EngineOutput::Indicators(row) => self.store.indicators.push(row),
-                EngineOutput::Signal(d) if live => self.on_signal(d.to_signal(), out),
+                EngineOutput::Signal(d) if live => {
+                    let timed = self.probe.signal_start();
+                    self.on_signal(d.to_signal(), out);
+                    self.probe.signal_end(timed);
+                }
                 // Signals during warm-up are history: nobody is asked and nothing trades, so the
                 // agents do not hold what they proposed.
                 EngineOutput::Signal(d) => {

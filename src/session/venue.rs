@@ -84,11 +84,13 @@ impl Session {
                 self.store.equity = self.store.marked_equity();
                 // Daily on a margin debit: the journal and the log file keep it, the Events
                 // pane would drown in it.
-                tracing::info!(
-                    target: crate::logging::FILE_ONLY,
-                    "margin interest {} for {days} day(s) on the debit balance",
-                    crate::model::money::usd_cents(amount)
-                );
+                if !self.quiet_log {
+                    tracing::info!(
+                        target: crate::logging::FILE_ONLY,
+                        "margin interest {} for {days} day(s) on the debit balance",
+                        crate::model::money::usd_cents(amount)
+                    );
+                }
                 let equity = self.store.equity;
                 self.process_engine(EngineEvent::Account { equity }, out);
             }

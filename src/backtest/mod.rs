@@ -200,7 +200,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     let book_symbol = cfg.book.symbol;
     let slippage = cfg.paper.slippage_bps / 10_000.0;
     let mut session = Session::new(cfg, broker, timeframe, "bt")
-        .quiet_log()
+        .for_backtest()
         .with_probe();
     // A file read as it goes has no length up front: a count then, not a bar.
     let bar = match steps {
@@ -238,12 +238,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
             if symbol == Symbol::Iwm {
                 iwm_open = Some(b.open);
             }
-            let ev = FeedEvent::Bar {
-                symbol,
-                timeframe,
-                bar: b,
-            };
-            session.handle_into(Input::Feed(ev), &mut notices);
+            session.bar_into(symbol, timeframe, b, &mut notices);
             trips.observe(&session, &notices);
             for notice in &notices {
                 match notice {

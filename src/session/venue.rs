@@ -84,7 +84,7 @@ impl Session {
                 self.store.equity = self.store.marked_equity();
                 // Daily on a margin debit: the journal and the log file keep it, the Events
                 // pane would drown in it.
-                if !self.quiet_log {
+                if !self.backtest {
                     tracing::info!(
                         target: crate::logging::FILE_ONLY,
                         "margin interest {} for {days} day(s) on the debit balance",

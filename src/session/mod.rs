@@ -68,8 +68,9 @@ pub struct Session {
     /// What the positioning refresh last saw and handed on (see `positioning`).
     positioning: positioning::Watch,
     /// A backtest: routine bookkeeping lines (the daily margin interest) are not written to the
-    /// log file, and no positioning-report notice is built (its loop reads orders and fills).
-    /// Nobody reads either, and formatting a log line cost as much as a day's bars.
+    /// log file, the hot Info lines not to the Events pane (`info_log`), and no positioning-report
+    /// notice is built (its loop reads orders and fills). Nobody reads them, and formatting a
+    /// log-file line cost as much as a day's bars.
     backtest: bool,
     /// A backtest's timings of the engine and the signal path (off otherwise).
     probe: probe::Probe,
@@ -126,6 +127,14 @@ impl Session {
     pub fn for_backtest(mut self) -> Self {
         self.backtest = true;
         self
+    }
+
+    /// An Info line for the Events pane, formatted only when a pane can show it: a backtest has
+    /// none, and the proposal, order, answer and fill lines were a third of its signal path.
+    pub(super) fn info_log(&mut self, line: impl FnOnce() -> String) {
+        if !self.backtest {
+            self.store.push_log(Severity::Info, line());
+        }
     }
 
     /// Time the engine (sampled) and the signal path for the report (see `probe`).

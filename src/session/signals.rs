@@ -36,8 +36,7 @@ impl Session {
         } else {
             SignalState::Proposed
         };
-        self.store.push_log(
-            Severity::Info,
+        self.info_log(|| {
             format!(
                 "{} #{} {} {} {} {} @ {}{}{}",
                 signal.agent,
@@ -57,8 +56,8 @@ impl Session {
                 } else {
                     ""
                 }
-            ),
-        );
+            )
+        });
         let id = signal.id;
         self.store.scorecard.on_signal(&signal); // scorecard (ui)
         out.push(Notice::Signal {

@@ -190,13 +190,12 @@ impl Session {
             .positions
             .retain(|_, p| !p.qty.is_zero() || !p.realized.is_zero());
         self.store.equity = self.store.marked_equity();
-        self.store.push_log(
-            Severity::Info,
+        self.info_log(|| {
             format!(
                 "fill {} {} {} @ {} (commission {})",
                 fill.side, fill.qty, fill.symbol, fill.price, fill.commission
-            ),
-        );
+            )
+        });
         out.push(Notice::Fill { fill: fill.clone() });
         let equity = self.store.equity;
         self.process_engine(

@@ -148,7 +148,9 @@ impl Session {
             e.state = state;
         }
         self.journal("answer", |j| j.record_answer(id, state));
-        self.store.scorecard.on_answer(id, answer); // scorecard (ui)
+        if !self.backtest {
+            self.store.scorecard.on_answer(id, answer); // scorecard (ui)
+        }
         self.info_log(|| {
             let text = match answer {
                 Answer::Acknowledge => "acknowledged".to_string(),

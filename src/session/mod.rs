@@ -68,9 +68,10 @@ pub struct Session {
     /// What the positioning refresh last saw and handed on (see `positioning`).
     positioning: positioning::Watch,
     /// A backtest: routine bookkeeping lines (the daily margin interest) are not written to the
-    /// log file, the hot Info lines not to the Events pane (`info_log`), and no positioning-report
-    /// notice is built (its loop reads orders and fills). Nobody reads them, and formatting a
-    /// log-file line cost as much as a day's bars.
+    /// log file, the hot Info lines not to the Events pane (`info_log`), the Scorecard pane is
+    /// not kept (its report reads the closed lots), and no bar or positioning-report notice is
+    /// built (its loop reads orders and fills). Nobody reads them, and formatting a log-file
+    /// line cost as much as a day's bars.
     backtest: bool,
     /// A backtest's timings of the engine and the signal path (off otherwise).
     probe: probe::Probe,
@@ -275,7 +276,8 @@ impl Session {
         // journaled bar, so a bar whose signal was sent is never traded twice.
         self.journal("bar", |j| j.record_bar(symbol, timeframe, &bar));
         self.before_live_bar(out);
-        if self.on_bar(symbol, bar, true, out) {
+        // A backtest's loop reads orders and fills only: no notice of every bar.
+        if self.on_bar(symbol, bar, true, out) && !self.backtest {
             out.push(Notice::Bar {
                 symbol,
                 timeframe,
@@ -434,7 +436,9 @@ impl Session {
                 self.on_broker(ev, out);
             }
             // scorecard (ui): before the engine, so a signal on this bar enters at the next open.
-            self.store.scorecard.on_bar(symbol, &bar);
+            if !self.backtest {
+                self.store.scorecard.on_bar(symbol, &bar);
+            }
         }
         // The bar clock ticks before the engine speaks, so a signal of this bar has its full
         // `timeout_bars` of bars after it to be answered.

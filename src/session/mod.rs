@@ -284,7 +284,10 @@ impl Session {
                 bar,
             });
         }
-        out.extend(self.positioning.notice.take());
+        // Looked at first: `take` moves the whole (large) notice slot on every bar.
+        if self.positioning.notice.is_some() {
+            out.extend(self.positioning.notice.take());
+        }
         if symbol == Symbol::Iwm {
             self.ask_restored(out);
         }

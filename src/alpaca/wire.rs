@@ -108,8 +108,12 @@ fn ny_time(date: NaiveDate, hhmm: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Midnight New York of `date`, in UTC: the `t` of Alpaca's daily bar for that session.
+/// (`ny_time(date, "00:00")` without parsing the text: the simulator asks twice a day.)
 pub fn ny_midnight(date: NaiveDate) -> Option<DateTime<Utc>> {
-    ny_time(date, "00:00")
+    New_York
+        .from_local_datetime(&date.and_time(NaiveTime::MIN))
+        .single()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -59,6 +59,15 @@ pub struct Report {
     pub elapsed_ms: f64,
     /// Wall time of the replay loop per replayed timestamp (one bar of each symbol).
     pub ns_per_bar: f64,
+    /// Bars replayed after the warm-up, every symbol's (a timestamp carries up to one of each).
+    pub symbol_bars: usize,
+    /// Wall time of the replay loop per symbol bar (issue 27's unit).
+    pub ns_per_symbol_bar: f64,
+    /// The engine alone on an IWM bar, timed on one bar in 16 (each sample includes reading
+    /// the clock, ≈ 20–40 ns here).
+    pub engine_ns_per_iwm_bar: f64,
+    /// From a signal's draft to its order sent (rendered, risk-checked, ordered, announced).
+    pub ns_per_signal: f64,
     /// The process's peak resident memory (VmHWM) at the end, in MB; 0 where /proc is missing.
     pub peak_rss_mb: f64,
     pub starting_equity: f64,
@@ -190,7 +199,9 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     let mode = cfg.agents.mode;
     let book_symbol = cfg.book.symbol;
     let slippage = cfg.paper.slippage_bps / 10_000.0;
-    let mut session = Session::new(cfg, broker, timeframe, "bt");
+    let mut session = Session::new(cfg, broker, timeframe, "bt")
+        .for_backtest()
+        .with_probe();
     // A file read as it goes has no length up front: a count then, not a bar.
     let bar = match steps {
         Some(n) => indicatif::ProgressBar::new(n as u64),
@@ -205,6 +216,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     let mut trips = trips::Trips::default();
     let mut notices = Vec::new();
     let mut n = 0usize;
+    let mut symbol_bars = 0usize;
     let mut first_iwm: Option<f64> = None;
     let (mut start, mut end) = (None, None);
     // The book's purchase, and what its fills cost.
@@ -222,15 +234,11 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
         end = Some(t);
         let mut iwm_open = None;
         for (symbol, b) in group {
+            symbol_bars += 1;
             if symbol == Symbol::Iwm {
                 iwm_open = Some(b.open);
             }
-            let ev = FeedEvent::Bar {
-                symbol,
-                timeframe,
-                bar: b,
-            };
-            session.handle_into(Input::Feed(ev), &mut notices);
+            session.bar_into(symbol, timeframe, b, &mut notices);
             trips.observe(&session, &notices);
             for notice in &notices {
                 match notice {
@@ -266,6 +274,7 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
     }
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
+    let probe = session.probe_figures();
     let years = match (start, end) {
         (Some(a), Some(b)) => (b - a).num_days() as f64 / 365.25,
         _ => 0.0,
@@ -300,6 +309,14 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
         },
         elapsed_ms: elapsed * 1_000.0,
         ns_per_bar: if n > 0 { elapsed * 1e9 / n as f64 } else { 0.0 },
+        symbol_bars,
+        ns_per_symbol_bar: if symbol_bars > 0 {
+            elapsed * 1e9 / symbol_bars as f64
+        } else {
+            0.0
+        },
+        engine_ns_per_iwm_bar: probe.engine_ns_per_iwm_bar,
+        ns_per_signal: probe.ns_per_signal,
         peak_rss_mb: crate::process::procstat::peak_rss_mb(),
         starting_equity: starting,
         final_equity: to_f64(session.store.equity),

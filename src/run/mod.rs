@@ -308,23 +308,13 @@ fn backtest_sweep(
             symbols.push(s);
         }
     }
-    let (series, timeframe) = if input.is_empty() {
-        let (series, warnings) = crate::data::embedded::series_of(&symbols);
-        warnings.into_iter().for_each(|w| eprintln!("warning: {w}"));
-        (series, Timeframe::Day1)
-    } else {
-        let (_, tf) = wiring::open_readers_for(input, &symbols)?;
-        let mut series = Vec::new();
-        for (&sym, path) in symbols.iter().zip(input) {
-            let loaded = crate::data::load_file(path)?;
-            loaded
-                .warnings
-                .iter()
-                .for_each(|w| eprintln!("warning: {w}"));
-            series.push((sym, loaded.bars));
-        }
-        (series, tf)
-    };
+    // The bundled positioning book is parsed on the first session's start, which every other
+    // setting's run would wait for: parsed here beside the bars instead.
+    let (loaded, _) = rayon::join(
+        || load_sweep_bars(input, &symbols),
+        crate::positioning::PositioningBook::with_embedded,
+    );
+    let (series, timeframe) = loaded?;
     let default_start = crate::backtest::default_start(series[0].1.iter());
     let from = from.map(day).or(default_start);
     let plan = |start: Option<chrono::DateTime<chrono::Utc>>| {
@@ -337,6 +327,29 @@ fn backtest_sweep(
         print!("{}", sweep::render(&rows, split.is_some()));
     }
     Ok(())
+}
+
+/// A sweep's bars, read once: the embedded series or the files, every setting's symbols.
+fn load_sweep_bars(
+    input: &[std::path::PathBuf],
+    symbols: &[crate::model::Symbol],
+) -> Result<(wiring::SeriesSet, Timeframe)> {
+    if input.is_empty() {
+        let (series, warnings) = crate::data::embedded::series_of(symbols);
+        warnings.into_iter().for_each(|w| eprintln!("warning: {w}"));
+        return Ok((series, Timeframe::Day1));
+    }
+    let (_, tf) = wiring::open_readers_for(input, symbols)?;
+    let mut series = Vec::new();
+    for (&sym, path) in symbols.iter().zip(input) {
+        let loaded = crate::data::load_file(path)?;
+        loaded
+            .warnings
+            .iter()
+            .for_each(|w| eprintln!("warning: {w}"));
+        series.push((sym, loaded.bars));
+    }
+    Ok((series, tf))
 }
 
 /// Where a backtest's results go.

@@ -148,18 +148,21 @@ impl Session {
             e.state = state;
         }
         self.journal("answer", |j| j.record_answer(id, state));
-        self.store.scorecard.on_answer(id, answer); // scorecard (ui)
-        let text = match answer {
-            Answer::Acknowledge => "acknowledged".to_string(),
-            Answer::Override { reason } => {
-                format!("overridden (reason: {})", override_reason_text(reason))
-            }
-            Answer::Edit { qty } => format!("acknowledged with size edited to {qty}"),
-            Answer::Snooze => "snoozed".to_string(),
-            Answer::Expire => "expired unanswered".to_string(),
-        };
-        self.store
-            .push_log(Severity::Info, format!("signal #{id} {text}"));
+        if !self.backtest {
+            self.store.scorecard.on_answer(id, answer); // scorecard (ui)
+        }
+        self.info_log(|| {
+            let text = match answer {
+                Answer::Acknowledge => "acknowledged".to_string(),
+                Answer::Override { reason } => {
+                    format!("overridden (reason: {})", override_reason_text(reason))
+                }
+                Answer::Edit { qty } => format!("acknowledged with size edited to {qty}"),
+                Answer::Snooze => "snoozed".to_string(),
+                Answer::Expire => "expired unanswered".to_string(),
+            };
+            format!("signal #{id} {text}")
+        });
         out.push(Notice::Answer {
             signal_id: id,
             answer,

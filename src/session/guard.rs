@@ -213,13 +213,12 @@ impl Session {
             fills: Vec::new(),
             note: None,
         });
-        self.store.push_log(
-            Severity::Info,
+        self.info_log(|| {
             format!(
                 "order {} {} {} {} sent",
                 order.client_order_id, order.side, order.qty, order.symbol
-            ),
-        );
+            )
+        });
         out.push(Notice::Order {
             order: order.clone(),
             status: crate::model::OrderStatus::PendingNew,

@@ -8,6 +8,7 @@ mod desk;
 mod guard;
 mod notice;
 mod positioning;
+mod probe;
 mod recorded;
 mod restore;
 mod signals;
@@ -15,6 +16,7 @@ mod venue;
 
 pub use desk::{override_reason_text, Action, OVERRIDE_REASONS};
 pub use notice::{health_text, no_bars_reason, Notice};
+pub use probe::ProbeFigures;
 pub use recorded::RecordedAnswer;
 pub use restore::Restored;
 
@@ -65,6 +67,14 @@ pub struct Session {
     recorded: Vec<recorded::RecordedAnswer>,
     /// What the positioning refresh last saw and handed on (see `positioning`).
     positioning: positioning::Watch,
+    /// A backtest: routine bookkeeping lines (the daily margin interest) are not written to the
+    /// log file, the hot Info lines not to the Events pane (`info_log`), the Scorecard pane is
+    /// not kept (its report reads the closed lots), and no bar or positioning-report notice is
+    /// built (its loop reads orders and fills). Nobody reads them, and formatting a log-file
+    /// line cost as much as a day's bars.
+    backtest: bool,
+    /// A backtest's timings of the engine and the signal path (off otherwise).
+    probe: probe::Probe,
 }
 
 impl Session {
@@ -109,7 +119,34 @@ impl Session {
             forming_arrived: None,
             recorded: Vec::new(),
             positioning: Default::default(),
+            backtest: false,
+            probe: Default::default(),
         }
+    }
+
+    /// A backtest's session: no log lines or notices nobody reads (see `backtest`).
+    pub fn for_backtest(mut self) -> Self {
+        self.backtest = true;
+        self
+    }
+
+    /// An Info line for the Events pane, formatted only when a pane can show it: a backtest has
+    /// none, and the proposal, order, answer and fill lines were a third of its signal path.
+    pub(super) fn info_log(&mut self, line: impl FnOnce() -> String) {
+        if !self.backtest {
+            self.store.push_log(Severity::Info, line());
+        }
+    }
+
+    /// Time the engine (sampled) and the signal path for the report (see `probe`).
+    pub fn with_probe(mut self) -> Self {
+        self.probe = probe::Probe::on();
+        self
+    }
+
+    /// What the probe measured so far.
+    pub fn probe_figures(&self) -> ProbeFigures {
+        self.probe.figures()
     }
 
     /// Record every decision in `journal` from now on.
@@ -214,6 +251,51 @@ impl Session {
         }
     }
 
+    /// One closed bar, exactly as `handle_into(Input::Feed(FeedEvent::Bar { .. }), out)`,
+    /// without building and moving the input envelope (136 bytes, twice) on every bar: the
+    /// backtest's entry.
+    pub fn bar_into(
+        &mut self,
+        symbol: Symbol,
+        timeframe: Timeframe,
+        bar: Bar,
+        out: &mut Vec<Notice>,
+    ) {
+        self.on_live_bar(symbol, timeframe, bar, out);
+        self.journal_stops();
+    }
+
+    fn on_live_bar(
+        &mut self,
+        symbol: Symbol,
+        timeframe: Timeframe,
+        bar: Bar,
+        out: &mut Vec<Notice>,
+    ) {
+        // Journaled before it is acted on: a resumed replay continues after the last
+        // journaled bar, so a bar whose signal was sent is never traded twice.
+        self.journal("bar", |j| j.record_bar(symbol, timeframe, &bar));
+        self.before_live_bar(out);
+        // A backtest's loop reads orders and fills only: no notice of every bar.
+        if self.on_bar(symbol, bar, true, out) && !self.backtest {
+            out.push(Notice::Bar {
+                symbol,
+                timeframe,
+                bar,
+            });
+        }
+        // Looked at first: `take` moves the whole (large) notice slot on every bar.
+        if self.positioning.notice.is_some() {
+            out.extend(self.positioning.notice.take());
+        }
+        if symbol == Symbol::Iwm {
+            self.ask_restored(out);
+        }
+        if self.journal.is_some() {
+            guard::crash_hook("after_bar");
+        }
+    }
+
     fn on_feed(&mut self, ev: FeedEvent, out: &mut Vec<Notice>) {
         match ev {
             FeedEvent::History {
@@ -230,26 +312,7 @@ impl Session {
                 symbol,
                 timeframe,
                 bar,
-            } => {
-                // Journaled before it is acted on: a resumed replay continues after the last
-                // journaled bar, so a bar whose signal was sent is never traded twice.
-                self.journal("bar", |j| j.record_bar(symbol, timeframe, &bar));
-                self.before_live_bar(out);
-                if self.on_bar(symbol, bar, true, out) {
-                    out.push(Notice::Bar {
-                        symbol,
-                        timeframe,
-                        bar,
-                    });
-                }
-                out.extend(self.positioning.notice.take());
-                if symbol == Symbol::Iwm {
-                    self.ask_restored(out);
-                }
-                if self.journal.is_some() {
-                    guard::crash_hook("after_bar");
-                }
-            }
+            } => self.on_live_bar(symbol, timeframe, bar, out),
             // Drawn only: neither journaled nor given to the engine, which acts on closed bars.
             FeedEvent::Forming {
                 symbol,
@@ -376,7 +439,9 @@ impl Session {
                 self.on_broker(ev, out);
             }
             // scorecard (ui): before the engine, so a signal on this bar enters at the next open.
-            self.store.scorecard.on_bar(symbol, &bar);
+            if !self.backtest {
+                self.store.scorecard.on_bar(symbol, &bar);
+            }
         }
         // The bar clock ticks before the engine speaks, so a signal of this bar has its full
         // `timeout_bars` of bars after it to be answered.
@@ -402,12 +467,22 @@ impl Session {
             }
         }
         let mut outputs = std::mem::take(&mut self.outputs);
+        let timed = if symbol == Symbol::Iwm {
+            self.probe.engine_start()
+        } else {
+            None
+        };
         self.engine
             .process_into(EngineEvent::Bar { symbol, bar }, &mut outputs);
+        self.probe.engine_end(timed);
         for o in outputs.drain(..) {
             match o {
                 EngineOutput::Indicators(row) => self.store.indicators.push(row),
-                EngineOutput::Signal(d) if live => self.on_signal(d.to_signal(), out),
+                EngineOutput::Signal(d) if live => {
+                    let timed = self.probe.signal_start();
+                    self.on_signal(d.to_signal(), out);
+                    self.probe.signal_end(timed);
+                }
                 // Signals during warm-up are history: nobody is asked and nothing trades, so the
                 // agents do not hold what they proposed.
                 EngineOutput::Signal(d) => {

@@ -111,7 +111,7 @@ impl Session {
         // Rebuilt when next drawn (the pane works out ages from the bar clock itself).
         self.store.positioning_at = Some(at);
         self.store.positioning_view = Default::default();
-        if live && new_rty {
+        if live && new_rty && !self.backtest {
             if let Some(futures) = FuturesLine::at(&self.store.positioning, RTY, &at) {
                 // After the bar's own notice (see `on_feed`), not before it.
                 self.positioning.notice = Some(Notice::PositioningReport { futures });

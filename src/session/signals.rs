@@ -36,8 +36,7 @@ impl Session {
         } else {
             SignalState::Proposed
         };
-        self.store.push_log(
-            Severity::Info,
+        self.info_log(|| {
             format!(
                 "{} #{} {} {} {} {} @ {}{}{}",
                 signal.agent,
@@ -57,10 +56,12 @@ impl Session {
                 } else {
                     ""
                 }
-            ),
-        );
+            )
+        });
         let id = signal.id;
-        self.store.scorecard.on_signal(&signal); // scorecard (ui)
+        if !self.backtest {
+            self.store.scorecard.on_signal(&signal); // scorecard (ui)
+        }
         out.push(Notice::Signal {
             signal: signal.clone(),
         });
@@ -235,7 +236,9 @@ impl Session {
     /// position is held: it stands until the position is closed. Anything else is over, and
     /// the agent follows what was really filled.
     pub(super) fn signal_unfilled(&mut self, id: u64, why: &str, out: &mut Vec<Notice>) {
-        self.store.scorecard.on_refused(id); // scorecard (ui)
+        if !self.backtest {
+            self.store.scorecard.on_refused(id); // scorecard (ui)
+        }
         let exit = self
             .store
             .signals

@@ -84,11 +84,13 @@ impl Session {
                 self.store.equity = self.store.marked_equity();
                 // Daily on a margin debit: the journal and the log file keep it, the Events
                 // pane would drown in it.
-                tracing::info!(
-                    target: crate::process::logging::FILE_ONLY,
-                    "margin interest {} for {days} day(s) on the debit balance",
-                    crate::model::money::usd_cents(amount)
-                );
+                if !self.backtest {
+                    tracing::info!(
+                        target: crate::process::logging::FILE_ONLY,
+                        "margin interest {} for {days} day(s) on the debit balance",
+                        crate::model::money::usd_cents(amount)
+                    );
+                }
                 let equity = self.store.equity;
                 self.process_engine(EngineEvent::Account { equity }, out);
             }
@@ -188,13 +190,12 @@ impl Session {
             .positions
             .retain(|_, p| !p.qty.is_zero() || !p.realized.is_zero());
         self.store.equity = self.store.marked_equity();
-        self.store.push_log(
-            Severity::Info,
+        self.info_log(|| {
             format!(
                 "fill {} {} {} @ {} (commission {})",
                 fill.side, fill.qty, fill.symbol, fill.price, fill.commission
-            ),
-        );
+            )
+        });
         out.push(Notice::Fill { fill: fill.clone() });
         let equity = self.store.equity;
         self.process_engine(

@@ -46,7 +46,8 @@ fn a_long_run_stays_within_history_and_decides_as_an_unbounded_store_does() {
     let cap = 16;
     let (small, full) = (run(cap), run(usize::MAX / 2));
     let st = &small.store;
-    let within = |n: usize| n <= cap + cap / 4;
+    // A tail of at most 4,096 items trims when its slack, as large as itself, is full.
+    let within = |n: usize| n <= 2 * cap;
     for sym in Symbol::ALL {
         assert!(within(st.series(sym).bars().len()), "{sym} bars");
         assert_eq!(st.series(sym).bars().total(), (WARMUP + STEPS) as u64);

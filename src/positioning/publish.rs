@@ -82,7 +82,21 @@ pub fn si_published(r: &ShortInterest) -> NaiveDate {
 }
 
 /// The seventh business day after `settlement` (see `SI_DISSEMINATION_BUSINESS_DAYS`).
+/// Remembered per settlement date (two a month): every look at what is public asks again, and
+/// counting over the holiday rules each time was a quarter of a daily backtest.
 pub fn finra_dissemination(settlement: NaiveDate) -> NaiveDate {
+    thread_local! {
+        static KNOWN: std::cell::RefCell<std::collections::HashMap<NaiveDate, NaiveDate>> =
+            Default::default();
+    }
+    KNOWN.with(|k| {
+        *k.borrow_mut()
+            .entry(settlement)
+            .or_insert_with(|| count_dissemination(settlement))
+    })
+}
+
+fn count_dissemination(settlement: NaiveDate) -> NaiveDate {
     let mut day = settlement;
     let mut counted = 0;
     while counted < SI_DISSEMINATION_BUSINESS_DAYS {

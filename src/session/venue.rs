@@ -192,8 +192,16 @@ impl Session {
         self.store.equity = self.store.marked_equity();
         self.info_log(|| {
             format!(
+                // To the cent, as every price on screen (the journal keeps the exact one).
                 "fill {} {} {} @ {} (commission {})",
-                fill.side, fill.qty, fill.symbol, fill.price, fill.commission
+                fill.side,
+                fill.qty,
+                fill.symbol,
+                fill.price.round_dp_with_strategy(
+                    2,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero
+                ),
+                crate::model::money::usd_cents(fill.commission)
             )
         });
         out.push(Notice::Fill { fill: fill.clone() });

@@ -179,7 +179,19 @@ fn signal_ack_fill_override_kill_in_tmux() {
     t.keys(&["a"]);
     t.wait_for("acknowledged", deadline);
     t.keys(&["Space"]); // the replay paused for the signal: the next bar brings the fill
-    t.wait_for("fill BUY", deadline);
+    let screen = t.wait_for("fill BUY", deadline);
+    // The fill reads to the cent, as every price on screen (the simulator's slipped price has
+    // four decimals), its commission as money.
+    let fill = screen
+        .lines()
+        .find_map(|l| l.split("fill BUY").nth(1))
+        .expect("the fill line");
+    let price = fill.split(" @ ").nth(1).and_then(|r| r.split(' ').next());
+    assert!(
+        price.is_some_and(|p| p.split('.').nth(1).is_some_and(|c| c.len() == 2)),
+        "{fill}"
+    );
+    assert!(fill.contains("(commission $"), "{fill}");
     t.wait_for("▶ #", deadline);
     t.keys(&["x"]);
     t.wait_for("why?", deadline);

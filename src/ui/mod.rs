@@ -10,6 +10,7 @@ mod indicators;
 pub mod keymap;
 mod overlay;
 mod panes;
+mod positioning;
 mod scorecard;
 mod status;
 mod stops;
@@ -92,7 +93,7 @@ fn dashboard(
     decide::draw(f, decide_area, s, view, keymap, theme);
     panes::agents(f, agents, s, theme);
     panes::positions(f, positions, s, theme);
-    panes::positioning(f, positioning, s, theme);
+    positioning::draw(f, positioning, s, theme);
     panes::log(f, log, s, theme);
 }
 
@@ -124,7 +125,7 @@ fn compact(
         }
         "agents" => panes::agents(f, main, s, theme),
         "positions" => panes::positions(f, main, s, theme),
-        "positioning" => panes::positioning(f, main, s, theme),
+        "positioning" => positioning::draw(f, main, s, theme),
         "events" => panes::log(f, main, s, theme),
         _ => chart::draw(f, main, s, view, theme),
     }

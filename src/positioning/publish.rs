@@ -45,9 +45,7 @@ impl AsOf {
 }
 
 /// CFTC releases a Traders in Financial Futures report on the Friday after its Tuesday (a holiday
-/// week's Monday report too) at 15:30 ET. Worked out by the US daylight-saving rule (second
-/// Sunday of March to first Sunday of November, since 2007) rather than a time-zone lookup: it is
-/// on every refresh's path.
+/// week's Monday report too) at 15:30 ET.
 pub fn tff_published(report_date: NaiveDate) -> DateTime<Utc> {
     let from_mon = report_date.weekday().num_days_from_monday();
     let fri = Weekday::Fri.num_days_from_monday();
@@ -56,20 +54,11 @@ pub fn tff_published(report_date: NaiveDate) -> DateTime<Utc> {
         n => n,
     };
     let day = report_date + Days::new(u64::from(ahead));
-    let utc_hour = if eastern_summer_time(day) { 19 } else { 20 };
-    day.and_hms_opt(utc_hour, 30, 0)
-        .unwrap_or_default()
-        .and_utc()
-}
-
-/// Whether New York keeps daylight time in the afternoon of `day`.
-fn eastern_summer_time(day: NaiveDate) -> bool {
-    let nth_sunday = |month: u32, n: u32| {
-        let first = NaiveDate::from_ymd_opt(day.year(), month, 1).unwrap_or(day);
-        let to_sunday = (7 - first.weekday().num_days_from_sunday()) % 7;
-        first + Days::new(u64::from(to_sunday + 7 * (n - 1)))
-    };
-    day >= nth_sunday(3, 2) && day < nth_sunday(11, 1)
+    let release = day.and_hms_opt(15, 30, 0).unwrap_or_default();
+    New_York
+        .from_local_datetime(&release)
+        .single()
+        .map_or_else(|| release.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 /// The market day a short-interest report became public: first seen if known, else FINRA's

@@ -160,3 +160,58 @@ pub struct EngineView {
     pub stale: bool,
     pub paused: bool,
 }
+
+impl EngineView {
+    /// The broken levels that matter at `close`: the nearest above (the next one a rebound
+    /// meets) and the nearest below (the next one a fall reaches), leaving out a broken level
+    /// that is now the active support or resistance (it is shown as that). The chart and the
+    /// Agents pane show these same two.
+    pub fn nearest_broken(&self, close: Option<f64>) -> [Option<&Level>; 2] {
+        let active = [self.active_support, self.active_resistance].map(|l| l.map(|l| l.price));
+        let Some(c) = close else {
+            return [None, None];
+        };
+        let broken = self
+            .levels
+            .iter()
+            .filter(|l| l.state == LevelState::Broken && !active.contains(&Some(l.price)));
+        let above = broken
+            .clone()
+            .filter(|l| l.price > c)
+            .min_by(|a, b| a.price.total_cmp(&b.price));
+        let below = broken
+            .filter(|l| l.price <= c)
+            .max_by(|a, b| a.price.total_cmp(&b.price));
+        [above, below]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(price: f64, state: LevelState) -> Level {
+        Level {
+            price,
+            source: LevelSource::Pivot,
+            strength: 2,
+            state,
+        }
+    }
+
+    #[test]
+    fn the_nearest_broken_levels_leave_out_the_active_ones() {
+        let b = LevelState::Broken;
+        let v = EngineView {
+            levels: [190.0, 195.0, 201.0, 204.0, 210.0]
+                .map(|p| level(p, b))
+                .to_vec(),
+            // 201 broke and is now the resistance: it is shown as that, 204 is the next above.
+            active_resistance: Some(level(201.0, b)),
+            ..Default::default()
+        };
+        let [above, below] = v.nearest_broken(Some(199.0)).map(|l| l.map(|l| l.price));
+        assert_eq!((above, below), (Some(204.0), Some(195.0)));
+        assert_eq!(v.nearest_broken(None), [None, None]);
+    }
+}

@@ -9,7 +9,6 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::bars::{window, Col};
 use super::Theme;
-use crate::engine::LevelState;
 use crate::model::{Side, Symbol, Timeframe};
 use crate::session::Session;
 use crate::ui::view::ViewState;
@@ -327,24 +326,9 @@ fn hlines(s: &Session, sym: Symbol, theme: &Theme) -> Vec<HLine> {
                 format!("resist {:.2}", l.price),
             );
         }
-        // Of the broken levels only the nearest above and below the close matter: the next
-        // one a rebound meets, the next one a fall reaches.
+        // Of the broken levels only the nearest above and below the close matter.
         let close = s.store.series(Symbol::Iwm).last().map(|b| b.close);
-        let broken = v.levels.iter().filter(|l| l.state == LevelState::Broken);
-        let above = broken
-            .clone()
-            .filter(|l| close.is_some_and(|c| l.price > c))
-            .min_by(|a, b| a.price.total_cmp(&b.price));
-        let below = broken
-            .filter(|l| close.is_some_and(|c| l.price <= c))
-            .max_by(|a, b| a.price.total_cmp(&b.price));
-        // A broken support that is now the active resistance is drawn once, as resistance.
-        let active = [v.active_support, v.active_resistance].map(|l| l.map(|l| l.price));
-        for l in [above, below]
-            .into_iter()
-            .flatten()
-            .filter(|l| !active.contains(&Some(l.price)))
-        {
+        for l in v.nearest_broken(close).into_iter().flatten() {
             line(l.price, '┄', theme.dim(), format!("broken {:.2}", l.price));
         }
         // The articles' Russell levels, at the IWM/RUT ratio of the newest bar.

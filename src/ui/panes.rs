@@ -148,18 +148,8 @@ pub fn agents(f: &mut Frame, area: Rect, s: &Session, theme: &Theme) {
     };
     // The broken levels that matter, as on the chart: the nearest above and below the close.
     let close = s.store.series(Symbol::Iwm).last().map(|b| b.close);
-    let active = [v.active_support, v.active_resistance].map(|l| l.map(|l| l.price));
-    let broken = v.levels.iter().filter(|l| {
-        l.state == crate::engine::LevelState::Broken && !active.contains(&Some(l.price))
-    });
-    let above = broken
-        .clone()
-        .filter(|l| close.is_some_and(|c| l.price > c))
-        .min_by(|a, b| a.price.total_cmp(&b.price));
-    let below = broken
-        .filter(|l| close.is_some_and(|c| l.price <= c))
-        .max_by(|a, b| a.price.total_cmp(&b.price));
-    let broken: Vec<String> = [above, below]
+    let broken: Vec<String> = v
+        .nearest_broken(close)
         .into_iter()
         .flatten()
         .map(|l| format!("{:.2}", l.price))

@@ -128,6 +128,9 @@ impl Session {
     /// A backtest's session: no log lines or notices nobody reads (see `backtest`).
     pub fn for_backtest(mut self) -> Self {
         self.backtest = true;
+        // Only the newest indicator row is read in a backtest (the stop's ATR, the study's
+        // SMA): no chart looks back through them.
+        self.store.indicators.set_capacity(1);
         self
     }
 

@@ -673,3 +673,26 @@ fn a_snooze_reprices_the_size_the_stop_and_the_reasons() {
         ["96 TWM re-priced after the snooze: 100 × 30 ≈ 96 × 31 (the same dollars)"]
     );
 }
+
+/// A backtest's session keeps the newest indicator row and no history of them (issue 27: a
+/// backtest keeps no indicator rows it does not read); the dashboard's keeps its `[history]`.
+#[test]
+fn a_backtest_keeps_only_the_newest_indicator_row() {
+    let mut bt = session(Mode::Auto).for_backtest();
+    let mut live = session(Mode::Auto);
+    for d in 0..40 {
+        day(&mut bt, d);
+        day(&mut live, d);
+    }
+    assert!(
+        bt.store.indicators.len() <= 2,
+        "{}",
+        bt.store.indicators.len()
+    );
+    assert_eq!(live.store.indicators.len(), 40);
+    assert_eq!(
+        bt.store.indicators.last(),
+        live.store.indicators.last(),
+        "the newest row is the same"
+    );
+}

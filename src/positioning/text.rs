@@ -87,18 +87,16 @@ impl PositioningSummary {
                     .short_record_since
                     .map(|d| format!(" ▲ record since {}", d.format("%Y")))
                     .unwrap_or_default();
-                let wk = f
-                    .lev_money_short_change
-                    .map(|c| format!(", wk {}", signed(c)))
-                    .unwrap_or_default();
+                let wk = |change: Option<i64>| {
+                    change
+                        .map(|c| format!(", wk {}", signed(c)))
+                        .unwrap_or_default()
+                };
                 out.push(format!(
-                    "RTY {stamp} · lev funds gross short {}{record}{wk}{old}",
-                    with_usd(f.lev_money_short, f.lev_money_short_usd)
+                    "RTY {stamp} · lev funds gross short {}{record}{}{old}",
+                    with_usd(f.lev_money_short, f.lev_money_short_usd),
+                    wk(f.lev_money_short_change)
                 ));
-                let wk = f
-                    .lev_money_net_change
-                    .map(|c| format!(", wk {}", signed(c)))
-                    .unwrap_or_default();
                 let range = f
                     .lev_range_52w
                     .as_ref()
@@ -114,8 +112,9 @@ impl PositioningSummary {
                     })
                     .unwrap_or_default();
                 out.push(format!(
-                    "  net {}{wk}{range}",
-                    with_usd(f.lev_money_net, f.lev_money_net_usd)
+                    "  net {}{}{range}",
+                    with_usd(f.lev_money_net, f.lev_money_net_usd),
+                    wk(f.lev_money_net_change)
                 ));
                 let am = f
                     .asset_mgr_net

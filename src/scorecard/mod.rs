@@ -71,6 +71,25 @@ pub struct Track {
 }
 
 impl Track {
+    /// The track of a proposal not yet traded: it enters at the open of a bar after it.
+    pub fn proposed(s: &Signal) -> Track {
+        Track {
+            signal_id: s.id,
+            time: s.time,
+            agent: s.agent,
+            kind: s.kind,
+            symbol: s.symbol,
+            side: s.side,
+            qty: s.qty,
+            stop: s.stop_price,
+            choice: None,
+            phase: Phase::Pending,
+            entry: None,
+            mark: None,
+            closing_after: None,
+        }
+    }
+
     /// What the agent's proposal made (realized, or marked while open).
     pub fn agent_pnl(&self) -> Decimal {
         match (self.entry, self.mark) {
@@ -202,21 +221,7 @@ impl Scorecard {
         self.by_id.insert(s.id, i);
         self.pending[sym].push(i);
         self.owned[agent_index(s.agent)][sym].push(i);
-        self.tracks.push(Track {
-            signal_id: s.id,
-            time: s.time,
-            agent: s.agent,
-            kind: s.kind,
-            symbol: s.symbol,
-            side: s.side,
-            qty: s.qty,
-            stop: s.stop_price,
-            choice: None,
-            phase: Phase::Pending,
-            entry: None,
-            mark: None,
-            closing_after: None,
-        });
+        self.tracks.push(Track::proposed(s));
     }
 
     /// Fold the closed tracks among all but the newest `cap` into the totals; open ones stay,

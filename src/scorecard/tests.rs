@@ -234,21 +234,7 @@ mod reference {
                 }
                 return;
             }
-            self.0.push(Track {
-                signal_id: s.id,
-                time: s.time,
-                agent: s.agent,
-                kind: s.kind,
-                symbol: s.symbol,
-                side: s.side,
-                qty: s.qty,
-                stop: s.stop_price,
-                choice: None,
-                phase: Phase::Pending,
-                entry: None,
-                mark: None,
-                closing_after: None,
-            });
+            self.0.push(Track::proposed(s));
         }
 
         pub fn on_bar(&mut self, symbol: Symbol, bar: &Bar) {

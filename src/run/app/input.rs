@@ -238,9 +238,7 @@ mod tests {
         Event::Key(KeyEvent::new(code, modifiers))
     }
 
-    #[test]
-    fn esc_and_a_key_in_one_read_close_the_overlay_and_do_the_key() {
-        let cfg = Config::default_config();
+    fn keys_and_session(cfg: &Config) -> (Keymap, Session) {
         let keymap = Keymap::from_config(&cfg.keys).unwrap();
         let session = Session::new(
             cfg.clone(),
@@ -248,6 +246,13 @@ mod tests {
             Timeframe::Day1,
             "keys",
         );
+        (keymap, session)
+    }
+
+    #[test]
+    fn esc_and_a_key_in_one_read_close_the_overlay_and_do_the_key() {
+        let cfg = Config::default_config();
+        let (keymap, session) = keys_and_session(&cfg);
         let mut view = ViewState::new(60);
         view.help = true;
         // What crossterm makes of ESC followed by `K` in the same read.
@@ -279,13 +284,7 @@ mod tests {
         let mut cfg = Config::default_config();
         cfg.keys.reason_news = "1".into();
         cfg.keys.yes = "j".into();
-        let keymap = Keymap::from_config(&cfg.keys).unwrap();
-        let session = Session::new(
-            cfg.clone(),
-            Box::new(PaperBroker::new(&cfg.paper)),
-            Timeframe::Day1,
-            "keys",
-        );
+        let (keymap, session) = keys_and_session(&cfg);
         let mut view = ViewState::new(60);
         let key = |c| press(KeyCode::Char(c), KeyModifiers::NONE);
         view.prompt = Some(Prompt::OverrideReason { id: 7 });
@@ -316,13 +315,7 @@ mod tests {
     #[test]
     fn typing_a_size_replaces_the_proposed_one() {
         let cfg = Config::default_config();
-        let keymap = Keymap::from_config(&cfg.keys).unwrap();
-        let session = Session::new(
-            cfg.clone(),
-            Box::new(PaperBroker::new(&cfg.paper)),
-            Timeframe::Day1,
-            "keys",
-        );
+        let (keymap, session) = keys_and_session(&cfg);
         let mut view = ViewState::new(60);
         let key = |c| press(KeyCode::Char(c), KeyModifiers::NONE);
         let enter = press(KeyCode::Enter, KeyModifiers::NONE);

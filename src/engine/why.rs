@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::fixfmt::{cmp2, f0, f1, f2};
 use super::types::LevelSource;
-use crate::model::money::group;
+use crate::model::money::usd_f64 as usd0;
 use crate::model::{ReasonKind, Symbol};
 
 /// One fact behind a signal. `Display` gives the text, `kind` its family.
@@ -395,10 +395,4 @@ impl fmt::Display for Why {
             ),
         }
     }
-}
-
-/// Whole dollars as the panes write them (`$106,485`): the sizing lines quote the book's dollars.
-fn usd0(x: f64) -> String {
-    let sign = if x < 0.0 { "-" } else { "" };
-    format!("{sign}${}", group(&f0(x.abs()).to_string()))
 }

@@ -28,6 +28,13 @@ pub fn usd(v: Decimal) -> String {
     format!("{sign}${}", group(&rounded.abs().trunc().to_string()))
 }
 
+/// Whole dollars from an `f64` (the engine's sizing arithmetic): `$106,485`.
+pub fn usd_f64(x: f64) -> String {
+    let whole = format!("{:.0}", x.abs());
+    let sign = if x < 0.0 && whole != "0" { "-" } else { "" };
+    format!("{sign}${}", group(&whole))
+}
+
 /// Dollars and cents with thousands separators: `$3,201.60`. For amounts where whole dollars
 /// would hide the difference (a buy short of cash by $0.40 must not read "need $3,202, have
 /// $3,202").
@@ -90,6 +97,9 @@ mod tests {
         );
         assert_eq!(usd(dec!(61200.4)), "$61,200");
         assert_eq!(usd(dec!(-3400.5)), "-$3,401");
+        assert_eq!(usd_f64(106_485.05), "$106,485");
+        assert_eq!(usd_f64(-999.6), "-$1,000");
+        assert_eq!(usd_f64(-0.2), "$0");
         assert_eq!(usd_cents(dec!(3201.6)), "$3,201.60");
         assert_eq!(usd_cents(dec!(-0.4)), "-$0.40");
         assert_eq!(count(-81234), "-81,234");

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::indicators::Snapshot;
 use super::ledger::Book;
+use std::sync::Arc;
+
 use super::why::Why;
 use crate::model::{Agent, Bar, ShortEvidence, Side, SignalKind, Symbol};
 
@@ -90,21 +92,13 @@ impl ShortCheck {
         let mut delta = 0.0;
         let mut reasons = Vec::with_capacity(slots.len());
         for (name, fact) in slots {
-            let text = match fact {
-                Some(f) if f.holds => {
-                    delta += 0.10;
-                    format!("{} (+0.10)", f.text)
-                }
-                Some(f) => {
-                    delta -= 0.05;
-                    format!("{} (−0.05)", f.text)
-                }
-                None => {
-                    delta -= 0.03;
-                    format!("{name}: no data (−0.03)")
-                }
+            delta += match fact {
+                Some(f) if f.holds => 0.10,
+                Some(_) => -0.05,
+                None => -0.03,
             };
-            reasons.push(Why::ShortFact(text.into()));
+            let fact = fact.clone().map(Arc::new);
+            reasons.push(Why::ShortFact { name, fact });
         }
         ShortCheck { delta, reasons }
     }
@@ -119,29 +113,52 @@ impl ShortCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::EvidenceFact;
+    use crate::model::{EvidenceFact, FactNumbers};
 
     #[test]
     fn short_interest_raises_lowers_and_cites() {
         let mut r = Vec::new();
         assert!((ShortCheck::new(None).apply(&mut r) + 0.10).abs() < 1e-12);
         assert!(r[0].to_string().contains("no short-interest data"));
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 7, 15).unwrap();
         let ev = ShortEvidence {
             short_interest_rising: Some(EvidenceFact {
                 holds: true,
-                text: "IWM short interest 120.1M > 110.3M".into(),
+                numbers: FactNumbers::ShortInterest {
+                    symbol: "IWM".into(),
+                    shares: 120_100_000,
+                    settled: day,
+                    prev: 110_300_000,
+                    prev_settled: None,
+                },
             }),
             short_volume_above_mean: Some(EvidenceFact {
                 holds: false,
-                text: "short-volume ratio 0.41 < mean 0.45".into(),
+                numbers: FactNumbers::ShortVolume {
+                    symbol: "IWM".into(),
+                    ratio: 0.41,
+                    day,
+                    mean: 0.45,
+                    from: day,
+                },
             }),
             lev_funds_at_52w_low: None,
         };
         let mut r = Vec::new();
         let d = ShortCheck::new(Some(&ev)).apply(&mut r);
         assert!((d - (0.10 - 0.05 - 0.03)).abs() < 1e-12);
-        assert!(r[0].to_string().contains("120.1M"));
-        assert!(r[1].to_string().contains("0.41"));
+        let r: Vec<String> = r.iter().map(ToString::to_string).collect();
+        assert!(
+            r[0].contains("120.10 M") && r[0].ends_with("(+0.10)"),
+            "{}",
+            r[0]
+        );
+        assert!(
+            r[1].contains("41.0 %") && r[1].ends_with("(−0.05)"),
+            "{}",
+            r[1]
+        );
+        assert_eq!(r[2], "leveraged funds at a 52-week low: no data (−0.03)");
         assert_eq!(r.len(), 3);
     }
 }

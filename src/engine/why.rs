@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::fixfmt::{cmp2, f0, f1, f2};
 use super::types::LevelSource;
 use crate::model::money::usd_f64 as usd0;
-use crate::model::{ReasonKind, Symbol};
+use crate::model::{EvidenceFact, ReasonKind, Symbol};
 
 /// One fact behind a signal. `Display` gives the text, `kind` its family.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,8 +145,12 @@ pub enum Why {
     /// The Bear's position the hedge protects is going out: the hedge goes with it.
     HedgedGone,
     NoShortData,
-    /// A short-interest fact, rendered once when the evidence arrived (it changes daily).
-    ShortFact(Arc<str>),
+    /// One slot of the Bear's short-interest check (`fact`: `None` = no data for it), written
+    /// with what it did to confidence.
+    ShortFact {
+        name: &'static str,
+        fact: Option<Arc<EvidenceFact>>,
+    },
     SellHeld {
         held: Decimal,
         symbol: Symbol,
@@ -223,7 +227,7 @@ impl Why {
             | Why::HedgedGone
             | Why::BearTargetAt { .. }
             | Why::BearTargetHit { .. } => K::Target,
-            Why::NoShortData | Why::ShortFact(_) => K::ShortInterest,
+            Why::NoShortData | Why::ShortFact { .. } => K::ShortInterest,
             Why::SellHeld { .. }
             | Why::NoPrice { .. }
             | Why::BearBeta { .. }
@@ -353,7 +357,11 @@ impl fmt::Display for Why {
             Why::NoShortData => {
                 f.write_str("no short-interest data yet: confidence lowered by 0.10")
             }
-            Why::ShortFact(text) => f.write_str(text),
+            Why::ShortFact { name, fact } => match fact {
+                Some(fact) if fact.holds => write!(f, "{fact} (+0.10)"),
+                Some(fact) => write!(f, "{fact} (−0.05)"),
+                None => write!(f, "{name}: no data (−0.03)"),
+            },
             Why::SellHeld { held, symbol } => {
                 write!(f, "sell the {held} {symbol} held (attributed fills)")
             }

@@ -17,7 +17,8 @@ pub use exits::{BearTiers, StandingStop, Stops};
 pub use health::{BrokerKind, FeedHealth, MarketState, Severity};
 pub use order::{ClientOrderId, Fill, OrderRequest, OrderStatus, OrderType, Position, Side};
 pub use positioning::{
-    EvidenceFact, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume, TffReport,
+    EvidenceFact, FactNumbers, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume,
+    TffReport,
 };
 pub use reason_text::ReasonText;
 pub use signal::{

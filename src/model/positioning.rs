@@ -94,11 +94,52 @@ impl FuturesPositioning {
     }
 }
 
-/// One fact from the positioning data, with the numbers that make it true or false.
+/// One fact from the positioning data: whether it holds, and the numbers that make it true or
+/// false. Its text (`Display`, written in `positioning::evidence`) is made only when a trader
+/// reads it: a replay looks at the evidence every week, a signal reads it a few times a year.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceFact {
     pub holds: bool,
-    pub text: String,
+    pub numbers: FactNumbers,
+}
+
+/// The figures an [`EvidenceFact`] cites.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "fact")]
+pub enum FactNumbers {
+    /// The latest short-interest report against the previous one (`prev_settled`: that
+    /// report's date when it is the one held).
+    ShortInterest {
+        symbol: String,
+        shares: u64,
+        settled: NaiveDate,
+        prev: u64,
+        prev_settled: Option<NaiveDate>,
+    },
+    /// The latest short-volume ratio against its mean over the window `from`..=`day`.
+    ShortVolume {
+        symbol: String,
+        ratio: f64,
+        day: NaiveDate,
+        mean: f64,
+        from: NaiveDate,
+    },
+    /// Leveraged funds' net E-mini Russell 2000 contracts against their 52-week range.
+    LevFunds {
+        net: i64,
+        report_date: NaiveDate,
+        report: TffReport,
+        low: i64,
+        high: i64,
+        reports: usize,
+    },
+}
+
+impl EvidenceFact {
+    /// The sentence a trader reads.
+    pub fn text(&self) -> String {
+        self.to_string()
+    }
 }
 
 /// What the Bear's short-interest validation reads. `None` = no data: lowers confidence, never blocks.

@@ -1,8 +1,10 @@
 //! The Bear's short-interest validation, as pure functions over ascending series. Every fact's
 //! text cites the numbers and dates it rests on, so the trader can check it.
 
+use std::fmt;
+
 use crate::feed::cftc::range_52w;
-use crate::model::{EvidenceFact, FuturesPositioning, ShortInterest, ShortVolume};
+use crate::model::{EvidenceFact, FactNumbers, FuturesPositioning, ShortInterest, ShortVolume};
 
 /// Sessions in the short-volume mean.
 pub const SV_WINDOW: usize = 20;
@@ -25,59 +27,52 @@ pub fn short_interest_rising(
     prev_row: Option<&ShortInterest>,
 ) -> Option<EvidenceFact> {
     let prev = last.previous_shares_short?;
-    let change = last.shares_short as i64 - prev as i64;
-    let pct = if prev > 0 {
-        format!(", {:+.2} %", change as f64 / prev as f64 * 100.0)
-    } else {
-        String::new()
-    };
-    let prev_date = prev_row
-        .filter(|r| r.shares_short == prev)
-        .map(|r| format!(" (settled {})", r.settlement_date))
-        .unwrap_or_default();
-    let holds = change > 0;
     Some(EvidenceFact {
-        holds,
-        text: format!(
-            "{} short interest {} (settled {}) {} {}{prev_date}: {}{}{}",
-            last.symbol,
-            millions(last.shares_short as f64),
-            last.settlement_date,
-            if holds { "up from" } else { "not above" },
-            millions(prev as f64),
-            if change >= 0 { "+" } else { "-" },
-            millions(change.unsigned_abs() as f64),
-            pct,
-        ),
+        holds: last.shares_short > prev,
+        numbers: FactNumbers::ShortInterest {
+            symbol: last.symbol.clone(),
+            shares: last.shares_short,
+            settled: last.settlement_date,
+            prev,
+            prev_settled: prev_row
+                .filter(|r| r.shares_short == prev)
+                .map(|r| r.settlement_date),
+        },
     })
 }
 
 /// The latest day's short-volume ratio against the mean of the last [`SV_WINDOW`] days
 /// (the latest included). `None` with fewer days than the window.
 pub fn short_volume_above_mean(series: &[&ShortVolume]) -> Option<EvidenceFact> {
-    let with_ratio: Vec<(&ShortVolume, f64)> = series
+    let mut window = series
         .iter()
+        .rev()
         .filter_map(|s| Some((*s, s.ratio()?)))
-        .collect();
-    if with_ratio.len() < SV_WINDOW {
+        .take(SV_WINDOW);
+    let (last, ratio) = window.next()?;
+    // Summed oldest first, as the mean always was (the last digit of a float sum depends on it).
+    let mut rest = [0.0; SV_WINDOW];
+    let mut first = last;
+    let mut n = 1;
+    for (s, r) in window {
+        rest[SV_WINDOW - 1 - n] = r;
+        first = s;
+        n += 1;
+    }
+    if n < SV_WINDOW {
         return None;
     }
-    let window = &with_ratio[with_ratio.len() - SV_WINDOW..];
-    let mean = window.iter().map(|(_, r)| r).sum::<f64>() / SV_WINDOW as f64;
-    let (last, ratio) = *window.last()?;
-    let holds = ratio > mean;
+    rest[SV_WINDOW - 1] = ratio;
+    let mean = rest.iter().sum::<f64>() / SV_WINDOW as f64;
     Some(EvidenceFact {
-        holds,
-        text: format!(
-            "{} short-volume ratio {:.1} % on {} {} its {SV_WINDOW}-day mean {:.1} % ({} to {})",
-            last.symbol,
-            ratio * 100.0,
-            last.date,
-            if holds { "above" } else { "not above" },
-            mean * 100.0,
-            window[0].0.date,
-            last.date,
-        ),
+        holds: ratio > mean,
+        numbers: FactNumbers::ShortVolume {
+            symbol: last.symbol.clone(),
+            ratio,
+            day: last.date,
+            mean,
+            from: first.date,
+        },
     })
 }
 
@@ -90,25 +85,91 @@ pub fn lev_funds_at_52w_low(rty: &[&FuturesPositioning]) -> Option<EvidenceFact>
     }
     let r = range_52w(rty, FuturesPositioning::lev_money_net)?;
     let last = rty.last()?;
-    let short_history = if r.reports < 52 {
-        format!(", only {} weekly reports held", r.reports)
-    } else {
-        String::new()
-    };
     Some(EvidenceFact {
         holds: r.at_low,
-        text: format!(
-            "Leveraged funds net E-mini Russell 2000 {} contracts on {} ({}, released {}) {} 52-week low {} (high {}{})",
-            contracts(r.latest),
-            last.report_date,
-            last.report.label(),
-            super::tff_published(last.report_date).date_naive(),
-            if r.at_low { "at its" } else { "above its" },
-            contracts(r.low),
-            contracts(r.high),
-            short_history,
-        ),
+        numbers: FactNumbers::LevFunds {
+            net: r.latest,
+            report_date: last.report_date,
+            report: last.report,
+            low: r.low,
+            high: r.high,
+            reports: r.reports,
+        },
     })
+}
+
+/// The sentence a trader reads: every figure and date the fact rests on.
+impl fmt::Display for EvidenceFact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let holds = self.holds;
+        match &self.numbers {
+            FactNumbers::ShortInterest {
+                symbol,
+                shares,
+                settled,
+                prev,
+                prev_settled,
+            } => {
+                let change = *shares as i64 - *prev as i64;
+                write!(
+                    f,
+                    "{symbol} short interest {} (settled {settled}) {} {}",
+                    millions(*shares as f64),
+                    if holds { "up from" } else { "not above" },
+                    millions(*prev as f64),
+                )?;
+                if let Some(d) = prev_settled {
+                    write!(f, " (settled {d})")?;
+                }
+                write!(
+                    f,
+                    ": {}{}",
+                    if change >= 0 { "+" } else { "-" },
+                    millions(change.unsigned_abs() as f64),
+                )?;
+                if *prev > 0 {
+                    write!(f, ", {:+.2} %", change as f64 / *prev as f64 * 100.0)?;
+                }
+                Ok(())
+            }
+            FactNumbers::ShortVolume {
+                symbol,
+                ratio,
+                day,
+                mean,
+                from,
+            } => write!(
+                f,
+                "{symbol} short-volume ratio {:.1} % on {day} {} its {SV_WINDOW}-day mean {:.1} % ({from} to {day})",
+                ratio * 100.0,
+                if holds { "above" } else { "not above" },
+                mean * 100.0,
+            ),
+            FactNumbers::LevFunds {
+                net,
+                report_date,
+                report,
+                low,
+                high,
+                reports,
+            } => {
+                write!(
+                    f,
+                    "Leveraged funds net E-mini Russell 2000 {} contracts on {report_date} ({}, released {}) {} 52-week low {} (high {}",
+                    contracts(*net),
+                    report.label(),
+                    super::tff_published(*report_date).date_naive(),
+                    if holds { "at its" } else { "above its" },
+                    contracts(*low),
+                    contracts(*high),
+                )?;
+                if *reports < 52 {
+                    write!(f, ", only {reports} weekly reports held")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -140,13 +201,13 @@ mod tests {
         let f = short_interest_rising(&si(90_500_000, Some(89_580_000)), None).unwrap();
         assert!(f.holds);
         assert!(
-            f.text.contains("90.50 M") && f.text.contains("89.58 M"),
+            f.text().contains("90.50 M") && f.text().contains("89.58 M"),
             "{}",
-            f.text
+            f.text()
         );
-        assert!(f.text.contains("+1.03 %"), "{}", f.text);
+        assert!(f.text().contains("+1.03 %"), "{}", f.text());
         let f = short_interest_rising(&si(89_580_000, Some(90_860_000)), None).unwrap();
-        assert!(!f.holds && f.text.contains("-1.28 M"), "{}", f.text);
+        assert!(!f.holds && f.text().contains("-1.28 M"), "{}", f.text());
         assert_eq!(short_interest_rising(&si(1, None), None), None);
     }
 
@@ -168,11 +229,11 @@ mod tests {
             s.iter().collect()
         }
         let f = short_volume_above_mean(&refs(&s)).unwrap();
-        assert!(f.holds, "{}", f.text);
+        assert!(f.holds, "{}", f.text());
         assert!(
-            f.text.contains("60.0 %") && f.text.contains("50.5 %"),
+            f.text().contains("60.0 %") && f.text().contains("50.5 %"),
             "{}",
-            f.text
+            f.text()
         );
         assert_eq!(short_volume_above_mean(&refs(&s[1..])), None);
         s.push(sv(20, 40.0));
@@ -197,9 +258,9 @@ mod tests {
         let f = lev_funds_at_52w_low(&h).unwrap();
         assert!(f.holds);
         assert!(
-            f.text.contains("-81,234") && f.text.contains("only 3"),
+            f.text().contains("-81,234") && f.text().contains("only 3"),
             "{}",
-            f.text
+            f.text()
         );
         let rising = [p(0, 40_000), p(1, 50_000)];
         assert!(

@@ -45,8 +45,22 @@ impl AsOf {
 }
 
 /// CFTC releases a Traders in Financial Futures report on the Friday after its Tuesday (a holiday
-/// week's Monday report too) at 15:30 ET.
+/// week's Monday report too) at 15:30 ET. Remembered per report date (one a week): every look at
+/// what is public asks for a dozen of them, and the time-zone lookup was a tenth of a daily
+/// backtest.
 pub fn tff_published(report_date: NaiveDate) -> DateTime<Utc> {
+    thread_local! {
+        static KNOWN: std::cell::RefCell<std::collections::HashMap<NaiveDate, DateTime<Utc>>> =
+            Default::default();
+    }
+    KNOWN.with(|k| {
+        *k.borrow_mut()
+            .entry(report_date)
+            .or_insert_with(|| release_of(report_date))
+    })
+}
+
+fn release_of(report_date: NaiveDate) -> DateTime<Utc> {
     let from_mon = report_date.weekday().num_days_from_monday();
     let fri = Weekday::Fri.num_days_from_monday();
     let ahead = match (fri + 7 - from_mon) % 7 {

@@ -51,18 +51,20 @@ fn evidence_only_from_data_published_by_the_day() {
     let e = book.evidence_as_of(d("2025-08-05"));
     let f = e.short_interest_rising.unwrap();
     assert!(
-        !f.holds && f.text.contains("89.58 M") && f.text.contains("90.86 M"),
+        !f.holds && f.text().contains("89.58 M") && f.text().contains("90.86 M"),
         "{}",
-        f.text
+        f.text()
     );
     let f = book
         .evidence_as_of(d("2025-08-12"))
         .short_interest_rising
         .unwrap();
     assert!(
-        f.holds && f.text.contains("settled 2025-07-31") && f.text.contains("(settled 2025-07-15)"),
+        f.holds
+            && f.text().contains("settled 2025-07-31")
+            && f.text().contains("(settled 2025-07-15)"),
         "{}",
-        f.text
+        f.text()
     );
     // Reg SHO of 2020-03: the 20-day mean exists and the fact cites its window.
     let f = book
@@ -70,9 +72,9 @@ fn evidence_only_from_data_published_by_the_day() {
         .short_volume_above_mean
         .unwrap();
     assert!(
-        f.text.contains("20-day mean") && f.text.contains("2020-03-16"),
+        f.text().contains("20-day mean") && f.text().contains("2020-03-16"),
         "{}",
-        f.text
+        f.text()
     );
     assert_eq!(
         book.evidence_as_of(d("2020-01-10")).short_volume_above_mean,

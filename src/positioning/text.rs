@@ -225,11 +225,7 @@ impl PositioningSummary {
         out.extend(later);
 
         for fact in self.evidence.facts() {
-            out.push(format!(
-                "[{}] {}",
-                if fact.holds { "x" } else { " " },
-                fact.text
-            ));
+            out.push(format!("[{}] {}", if fact.holds { "x" } else { " " }, fact));
         }
         out.extend(self.notes.iter().cloned());
         out

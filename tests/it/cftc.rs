@@ -116,16 +116,16 @@ async fn tff_rows_evidence_dollars_gap_and_restart() {
         .lev_funds_at_52w_low
         .unwrap();
     assert!(
-        fact.holds && fact.text.contains("-80,000") && fact.text.contains("2026-06-09"),
+        fact.holds && fact.text().contains("-80,000") && fact.text().contains("2026-06-09"),
         "{}",
-        fact.text
+        fact.text()
     );
     // Before Friday's release the Bear must not see the 06-09 report.
     let early = book
         .evidence_as_of(d("2026-06-11"))
         .lev_funds_at_52w_low
         .unwrap();
-    assert!(early.text.contains("2026-06-02"), "{}", early.text);
+    assert!(early.text().contains("2026-06-02"), "{}", early.text());
 
     let s = book.summary(d("2026-06-13"));
     assert_eq!(

@@ -140,9 +140,9 @@ async fn si_api_pages_204_revisions_out_of_order_and_restart_makes_no_requests()
         .short_interest_rising
         .unwrap();
     assert!(
-        fact.holds && fact.text.contains("90.50 M") && fact.text.contains("89.58 M"),
+        fact.holds && fact.text().contains("90.50 M") && fact.text().contains("89.58 M"),
         "{}",
-        fact.text
+        fact.text()
     );
     drop(cache);
 
@@ -285,9 +285,9 @@ async fn regsho_daily_403_holidays_fractions_mean_and_restart() {
         .short_volume_above_mean
         .unwrap();
     assert!(
-        fact.holds && fact.text.contains("2026-01-19"),
+        fact.holds && fact.text().contains("2026-01-19"),
         "{}",
-        fact.text
+        fact.text()
     );
     let line = &book.summary(d("2026-01-20")).short_volume[0];
     assert_eq!((line.symbol.as_str(), line.history.len()), ("IWM", 23));

@@ -231,9 +231,9 @@ fn vehicle_bars_first_on_a_new_day_do_not_hide_a_newly_published_report() {
     assert_eq!(iwm.settlement_date, d("2025-07-15"));
     let fact = sum.evidence.short_interest_rising.as_ref().unwrap();
     assert!(
-        fact.text.contains("89.58 M") && fact.text.contains("(settled 2025-06-30)"),
+        fact.text().contains("89.58 M") && fact.text().contains("(settled 2025-06-30)"),
         "{}",
-        fact.text
+        fact.text()
     );
 }
 

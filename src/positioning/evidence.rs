@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::feed::cftc::range_52w;
+use crate::feed::cftc::range_52w_of;
 use crate::model::{EvidenceFact, FactNumbers, FuturesPositioning, ShortInterest, ShortVolume};
 
 /// Sessions in the short-volume mean.
@@ -41,29 +41,29 @@ pub fn short_interest_rising(
     })
 }
 
-/// The latest day's short-volume ratio against the mean of the last [`SV_WINDOW`] days
-/// (the latest included). `None` with fewer days than the window.
-pub fn short_volume_above_mean(series: &[&ShortVolume]) -> Option<EvidenceFact> {
-    let mut window = series
-        .iter()
-        .rev()
-        .filter_map(|s| Some((*s, s.ratio()?)))
+/// The latest day's short-volume ratio against the mean of the last [`SV_WINDOW`] days with a
+/// ratio (the latest included), from days given newest first. `None` with fewer than the window.
+pub fn short_volume_above_mean<'a>(
+    newest_first: impl Iterator<Item = &'a ShortVolume>,
+) -> Option<EvidenceFact> {
+    let mut window = newest_first
+        .filter_map(|s| Some((s, s.ratio()?)))
         .take(SV_WINDOW);
     let (last, ratio) = window.next()?;
     // Summed oldest first, as the mean always was (the last digit of a float sum depends on it).
-    let mut rest = [0.0; SV_WINDOW];
+    let mut ratios = [0.0; SV_WINDOW];
+    ratios[SV_WINDOW - 1] = ratio;
     let mut first = last;
     let mut n = 1;
     for (s, r) in window {
-        rest[SV_WINDOW - 1 - n] = r;
+        ratios[SV_WINDOW - 1 - n] = r;
         first = s;
         n += 1;
     }
     if n < SV_WINDOW {
         return None;
     }
-    rest[SV_WINDOW - 1] = ratio;
-    let mean = rest.iter().sum::<f64>() / SV_WINDOW as f64;
+    let mean = ratios.iter().sum::<f64>() / SV_WINDOW as f64;
     Some(EvidenceFact {
         holds: ratio > mean,
         numbers: FactNumbers::ShortVolume {
@@ -79,12 +79,13 @@ pub fn short_volume_above_mean(series: &[&ShortVolume]) -> Option<EvidenceFact> 
 /// Leveraged funds' net E-mini Russell 2000 position is at (or below) its 52-week low (`rty`:
 /// one report's rows, ascending). `None` with fewer than two reports (a one-point range says
 /// nothing).
-pub fn lev_funds_at_52w_low(rty: &[&FuturesPositioning]) -> Option<EvidenceFact> {
-    if rty.len() < 2 {
-        return None;
-    }
-    let r = range_52w(rty, FuturesPositioning::lev_money_net)?;
-    let last = rty.last()?;
+pub fn lev_funds_at_52w_low<'a, I>(rty: I) -> Option<EvidenceFact>
+where
+    I: DoubleEndedIterator<Item = &'a FuturesPositioning> + Clone,
+{
+    rty.clone().nth(1)?;
+    let last = rty.clone().next_back()?;
+    let r = range_52w_of(rty, FuturesPositioning::lev_money_net)?;
     Some(EvidenceFact {
         holds: r.at_low,
         numbers: FactNumbers::LevFunds {
@@ -225,19 +226,16 @@ mod tests {
     fn short_volume_needs_a_full_window() {
         let mut s: Vec<_> = (0..19).map(|d| sv(d, 50.0)).collect();
         s.push(sv(19, 60.0));
-        fn refs(s: &[ShortVolume]) -> Vec<&ShortVolume> {
-            s.iter().collect()
-        }
-        let f = short_volume_above_mean(&refs(&s)).unwrap();
+        let f = short_volume_above_mean(s.iter().rev()).unwrap();
         assert!(f.holds, "{}", f.text());
         assert!(
             f.text().contains("60.0 %") && f.text().contains("50.5 %"),
             "{}",
             f.text()
         );
-        assert_eq!(short_volume_above_mean(&refs(&s[1..])), None);
+        assert_eq!(short_volume_above_mean(s[1..].iter().rev()), None);
         s.push(sv(20, 40.0));
-        assert!(!short_volume_above_mean(&refs(&s)).unwrap().holds);
+        assert!(!short_volume_above_mean(s.iter().rev()).unwrap().holds);
     }
 
     #[test]
@@ -254,8 +252,7 @@ mod tests {
             open_interest: None,
         };
         let h = [p(0, 50_000), p(1, 40_000), p(2, 18_766)];
-        let h: Vec<&FuturesPositioning> = h.iter().collect();
-        let f = lev_funds_at_52w_low(&h).unwrap();
+        let f = lev_funds_at_52w_low(h.iter()).unwrap();
         assert!(f.holds);
         assert!(
             f.text().contains("-81,234") && f.text().contains("only 3"),
@@ -263,12 +260,8 @@ mod tests {
             f.text()
         );
         let rising = [p(0, 40_000), p(1, 50_000)];
-        assert!(
-            !lev_funds_at_52w_low(&rising.iter().collect::<Vec<_>>())
-                .unwrap()
-                .holds
-        );
-        assert_eq!(lev_funds_at_52w_low(&h[..1]), None);
+        assert!(!lev_funds_at_52w_low(rising.iter()).unwrap().holds);
+        assert_eq!(lev_funds_at_52w_low(h[..1].iter()), None);
         assert_eq!(contracts(1_234_567), "1,234,567");
         assert_eq!(contracts(-999), "-999");
     }

@@ -36,8 +36,8 @@ pub use embedded::embedded_events;
 pub use futures::{FuturesLine, NqRtyGauge};
 pub use pollers::{spawn_for_session, spawn_pollers, spawn_pollers_with_env};
 pub use publish::{
-    finra_dissemination, si_published, tff_published, us_market_holiday, AsOf,
-    SI_DISSEMINATION_BUSINESS_DAYS,
+    finra_dissemination, si_published, tff_public_at, tff_published, tff_release_day,
+    us_market_holiday, AsOf, SI_DISSEMINATION_BUSINESS_DAYS,
 };
 pub use summary::{PositioningSummary, ShortInterestLine, ShortVolumeLine};
 
@@ -200,7 +200,7 @@ impl PositioningBook {
         rows.range(..=at.day)
             .rev()
             .map(|(_, r)| r)
-            .find(|r| tff_published(r.report_date) <= at.at)
+            .find(|r| tff_public_at(r.report_date, at))
     }
 
     /// The report `market` is shown from at `at`: the one with the newest public row, futures +

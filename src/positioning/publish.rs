@@ -50,7 +50,7 @@ impl AsOf {
 /// backtest.
 pub fn tff_published(report_date: NaiveDate) -> DateTime<Utc> {
     thread_local! {
-        static KNOWN: std::cell::RefCell<std::collections::HashMap<NaiveDate, DateTime<Utc>>> =
+        static KNOWN: std::cell::RefCell<rustc_hash::FxHashMap<NaiveDate, DateTime<Utc>>> =
             Default::default();
     }
     KNOWN.with(|k| {
@@ -60,15 +60,29 @@ pub fn tff_published(report_date: NaiveDate) -> DateTime<Utc> {
     })
 }
 
-fn release_of(report_date: NaiveDate) -> DateTime<Utc> {
+/// The New York day of the release: the Friday after the report date (a week on for a Friday
+/// report).
+pub fn tff_release_day(report_date: NaiveDate) -> NaiveDate {
     let from_mon = report_date.weekday().num_days_from_monday();
     let fri = Weekday::Fri.num_days_from_monday();
     let ahead = match (fri + 7 - from_mon) % 7 {
         0 => 7,
         n => n,
     };
-    let day = report_date + Days::new(u64::from(ahead));
-    let release = day.and_hms_opt(15, 30, 0).unwrap_or_default();
+    report_date + Days::new(u64::from(ahead))
+}
+
+/// Whether the report of `report_date` is public at `at`. A release on a New York day before
+/// `at.day` is (the instant is at or after that day's start): only a release on or after the day
+/// needs the clock.
+pub fn tff_public_at(report_date: NaiveDate, at: &AsOf) -> bool {
+    tff_release_day(report_date) < at.day || tff_published(report_date) <= at.at
+}
+
+fn release_of(report_date: NaiveDate) -> DateTime<Utc> {
+    let release = tff_release_day(report_date)
+        .and_hms_opt(15, 30, 0)
+        .unwrap_or_default();
     New_York
         .from_local_datetime(&release)
         .single()
@@ -89,7 +103,7 @@ pub fn si_published(r: &ShortInterest) -> NaiveDate {
 /// counting over the holiday rules each time was a quarter of a daily backtest.
 pub fn finra_dissemination(settlement: NaiveDate) -> NaiveDate {
     thread_local! {
-        static KNOWN: std::cell::RefCell<std::collections::HashMap<NaiveDate, NaiveDate>> =
+        static KNOWN: std::cell::RefCell<rustc_hash::FxHashMap<NaiveDate, NaiveDate>> =
             Default::default();
     }
     KNOWN.with(|k| {
@@ -237,6 +251,44 @@ mod tests {
         assert!(tff_published(d("2025-08-05")) > before.at);
         assert!(tff_published(d("2025-08-05")) <= AsOf::end_of(d("2025-08-08")).at);
         assert!(tff_published(d("2025-08-05")) > AsOf::end_of(d("2025-08-07")).at);
+    }
+
+    #[test]
+    fn the_day_shortcut_agrees_with_the_clock() {
+        // Every report Tuesday of 2018-2027 against bars of every kind around its release:
+        // daily bars stamped at New York midnight or at 00:00 UTC, 15-minute bars, day ends.
+        let mut report = d("2018-01-02");
+        while report < d("2027-12-31") {
+            let release = tff_release_day(report);
+            for offset in -3..=3i64 {
+                let day = release + chrono::Duration::days(offset);
+                let midnight_ny = New_York
+                    .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
+                    .earliest()
+                    .unwrap()
+                    .with_timezone(&Utc);
+                let utc_midnight = day.and_hms_opt(0, 0, 0).unwrap().and_utc();
+                let mut looks = vec![
+                    AsOf::end_of(day),
+                    AsOf::bar_close(midnight_ny, 86_400),
+                    AsOf::bar_close(utc_midnight, 86_400),
+                ];
+                for q in 0..96 {
+                    looks.push(AsOf::bar_close(
+                        midnight_ny + chrono::Duration::minutes(15 * q),
+                        900,
+                    ));
+                }
+                for at in looks {
+                    assert_eq!(
+                        tff_public_at(report, &at),
+                        tff_published(report) <= at.at,
+                        "{report} at {at:?}"
+                    );
+                }
+            }
+            report = report + Days::new(7);
+        }
     }
 
     #[test]

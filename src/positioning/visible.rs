@@ -77,7 +77,35 @@ impl PositioningBook {
                     .map(|(d, _)| *d),
             );
         }
-        let fut = MARKETS.map(|m| self.tff_shown(m, at).map(|(k, r)| (k, r.report_date)));
+        // Each market's and report's newest public row and the release after it, in one look.
+        let mut next_tff: Option<DateTime<Utc>> = None;
+        let fut = MARKETS.map(|m| {
+            let mut shown: Option<(TffReport, NaiveDate)> = None;
+            for k in [TffReport::FuturesOnly, TffReport::Combined] {
+                let Some(rows) = self.tff_rows(m, k) else {
+                    continue;
+                };
+                let public = self.tff_public(m, k, at);
+                let next = match public {
+                    Some(r) => r
+                        .report_date
+                        .succ_opt()
+                        .and_then(|d| rows.range(d..).next()),
+                    None => rows.iter().next(),
+                };
+                if let Some((d, _)) = next {
+                    let t = tff_published(*d);
+                    next_tff = Some(next_tff.map_or(t, |n| n.min(t)));
+                }
+                // The newer report date wins; futures + options on a tie (as `tff_shown`).
+                if let Some(r) = public {
+                    if shown.is_none_or(|(sk, sd)| (r.report_date, k) > (sd, sk)) {
+                        shown = Some((k, r.report_date));
+                    }
+                }
+            }
+            shown
+        });
         let iwm = symbols.iter().position(|s| s == SIGNAL_SYMBOL);
         let pick = |v: &[Option<NaiveDate>]| iwm.and_then(|i| v[i]);
         let ages = [
@@ -88,18 +116,6 @@ impl PositioningBook {
         for (d, max) in ages {
             soonest(d.and_then(|d| d.checked_add_days(Days::new(max as u64 + 1))));
         }
-        let next_tff = MARKETS
-            .iter()
-            .flat_map(|m| [TffReport::FuturesOnly, TffReport::Combined].map(|k| (*m, k)))
-            .filter_map(|(m, k)| {
-                let rows = self.tff_rows(m, k)?;
-                let next = match self.tff_public(m, k, at) {
-                    Some(r) => rows.range(r.report_date.succ_opt()?..).next(),
-                    None => rows.iter().next(),
-                };
-                next.map(|(d, _)| tff_published(*d))
-            })
-            .min();
         Visible {
             iwm,
             fresh: ages.map(|(d, max)| fresh(d, max)),
@@ -156,7 +172,9 @@ impl PositioningBook {
             short_volume_above_mean: keep(same_sv, &prev.short_volume_above_mean, &|| {
                 self.sv_fact(at)
             }),
-            lev_funds_at_52w_low: keep(same_rty, &prev.lev_funds_at_52w_low, &|| self.rty_fact(at)),
+            lev_funds_at_52w_low: keep(same_rty, &prev.lev_funds_at_52w_low, &|| {
+                self.rty_fact_of(at, now.fut[0]?)
+            }),
         }
     }
 
@@ -170,17 +188,32 @@ impl PositioningBook {
     }
 
     fn sv_fact(&self, at: &AsOf) -> Option<EvidenceFact> {
-        let sv = self.sv_public(SIGNAL_SYMBOL, at.day, evidence::SV_WINDOW);
-        sv.last().filter(|r| fresh(at, r.date, MAX_AGE_SV_DAYS))?;
-        evidence::short_volume_above_mean(&sv)
+        let mut days = self
+            .sv
+            .get(SIGNAL_SYMBOL)?
+            .range(..=at.day)
+            .rev()
+            .map(|(_, r)| r)
+            .take(evidence::SV_WINDOW)
+            .peekable();
+        days.peek().filter(|r| fresh(at, r.date, MAX_AGE_SV_DAYS))?;
+        evidence::short_volume_above_mean(days)
     }
 
     fn rty_fact(&self, at: &AsOf) -> Option<EvidenceFact> {
-        let (k, last) = self
-            .tff_shown(RTY, at)
-            .filter(|(_, r)| fresh(at, r.report_date, MAX_AGE_TFF_DAYS))?;
-        let from = last.report_date.checked_sub_days(Days::new(364))?;
-        evidence::lev_funds_at_52w_low(&self.tff_range(RTY, k, from, last.report_date))
+        let (k, last) = self.tff_shown(RTY, at)?;
+        self.rty_fact_of(at, (k, last.report_date))
+    }
+
+    /// The RTY fact from the report `shown` (as [`Visible::fut`] names it).
+    fn rty_fact_of(&self, at: &AsOf, shown: (TffReport, NaiveDate)) -> Option<EvidenceFact> {
+        let (k, date) = shown;
+        if !fresh(at, date, MAX_AGE_TFF_DAYS) {
+            return None;
+        }
+        let from = date.checked_sub_days(Days::new(364))?;
+        let rows = self.tff_rows(RTY, k)?.range(from..=date).map(|(_, r)| r);
+        evidence::lev_funds_at_52w_low(rows)
     }
 }
 

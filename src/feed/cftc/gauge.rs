@@ -34,16 +34,26 @@ pub fn range_52w(
     history: &[&FuturesPositioning],
     value: impl Fn(&FuturesPositioning) -> i64,
 ) -> Option<Range52> {
-    let newest = history.last()?;
+    range_52w_of(history.iter().copied(), value)
+}
+
+/// [`range_52w`] over rows as they come out of the book's date index, without collecting them.
+pub fn range_52w_of<'a, I>(
+    history: I,
+    value: impl Fn(&FuturesPositioning) -> i64,
+) -> Option<Range52>
+where
+    I: DoubleEndedIterator<Item = &'a FuturesPositioning> + Clone,
+{
+    let newest = history.clone().next_back()?;
     let start = newest.report_date.checked_sub_days(Days::new(364))?;
-    let window: Vec<i64> = history
-        .iter()
-        .filter(|p| p.report_date >= start)
-        .map(|p| value(p))
-        .collect();
+    let (mut low, mut high, mut reports) = (i64::MAX, i64::MIN, 0);
+    for v in history.filter(|p| p.report_date >= start).map(&value) {
+        low = low.min(v);
+        high = high.max(v);
+        reports += 1;
+    }
     let latest = value(newest);
-    let low = *window.iter().min()?;
-    let high = *window.iter().max()?;
     let pct_in_range = if high > low {
         (latest - low) as f64 / (high - low) as f64
     } else {
@@ -53,7 +63,7 @@ pub fn range_52w(
         latest,
         low,
         high,
-        reports: window.len(),
+        reports,
         pct_in_range,
         at_low: latest <= low,
     })

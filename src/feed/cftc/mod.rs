@@ -17,7 +17,7 @@ use crate::feed::finra::{pick_base, Parsed};
 use crate::model::{FuturesPositioning, TffReport};
 
 pub use client::CftcClient;
-pub use gauge::{gap_gauge, notional, range_52w, GapGauge, Range52};
+pub use gauge::{gap_gauge, notional, range_52w, range_52w_of, GapGauge, Range52};
 
 pub const SOURCE: &str = "cftc";
 /// E-mini Russell 2000: $50 × index.

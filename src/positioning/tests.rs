@@ -1,6 +1,6 @@
 //! The book on the bundled real data: what the pane shows and what the Bear may read, by date.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, TimeZone};
 
 use super::*;
 
@@ -223,4 +223,38 @@ fn the_gauge_says_nq_is_in_contracts_without_a_nasdaq_level() {
         !lines.iter().any(|l| l.contains("NQ in contracts")),
         "{lines:?}"
     );
+}
+
+#[test]
+fn a_look_that_keeps_the_last_ones_reports_sees_what_a_fresh_look_sees() {
+    // Daily bars (New York midnight) and 15-minute bars around the releases, 2017 to 2026: the
+    // look that keeps the daily or weekly part of the one before must equal a look from scratch.
+    let book = PositioningBook::with_embedded();
+    let mut prev: Option<Visible> = None;
+    let mut day = d("2017-01-02");
+    let mut kept = 0;
+    while day < d("2026-07-01") {
+        let midnight = chrono_tz::America::New_York
+            .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
+            .earliest()
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let mut looks = vec![AsOf::bar_close(midnight, 86_400)];
+        if day.weekday() == chrono::Weekday::Fri {
+            looks = (56..72)
+                .map(|q| AsOf::bar_close(midnight + chrono::Duration::minutes(15 * q), 900))
+                .collect();
+        }
+        for at in looks {
+            let fresh = book.visible(&at);
+            let since = book.visible_since(&at, prev.as_ref());
+            assert_eq!(since, fresh, "{at:?}");
+            kept += usize::from(prev.as_ref().is_some_and(|p| {
+                p.next_daily.is_none_or(|n| at.day < n) || p.next_tff.is_none_or(|t| at.at < t)
+            }));
+            prev = Some(since);
+        }
+        day = day.succ_opt().unwrap();
+    }
+    assert!(kept > 3_000, "the walk kept a part only {kept} times");
 }

@@ -27,6 +27,8 @@ pub struct Visible {
     pub fresh: [bool; 3],
     /// The first market day on which a daily report may appear or a fact go stale.
     pub next_day: Option<NaiveDate>,
+    /// The first market day on which a daily report (short interest, Reg SHO) may appear.
+    pub next_daily: Option<NaiveDate>,
     /// When the next CFTC report after the ones shown is released.
     pub next_tff: Option<DateTime<Utc>>,
 }
@@ -43,12 +45,62 @@ impl PositioningBook {
     /// What is public at `at` and when that can next change (range lookups only): compare with
     /// the last one to know whether the evidence and the pane need rebuilding.
     pub fn visible(&self, at: &AsOf) -> Visible {
+        self.visible_since(at, None)
+    }
+
+    /// [`Self::visible`], keeping `before`'s daily reports while none can have appeared (`at.day`
+    /// before its `next_daily`) and its CFTC reports while no release has passed: a replay's
+    /// looks come weekly for the one and daily (2020–2021) for the other. `before` must be a look
+    /// at an earlier instant of the same book.
+    pub fn visible_since(&self, at: &AsOf, before: Option<&Visible>) -> Visible {
         let day = at.day;
-        let fresh = |d: Option<NaiveDate>, max: i64| d.is_some_and(|d| (day - d).num_days() <= max);
-        let mut next_day: Option<NaiveDate> = None;
+        let (si, sv, next_daily) = match before.filter(|b| b.next_daily.is_none_or(|d| day < d)) {
+            Some(b) => (b.si.clone(), b.sv.clone(), b.next_daily),
+            None => self.daily_reports(day),
+        };
+        let (fut, next_tff) = match before.filter(|b| b.next_tff.is_none_or(|t| at.at < t)) {
+            Some(b) => (b.fut, b.next_tff),
+            None => self.weekly_reports(at),
+        };
+        let iwm = self.symbols.iter().position(|s| s == SIGNAL_SYMBOL);
+        let pick = |v: &[Option<NaiveDate>]| iwm.and_then(|i| v[i]);
+        let ages = [
+            (pick(&si), MAX_AGE_SI_DAYS),
+            (pick(&sv), MAX_AGE_SV_DAYS),
+            (fut[0].map(|(_, d)| d), MAX_AGE_TFF_DAYS),
+        ];
+        let next_day = ages
+            .iter()
+            .filter_map(|(d, max)| (*d)?.checked_add_days(Days::new(*max as u64 + 1)))
+            .filter(|d| *d > day)
+            .chain(next_daily)
+            .min();
+        Visible {
+            iwm,
+            fresh: ages.map(|(d, max)| d.is_some_and(|d| (day - d).num_days() <= max)),
+            si,
+            sv,
+            fut,
+            next_day,
+            next_daily,
+            next_tff,
+        }
+    }
+
+    /// Per symbol: the newest short-interest settlement and Reg SHO day public on `day`, and the
+    /// first later day one of them appears.
+    fn daily_reports(
+        &self,
+        day: NaiveDate,
+    ) -> (
+        Vec<Option<NaiveDate>>,
+        Vec<Option<NaiveDate>>,
+        Option<NaiveDate>,
+    ) {
+        let mut next: Option<NaiveDate> = None;
         let mut soonest = |d: Option<NaiveDate>| {
             if let Some(d) = d.filter(|d| *d > day) {
-                next_day = Some(next_day.map_or(d, |n| n.min(d)));
+                next = Some(next.map_or(d, |n| n.min(d)));
             }
         };
         let symbols = &self.symbols;
@@ -77,6 +129,15 @@ impl PositioningBook {
                     .map(|(d, _)| *d),
             );
         }
+        (si, sv, next)
+    }
+
+    /// Per market (RTY, NQ): the report shown at `at` and its date; and the next CFTC release
+    /// after the reports public then.
+    fn weekly_reports(
+        &self,
+        at: &AsOf,
+    ) -> ([Option<(TffReport, NaiveDate)>; 2], Option<DateTime<Utc>>) {
         // Each market's and report's newest public row and the release after it, in one look.
         let mut next_tff: Option<DateTime<Utc>> = None;
         let fut = MARKETS.map(|m| {
@@ -106,25 +167,7 @@ impl PositioningBook {
             }
             shown
         });
-        let iwm = symbols.iter().position(|s| s == SIGNAL_SYMBOL);
-        let pick = |v: &[Option<NaiveDate>]| iwm.and_then(|i| v[i]);
-        let ages = [
-            (pick(&si), MAX_AGE_SI_DAYS),
-            (pick(&sv), MAX_AGE_SV_DAYS),
-            (fut[0].map(|(_, d)| d), MAX_AGE_TFF_DAYS),
-        ];
-        for (d, max) in ages {
-            soonest(d.and_then(|d| d.checked_add_days(Days::new(max as u64 + 1))));
-        }
-        Visible {
-            iwm,
-            fresh: ages.map(|(d, max)| fresh(d, max)),
-            si,
-            sv,
-            fut,
-            next_day,
-            next_tff,
-        }
+        (fut, next_tff)
     }
 
     /// What the Bear reads on `day` (at its end): see [`Self::evidence_at`].

@@ -19,6 +19,8 @@ use crate::positioning::{AsOf, FuturesLine, Visible};
 pub(super) struct Watch {
     /// The reports public at the last look, and when to look again (`None`: look at once).
     pub(super) seen: Option<Visible>,
+    /// When that look was.
+    seen_at: Option<DateTime<Utc>>,
     /// The evidence last handed to the engine.
     evidence: Option<ShortEvidence>,
     /// The IWM/RUT ratio `levels.index_levels` were last placed at in the engine.
@@ -100,8 +102,13 @@ impl Session {
         out: &mut Vec<Notice>,
     ) {
         let at = AsOf::bar_close(start, self.store.timeframe.seconds());
-        let visible = self.store.positioning.visible(&at);
         let before = self.positioning.seen.take();
+        // A changed book, or an instant before the last look's, is looked at afresh.
+        let since = before
+            .as_ref()
+            .filter(|_| !force && self.positioning.seen_at.is_some_and(|t| t <= at.at));
+        let visible = self.store.positioning.visible_since(&at, since);
+        self.positioning.seen_at = Some(at.at);
         let new_rty =
             visible.fut[0].is_some() && before.as_ref().map(|v| v.fut[0]) != Some(visible.fut[0]);
         if !force && before.as_ref() == Some(&visible) {

@@ -119,7 +119,8 @@ pub enum BrokerEvent {
         message: String,
     },
     /// Interest charged on a debit balance (cash below zero on margin), for the days since the
-    /// last charge: cash goes down by `amount`.
+    /// last charge: cash goes down by `amount`. An `Account` event with the new cash and equity
+    /// follows it.
     Interest {
         amount: Decimal,
         days: i64,

@@ -80,8 +80,9 @@ impl Session {
             }
             BrokerEvent::Positions { positions } => self.reconcile(positions, out),
             BrokerEvent::Interest { amount, days, .. } => {
+                // The equity and the agents' copy of it come with the `Account` event that
+                // follows (marking them here too was a tenth of a daily backtest's loop).
                 self.store.cash -= amount;
-                self.store.equity = self.store.marked_equity();
                 // Daily on a margin debit: the journal and the log file keep it, the Events
                 // pane would drown in it.
                 if !self.backtest {
@@ -91,8 +92,6 @@ impl Session {
                         crate::model::money::usd_cents(amount)
                     );
                 }
-                let equity = self.store.equity;
-                self.process_engine(EngineEvent::Account { equity }, out);
             }
             BrokerEvent::Error { message } => {
                 self.store

@@ -70,12 +70,15 @@ pub struct Session {
     positioning: positioning::Watch,
     /// A backtest: routine bookkeeping lines (the daily margin interest) are not written to the
     /// log file, the hot Info lines not to the Events pane (`info_log`), the Scorecard pane is
-    /// not kept (its report reads the closed lots), and no bar or positioning-report notice is
-    /// built (its loop reads orders and fills). Nobody reads them, and formatting a log-file
-    /// line cost as much as a day's bars.
+    /// not kept (its report reads the closed lots), and no bar, signal or positioning-report
+    /// notice is built (its loop reads orders and fills). Nobody reads them, and formatting a
+    /// log-file line cost as much as a day's bars.
     backtest: bool,
     /// A backtest's timings of the engine and the signal path (off otherwise).
     probe: probe::Probe,
+    /// `paper.buying_power` as the gate's margin multiple, converted once (an f64 to a decimal
+    /// on every order was a twentieth of the signal path).
+    margin_per_equity: rust_decimal::Decimal,
 }
 
 impl Session {

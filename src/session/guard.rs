@@ -66,7 +66,11 @@ impl Session {
         } else {
             st.now.unwrap_or_default()
         };
-        let positions: BTreeMap<_, _> = st.positions.values().map(|p| (p.symbol, p.qty)).collect();
+        // Inserted one by one: a handful of symbols, where `collect` sorts them through a vector.
+        let mut positions = BTreeMap::new();
+        for p in st.positions.values() {
+            positions.insert(p.symbol, p.qty);
+        }
         let mut pending: BTreeMap<_, Decimal> = BTreeMap::new();
         let mut pending_buys: BTreeMap<_, Decimal> = BTreeMap::new();
         for o in st.working_orders() {
@@ -81,21 +85,21 @@ impl Session {
         }
         // While a bar forms (live hours), its price is what an order fills near today (a market
         // order at once, a close order at the close), not yesterday's close.
-        let prices = crate::model::Symbol::EVERY
-            .iter()
-            .filter_map(|s| {
-                let forming = st.live.forming(*s, st.series(*s).last());
-                let px = forming.map(|b| crate::model::price::price(b.close));
-                px.or_else(|| st.last_price(*s)).map(|p| (*s, p))
-            })
-            .collect();
+        let mut prices = BTreeMap::new();
+        for s in crate::model::Symbol::EVERY {
+            let forming = st.live.forming(s, st.series(s).last());
+            let px = forming.map(|b| crate::model::price::price(b.close));
+            if let Some(p) = px.or_else(|| st.last_price(s)) {
+                prices.insert(s, p);
+            }
+        }
         RiskContext {
             now,
             equity: st.equity,
             cash: st.cash,
             // Reg T on the simulator; a real venue refuses for itself what it cannot fund.
             margin: if st.broker == BrokerKind::Sim {
-                st.equity * self.cfg.paper.margin_per_equity()
+                st.equity * self.margin_per_equity
             } else {
                 Decimal::ZERO
             },

@@ -104,6 +104,7 @@ impl Session {
             crate::broker::BrokerKind::Paper | crate::broker::BrokerKind::Live
         );
         store.wall_clock = wall_clock;
+        let margin_per_equity = cfg.paper.margin_per_equity();
         Session {
             cfg,
             store,
@@ -125,6 +126,7 @@ impl Session {
             positioning: Default::default(),
             backtest: false,
             probe: Default::default(),
+            margin_per_equity,
         }
     }
 
@@ -261,7 +263,7 @@ impl Session {
     fn process_engine(&mut self, ev: EngineEvent, out: &mut Vec<Notice>) {
         for o in self.engine.process(ev) {
             if let EngineOutput::Signal(s) = o {
-                self.on_signal(s.to_signal(), out);
+                self.on_signal(s.into_signal(), out);
             }
         }
     }

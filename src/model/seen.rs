@@ -11,7 +11,9 @@
 //!   there is no floor: evicted signals go to a set of ranges, exact, 16 B per run of ordered
 //!   signals. Signals with a working order are never evicted (a rejection frees its signal).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::ClientOrderId;
 
@@ -39,7 +41,7 @@ fn numbered(id: &ClientOrderId) -> Option<(&str, u64)> {
 pub struct SeenIds {
     /// Every prefix seen, with the highest `n` folded away under it.
     prefixes: Vec<(Box<str>, Option<u64>)>,
-    recent: HashSet<(u32, u64)>,
+    recent: FxHashSet<(u32, u64)>,
     order: VecDeque<(u32, u64)>,
     unnumbered: HashSet<ClientOrderId>,
     cap: usize,
@@ -55,7 +57,7 @@ impl SeenIds {
     pub fn with_cap(cap: usize) -> Self {
         SeenIds {
             prefixes: Vec::new(),
-            recent: HashSet::new(),
+            recent: FxHashSet::default(),
             order: VecDeque::new(),
             unnumbered: HashSet::new(),
             cap: cap.max(1),
@@ -135,7 +137,7 @@ pub enum Ordered {
 
 #[derive(Debug)]
 pub struct SignalOrders {
-    recent: HashMap<u64, ClientOrderId>,
+    recent: FxHashMap<u64, ClientOrderId>,
     order: VecDeque<u64>,
     /// Folded-away signals that had an order: start → end, inclusive, disjoint, not adjacent.
     settled: BTreeMap<u64, u64>,
@@ -151,7 +153,7 @@ impl Default for SignalOrders {
 impl SignalOrders {
     pub fn with_cap(cap: usize) -> Self {
         SignalOrders {
-            recent: HashMap::new(),
+            recent: FxHashMap::default(),
             order: VecDeque::new(),
             settled: BTreeMap::new(),
             cap: cap.max(1),

@@ -184,7 +184,7 @@ impl Session {
                 return;
             }
         };
-        let order = approved.order();
+        let order = approved.into_order();
         // The agents' state that sized this order goes on disk with it: a restart that finds the
         // intent resumes the tier clock it came from, not the one before it.
         self.journal_stops();
@@ -192,7 +192,7 @@ impl Session {
         // without a response is settled by client order id, never sent twice.
         if self.journal.is_some()
             && self
-                .journal("order intent", |j| j.record_intent(order))
+                .journal("order intent", |j| j.record_intent(&order))
                 .is_none()
         {
             self.store.push_log(
@@ -209,25 +209,28 @@ impl Session {
         if self.journal.is_some() {
             crash_hook("after_intent");
         }
-        self.store.orders.push(crate::store::OrderEntry {
-            request: order.clone(),
-            status: crate::model::OrderStatus::PendingNew,
-            broker_order_id: None,
-            filled_qty: Decimal::ZERO,
-            fills: Vec::new(),
-            note: None,
-        });
         self.info_log(|| {
             format!(
                 "order {} {} {} {} sent",
                 order.client_order_id, order.side, order.qty, order.symbol
             )
         });
+        // The venue's answers are handled once the order is in the store, which then keeps the
+        // approved order itself.
+        let answers = self.broker.submit(&order);
         out.push(Notice::Order {
             order: order.clone(),
             status: crate::model::OrderStatus::PendingNew,
         });
-        for ev in self.broker.submit(order) {
+        self.store.orders.push(crate::store::OrderEntry {
+            request: order,
+            status: crate::model::OrderStatus::PendingNew,
+            broker_order_id: None,
+            filled_qty: Decimal::ZERO,
+            fills: Vec::new(),
+            note: None,
+        });
+        for ev in answers {
             self.on_broker(ev, out);
         }
     }

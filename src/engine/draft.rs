@@ -54,4 +54,66 @@ impl SignalDraft {
                 .collect(),
         }
     }
+
+    /// `to_signal` for a draft that is done with: its facts move into the reasons, which share
+    /// one allocation (the signal path made one per reason).
+    pub fn into_signal(self) -> Signal {
+        Signal {
+            id: self.id,
+            time: self.time,
+            agent: self.agent,
+            kind: self.kind,
+            symbol: self.symbol,
+            side: self.side,
+            qty: self.qty,
+            reference_price: self.reference_price.map(price).unwrap_or_default(),
+            stop_price: self.stop_price.map(price),
+            iwm_stop: self.iwm_stop,
+            record: None,
+            confidence: self.confidence,
+            reasons: ReasonText::deferred_each(self.reasons, Why::kind)
+                .map(|(kind, text)| Reason { kind, text })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_draft_moved_into_a_signal_says_what_a_copied_one_does() {
+        let draft = SignalDraft {
+            id: 7,
+            time: Utc.with_ymd_and_hms(2025, 3, 4, 5, 0, 0).unwrap(),
+            agent: Agent::Bull,
+            kind: SignalKind::BullHedgeExit,
+            symbol: Symbol::Iwm,
+            side: Side::Sell,
+            qty: Decimal::from(12),
+            reference_price: Some(201.456),
+            stop_price: None,
+            iwm_stop: Some(199.5),
+            confidence: 0.6,
+            reasons: vec![
+                Why::TimeStop { held: 3 },
+                Why::HedgeJoins { entry: 201.456 },
+                Why::NoShortData,
+            ],
+        };
+        let copied = draft.to_signal();
+        let moved = draft.into_signal();
+        assert_eq!(moved, copied);
+        let kinds: Vec<_> = moved.reasons.iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds,
+            copied.reasons.iter().map(|r| r.kind).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            moved.reasons[1].text.as_str(),
+            "the hedge bought at 201.46 joins this position"
+        );
+    }
 }

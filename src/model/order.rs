@@ -47,7 +47,13 @@ pub struct ClientOrderId(pub String);
 impl ClientOrderId {
     /// `da-<session>-<seq>`: unique per session, short, safe in URLs (Alpaca allows 128 chars).
     pub fn new(session: &str, seq: u64) -> Self {
-        ClientOrderId(format!("da-{session}-{seq}"))
+        // Minted for every order: the text pieces copied, not run through a format string.
+        let mut id = String::with_capacity(4 + session.len() + 20);
+        id.push_str("da-");
+        id.push_str(session);
+        id.push('-');
+        let _ = fmt::Write::write_fmt(&mut id, format_args!("{seq}"));
+        ClientOrderId(id)
     }
     pub fn as_str(&self) -> &str {
         &self.0

@@ -9,10 +9,44 @@ use std::sync::{Arc, OnceLock};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 #[derive(Clone)]
-pub struct ReasonText(Arc<dyn Text>);
+pub struct ReasonText(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    One(Arc<dyn Text>),
+    /// The `i`-th of a signal's facts.
+    Of(Arc<dyn Texts>, usize),
+}
 
 trait Text: Send + Sync {
     fn as_str(&self) -> &str;
+}
+
+trait Texts: Send + Sync {
+    fn text(&self, i: usize) -> &str;
+}
+
+/// A signal's facts, written out together when the first of them is read (whoever reads one
+/// shows the signal, so all of them): one allocation for a signal's reasons, not one each.
+struct Facts<F> {
+    facts: Vec<F>,
+    texts: OnceLock<Box<[String]>>,
+}
+
+impl<F: fmt::Display + Send + Sync> Texts for Facts<F> {
+    fn text(&self, i: usize) -> &str {
+        let texts = self
+            .texts
+            .get_or_init(|| self.facts.iter().map(write_out).collect());
+        &texts[i]
+    }
+}
+
+fn write_out(facts: &impl fmt::Display) -> String {
+    // A reason is a line: sized once, not grown from empty four or five times.
+    let mut s = String::with_capacity(128);
+    let _ = fmt::Write::write_fmt(&mut s, format_args!("{facts}"));
+    s
 }
 
 /// Text known from the start (a test, a journal read back).
@@ -30,30 +64,47 @@ struct Deferred<F> {
 
 impl<F: fmt::Display + Send + Sync> Text for Deferred<F> {
     fn as_str(&self) -> &str {
-        self.text.get_or_init(|| {
-            // A reason is a line: sized once, not grown from empty four or five times.
-            let mut s = String::with_capacity(128);
-            let _ = fmt::Write::write_fmt(&mut s, format_args!("{}", self.facts));
-            s
-        })
+        self.text.get_or_init(|| write_out(&self.facts))
     }
 }
 
 impl ReasonText {
     pub fn new(text: impl Into<String>) -> Self {
-        ReasonText(Arc::new(text.into()))
+        ReasonText(Repr::One(Arc::new(text.into())))
     }
 
     /// The text of `facts`, written when first read.
     pub fn deferred(facts: impl fmt::Display + Send + Sync + 'static) -> Self {
-        ReasonText(Arc::new(Deferred {
+        ReasonText(Repr::One(Arc::new(Deferred {
             facts,
             text: OnceLock::new(),
-        }))
+        })))
+    }
+
+    /// One text for each of `facts`, in order, each beside `kind` of its fact; all are written
+    /// when the first is read.
+    pub fn deferred_each<F, K>(
+        facts: Vec<F>,
+        kind: impl Fn(&F) -> K,
+    ) -> impl ExactSizeIterator<Item = (K, ReasonText)>
+    where
+        F: fmt::Display + Send + Sync + 'static,
+    {
+        let shared = Arc::new(Facts {
+            facts,
+            texts: OnceLock::new(),
+        });
+        (0..shared.facts.len()).map(move |i| {
+            let text: Arc<dyn Texts> = shared.clone();
+            (kind(&shared.facts[i]), ReasonText(Repr::Of(text, i)))
+        })
     }
 
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        match &self.0 {
+            Repr::One(t) => t.as_str(),
+            Repr::Of(all, i) => all.text(*i),
+        }
     }
 }
 
@@ -130,5 +181,24 @@ mod tests {
         let back: ReasonText = serde_json::from_str(&json).unwrap();
         assert_eq!(back, t);
         assert_eq!(WRITTEN.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_signals_facts_are_written_together_on_the_first_read() {
+        static WRITTEN: AtomicUsize = AtomicUsize::new(0);
+        let texts: Vec<_> =
+            ReasonText::deferred_each(vec![Counted(&WRITTEN), Counted(&WRITTEN)], |_| 7).collect();
+        assert_eq!(texts.len(), 2);
+        assert!(texts.iter().all(|(k, _)| *k == 7));
+        assert_eq!(
+            WRITTEN.load(Ordering::Relaxed),
+            0,
+            "nothing read, nothing written"
+        );
+        let copy = texts[1].1.clone();
+        assert_eq!(copy, ReasonText::new("close 198.40 < support 201.10"));
+        assert_eq!(WRITTEN.load(Ordering::Relaxed), 2);
+        assert_eq!(texts[0].1.as_str(), texts[1].1.as_str());
+        assert_eq!(WRITTEN.load(Ordering::Relaxed), 2);
     }
 }

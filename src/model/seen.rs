@@ -11,25 +11,38 @@
 //!   there is no floor: evicted signals go to a set of ranges, exact, 16 B per run of ordered
 //!   signals. Signals with a working order are never evicted (a rejection frees its signal).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::ClientOrderId;
 
 /// Entries kept exactly before older ones are folded away.
 pub const DEFAULT_CAP: usize = 4096;
 
-/// `<prefix>-<n>` → (prefix, n).
+/// `<prefix>-<n>` → (prefix, n), `n` written as `u64` writes it (an id such as `p-007` is
+/// another id than `p-7`, so it is kept whole, with the unnumbered ones).
 fn numbered(id: &ClientOrderId) -> Option<(&str, u64)> {
-    let (prefix, n) = id.as_str().rsplit_once('-')?;
-    Some((prefix, n.parse().ok()?))
+    let s = id.as_str();
+    let dash = s.bytes().rposition(|b| b == b'-')?;
+    let digits = &s[dash + 1..];
+    let canonical = match digits.as_bytes() {
+        [] => false,
+        [b'0', _, ..] => false,
+        d => d.iter().all(u8::is_ascii_digit),
+    };
+    Some((&s[..dash], digits.parse().ok().filter(|_| canonical)?))
 }
 
+/// Ids are looked up as (prefix, n) pairs: one id parsed once, hashed as two integers, and
+/// nothing allocated per id (a gate and a venue each checked every order's id as a string,
+/// three hashes and two copies an order).
 #[derive(Debug)]
 pub struct SeenIds {
-    recent: HashSet<ClientOrderId>,
-    order: VecDeque<ClientOrderId>,
-    /// Per prefix, the highest `n` folded away.
-    floors: HashMap<String, u64>,
+    /// Every prefix seen, with the highest `n` folded away under it.
+    prefixes: Vec<(Box<str>, Option<u64>)>,
+    recent: FxHashSet<(u32, u64)>,
+    order: VecDeque<(u32, u64)>,
     unnumbered: HashSet<ClientOrderId>,
     cap: usize,
 }
@@ -43,39 +56,57 @@ impl Default for SeenIds {
 impl SeenIds {
     pub fn with_cap(cap: usize) -> Self {
         SeenIds {
-            recent: HashSet::new(),
+            prefixes: Vec::new(),
+            recent: FxHashSet::default(),
             order: VecDeque::new(),
-            floors: HashMap::new(),
             unnumbered: HashSet::new(),
             cap: cap.max(1),
         }
     }
 
+    /// A session mints under one prefix (a restored one adds its predecessors'): the newest
+    /// is searched first.
+    fn prefix(&self, p: &str) -> Option<u32> {
+        let i = self.prefixes.iter().rposition(|(q, _)| &**q == p)?;
+        u32::try_from(i).ok()
+    }
+
+    fn numbered_seen(&self, p: u32, n: u64) -> bool {
+        self.prefixes[p as usize].1.is_some_and(|f| n <= f) || self.recent.contains(&(p, n))
+    }
+
     pub fn contains(&self, id: &ClientOrderId) -> bool {
-        self.recent.contains(id)
-            || self.unnumbered.contains(id)
-            || numbered(id).is_some_and(|(p, n)| self.floors.get(p).is_some_and(|f| n <= *f))
+        match numbered(id) {
+            Some((p, n)) => self.prefix(p).is_some_and(|p| self.numbered_seen(p, n)),
+            None => self.unnumbered.contains(id),
+        }
     }
 
     /// Record `id`; false if it was seen before.
-    pub fn insert(&mut self, id: ClientOrderId) -> bool {
-        if self.contains(&id) {
-            return false;
-        }
-        if numbered(&id).is_none() {
-            return self.unnumbered.insert(id);
-        }
-        self.recent.insert(id.clone());
-        self.order.push_back(id);
+    pub fn insert(&mut self, id: &ClientOrderId) -> bool {
+        let Some((p, n)) = numbered(id) else {
+            return !self.unnumbered.contains(id) && self.unnumbered.insert(id.clone());
+        };
+        let p = match self.prefix(p) {
+            Some(i) if self.numbered_seen(i, n) => return false,
+            Some(i) => i,
+            None => {
+                let Ok(i) = u32::try_from(self.prefixes.len()) else {
+                    return !self.unnumbered.contains(id) && self.unnumbered.insert(id.clone());
+                };
+                self.prefixes.push((p.into(), None));
+                i
+            }
+        };
+        self.recent.insert((p, n));
+        self.order.push_back((p, n));
         while self.recent.len() > self.cap {
             let Some(old) = self.order.pop_front() else {
                 break;
             };
             self.recent.remove(&old);
-            if let Some((p, n)) = numbered(&old) {
-                let floor = self.floors.entry(p.to_string()).or_insert(n);
-                *floor = (*floor).max(n);
-            }
+            let floor = &mut self.prefixes[old.0 as usize].1;
+            *floor = Some(floor.map_or(old.1, |f| f.max(old.1)));
         }
         true
     }
@@ -90,7 +121,7 @@ impl FromIterator<ClientOrderId> for SeenIds {
     fn from_iter<I: IntoIterator<Item = ClientOrderId>>(iter: I) -> Self {
         let mut s = SeenIds::default();
         iter.into_iter().for_each(|id| {
-            s.insert(id);
+            s.insert(&id);
         });
         s
     }
@@ -106,7 +137,7 @@ pub enum Ordered {
 
 #[derive(Debug)]
 pub struct SignalOrders {
-    recent: HashMap<u64, ClientOrderId>,
+    recent: FxHashMap<u64, ClientOrderId>,
     order: VecDeque<u64>,
     /// Folded-away signals that had an order: start → end, inclusive, disjoint, not adjacent.
     settled: BTreeMap<u64, u64>,
@@ -122,7 +153,7 @@ impl Default for SignalOrders {
 impl SignalOrders {
     pub fn with_cap(cap: usize) -> Self {
         SignalOrders {
-            recent: HashMap::new(),
+            recent: FxHashMap::default(),
             order: VecDeque::new(),
             settled: BTreeMap::new(),
             cap: cap.max(1),
@@ -214,11 +245,15 @@ mod tests {
     fn folded_ids_and_signals_are_still_repeats() {
         let mut seen = SeenIds::with_cap(2);
         for n in 1..=5 {
-            assert!(seen.insert(id(n)));
+            assert!(seen.insert(&id(n)));
         }
         assert_eq!(seen.exact_len(), 2);
         assert!((1..=5).all(|n| seen.contains(&id(n))));
         assert!(!seen.contains(&id(6)) && !seen.contains(&ClientOrderId::new("s2", 1)));
+        // Written another way, a number is another id: kept exactly, never folded.
+        let odd = ClientOrderId("da-s1-007".into());
+        assert!(!seen.contains(&odd) && seen.insert(&odd) && !seen.insert(&odd));
+        assert!(seen.insert(&id(7)) && seen.contains(&odd) && seen.contains(&id(7)));
         let mut sig = SignalOrders::with_cap(2);
         for s in [1, 2, 3, 7, 8, 5] {
             sig.insert(s, id(s), |_| false);
@@ -286,7 +321,7 @@ mod tests {
                 prop_assert_eq!(dup, model_dup, "{:?} for {:?}", candidate, signal);
                 if !dup {
                     all_ids.insert(candidate.clone());
-                    seen.insert(candidate.clone());
+                    seen.insert(&candidate);
                     working.insert(candidate.clone());
                     if let Some(s) = signal {
                         model_sig.insert(s, candidate.clone());

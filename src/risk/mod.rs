@@ -102,13 +102,13 @@ impl RiskGate {
         self.killed = r.kill_switch;
         self.halted_day = r.halted_day;
         for (id, signal, remaining) in &r.working {
-            self.sent_ids.insert(id.clone());
+            self.sent_ids.insert(id);
             self.working.insert(id.clone(), (*signal, *remaining));
         }
         let working = &self.working;
         let ordered = r.working.iter().filter_map(|(id, s, _)| Some(((*s)?, id)));
         for (s, id) in ordered.chain(r.ordered_signals.iter().map(|(s, id)| (*s, id))) {
-            self.sent_ids.insert(id.clone());
+            self.sent_ids.insert(id);
             self.signal_orders
                 .insert(s, id.clone(), |i| working.contains_key(i));
         }
@@ -183,7 +183,7 @@ impl RiskGate {
             }),
             None => {
                 self.recent.push_back(ctx.now);
-                self.sent_ids.insert(order.client_order_id.clone());
+                self.sent_ids.insert(&order.client_order_id);
                 self.working
                     .insert(order.client_order_id.clone(), (order.signal_id, order.qty));
                 if let Some(s) = order.signal_id {

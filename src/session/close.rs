@@ -123,7 +123,7 @@ impl Session {
             ),
         );
         for d in drafts {
-            self.propose(d.to_signal(), Some(at), out);
+            self.propose(d.into_signal(), Some(at), out);
         }
     }
 

@@ -204,13 +204,15 @@ impl Session {
         let Some(entry) = self.store.signals.get(id) else {
             return;
         };
-        let signal = entry.signal.clone();
+        // The few fields an order needs, not a copy of the signal and its reasons.
+        let s = &entry.signal;
+        let (kind, symbol, side, proposed) = (s.kind, s.symbol, s.side, s.qty);
         let at_close = entry.at_close;
-        let asked = qty.unwrap_or(signal.qty).trunc();
+        let asked = qty.unwrap_or(proposed).trunc();
         // An exit never sells more than is held: a mistyped size must not turn a stop into a
         // refused order (and a position without its exit).
-        let qty = if signal.kind.is_exit() {
-            let held = self.sellable(signal.symbol);
+        let qty = if kind.is_exit() {
+            let held = self.sellable(symbol);
             if asked > held {
                 self.store.push_log(
                     Severity::Warn,
@@ -222,16 +224,16 @@ impl Session {
             asked
         };
         // The trader can still change this answer: a refused entry keeps waiting, with why.
-        if self.store.mode == crate::config::Mode::Manual && !signal.kind.is_exit() {
+        if self.store.mode == crate::config::Mode::Manual && !kind.is_exit() {
             // Not `new_order`: a probe must not use up an order id.
             let probe = OrderRequest {
                 client_order_id: crate::model::ClientOrderId("probe".into()),
-                symbol: signal.symbol,
-                side: signal.side,
+                symbol,
+                side,
                 qty,
                 order_type: OrderType::Market,
                 signal_id: Some(id),
-                book: Some(crate::model::AgentBook::of(signal.kind)),
+                book: Some(crate::model::AgentBook::of(kind)),
                 created: self.store.now.unwrap_or_default(),
             };
             if let Some(why) = self.gate.preview(&probe, &self.risk_context()) {
@@ -242,7 +244,7 @@ impl Session {
             }
         }
         let (answer, state) = match qty {
-            q if q != signal.qty => (Answer::Edit { qty: q }, SignalState::Edited { qty: q }),
+            q if q != proposed => (Answer::Edit { qty: q }, SignalState::Edited { qty: q }),
             _ => (Answer::Acknowledge, SignalState::Acknowledged),
         };
         self.answer(id, answer, state, out);
@@ -254,8 +256,8 @@ impl Session {
             self.process_engine(EngineEvent::Unfilled { signal_id: id }, out);
             return;
         }
-        let mut order = self.new_order(signal.symbol, signal.side, qty, Some(id));
-        order.book = Some(crate::model::AgentBook::of(signal.kind));
+        let mut order = self.new_order(symbol, side, qty, Some(id));
+        order.book = Some(crate::model::AgentBook::of(kind));
         if let Some(at) = at_close {
             // Decided before the close: it trades in today's closing auction. Dated by the
             // decision, not the bar clock, which still reads yesterday's bar.

@@ -66,7 +66,11 @@ impl Session {
         } else {
             st.now.unwrap_or_default()
         };
-        let positions: BTreeMap<_, _> = st.positions.values().map(|p| (p.symbol, p.qty)).collect();
+        // Inserted one by one: a handful of symbols, where `collect` sorts them through a vector.
+        let mut positions = BTreeMap::new();
+        for p in st.positions.values() {
+            positions.insert(p.symbol, p.qty);
+        }
         let mut pending: BTreeMap<_, Decimal> = BTreeMap::new();
         let mut pending_buys: BTreeMap<_, Decimal> = BTreeMap::new();
         for o in st.working_orders() {
@@ -81,21 +85,21 @@ impl Session {
         }
         // While a bar forms (live hours), its price is what an order fills near today (a market
         // order at once, a close order at the close), not yesterday's close.
-        let prices = crate::model::Symbol::EVERY
-            .iter()
-            .filter_map(|s| {
-                let forming = st.live.forming(*s, st.series(*s).last());
-                let px = forming.map(|b| crate::model::price::price(b.close));
-                px.or_else(|| st.last_price(*s)).map(|p| (*s, p))
-            })
-            .collect();
+        let mut prices = BTreeMap::new();
+        for s in crate::model::Symbol::EVERY {
+            let forming = st.live.forming(s, st.series(s).last());
+            let px = forming.map(|b| crate::model::price::price(b.close));
+            if let Some(p) = px.or_else(|| st.last_price(s)) {
+                prices.insert(s, p);
+            }
+        }
         RiskContext {
             now,
             equity: st.equity,
             cash: st.cash,
             // Reg T on the simulator; a real venue refuses for itself what it cannot fund.
             margin: if st.broker == BrokerKind::Sim {
-                st.equity * self.cfg.paper.margin_per_equity()
+                st.equity * self.margin_per_equity
             } else {
                 Decimal::ZERO
             },
@@ -180,7 +184,7 @@ impl Session {
                 return;
             }
         };
-        let order = approved.order();
+        let order = approved.into_order();
         // The agents' state that sized this order goes on disk with it: a restart that finds the
         // intent resumes the tier clock it came from, not the one before it.
         self.journal_stops();
@@ -188,7 +192,7 @@ impl Session {
         // without a response is settled by client order id, never sent twice.
         if self.journal.is_some()
             && self
-                .journal("order intent", |j| j.record_intent(order))
+                .journal("order intent", |j| j.record_intent(&order))
                 .is_none()
         {
             self.store.push_log(
@@ -205,25 +209,28 @@ impl Session {
         if self.journal.is_some() {
             crash_hook("after_intent");
         }
-        self.store.orders.push(crate::store::OrderEntry {
-            request: order.clone(),
-            status: crate::model::OrderStatus::PendingNew,
-            broker_order_id: None,
-            filled_qty: Decimal::ZERO,
-            fills: Vec::new(),
-            note: None,
-        });
         self.info_log(|| {
             format!(
                 "order {} {} {} {} sent",
                 order.client_order_id, order.side, order.qty, order.symbol
             )
         });
+        // The venue's answers are handled once the order is in the store, which then keeps the
+        // approved order itself.
+        let answers = self.broker.submit(&order);
         out.push(Notice::Order {
             order: order.clone(),
             status: crate::model::OrderStatus::PendingNew,
         });
-        for ev in self.broker.submit(order) {
+        self.store.orders.push(crate::store::OrderEntry {
+            request: order,
+            status: crate::model::OrderStatus::PendingNew,
+            broker_order_id: None,
+            filled_qty: Decimal::ZERO,
+            fills: Vec::new(),
+            note: None,
+        });
+        for ev in answers {
             self.on_broker(ev, out);
         }
     }

@@ -70,12 +70,15 @@ pub struct Session {
     positioning: positioning::Watch,
     /// A backtest: routine bookkeeping lines (the daily margin interest) are not written to the
     /// log file, the hot Info lines not to the Events pane (`info_log`), the Scorecard pane is
-    /// not kept (its report reads the closed lots), and no bar or positioning-report notice is
-    /// built (its loop reads orders and fills). Nobody reads them, and formatting a log-file
-    /// line cost as much as a day's bars.
+    /// not kept (its report reads the closed lots), and no bar, signal or positioning-report
+    /// notice is built (its loop reads orders and fills). Nobody reads them, and formatting a
+    /// log-file line cost as much as a day's bars.
     backtest: bool,
     /// A backtest's timings of the engine and the signal path (off otherwise).
     probe: probe::Probe,
+    /// `paper.buying_power` as the gate's margin multiple, converted once (an f64 to a decimal
+    /// on every order was a twentieth of the signal path).
+    margin_per_equity: rust_decimal::Decimal,
 }
 
 impl Session {
@@ -101,6 +104,7 @@ impl Session {
             crate::broker::BrokerKind::Paper | crate::broker::BrokerKind::Live
         );
         store.wall_clock = wall_clock;
+        let margin_per_equity = cfg.paper.margin_per_equity();
         Session {
             cfg,
             store,
@@ -122,6 +126,7 @@ impl Session {
             positioning: Default::default(),
             backtest: false,
             probe: Default::default(),
+            margin_per_equity,
         }
     }
 
@@ -258,7 +263,7 @@ impl Session {
     fn process_engine(&mut self, ev: EngineEvent, out: &mut Vec<Notice>) {
         for o in self.engine.process(ev) {
             if let EngineOutput::Signal(s) = o {
-                self.on_signal(s.to_signal(), out);
+                self.on_signal(s.into_signal(), out);
             }
         }
     }

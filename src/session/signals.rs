@@ -59,12 +59,14 @@ impl Session {
             )
         });
         let id = signal.id;
+        // A backtest's loop reads orders and fills: a copy of every signal for it was a tenth
+        // of the signal path.
         if !self.backtest {
             self.store.scorecard.on_signal(&signal); // scorecard (ui)
+            out.push(Notice::Signal {
+                signal: signal.clone(),
+            });
         }
-        out.push(Notice::Signal {
-            signal: signal.clone(),
-        });
         self.journal("signal", |j| j.record_proposal(&signal, state, at_close));
         if self.journal.is_some() {
             super::guard::crash_hook("after_signal");

@@ -1,6 +1,6 @@
 //! The signal queue: every signal the agents proposed, its state, and which one the trader has selected.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -29,7 +29,7 @@ pub struct SignalEntry {
 pub struct SignalBook {
     entries: Tail<SignalEntry>,
     /// Signal id → absolute position in `entries` (the newest entry of that id).
-    by_id: HashMap<u64, u64>,
+    by_id: FxHashMap<u64, u64>,
     selected: Option<u64>,
 }
 
@@ -43,7 +43,7 @@ impl SignalBook {
     pub fn with_capacity(cap: usize) -> Self {
         SignalBook {
             entries: Tail::pinned(cap),
-            by_id: HashMap::new(),
+            by_id: FxHashMap::default(),
             selected: None,
         }
     }

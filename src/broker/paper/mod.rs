@@ -243,7 +243,7 @@ impl Broker for PaperBroker {
 
     fn submit(&mut self, order: &OrderRequest) -> Vec<BrokerEvent> {
         let id = order.client_order_id.clone();
-        if !self.seen.insert(id.clone()) {
+        if !self.seen.insert(&id) {
             return vec![BrokerEvent::Rejected {
                 client_order_id: id,
                 reason: "client_order_id must be unique".into(),
@@ -258,7 +258,7 @@ impl Broker for PaperBroker {
         self.working.push(order.clone());
         vec![BrokerEvent::Accepted {
             client_order_id: id.clone(),
-            broker_order_id: Some(format!("sim-{}", id)),
+            broker_order_id: Some(["sim-", id.as_str()].concat()),
         }]
     }
 

@@ -207,7 +207,7 @@ impl ReplayPlan {
             }
         }
         let t = t?;
-        let mut group = Vec::new();
+        let mut group = Vec::with_capacity(self.sources.len());
         for src in &mut self.sources {
             while let Some(Ok(b)) = src.bars.next_if(|i| matches!(i, Ok(b) if b.time == t)) {
                 group.push((src.symbol, b));
@@ -231,6 +231,9 @@ impl Iterator for ReplayPlan {
             Some(h) => Some(h),
             None => self.next_step().map(Part::Step),
         };
+        if self.pending.is_empty() {
+            return part;
+        }
         // Rows skipped on the way come before what was read after them.
         self.pending.extend(part);
         self.pending.pop_front()

@@ -36,8 +36,8 @@ pub use embedded::embedded_events;
 pub use futures::{FuturesLine, NqRtyGauge};
 pub use pollers::{spawn_for_session, spawn_pollers, spawn_pollers_with_env};
 pub use publish::{
-    finra_dissemination, si_published, tff_public_at, tff_published, tff_release_day,
-    us_market_holiday, AsOf, SI_DISSEMINATION_BUSINESS_DAYS,
+    finra_dissemination, si_published, tff_public_at, tff_published, tff_release_at,
+    tff_release_day, us_market_holiday, AsOf, SI_DISSEMINATION_BUSINESS_DAYS,
 };
 pub use summary::{PositioningSummary, ShortInterestLine, ShortVolumeLine};
 

@@ -80,9 +80,12 @@ pub fn tff_public_at(report_date: NaiveDate, at: &AsOf) -> bool {
 }
 
 fn release_of(report_date: NaiveDate) -> DateTime<Utc> {
-    let release = tff_release_day(report_date)
-        .and_hms_opt(15, 30, 0)
-        .unwrap_or_default();
+    tff_release_at(tff_release_day(report_date))
+}
+
+/// 15:30 New York time on the release day `day`.
+pub fn tff_release_at(day: NaiveDate) -> DateTime<Utc> {
+    let release = day.and_hms_opt(15, 30, 0).unwrap_or_default();
     New_York
         .from_local_datetime(&release)
         .single()

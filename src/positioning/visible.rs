@@ -5,8 +5,8 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use super::{
-    evidence, si_published, tff_published, AsOf, PositioningBook, MARKETS, MAX_AGE_SI_DAYS,
-    MAX_AGE_SV_DAYS, MAX_AGE_TFF_DAYS, SIGNAL_SYMBOL,
+    evidence, si_published, tff_release_at, tff_release_day, AsOf, PositioningBook, MARKETS,
+    MAX_AGE_SI_DAYS, MAX_AGE_SV_DAYS, MAX_AGE_TFF_DAYS, SIGNAL_SYMBOL,
 };
 use crate::feed::cftc::RTY;
 use crate::model::{EvidenceFact, ShortEvidence, TffReport};
@@ -139,7 +139,8 @@ impl PositioningBook {
         at: &AsOf,
     ) -> ([Option<(TffReport, NaiveDate)>; 2], Option<DateTime<Utc>>) {
         // Each market's and report's newest public row and the release after it, in one look.
-        let mut next_tff: Option<DateTime<Utc>> = None;
+        // Releases are at the same hour of their day: the earliest day is the earliest release.
+        let mut next_release: Option<NaiveDate> = None;
         let fut = MARKETS.map(|m| {
             let mut shown: Option<(TffReport, NaiveDate)> = None;
             for k in [TffReport::FuturesOnly, TffReport::Combined] {
@@ -155,8 +156,8 @@ impl PositioningBook {
                     None => rows.iter().next(),
                 };
                 if let Some((d, _)) = next {
-                    let t = tff_published(*d);
-                    next_tff = Some(next_tff.map_or(t, |n| n.min(t)));
+                    let day = tff_release_day(*d);
+                    next_release = Some(next_release.map_or(day, |n| n.min(day)));
                 }
                 // The newer report date wins; futures + options on a tie (as `tff_shown`).
                 if let Some(r) = public {
@@ -167,7 +168,7 @@ impl PositioningBook {
             }
             shown
         });
-        (fut, next_tff)
+        (fut, next_release.map(tff_release_at))
     }
 
     /// What the Bear reads on `day` (at its end): see [`Self::evidence_at`].

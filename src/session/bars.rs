@@ -223,11 +223,13 @@ impl Session {
         // last fill.
         // Flat, equity is cash, which only fills move (and they report it).
         let holding = self.store.positions.values().any(|p| !p.qty.is_zero());
+        let mut marked = None;
         if live && symbol == Symbol::Iwm && holding {
             let equity = self.store.marked_equity();
             if equity != self.engine.equity() {
                 self.engine.process(EngineEvent::Account { equity });
             }
+            marked = Some((equity, self.broker_events));
         }
         let mut outputs = std::mem::take(&mut self.outputs);
         let timed = if symbol == Symbol::Iwm {
@@ -276,7 +278,11 @@ impl Session {
             .get(&symbol)
             .is_some_and(|p| !p.qty.is_zero())
         {
-            self.store.equity = self.store.marked_equity();
+            self.store.equity = match marked {
+                // No fill, cash or position change since it was marked at this bar.
+                Some((equity, n)) if n == self.broker_events => equity,
+                _ => self.store.marked_equity(),
+            };
         }
         true
     }

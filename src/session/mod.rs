@@ -56,6 +56,9 @@ pub struct Session {
     recovery: restore::Pending,
     /// The engine's outputs of one bar, reused: the per-bar path allocates nothing.
     outputs: Vec<EngineOutput>,
+    /// Broker events taken: cash and positions move only on them, so a bar's marked equity
+    /// holds until the count moves.
+    broker_events: u64,
     /// The standing stops as last journaled: journaled again only when they move.
     stops_journaled: crate::model::Stops,
     /// What the agents remembered, as last journaled (live bars only).
@@ -118,6 +121,7 @@ impl Session {
             wall_clock,
             recovery: Default::default(),
             outputs: Vec::new(),
+            broker_events: 0,
             stops_journaled: [None; 3],
             memory_journaled: None,
             decided_close: None,

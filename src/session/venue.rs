@@ -10,6 +10,7 @@ use crate::store::Severity;
 
 impl Session {
     pub(super) fn on_broker(&mut self, ev: BrokerEvent, out: &mut Vec<Notice>) {
+        self.broker_events += 1;
         // A fill the venue re-sends after a reconnect is already journaled: apply it once.
         if self.journal.is_some()
             && self.journal("broker event", |j| j.record_broker_event(&ev)) == Some(None)

@@ -11,6 +11,9 @@ use super::{
 use crate::feed::cftc::RTY;
 use crate::model::{EvidenceFact, ShortEvidence, TffReport};
 
+/// Per market (RTY, NQ): the CFTC report shown and its date.
+pub type Shown = [Option<(TffReport, NaiveDate)>; 2];
+
 /// Which reports are public at an instant, and whether each is fresh enough to be evidence:
 /// the evidence and the pane change only when this does, and not before `next_day` /
 /// `next_tff`, so a replay looks again only then.
@@ -22,7 +25,7 @@ pub struct Visible {
     pub si: Vec<Option<NaiveDate>>,
     pub sv: Vec<Option<NaiveDate>>,
     /// RTY, then NQ: the report shown and its date.
-    pub fut: [Option<(TffReport, NaiveDate)>; 2],
+    pub fut: Shown,
     /// IWM short interest, IWM short volume, RTY: fresh enough to count as evidence.
     pub fresh: [bool; 3],
     /// The first market day on which a daily report may appear or a fact go stale.
@@ -134,10 +137,7 @@ impl PositioningBook {
 
     /// Per market (RTY, NQ): the report shown at `at` and its date; and the next CFTC release
     /// after the reports public then.
-    fn weekly_reports(
-        &self,
-        at: &AsOf,
-    ) -> ([Option<(TffReport, NaiveDate)>; 2], Option<DateTime<Utc>>) {
+    fn weekly_reports(&self, at: &AsOf) -> (Shown, Option<DateTime<Utc>>) {
         // Each market's and report's newest public row and the release after it, in one look.
         // Releases are at the same hour of their day: the earliest day is the earliest release.
         let mut next_release: Option<NaiveDate> = None;

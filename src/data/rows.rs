@@ -101,27 +101,28 @@ impl<R: Read> Rows<R> {
         }
         let record = self.records;
         self.records += 1;
-        // Each field must be UTF-8, as the `csv` crate checks it (a whole record can be UTF-8
-        // with a field boundary inside a character).
-        let bad = if self.out.is_ascii() {
-            None
-        } else {
-            self.bad_utf8()
-        };
-        let text = match bad {
-            None => String::from_utf8(std::mem::take(&mut self.out)),
-            Some(_) => String::from_utf8(Vec::new()),
-        };
-        match (bad, text) {
-            (None, Ok(text)) => self.text = text,
-            (bad, _) => {
-                let (field, valid) = bad.unwrap_or_default();
-                return Err(RowError::Utf8(format!(
-                    "CSV parse error: record {record} (line {line}, field: {field}, byte: \
-                     {byte}): invalid utf-8: invalid UTF-8 in field {field} near byte index \
-                     {valid}"
-                )));
+        // Each field must be UTF-8, as the `csv` crate checks it: the whole record can be UTF-8
+        // with a field boundary inside a character. One pass over the bytes, then the boundaries.
+        let bad = match String::from_utf8(std::mem::take(&mut self.out)) {
+            Ok(text) if self.ends.iter().all(|&e| text.is_char_boundary(e)) => {
+                self.text = text;
+                None
             }
+            // A boundary inside a character: a field on either side of it is not UTF-8.
+            Ok(text) => {
+                self.out = text.into_bytes();
+                self.bad_utf8().or(Some((0, 0)))
+            }
+            Err(e) => {
+                self.out = e.into_bytes();
+                self.bad_utf8()
+            }
+        };
+        if let Some((field, valid)) = bad {
+            return Err(RowError::Utf8(format!(
+                "CSV parse error: record {record} (line {line}, field: {field}, byte: {byte}): \
+                 invalid utf-8: invalid UTF-8 in field {field} near byte index {valid}"
+            )));
         }
         Ok(true)
     }

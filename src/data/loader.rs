@@ -7,10 +7,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
-use chrono_tz::America::New_York;
+use chrono::{DateTime, Utc};
 
-use super::bounded::{excerpt, fatal, LineLimit};
+use super::bounded::{excerpt, LineLimit};
+use super::rows::Rows;
+pub use super::stamp::session_midnight;
+use super::stamp::{parse_time, Stamp};
 use crate::model::Bar;
 
 #[derive(Debug, thiserror::Error)]
@@ -153,86 +155,19 @@ fn find_columns(file: &str, header: &[String]) -> Result<Columns, LoadError> {
     })
 }
 
-/// A parsed timestamp; `date_only` when it carries no time of day (or midnight, which vendors
-/// use for daily bars).
-pub(super) struct Stamp {
-    utc: DateTime<Utc>,
-    pub(super) local_date: NaiveDate,
-    midnight: bool,
-}
-
-fn parse_time(s: &str) -> Option<Stamp> {
-    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-        return Some(Stamp {
-            utc: dt.with_timezone(&Utc),
-            local_date: dt.date_naive(),
-            midnight: dt.time() == NaiveTime::MIN,
-        });
-    }
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S%:z",
-        "%Y-%m-%d %H:%M:%S%.f%:z",
-        "%Y-%m-%d %H:%M%:z",
-        "%Y-%m-%d %H:%M:%S%z",
-    ] {
-        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
-            return Some(Stamp {
-                utc: dt.with_timezone(&Utc),
-                local_date: dt.date_naive(),
-                midnight: dt.time() == NaiveTime::MIN,
-            });
-        }
-    }
-    // No offset: US equity data without one is in New York time.
-    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
-            let local = New_York.from_local_datetime(&naive).earliest()?;
-            return Some(Stamp {
-                utc: local.with_timezone(&Utc),
-                local_date: naive.date(),
-                midnight: naive.time() == NaiveTime::MIN,
-            });
-        }
-    }
-    for fmt in ["%Y-%m-%d", "%Y%m%d", "%m/%d/%Y"] {
-        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return Some(Stamp {
-                utc: session_midnight(d),
-                local_date: d,
-                midnight: true,
-            });
-        }
-    }
-    if let Ok(secs) = s.parse::<i64>() {
-        let utc = DateTime::from_timestamp(secs, 0)?;
-        let local = utc.with_timezone(&New_York);
-        return Some(Stamp {
-            utc,
-            local_date: local.date_naive(),
-            midnight: local.hour() == 0 && local.minute() == 0,
-        });
-    }
-    None
-}
-
-/// A daily bar's time: midnight New York of its session, in UTC (Alpaca's convention too).
-pub fn session_midnight(d: NaiveDate) -> DateTime<Utc> {
-    New_York
-        .from_local_datetime(&d.and_time(NaiveTime::MIN))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
-}
-
 fn parse_num(s: &str) -> Option<f64> {
+    // A plain decimal (nearly every field) needs none of the checks below.
+    if let Some(v) = super::number::parse_plain(s) {
+        return Some(v);
+    }
     if s.is_empty() || s.eq_ignore_ascii_case("null") || s.eq_ignore_ascii_case("nan") {
         return None;
     }
     // Thousands separators ("1,234.5") are rare: only then is the field copied.
     if s.contains(',') {
-        return s.replace(',', "").parse::<f64>().ok();
+        return super::number::parse_f64(&s.replace(',', ""));
     }
-    s.parse::<f64>().ok()
+    super::number::parse_f64(s)
 }
 
 pub(super) struct Row {
@@ -257,12 +192,11 @@ impl Row {
 /// The columns a file's header names, or why they cannot be found.
 pub(super) fn header<R: std::io::Read>(
     file: &str,
-    rdr: &mut csv::Reader<R>,
+    rows: &mut Rows<R>,
 ) -> Result<Columns, LoadError> {
-    let mut rec = csv::StringRecord::new();
-    match rdr.read_record(&mut rec) {
+    match rows.read() {
         Ok(true) => {}
-        Err(e) if fatal(&e) => {
+        Err(e) if e.fatal() => {
             return Err(LoadError::Unreadable {
                 file: file.to_string(),
                 message: e.to_string(),
@@ -274,23 +208,14 @@ pub(super) fn header<R: std::io::Read>(
             })
         }
     }
-    let header: Vec<String> = rec.iter().map(str::to_string).collect();
+    let header: Vec<String> = rows.iter().map(str::to_string).collect();
     find_columns(file, &header)
 }
 
-/// The reader every layout is read with: columns by position, rows of any width. Fields are
-/// trimmed where they are read: the reader's own trimming copies every row (15 % of a replay).
-pub(super) fn csv_reader<R: std::io::Read>(r: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(r)
-}
-
 /// One record: `Ok(None)` for a blank row, `Err` with why a row is skipped.
-pub(super) fn parse_record(
+pub(super) fn parse_record<R: std::io::Read>(
     cols: &Columns,
-    rec: &csv::StringRecord,
+    rec: &Rows<R>,
     line: usize,
 ) -> Result<Option<Row>, String> {
     if rec.iter().all(|f| f.trim_ascii().is_empty()) {
@@ -349,23 +274,22 @@ pub(super) fn refusal(row: &Row, last: Option<DateTime<Utc>>) -> Option<String> 
 
 /// Load bars from CSV text. `file` names the source in warnings.
 pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
-    let mut rdr = csv_reader(text.as_bytes());
-    let cols = header(file, &mut rdr)?;
+    let mut rows = Rows::new(text.as_bytes());
+    let cols = header(file, &mut rows)?;
     let mut warnings = Vec::new();
     let mut warn =
         |line: usize, message: String| warnings.push(LoadWarning::skipped(file, line, message));
 
-    let mut rows = Vec::new();
-    let mut rec = csv::StringRecord::new();
+    let mut parsed = Vec::new();
     for line in 2.. {
-        match rdr.read_record(&mut rec) {
+        match rows.read() {
             Ok(false) => break,
-            Ok(true) => match parse_record(&cols, &rec, line) {
-                Ok(Some(row)) => rows.push(row),
+            Ok(true) => match parse_record(&cols, &rows, line) {
+                Ok(Some(row)) => parsed.push(row),
                 Ok(None) => {}
                 Err(why) => warn(line, why),
             },
-            Err(e) if fatal(&e) => {
+            Err(e) if e.fatal() => {
                 return Err(LoadError::Unreadable {
                     file: file.to_string(),
                     message: e.to_string(),
@@ -376,21 +300,21 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
     }
 
     // Alpha Vantage writes newest first; a file is descending when its ends say so.
-    if rows.len() >= 2 && rows[0].bar.time > rows[rows.len() - 1].bar.time {
-        rows.reverse();
+    if parsed.len() >= 2 && parsed[0].bar.time > parsed[parsed.len() - 1].bar.time {
+        parsed.reverse();
     }
 
-    let daily = !rows.is_empty() && rows.iter().all(Row::midnight);
+    let daily = !parsed.is_empty() && parsed.iter().all(Row::midnight);
     if daily {
-        rows.iter_mut().for_each(Row::at_session_midnight);
+        parsed.iter_mut().for_each(Row::at_session_midnight);
     }
 
-    warnings.extend(super::plausible::splits_already_applied(file, &mut rows));
+    warnings.extend(super::plausible::splits_already_applied(file, &mut parsed));
 
     // Back-adjust raw prices for splits: a 1:4 reverse split (coefficient 0.25) on day D means
     // every earlier price is divided by 0.25 and earlier volume multiplied by it.
     let mut factor = 1.0;
-    for r in rows.iter_mut().rev() {
+    for r in parsed.iter_mut().rev() {
         if factor != 1.0 {
             r.bar.open /= factor;
             r.bar.high /= factor;
@@ -401,8 +325,8 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
         factor *= r.split;
     }
 
-    let mut bars: Vec<Bar> = Vec::with_capacity(rows.len());
-    for r in rows {
+    let mut bars: Vec<Bar> = Vec::with_capacity(parsed.len());
+    for r in parsed {
         match refusal(&r, bars.last().map(|b| b.time)) {
             Some(why) => warnings.push(LoadWarning::skipped(file, r.line, why)),
             None => {

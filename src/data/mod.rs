@@ -4,7 +4,10 @@
 pub mod bounded;
 pub mod embedded;
 pub mod loader;
+mod number;
 mod plausible;
+mod rows;
+mod stamp;
 pub mod stream;
 
 pub use loader::{load_bars, load_file, LoadError, LoadWarning, Loaded};

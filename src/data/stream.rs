@@ -14,8 +14,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::bounded::{fatal, LineLimit};
-use super::loader::{self, csv_reader, header, parse_record, refusal, Columns, Row};
+use super::bounded::LineLimit;
+use super::loader::{self, header, parse_record, refusal, Columns, Row};
+use super::rows::Rows;
 use super::{LoadError, LoadWarning};
 use crate::model::Bar;
 
@@ -36,9 +37,8 @@ pub struct BarReader {
 
 /// The part of a streamed file not read yet.
 struct Rest {
-    rdr: csv::Reader<LineLimit<File>>,
+    rows: Rows<LineLimit<File>>,
     cols: Columns,
-    rec: csv::StringRecord,
     line: usize,
     last: Option<DateTime<Utc>>,
     /// The reader failed for good (a runaway line).
@@ -52,15 +52,14 @@ impl BarReader {
             file: file.clone(),
             source,
         };
-        let mut rdr = csv_reader(LineLimit::new(File::open(path).map_err(io)?));
-        let cols = header(&file, &mut rdr)?;
+        let mut rows = Rows::new(LineLimit::new(File::open(path).map_err(io)?));
+        let cols = header(&file, &mut rows)?;
         if cols.split.is_some() {
             return Self::whole(path);
         }
         let mut rest = Rest {
-            rdr,
+            rows,
             cols,
-            rec: csv::StringRecord::new(),
             line: 1,
             last: None,
             ended: false,
@@ -161,15 +160,15 @@ impl Rest {
             }
             self.line += 1;
             let line = self.line;
-            match self.rdr.read_record(&mut self.rec) {
+            match self.rows.read() {
                 Ok(false) => return None,
-                Ok(true) => match parse_record(&self.cols, &self.rec, line) {
+                Ok(true) => match parse_record(&self.cols, &self.rows, line) {
                     Ok(Some(row)) => return Some(Ok(row)),
                     Ok(None) => {}
                     Err(why) => return Some(Err(warning(file, line, why))),
                 },
                 // Nothing more can be read: said once, then the file ends.
-                Err(e) if fatal(&e) => {
+                Err(e) if e.fatal() => {
                     self.ended = true;
                     return Some(Err(warning(file, line, e.to_string())));
                 }

@@ -85,7 +85,7 @@ fn tff_row(line: &str) -> Option<FuturesPositioning> {
         }
         .to_string(),
         contract_code: code.to_string(),
-        report_date: date.parse().ok()?,
+        report_date: ymd(date)?,
         report: match kind {
             "F" => TffReport::FuturesOnly,
             "C" => TffReport::Combined,
@@ -99,6 +99,24 @@ fn tff_row(line: &str) -> Option<FuturesPositioning> {
     })
 }
 
+/// A `YYYY-MM-DD` date as `str::parse` reads it, without chrono's general format parser (most
+/// of the bundled book's parse, which a `--sweep` waits for).
+fn ymd(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, c| {
+            let d = c.wrapping_sub(b'0');
+            (d < 10).then_some(n * 10 + u32::from(d))
+        })
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            return NaiveDate::from_ymd_opt(y as i32, m, d);
+        }
+    }
+    s.parse().ok()
+}
+
 /// The bundled Russell 2000 closes.
 pub fn russell() -> Arc<BTreeMap<NaiveDate, f64>> {
     static RUSSELL: OnceLock<Arc<BTreeMap<NaiveDate, f64>>> = OnceLock::new();
@@ -109,7 +127,7 @@ pub fn russell() -> Arc<BTreeMap<NaiveDate, f64>> {
                     .skip(1)
                     .filter_map(|l| {
                         let (d, c) = l.split_once(',')?;
-                        Some((d.parse().ok()?, c.parse().ok()?))
+                        Some((ymd(d)?, c.parse().ok()?))
                     })
                     .collect(),
             )
@@ -180,6 +198,21 @@ mod tests {
             (aug5.report, aug5.lev_money_long, aug5.lev_money_short),
             (TffReport::Combined, 63_415, 180_193)
         );
+        for s in [
+            "2025-08-05",
+            "2024-02-29",
+            "2025-02-29",
+            "2025-8-05",
+            "+2025-08-05",
+            "x",
+        ] {
+            assert_eq!(ymd(s), s.parse().ok(), "{s}");
+        }
+        let tff_dates = TFF.lines().filter_map(|l| l.split('|').nth(2));
+        let rut_dates = RUT.lines().filter_map(|l| l.split(',').next());
+        for s in tff_dates.chain(rut_dates) {
+            assert_eq!(ymd(s), s.parse().ok(), "{s}");
+        }
         let rut = russell();
         assert_eq!(rut.len(), RUT.lines().count() - 1, "every RUT line parses");
         assert_eq!(rut[&"2025-08-05".parse().unwrap()], 2225.67);

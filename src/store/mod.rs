@@ -57,17 +57,28 @@ pub struct ReplayStatus {
 #[derive(Debug, Default, Clone)]
 pub struct Series {
     bars: Tail<Bar>,
-    /// The last close as money, converted once when its bar comes: every bar marks positions
-    /// and equity with it, and the conversion is the dearest part of a mark.
-    close: Option<Decimal>,
+    /// The last close as money, converted when first asked for and kept until the next bar:
+    /// marks of held positions read it on every bar, while a flat symbol's close is never
+    /// needed as money (converting every close was a fifth of a backtest over 1-minute files).
+    close: std::cell::Cell<Option<Decimal>>,
     /// Bars ever taken before the first live one (history / warm-up), trimmed ones included.
     pub live_from: u64,
 }
 
 impl Series {
     pub fn push(&mut self, bar: Bar) {
-        self.close = Some(crate::broker::paper::price(bar.close));
+        self.close.set(None);
         self.bars.push(bar);
+    }
+
+    /// The last close as money (`price` of the last bar's close).
+    pub fn close(&self) -> Option<Decimal> {
+        if let Some(c) = self.close.get() {
+            return Some(c);
+        }
+        let c = crate::broker::paper::price(self.bars.last()?.close);
+        self.close.set(Some(c));
+        Some(c)
     }
 
     pub fn bars(&self) -> &Tail<Bar> {
@@ -212,7 +223,7 @@ impl Store {
     }
 
     pub fn last_price(&self, s: Symbol) -> Option<Decimal> {
-        self.series(s).close
+        self.series(s).close()
     }
 
     pub fn push_log(&mut self, severity: Severity, text: impl Into<String>) {

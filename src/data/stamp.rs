@@ -1,0 +1,143 @@
+//! A bar file's timestamps: every layout vendors write, offsets or New York time, dates alone or
+//! epoch seconds.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::America::New_York;
+
+/// A parsed timestamp; `date_only` when it carries no time of day (or midnight, which vendors
+/// use for daily bars).
+pub(super) struct Stamp {
+    pub(super) utc: DateTime<Utc>,
+    pub(super) local_date: NaiveDate,
+    pub(super) midnight: bool,
+}
+
+pub(super) fn parse_time(s: &str) -> Option<Stamp> {
+    rfc3339_plain(s.as_bytes()).or_else(|| any_layout(s))
+}
+
+fn any_layout(s: &str) -> Option<Stamp> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(Stamp {
+            utc: dt.with_timezone(&Utc),
+            local_date: dt.date_naive(),
+            midnight: dt.time() == NaiveTime::MIN,
+        });
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%:z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%z",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+            return Some(Stamp {
+                utc: dt.with_timezone(&Utc),
+                local_date: dt.date_naive(),
+                midnight: dt.time() == NaiveTime::MIN,
+            });
+        }
+    }
+    // No offset: US equity data without one is in New York time.
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
+            let local = New_York.from_local_datetime(&naive).earliest()?;
+            return Some(Stamp {
+                utc: local.with_timezone(&Utc),
+                local_date: naive.date(),
+                midnight: naive.time() == NaiveTime::MIN,
+            });
+        }
+    }
+    for fmt in ["%Y-%m-%d", "%Y%m%d", "%m/%d/%Y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+            return Some(Stamp {
+                utc: session_midnight(d),
+                local_date: d,
+                midnight: true,
+            });
+        }
+    }
+    if let Ok(secs) = s.parse::<i64>() {
+        let utc = DateTime::from_timestamp(secs, 0)?;
+        let local = utc.with_timezone(&New_York);
+        return Some(Stamp {
+            utc,
+            local_date: local.date_naive(),
+            midnight: local.hour() == 0 && local.minute() == 0,
+        });
+    }
+    None
+}
+
+/// A daily bar's time: midnight New York of its session, in UTC (Alpaca's convention too).
+pub fn session_midnight(d: NaiveDate) -> DateTime<Utc> {
+    New_York
+        .from_local_datetime(&d.and_time(NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
+}
+
+/// The stamp of a row written `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DD HH:MM:SS±HH:MM` (1-minute
+/// files, yfinance), as `parse_from_rfc3339` reads it, without its general path (a third of a
+/// row's parse); `None` for any other form, leap seconds and fractions included.
+fn rfc3339_plain(b: &[u8]) -> Option<Stamp> {
+    if b.len() != 20 && b.len() != 25 {
+        return None;
+    }
+    let f: &[u8; 20] = b[..20].try_into().ok()?;
+    let punctuated = f[4] == b'-'
+        && f[7] == b'-'
+        && matches!(f[10], b'T' | b' ')
+        && f[13] == b':'
+        && f[16] == b':';
+    if !punctuated {
+        return None;
+    }
+    let year = two(f, 0)? * 100 + two(f, 2)?;
+    let (month, day) = (two(f, 5)?, two(f, 8)?);
+    let (hour, minute, second) = (two(f, 11)?, two(f, 14)?, two(f, 17)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let east = match (b.len(), f[19]) {
+        (20, b'Z') => 0,
+        (25, sign @ (b'+' | b'-')) if b[22] == b':' => {
+            let o: &[u8; 20] = b[5..].try_into().ok()?;
+            let (h, m) = (two(o, 15)?, two(o, 18)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = (h * 3600 + m * 60) as i32;
+            if sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    let local = date.and_hms_opt(hour, minute, second)?;
+    let utc = match east {
+        0 => local,
+        e => local.checked_sub_offset(FixedOffset::east_opt(e)?)?,
+    };
+    Some(Stamp {
+        utc: Utc.from_utc_datetime(&utc),
+        local_date: date,
+        midnight: hour == 0 && minute == 0 && second == 0,
+    })
+}
+
+/// The two digits at `i` as a number.
+#[inline(always)]
+fn two(f: &[u8; 20], i: usize) -> Option<u32> {
+    let (x, y) = (f[i].wrapping_sub(b'0'), f[i + 1].wrapping_sub(b'0'));
+    (x < 10 && y < 10).then_some(u32::from(x) * 10 + u32::from(y))
+}
+
+#[cfg(test)]
+#[path = "stamp_tests.rs"]
+mod tests;

@@ -29,34 +29,14 @@ pub struct SignalDraft {
 }
 
 impl SignalDraft {
+    /// The signal of a draft still needed (tests, benches): see [`Self::into_signal`].
     pub fn to_signal(&self) -> Signal {
-        Signal {
-            id: self.id,
-            time: self.time,
-            agent: self.agent,
-            kind: self.kind,
-            symbol: self.symbol,
-            side: self.side,
-            qty: self.qty,
-            reference_price: self.reference_price.map(price).unwrap_or_default(),
-            stop_price: self.stop_price.map(price),
-            iwm_stop: self.iwm_stop,
-            record: None,
-            confidence: self.confidence,
-            // Written out when first read (the Decide pane, the journal): a backtest never does.
-            reasons: self
-                .reasons
-                .iter()
-                .map(|w| Reason {
-                    kind: w.kind(),
-                    text: ReasonText::deferred(w.clone()),
-                })
-                .collect(),
-        }
+        self.clone().into_signal()
     }
 
-    /// `to_signal` for a draft that is done with: its facts move into the reasons, which share
-    /// one allocation (the signal path made one per reason).
+    /// The signal the trader is asked about, priced in decimals; its facts move into the
+    /// reasons, which share one allocation and are written out when first read (the Decide
+    /// pane, the journal): a backtest never does.
     pub fn into_signal(self) -> Signal {
         Signal {
             id: self.id,
@@ -84,7 +64,7 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn a_draft_moved_into_a_signal_says_what_a_copied_one_does() {
+    fn a_signal_says_each_reason_as_its_fact_reads() {
         let draft = SignalDraft {
             id: 7,
             time: Utc.with_ymd_and_hms(2025, 3, 4, 5, 0, 0).unwrap(),
@@ -103,14 +83,20 @@ mod tests {
                 Why::NoShortData,
             ],
         };
-        let copied = draft.to_signal();
+        let whys = draft.reasons.clone();
         let moved = draft.into_signal();
-        assert_eq!(moved, copied);
-        let kinds: Vec<_> = moved.reasons.iter().map(|r| r.kind).collect();
         assert_eq!(
-            kinds,
-            copied.reasons.iter().map(|r| r.kind).collect::<Vec<_>>()
+            (moved.id, moved.qty, moved.iwm_stop),
+            (7, Decimal::from(12), Some(199.5))
         );
+        assert_eq!(moved.reference_price.to_string(), "201.456");
+        for (r, w) in moved.reasons.iter().zip(&whys) {
+            assert_eq!(
+                (r.kind, r.text.as_str()),
+                (w.kind(), w.to_string().as_str())
+            );
+        }
+        assert_eq!(moved.reasons.len(), 3);
         assert_eq!(
             moved.reasons[1].text.as_str(),
             "the hedge bought at 201.46 joins this position"

@@ -32,6 +32,11 @@ pub const FILE_ONLY: &str = "da::file";
 
 static PANE: OnceLock<mpsc::UnboundedSender<(Severity, String)>> = OnceLock::new();
 
+/// Lines the file writer may fall behind by before new ones are dropped (never blocking the
+/// dashboard). tracing-appender's default, 128,000, is a 4 MB queue written through at start:
+/// a thousand page faults, a third of a short command's run. The app logs a few lines a signal.
+const LOG_QUEUE_LINES: usize = 8_192;
+
 /// Install the file logger. Returns the guard that flushes on drop and, once, the receiver of the
 /// log-pane copies. Safe to call when a logger already exists (tests): then it does nothing.
 /// A log file that cannot be opened (a read-only or uncreatable data dir, a full disk) is said on
@@ -42,7 +47,9 @@ pub fn init() -> (
 ) {
     let (writer, guard) = match open_log() {
         Ok(file) => {
-            let (writer, guard) = tracing_appender::non_blocking(file);
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .buffered_lines_limit(LOG_QUEUE_LINES)
+                .finish(file);
             (Some(writer), Some(guard))
         }
         Err(e) => {

@@ -1,6 +1,7 @@
 //! The scorecard's tests: hypothetical entries, stops, exits, answers and folding.
 
 use super::*;
+use crate::model::SignalKind;
 use chrono::{TimeZone, Utc};
 use rust_decimal_macros::dec;
 

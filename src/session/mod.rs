@@ -12,6 +12,7 @@ mod positioning;
 mod probe;
 mod recorded;
 mod restore;
+mod resumed;
 mod signals;
 mod venue;
 

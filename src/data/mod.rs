@@ -10,5 +10,7 @@ mod rows;
 mod stamp;
 pub mod stream;
 
+pub(crate) use stamp::plain_date;
+
 pub use loader::{load_bars, load_file, LoadError, LoadWarning, Loaded};
 pub use stream::BarReader;

@@ -87,16 +87,11 @@ fn rfc3339_plain(b: &[u8]) -> Option<Stamp> {
         return None;
     }
     let f: &[u8; 20] = b[..20].try_into().ok()?;
-    let punctuated = f[4] == b'-'
-        && f[7] == b'-'
-        && matches!(f[10], b'T' | b' ')
-        && f[13] == b':'
-        && f[16] == b':';
+    let punctuated = matches!(f[10], b'T' | b' ') && f[13] == b':' && f[16] == b':';
     if !punctuated {
         return None;
     }
-    let year = two(f, 0)? * 100 + two(f, 2)?;
-    let (month, day) = (two(f, 5)?, two(f, 8)?);
+    let date = plain_date(&f[..10])?;
     let (hour, minute, second) = (two(f, 11)?, two(f, 14)?, two(f, 17)?);
     if hour > 23 || minute > 59 || second > 59 {
         return None;
@@ -118,7 +113,6 @@ fn rfc3339_plain(b: &[u8]) -> Option<Stamp> {
         }
         _ => return None,
     };
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
     let local = date.and_hms_opt(hour, minute, second)?;
     let utc = match east {
         0 => local,
@@ -131,9 +125,19 @@ fn rfc3339_plain(b: &[u8]) -> Option<Stamp> {
     })
 }
 
+/// `YYYY-MM-DD` as `str::parse::<NaiveDate>` reads it, without chrono's general format parser;
+/// `None` for any other form (the callers fall back to chrono).
+pub(crate) fn plain_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = two(b, 0)? * 100 + two(b, 2)?;
+    NaiveDate::from_ymd_opt(year as i32, two(b, 5)?, two(b, 8)?)
+}
+
 /// The two digits at `i` as a number.
 #[inline(always)]
-fn two(f: &[u8; 20], i: usize) -> Option<u32> {
+fn two(f: &[u8], i: usize) -> Option<u32> {
     let (x, y) = (f[i].wrapping_sub(b'0'), f[i + 1].wrapping_sub(b'0'));
     (x < 10 && y < 10).then_some(u32::from(x) * 10 + u32::from(y))
 }

@@ -99,22 +99,10 @@ fn tff_row(line: &str) -> Option<FuturesPositioning> {
     })
 }
 
-/// A `YYYY-MM-DD` date as `str::parse` reads it, without chrono's general format parser (most
-/// of the bundled book's parse, which a `--sweep` waits for).
+/// A `YYYY-MM-DD` date as `str::parse` reads it, by the bar loader's reader (chrono's general
+/// format parser was most of the bundled book's parse, which a `--sweep` waits for).
 fn ymd(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| {
-        b[r].iter().try_fold(0u32, |n, c| {
-            let d = c.wrapping_sub(b'0');
-            (d < 10).then_some(n * 10 + u32::from(d))
-        })
-    };
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
-            return NaiveDate::from_ymd_opt(y as i32, m, d);
-        }
-    }
-    s.parse().ok()
+    crate::data::plain_date(s.as_bytes()).or_else(|| s.parse().ok())
 }
 
 /// The bundled Russell 2000 closes.

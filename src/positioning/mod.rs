@@ -207,10 +207,11 @@ impl PositioningBook {
     /// options on a tie (the bundled combined rows have no gaps where the futures-only ones do;
     /// the poller's futures-only rows are the newest once the bundled data ends).
     pub fn tff_shown(&self, market: &str, at: &AsOf) -> Option<(TffReport, &FuturesPositioning)> {
-        [TffReport::FuturesOnly, TffReport::Combined]
-            .into_iter()
-            .filter_map(|k| Some((k, self.tff_public(market, k, at)?)))
-            .max_by_key(|(k, r)| (r.report_date, *k))
+        shown_of(
+            [TffReport::FuturesOnly, TffReport::Combined]
+                .into_iter()
+                .filter_map(|k| Some((k, self.tff_public(market, k, at)?))),
+        )
     }
 
     /// `market`'s `report` rows from `from` to `to`, ascending.
@@ -272,6 +273,13 @@ impl PositioningBook {
     pub(crate) fn has_futures(&self) -> bool {
         self.fut.iter().flatten().any(|m| !m.is_empty())
     }
+}
+
+/// Of each report's newest public row, the one shown (see [`PositioningBook::tff_shown`]).
+fn shown_of<'a>(
+    public: impl Iterator<Item = (TffReport, &'a FuturesPositioning)>,
+) -> Option<(TffReport, &'a FuturesPositioning)> {
+    public.max_by_key(|(k, r)| (r.report_date, *k))
 }
 
 fn is_our_source(s: &str) -> bool {

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use super::{
-    evidence, si_published, tff_release_at, tff_release_day, AsOf, PositioningBook, MARKETS,
-    MAX_AGE_SI_DAYS, MAX_AGE_SV_DAYS, MAX_AGE_TFF_DAYS, SIGNAL_SYMBOL,
+    evidence, shown_of, si_published, tff_release_at, tff_release_day, AsOf, PositioningBook,
+    MARKETS, MAX_AGE_SI_DAYS, MAX_AGE_SV_DAYS, MAX_AGE_TFF_DAYS, SIGNAL_SYMBOL,
 };
 use crate::feed::cftc::RTY;
 use crate::model::{EvidenceFact, ShortEvidence, TffReport};
@@ -142,14 +142,17 @@ impl PositioningBook {
         // Releases are at the same hour of their day: the earliest day is the earliest release.
         let mut next_release: Option<NaiveDate> = None;
         let fut = MARKETS.map(|m| {
-            let mut shown: Option<(TffReport, NaiveDate)> = None;
-            for k in [TffReport::FuturesOnly, TffReport::Combined] {
+            let mut public = [None, None];
+            for (slot, k) in public
+                .iter_mut()
+                .zip([TffReport::FuturesOnly, TffReport::Combined])
+            {
                 let Some(rows) = self.tff_rows(m, k) else {
                     continue;
                 };
-                let public = self.tff_public(m, k, at);
-                let next = match public {
-                    Some(r) => r
+                *slot = self.tff_public(m, k, at).map(|r| (k, r));
+                let next = match slot {
+                    Some((_, r)) => r
                         .report_date
                         .succ_opt()
                         .and_then(|d| rows.range(d..).next()),
@@ -159,14 +162,8 @@ impl PositioningBook {
                     let day = tff_release_day(*d);
                     next_release = Some(next_release.map_or(day, |n| n.min(day)));
                 }
-                // The newer report date wins; futures + options on a tie (as `tff_shown`).
-                if let Some(r) = public {
-                    if shown.is_none_or(|(sk, sd)| (r.report_date, k) > (sd, sk)) {
-                        shown = Some((k, r.report_date));
-                    }
-                }
             }
-            shown
+            shown_of(public.into_iter().flatten()).map(|(k, r)| (k, r.report_date))
         });
         (fut, next_release.map(tff_release_at))
     }

@@ -235,6 +235,20 @@ impl FromStr for Timeframe {
     }
 }
 
+/// A daily bar of April 2025 stamped at New York midnight, volume 1 M: the tests' usual bar.
+#[cfg(test)]
+pub(crate) fn test_bar(day: u32, o: f64, h: f64, l: f64, c: f64) -> Bar {
+    use chrono::TimeZone;
+    Bar {
+        time: Utc.with_ymd_and_hms(2025, 4, day, 4, 0, 0).unwrap(),
+        open: o,
+        high: h,
+        low: l,
+        close: c,
+        volume: 1e6,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,8 @@ pub mod record;
 pub mod seen;
 mod signal;
 
+#[cfg(test)]
+pub(crate) use bar::test_bar;
 pub use bar::{Bar, Symbol, Timeframe, MAX_PRICE, MAX_VOLUME};
 pub use exits::{BearTiers, StandingStop, Stops};
 pub use health::{BrokerKind, FeedHealth, MarketState, Severity};

@@ -1,20 +1,10 @@
 //! The scorecard's tests: hypothetical entries, stops, exits, answers and folding.
 
 use super::*;
+use crate::model::test_bar as bar;
 use crate::model::SignalKind;
 use chrono::{TimeZone, Utc};
 use rust_decimal_macros::dec;
-
-fn bar(day: u32, o: f64, h: f64, l: f64, c: f64) -> Bar {
-    Bar {
-        time: Utc.with_ymd_and_hms(2025, 4, day, 4, 0, 0).unwrap(),
-        open: o,
-        high: h,
-        low: l,
-        close: c,
-        volume: 1e6,
-    }
-}
 
 fn signal(id: u64, agent: Agent, kind: SignalKind, qty: Decimal, stop: Option<Decimal>) -> Signal {
     Signal {

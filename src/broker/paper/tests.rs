@@ -1,19 +1,9 @@
 //! The simulator as a venue: fills, funding, commission and ticks.
 use super::*;
 use crate::config::Config;
+use crate::model::test_bar as bar;
 use chrono::{Duration, TimeZone, Utc};
 use rust_decimal_macros::dec;
-
-fn bar(day: u32, o: f64, h: f64, l: f64, c: f64) -> Bar {
-    Bar {
-        time: Utc.with_ymd_and_hms(2025, 4, day, 4, 0, 0).unwrap(),
-        open: o,
-        high: h,
-        low: l,
-        close: c,
-        volume: 1e6,
-    }
-}
 
 fn order(seq: u64, side: Side, qty: Decimal, t: chrono::DateTime<Utc>) -> OrderRequest {
     OrderRequest {

@@ -1,0 +1,65 @@
+//! The gate sizes what an order will cost at the venue (slippage, commission) and refuses a buy
+//! the cash cannot fund, saying what it needs and what is left.
+
+use super::*;
+
+#[test]
+fn entries_are_sized_with_slippage_and_commission() {
+    let mut gate = RiskGate::new(limits().with_costs(costs()));
+    // 250 IWM at 200 is $50,000 flat, at the cap; the venue will charge 250 × 200.2 + $2.50.
+    let o = order(1, Symbol::Iwm, Side::Buy, dec!(250));
+    let refused = gate.check(&o, &ctx()).unwrap_err();
+    assert_eq!(
+        refused.reason,
+        RefusalReason::MaxOrderNotional {
+            notional: dec!(50052.50),
+            max: dec!(50000)
+        }
+    );
+    // The position cap counts the same costs: 30 % of $100,000 is 150 IWM at 200 flat.
+    let o = order(2, Symbol::Iwm, Side::Buy, dec!(150));
+    assert_eq!(code(&mut gate, &o, &ctx()), "max_position_pct");
+    let o = order(3, Symbol::Iwm, Side::Buy, dec!(149));
+    assert_eq!(code(&mut gate, &o, &ctx()), "ok");
+}
+
+#[test]
+fn a_buy_the_cash_cannot_fund_is_refused_with_what_it_needs_and_what_is_left() {
+    let mut gate = RiskGate::new(limits().with_costs(costs()));
+    let mut c = ctx();
+    c.cash = dec!(10000);
+    // 49 × 200.2 + $1 = $9,810.80 fits; 50 × 200.2 + $1 = $10,011 does not.
+    assert_eq!(
+        code(&mut gate, &order(1, Symbol::Iwm, Side::Buy, dec!(49)), &c),
+        "ok"
+    );
+    let refused = gate
+        .check(&order(2, Symbol::Iwm, Side::Buy, dec!(50)), &c)
+        .unwrap_err();
+    assert_eq!(
+        refused.reason.to_string(),
+        "insufficient buying power: need $10,011.00, have $10,000.00"
+    );
+    assert_eq!(refused.reason.code(), "insufficient_buying_power");
+    // Cash a working buy will take is spoken for.
+    c.pending_buys.insert(Symbol::Iwm, dec!(25));
+    c.pending.insert(Symbol::Iwm, dec!(25));
+    let refused = gate
+        .check(&order(3, Symbol::Iwm, Side::Buy, dec!(25)), &c)
+        .unwrap_err();
+    assert_eq!(
+        refused.reason,
+        RefusalReason::InsufficientBuyingPower {
+            need: dec!(5006.00),
+            have: dec!(4994.00)
+        }
+    );
+    // An exit needs no cash: selling what is held is never refused for want of it.
+    let mut c = ctx();
+    c.cash = Decimal::ZERO;
+    c.positions.insert(Symbol::Twm, dec!(100));
+    assert_eq!(
+        code(&mut gate, &order(4, Symbol::Twm, Side::Sell, dec!(100)), &c),
+        "ok"
+    );
+}

@@ -56,7 +56,7 @@ pub fn tff_published(report_date: NaiveDate) -> DateTime<Utc> {
     KNOWN.with(|k| {
         *k.borrow_mut()
             .entry(report_date)
-            .or_insert_with(|| release_of(report_date))
+            .or_insert_with(|| tff_release_at(tff_release_day(report_date)))
     })
 }
 
@@ -77,10 +77,6 @@ pub fn tff_release_day(report_date: NaiveDate) -> NaiveDate {
 /// needs the clock.
 pub fn tff_public_at(report_date: NaiveDate, at: &AsOf) -> bool {
     tff_release_day(report_date) < at.day || tff_published(report_date) <= at.at
-}
-
-fn release_of(report_date: NaiveDate) -> DateTime<Utc> {
-    tff_release_at(tff_release_day(report_date))
 }
 
 /// 15:30 New York time on the release day `day`.

@@ -13,13 +13,10 @@ pub struct ReasonText(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    One(Arc<dyn Text>),
+    /// Text known from the start (a test, a journal read back).
+    Known(Arc<str>),
     /// The `i`-th of a signal's facts.
     Of(Arc<dyn Texts>, usize),
-}
-
-trait Text: Send + Sync {
-    fn as_str(&self) -> &str;
 }
 
 trait Texts: Send + Sync {
@@ -49,36 +46,9 @@ fn write_out(facts: &impl fmt::Display) -> String {
     s
 }
 
-/// Text known from the start (a test, a journal read back).
-impl Text for String {
-    fn as_str(&self) -> &str {
-        self
-    }
-}
-
-/// Facts that say themselves (`Display`), kept until first read.
-struct Deferred<F> {
-    facts: F,
-    text: OnceLock<String>,
-}
-
-impl<F: fmt::Display + Send + Sync> Text for Deferred<F> {
-    fn as_str(&self) -> &str {
-        self.text.get_or_init(|| write_out(&self.facts))
-    }
-}
-
 impl ReasonText {
     pub fn new(text: impl Into<String>) -> Self {
-        ReasonText(Repr::One(Arc::new(text.into())))
-    }
-
-    /// The text of `facts`, written when first read.
-    pub fn deferred(facts: impl fmt::Display + Send + Sync + 'static) -> Self {
-        ReasonText(Repr::One(Arc::new(Deferred {
-            facts,
-            text: OnceLock::new(),
-        })))
+        ReasonText(Repr::Known(text.into().into()))
     }
 
     /// One text for each of `facts`, in order, each beside `kind` of its fact; all are written
@@ -102,7 +72,7 @@ impl ReasonText {
 
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            Repr::One(t) => t.as_str(),
+            Repr::Known(t) => t,
             Repr::Of(all, i) => all.text(*i),
         }
     }
@@ -165,7 +135,9 @@ mod tests {
     #[test]
     fn deferred_text_is_written_once_on_first_read_and_shared_by_clones() {
         static WRITTEN: AtomicUsize = AtomicUsize::new(0);
-        let t = ReasonText::deferred(Counted(&WRITTEN));
+        let (_, t) = ReasonText::deferred_each(vec![Counted(&WRITTEN)], |_| ())
+            .next()
+            .unwrap();
         let copy = t.clone();
         assert_eq!(
             WRITTEN.load(Ordering::Relaxed),

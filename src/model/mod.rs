@@ -4,6 +4,7 @@ mod bar;
 mod exits;
 pub mod health;
 pub mod money;
+pub mod ny_day;
 mod order;
 mod positioning;
 pub mod price;

@@ -4,16 +4,13 @@
 use rust_decimal::Decimal;
 
 use super::{BrokerEvent, PaperBroker};
-use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::alpaca::session::ny_date;
-use crate::alpaca::wire::ny_midnight;
 use crate::model::Bar;
 
 impl PaperBroker {
     /// A new day: the debit balance pays `margin_rate` for the calendar days since the last one.
     pub(super) fn charge_interest(&mut self, bar: &Bar, events: &mut Vec<BrokerEvent>) {
-        let day = self.ny_day(bar.time);
+        let day = self.ny_days.day(bar.time);
         let Some(last) = self.charged_to.replace(day) else {
             return;
         };
@@ -37,49 +34,18 @@ impl PaperBroker {
         }
     }
 
-    /// The New York calendar day of `t`, converted once per day. With daily bars every bar
-    /// starts a day: the next days are stepped from the cached one, one midnight lookup each,
-    /// instead of three lookups from scratch (they were ≈ 15 % of a daily backtest's loop).
-    fn ny_day(&mut self, t: DateTime<Utc>) -> NaiveDate {
-        if let Some((from, to, day)) = self.ny_day {
-            if from <= t && t < to {
-                return day;
-            }
-            if t >= to && t - to < chrono::Duration::days(MAX_STEP_DAYS) {
-                let (mut from, mut to, mut day) = (from, to, day);
-                while t >= to {
-                    let Some(next) = day.succ_opt() else { break };
-                    let Some(end) = next.succ_opt().and_then(ny_midnight) else {
-                        break;
-                    };
-                    (from, to, day) = (to, end, next);
-                }
-                if from <= t && t < to {
-                    self.ny_day = Some((from, to, day));
-                    return day;
-                }
-            }
-        }
-        let day = ny_date(t);
-        let span = ny_midnight(day).zip(day.succ_opt().and_then(ny_midnight));
-        self.ny_day = span.map(|(from, to)| (from, to, day));
-        day
-    }
-
     /// Buying power beyond cash: the margin the account's equity carries.
     pub(super) fn margin(&self) -> Decimal {
         (self.equity() * self.margin_per_equity).max(Decimal::ZERO)
     }
 }
 
-/// Beyond this gap (a long halt in the data) the day is converted from scratch.
-const MAX_STEP_DAYS: i64 = 7;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alpaca::session::ny_date;
     use crate::config::Config;
-    use chrono::{Datelike, TimeZone};
+    use chrono::{Datelike, TimeZone, Utc};
 
     /// The cached day is the converted day at every hour of a year (DST changes included).
     #[test]
@@ -88,7 +54,7 @@ mod tests {
         let start = Utc.with_ymd_and_hms(2024, 12, 30, 0, 0, 0).unwrap();
         for h in 0..(24 * 370) {
             let t = start + chrono::Duration::minutes(h * 60 + (h % 7) * 7);
-            assert_eq!(b.ny_day(t), ny_date(t), "{t}");
+            assert_eq!(b.ny_days.day(t), ny_date(t), "{t}");
         }
     }
 
@@ -101,7 +67,7 @@ mod tests {
         let end = Utc.with_ymd_and_hms(2036, 1, 10, 0, 0, 0).unwrap();
         let mut n = 0;
         while t < end {
-            assert_eq!(b.ny_day(t), ny_date(t), "{t}");
+            assert_eq!(b.ny_days.day(t), ny_date(t), "{t}");
             // A weekday bar at 09:30 or 10:30 New York time in turn, a 10-day gap now and then.
             let step = match n % 97 {
                 96 => chrono::Duration::days(10),

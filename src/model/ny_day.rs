@@ -110,8 +110,12 @@ fn held_from(t: DateTime<Utc>) -> Held {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alpaca::session::ny_date;
     use proptest::prelude::*;
+
+    /// The conversion itself (what `alpaca::session::ny_date` does).
+    fn ny_date(t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&New_York).date_naive()
+    }
 
     /// The stretch rests on this: no two of New York's clock changes within [`STRETCH`], from
     /// 1967 (the Uniform Time Act) to 2100.

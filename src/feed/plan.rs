@@ -53,6 +53,10 @@ pub struct ReplayPlan {
     sources: Vec<Source>,
     /// The symbol whose history goes out next; past the last, the live steps.
     history_of: usize,
+    /// Sources in the order a step's bars go out: the vehicles before IWM (when IWM's close
+    /// fires a signal, the engine already knows the vehicle's price of the same bar), each in
+    /// symbol order. A stable sort of the sources once, not of every step's bars.
+    step_order: Vec<usize>,
     /// Parts read but not handed out yet: rows skipped on the way to a chunk or step, then it.
     pending: VecDeque<Part>,
 }
@@ -85,6 +89,11 @@ impl ReplayPlan {
     }
 
     fn streams(timeframe: Timeframe, series: Vec<(Symbol, Bars)>, start: DateTime<Utc>) -> Self {
+        let mut step_order: Vec<usize> = (0..series.len()).collect();
+        step_order.sort_by_key(|i| {
+            let s = series[*i].0;
+            (s == Symbol::Iwm, s)
+        });
         let sources = series
             .into_iter()
             .map(|(symbol, bars)| Source {
@@ -99,6 +108,7 @@ impl ReplayPlan {
             start,
             sources,
             history_of: 0,
+            step_order,
             pending: VecDeque::new(),
         }
     }
@@ -208,14 +218,12 @@ impl ReplayPlan {
         }
         let t = t?;
         let mut group = Vec::with_capacity(self.sources.len());
-        for src in &mut self.sources {
+        for i in &self.step_order {
+            let src = &mut self.sources[*i];
             while let Some(Ok(b)) = src.bars.next_if(|i| matches!(i, Ok(b) if b.time == t)) {
                 group.push((src.symbol, b));
             }
         }
-        // Vehicles before IWM within a timestamp: when IWM's close fires a signal, the engine
-        // already knows the vehicle's price of the same bar.
-        group.sort_by_key(|(s, _)| (*s == Symbol::Iwm, *s));
         Some((t, group))
     }
 }

@@ -28,7 +28,6 @@
 //! - `embedded/rut.csv`: Russell 2000 index daily closes 2016 → 2026-02-23 (alitalbi/storage_data_fy
 //!   `^RUT.csv` @94140683), for contracts × index × $50 and the chart's index levels.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
@@ -106,8 +105,8 @@ fn ymd(s: &str) -> Option<NaiveDate> {
 }
 
 /// The bundled Russell 2000 closes.
-pub fn russell() -> Arc<BTreeMap<NaiveDate, f64>> {
-    static RUSSELL: OnceLock<Arc<BTreeMap<NaiveDate, f64>>> = OnceLock::new();
+pub fn russell() -> Arc<super::Dated<f64>> {
+    static RUSSELL: OnceLock<Arc<super::Dated<f64>>> = OnceLock::new();
     RUSSELL
         .get_or_init(|| {
             Arc::new(
@@ -203,6 +202,9 @@ mod tests {
         }
         let rut = russell();
         assert_eq!(rut.len(), RUT.lines().count() - 1, "every RUT line parses");
-        assert_eq!(rut[&"2025-08-05".parse().unwrap()], 2225.67);
+        assert_eq!(
+            rut.get(&"2025-08-05".parse().unwrap()).copied(),
+            Some(2225.67)
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! Every as-of lookup is a range query by date: nothing is cloned or filtered per bar.
 
 pub mod cache;
+mod dated;
 pub mod embedded;
 pub mod evidence;
 pub mod futures;
@@ -48,7 +49,7 @@ pub const MAX_AGE_SI_DAYS: i64 = 45;
 pub const MAX_AGE_SV_DAYS: i64 = 7;
 pub const MAX_AGE_TFF_DAYS: i64 = 21;
 
-type Dated<T> = BTreeMap<NaiveDate, T>;
+use dated::Dated;
 
 /// The futures markets followed, in slot order.
 pub const MARKETS: [&str; 2] = [RTY, NQ];

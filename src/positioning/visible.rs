@@ -5,7 +5,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use super::{
-    evidence, shown_of, si_published, tff_release_at, tff_release_day, AsOf, PositioningBook,
+    evidence, shown_of, si_published, tff_published, tff_release_day, AsOf, PositioningBook,
     MARKETS, MAX_AGE_SI_DAYS, MAX_AGE_SV_DAYS, MAX_AGE_TFF_DAYS, SIGNAL_SYMBOL,
 };
 use crate::feed::cftc::RTY;
@@ -140,7 +140,7 @@ impl PositioningBook {
     fn weekly_reports(&self, at: &AsOf) -> (Shown, Option<DateTime<Utc>>) {
         // Each market's and report's newest public row and the release after it, in one look.
         // Releases are at the same hour of their day: the earliest day is the earliest release.
-        let mut next_release: Option<NaiveDate> = None;
+        let mut next_release: Option<(NaiveDate, NaiveDate)> = None;
         let fut = MARKETS.map(|m| {
             let mut public = [None, None];
             for (slot, k) in public
@@ -159,13 +159,14 @@ impl PositioningBook {
                     None => rows.iter().next(),
                 };
                 if let Some((d, _)) = next {
-                    let day = tff_release_day(*d);
+                    let day = (tff_release_day(*d), *d);
                     next_release = Some(next_release.map_or(day, |n| n.min(day)));
                 }
             }
             shown_of(public.into_iter().flatten()).map(|(k, r)| (k, r.report_date))
         });
-        (fut, next_release.map(tff_release_at))
+        // The release instant of the earliest day, remembered per report date.
+        (fut, next_release.map(|(_, report)| tff_published(report)))
     }
 
     /// What the Bear reads on `day` (at its end): see [`Self::evidence_at`].

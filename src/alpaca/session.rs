@@ -2,7 +2,6 @@
 //! when the last one closed. Pure functions of the calendar and a `now`, so they unit-test.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::America::New_York;
 
 use super::wire::CalendarDay;
 use crate::model::Timeframe;
@@ -17,7 +16,7 @@ pub struct Sessions {
 }
 
 pub fn ny_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&New_York).date_naive()
+    crate::model::ny_day::ny_day(t)
 }
 
 impl Sessions {

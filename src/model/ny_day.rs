@@ -68,6 +68,25 @@ impl NyDays {
     }
 }
 
+/// The New York calendar day of `t`, with this thread's last stretch and day remembered (see
+/// [`NyDays`]): what `t.with_timezone(&New_York).date_naive()` says.
+pub fn ny_day(t: DateTime<Utc>) -> NaiveDate {
+    thread_local! {
+        static DAYS: std::cell::Cell<NyDays> = const {
+            std::cell::Cell::new(NyDays {
+                held: None,
+                today: None,
+            })
+        };
+    }
+    DAYS.with(|d| {
+        let mut days = d.get();
+        let day = days.day(t);
+        d.set(days);
+        day
+    })
+}
+
 const SECS_A_DAY: i64 = 86_400;
 
 /// 1970-01-01 counted in days from 0001-01-01 (day 1).
@@ -160,6 +179,28 @@ mod tests {
             t += Duration::minutes(if near { 1 } else { 7 });
             n += 1;
         }
+    }
+
+    /// Day by day across every daylight change of 2006–2036, as a daily backtest goes (the
+    /// weekend skipped, 09:30 or 10:30 New York time in turn, a 10-day gap now and then), through
+    /// this thread's remembered stretch.
+    #[test]
+    fn a_bar_a_day_for_thirty_years() {
+        use chrono::Datelike;
+        let mut t = Utc.with_ymd_and_hms(2006, 1, 3, 14, 30, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2036, 1, 10, 0, 0, 0).unwrap();
+        let mut n = 0;
+        while t < end {
+            assert_eq!(ny_day(t), ny_date(t), "{t}");
+            let step = match n % 97 {
+                96 => Duration::days(10),
+                _ if ny_date(t).weekday() == chrono::Weekday::Fri => Duration::days(3),
+                _ => Duration::days(1),
+            };
+            t += step + Duration::minutes(if n % 2 == 0 { 60 } else { -60 });
+            n += 1;
+        }
+        assert!(n > 7_000, "{n}");
     }
 
     proptest! {

@@ -38,7 +38,7 @@ impl AsOf {
     /// the bar's last second is known at its close, and a daily bar knows its whole day.
     pub fn bar_close(start: DateTime<Utc>, secs: i64) -> AsOf {
         AsOf {
-            day: start.with_timezone(&New_York).date_naive(),
+            day: crate::model::ny_day::ny_day(start),
             at: start + chrono::Duration::seconds(secs.max(1) - 1),
         }
     }

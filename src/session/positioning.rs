@@ -57,10 +57,7 @@ impl Session {
     }
 
     fn iwm_per_rut(&self, bar: &Bar) -> Option<f64> {
-        let day = bar
-            .time
-            .with_timezone(&chrono_tz::America::New_York)
-            .date_naive();
+        let day = crate::alpaca::session::ny_date(bar.time);
         let (_, rut) = self.store.positioning.russell_close(day)?;
         Some(bar.close / rut).filter(|r| r.is_finite() && *r > 0.0)
     }

@@ -31,8 +31,6 @@ pub struct PaperBroker {
     /// Interest a year on a debit balance, and the New York day it was last charged to.
     margin_rate: Decimal,
     charged_to: Option<chrono::NaiveDate>,
-    /// The New York day of each bar, for the interest (see `NyDays`).
-    ny_days: crate::model::ny_day::NyDays,
     positions: BTreeMap<Symbol, Position>,
     working: Vec<OrderRequest>,
     /// Raw last closes, converted to money only when an order or the equity needs one.
@@ -50,7 +48,6 @@ impl PaperBroker {
             margin_per_equity: cfg.margin_per_equity(),
             margin_rate: Decimal::from_f64_retain(cfg.margin_rate).unwrap_or_default(),
             charged_to: None,
-            ny_days: Default::default(),
             positions: BTreeMap::new(),
             working: Vec::new(),
             last_close: [None; Symbol::COUNT],

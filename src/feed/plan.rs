@@ -16,6 +16,37 @@ pub type Step = (DateTime<Utc>, Vec<(Symbol, Bar)>);
 /// A symbol's bars in ascending time, with the rows skipped on the way.
 pub type Bars = Box<dyn Iterator<Item = Result<Bar, LoadWarning>> + Send>;
 
+/// Where a source's bars come from. Bars already in memory (the embedded data, a test's series)
+/// are looked at in place: a boxed iterator behind `Peekable` moved every bar through two
+/// `Option<Result<..>>` layers, most of a daily replay's plan.
+enum Feed {
+    Memory(std::vec::IntoIter<Bar>),
+    Stream(Peekable<Bars>),
+}
+
+impl Feed {
+    fn peek(&mut self) -> Option<Result<&Bar, &LoadWarning>> {
+        match self {
+            Feed::Memory(bars) => bars.as_slice().first().map(Ok),
+            Feed::Stream(bars) => bars.peek().map(Result::as_ref),
+        }
+    }
+
+    /// The next bar or skipped row, if `take` wants it.
+    fn next_if(
+        &mut self,
+        take: impl FnOnce(Result<&Bar, &LoadWarning>) -> bool,
+    ) -> Option<Result<Bar, LoadWarning>> {
+        match self {
+            Feed::Memory(bars) => {
+                let b = bars.as_slice().first()?;
+                take(Ok(b)).then(|| bars.next().map(Ok)).flatten()
+            }
+            Feed::Stream(bars) => bars.next_if(|i| take(i.as_ref())),
+        }
+    }
+}
+
 /// Bars of each symbol, each series ascending.
 pub type SeriesSet = Vec<(Symbol, Vec<Bar>)>;
 
@@ -37,7 +68,7 @@ pub enum Part {
 
 struct Source {
     symbol: Symbol,
-    bars: Peekable<Bars>,
+    bars: Feed,
     /// Bars at or before this time are history too (those a crashed session already fed, or
     /// those a journal recorded as history).
     history_through: Option<DateTime<Utc>>,
@@ -70,7 +101,7 @@ impl ReplayPlan {
     ) -> Self {
         let sources = series
             .into_iter()
-            .map(|(s, bars)| (s, Box::new(bars.into_iter().map(Ok)) as Bars))
+            .map(|(s, bars)| (s, Feed::Memory(bars.into_iter())))
             .collect();
         Self::streams(timeframe, sources, start)
     }
@@ -83,12 +114,12 @@ impl ReplayPlan {
     ) -> Self {
         let sources = readers
             .into_iter()
-            .map(|(s, r)| (s, Box::new(r) as Bars))
+            .map(|(s, r)| (s, Feed::Stream((Box::new(r) as Bars).peekable())))
             .collect();
         Self::streams(timeframe, sources, start)
     }
 
-    fn streams(timeframe: Timeframe, series: Vec<(Symbol, Bars)>, start: DateTime<Utc>) -> Self {
+    fn streams(timeframe: Timeframe, series: Vec<(Symbol, Feed)>, start: DateTime<Utc>) -> Self {
         let mut step_order: Vec<usize> = (0..series.len()).collect();
         step_order.sort_by_key(|i| {
             let s = series[*i].0;
@@ -98,7 +129,7 @@ impl ReplayPlan {
             .into_iter()
             .map(|(symbol, bars)| Source {
                 symbol,
-                bars: bars.peekable(),
+                bars,
                 history_through: None,
                 history_sent: false,
             })
@@ -182,7 +213,7 @@ impl ReplayPlan {
             let is_history = |b: &Bar| b.time < start || through.is_some_and(|t| b.time <= t);
             let mut chunk = Vec::new();
             while chunk.len() < HISTORY_CHUNK {
-                match src.bars.next_if(|i| i.as_ref().map_or(true, is_history)) {
+                match src.bars.next_if(|i| i.map_or(true, is_history)) {
                     Some(Ok(b)) => chunk.push(b),
                     Some(Err(w)) => self.pending.push_back(Part::Skipped(w)),
                     None => break,
@@ -191,10 +222,7 @@ impl ReplayPlan {
             if !chunk.is_empty() || !src.history_sent {
                 src.history_sent = true;
                 let more = chunk.len() == HISTORY_CHUNK
-                    && src
-                        .bars
-                        .peek()
-                        .is_some_and(|i| i.as_ref().map_or(true, is_history));
+                    && src.bars.peek().is_some_and(|i| i.map_or(true, is_history));
                 return Some(Part::History {
                     symbol: src.symbol,
                     bars: chunk,
@@ -209,7 +237,7 @@ impl ReplayPlan {
     fn next_step(&mut self) -> Option<Step> {
         let mut t: Option<DateTime<Utc>> = None;
         for src in &mut self.sources {
-            while let Some(w) = src.bars.next_if(Result::is_err) {
+            while let Some(w) = src.bars.next_if(|i| i.is_err()) {
                 self.pending.extend(w.err().map(Part::Skipped));
             }
             if let Some(Ok(b)) = src.bars.peek() {
@@ -220,7 +248,7 @@ impl ReplayPlan {
         let mut group = Vec::with_capacity(self.sources.len());
         for i in &self.step_order {
             let src = &mut self.sources[*i];
-            while let Some(Ok(b)) = src.bars.next_if(|i| matches!(i, Ok(b) if b.time == t)) {
+            while let Some(Ok(b)) = src.bars.next_if(|i| i.is_ok_and(|b| b.time == t)) {
                 group.push((src.symbol, b));
             }
         }

@@ -139,7 +139,7 @@ fn a_skipped_row_goes_out_before_the_bars_read_after_it() {
         Ok(bar(2)),
         Err(skipped(6)),
     ];
-    let source: Bars = Box::new(items.into_iter());
+    let source = Feed::Stream((Box::new(items.into_iter()) as Bars).peekable());
     let plan = ReplayPlan::streams(Timeframe::Min1, vec![(Symbol::Iwm, source)], bar(1).time);
     let order: Vec<String> = plan
         .map(|p| match p {
@@ -152,4 +152,34 @@ fn a_skipped_row_goes_out_before_the_bars_read_after_it() {
         order,
         ["history 1", "step 1", "skipped 4", "step 2", "skipped 6"]
     );
+}
+
+/// Bars in memory and the same bars read as a stream make the same plan: histories (in pieces),
+/// steps with the vehicles first, and the uneven ends of the series.
+#[test]
+fn bars_in_memory_plan_as_the_same_bars_streamed() {
+    let n = HISTORY_CHUNK as i64 + 40;
+    let series = || {
+        vec![
+            (Symbol::Iwm, bars(0..n)),
+            (
+                Symbol::Srty,
+                bars(3..n - 5).into_iter().step_by(2).collect(),
+            ),
+            (Symbol::Twm, bars(1..n + 7)),
+        ]
+    };
+    let start = bar(HISTORY_CHUNK as i64 + 2).time;
+    let memory: Vec<Part> = Iterator::collect(ReplayPlan::new(Timeframe::Min1, series(), start));
+    let streamed = series()
+        .into_iter()
+        .map(|(s, b)| {
+            let items: Bars = Box::new(b.into_iter().map(Ok));
+            (s, Feed::Stream(items.peekable()))
+        })
+        .collect();
+    let streamed: Vec<Part> =
+        Iterator::collect(ReplayPlan::streams(Timeframe::Min1, streamed, start));
+    assert!(memory.len() > 40, "{}", memory.len());
+    assert_eq!(memory, streamed);
 }

@@ -72,10 +72,7 @@ fn any_layout(s: &str) -> Option<Stamp> {
 
 /// A daily bar's time: midnight New York of its session, in UTC (Alpaca's convention too).
 pub fn session_midnight(d: NaiveDate) -> DateTime<Utc> {
-    New_York
-        .from_local_datetime(&d.and_time(NaiveTime::MIN))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
+    crate::model::ny_day::ny_midnight(d)
         .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
 }
 

@@ -240,20 +240,9 @@ impl Session {
         self.engine
             .process_into(EngineEvent::Bar { symbol, bar }, &mut outputs);
         self.probe.engine_end(timed);
-        for o in outputs.drain(..) {
-            match o {
-                EngineOutput::Indicators(row) => self.store.indicators.push(row),
-                EngineOutput::Signal(d) if live => {
-                    let timed = self.probe.signal_start();
-                    self.on_signal(d.into_signal(), out);
-                    self.probe.signal_end(timed);
-                }
-                // Signals during warm-up are history: nobody is asked and nothing trades, so the
-                // agents do not hold what they proposed.
-                EngineOutput::Signal(d) => {
-                    self.process_engine(EngineEvent::Unfilled { signal_id: d.id }, out)
-                }
-            }
+        // Most bars (every vehicle bar) bring nothing: no drain built and dropped for them.
+        if !outputs.is_empty() {
+            self.take_outputs(&mut outputs, live, out);
         }
         self.outputs = outputs;
         if live && symbol == Symbol::Iwm {
@@ -285,5 +274,24 @@ impl Session {
             };
         }
         true
+    }
+
+    /// The engine's outputs of one bar, in order: the indicator row, then its signals.
+    fn take_outputs(&mut self, outputs: &mut Vec<EngineOutput>, live: bool, out: &mut Vec<Notice>) {
+        for o in outputs.drain(..) {
+            match o {
+                EngineOutput::Indicators(row) => self.store.indicators.push(row),
+                EngineOutput::Signal(d) if live => {
+                    let timed = self.probe.signal_start();
+                    self.on_signal(d.into_signal(), out);
+                    self.probe.signal_end(timed);
+                }
+                // Signals during warm-up are history: nobody is asked and nothing trades, so the
+                // agents do not hold what they proposed.
+                EngineOutput::Signal(d) => {
+                    self.process_engine(EngineEvent::Unfilled { signal_id: d.id }, out)
+                }
+            }
+        }
     }
 }

@@ -189,7 +189,8 @@ impl Session {
         let new_day = self
             .store
             .now
-            .is_some_and(|t| t.date_naive() != bar.time.date_naive());
+            // UTC dates: `date_naive` of a `DateTime<Utc>` adds a zero offset first.
+            .is_some_and(|t| t.naive_utc().date() != bar.time.naive_utc().date());
         self.store.now = Some(self.store.now.map_or(bar.time, |t| t.max(bar.time)));
         self.store.series[symbol.index()].push(bar);
         if live {
@@ -222,9 +223,9 @@ impl Session {
         // The agents size from the equity on screen, marked at this bar, not the equity at the
         // last fill.
         // Flat, equity is cash, which only fills move (and they report it).
-        let holding = self.store.positions.values().any(|p| !p.qty.is_zero());
+        let holding = || self.store.positions.values().any(|p| !p.qty.is_zero());
         let mut marked = None;
-        if live && symbol == Symbol::Iwm && holding {
+        if live && symbol == Symbol::Iwm && holding() {
             let equity = self.store.marked_equity();
             if equity != self.engine.equity() {
                 self.engine.process(EngineEvent::Account { equity });

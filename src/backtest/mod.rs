@@ -180,6 +180,10 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
                 iwm_open = Some(b.open);
             }
             session.bar_into(symbol, timeframe, b, &mut notices);
+            // Most bars bring no order or fill.
+            if notices.is_empty() {
+                continue;
+            }
             trips.observe(&session, &notices);
             for notice in &notices {
                 match notice {

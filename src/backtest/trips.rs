@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 use super::AgentPnl;
 use crate::model::money::to_f64;
@@ -12,8 +13,9 @@ use crate::session::{Notice, Session};
 
 #[derive(Debug, Default)]
 pub struct Trips {
-    /// Orders not yet fully filled → the agent whose signal they came from.
-    agent_of: HashMap<ClientOrderId, Agent>,
+    /// Orders not yet fully filled → the agent whose signal they came from (our own ids, never
+    /// iterated: Fx-hashed, as the gate's order-id sets are).
+    agent_of: FxHashMap<ClientOrderId, Agent>,
     /// (qty, cash flow) per agent and symbol since it was last flat.
     open: HashMap<(Agent, Symbol), (Decimal, Decimal)>,
     pub trades: usize,

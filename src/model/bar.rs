@@ -34,7 +34,37 @@ fn prices_apart<const N: usize>(p: [f64; N]) -> [String; N] {
 
 impl Bar {
     /// Why this bar cannot have happened, if it cannot.
+    #[inline]
     pub fn impossibility(&self) -> Option<String> {
+        // Every bar is checked: the common answer without the cold path's call and slices.
+        if self.plausible() {
+            return None;
+        }
+        self.why_impossible()
+    }
+
+    /// Whether `impossibility` is `None`, in plain comparisons: a NaN fails every one of them,
+    /// and a price in (0, MAX_PRICE] or a volume in [0, MAX_VOLUME] is finite.
+    #[inline]
+    pub fn plausible(&self) -> bool {
+        let in_range = |p: f64| p > 0.0 && p <= MAX_PRICE;
+        let tol = 1e-9 * self.high.abs().max(1.0);
+        in_range(self.open)
+            && in_range(self.high)
+            && in_range(self.low)
+            && in_range(self.close)
+            && self.volume >= 0.0
+            && self.volume <= MAX_VOLUME
+            && self.high >= self.low
+            && self.open <= self.high + tol
+            && self.open >= self.low - tol
+            && self.close <= self.high + tol
+            && self.close >= self.low - tol
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn why_impossible(&self) -> Option<String> {
         let prices = [self.open, self.high, self.low, self.close];
         if prices.iter().any(|p| !p.is_finite()) || !self.volume.is_finite() {
             return Some("non-finite price or volume".into());
@@ -280,6 +310,41 @@ mod tests {
             assert!(why.contains(want), "{why} should mention {want}");
         }
         assert!(bar(10.0, 11.0, 9.0, 10.5, 0.0).impossibility().is_none());
+    }
+
+    #[test]
+    fn plausible_is_exactly_no_impossibility() {
+        use rand::rngs::SmallRng;
+        use rand::{Rng, SeedableRng};
+        let special = [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            0.0,
+            -0.0,
+            -1.0,
+            MAX_PRICE,
+            MAX_PRICE * 1.000_001,
+            MAX_VOLUME,
+            MAX_VOLUME * 1.000_001,
+            10.0,
+            10.0 + 5e-9,
+            10.0 - 5e-9,
+            10.0 + 2e-8,
+        ];
+        let mut rng = SmallRng::seed_from_u64(27);
+        let pick = |rng: &mut SmallRng| {
+            if rng.gen_bool(0.5) {
+                special[rng.gen_range(0..special.len())]
+            } else {
+                rng.gen_range(9.0..11.0)
+            }
+        };
+        for _ in 0..200_000 {
+            let v = [(); 5].map(|_| pick(&mut rng));
+            let b = bar(v[0], v[1], v[2], v[3], v[4]);
+            assert_eq!(b.plausible(), b.why_impossible().is_none(), "{b:?}");
+        }
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! What the gate is given: its limits, converted once from `[risk]`, and the state of the account
 //! at the moment an order is checked.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
@@ -74,13 +72,13 @@ pub struct RiskContext {
     /// agents' losses, not the book they hedge (a halt on a crash day would block the hedge).
     pub book_change_today: Decimal,
     /// Signed quantities held, by symbol.
-    pub positions: BTreeMap<Symbol, Decimal>,
+    pub positions: BySymbol,
     /// Signed quantities of orders sent but not yet filled: they count as exposure already.
-    pub pending: BTreeMap<Symbol, Decimal>,
+    pub pending: BySymbol,
     /// Unfilled quantities of working buys, by symbol: the cash they will take is spoken for.
-    pub pending_buys: BTreeMap<Symbol, Decimal>,
+    pub pending_buys: BySymbol,
     /// Last price per symbol, used to value positions and market orders.
-    pub prices: BTreeMap<Symbol, Decimal>,
+    pub prices: BySymbol,
     /// Time of the newest bar or quote.
     pub last_data: Option<DateTime<Utc>>,
     /// False while the feed reports Stale / Reconnecting / Failed.
@@ -109,5 +107,50 @@ impl RiskContext {
             Decimal::ZERO
         };
         self.held(s) - book
+    }
+}
+
+/// An amount per symbol, or none: a map over the handful of symbols as one array indexed by
+/// `Symbol::index` (four `BTreeMap`s were built, searched and dropped for every order checked:
+/// ≈ 1.5 k instructions of a signal's path). Iterates in `Symbol` order, as the maps did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BySymbol([Option<Decimal>; Symbol::COUNT]);
+
+impl BySymbol {
+    pub fn insert(&mut self, s: Symbol, v: Decimal) {
+        self.0[s.index()] = Some(v);
+    }
+
+    pub fn get(&self, s: &Symbol) -> Option<&Decimal> {
+        self.0[s.index()].as_ref()
+    }
+
+    /// `*map.entry(s).or_default() += v`.
+    pub fn add(&mut self, s: Symbol, v: Decimal) {
+        *self.0[s.index()].get_or_insert(Decimal::ZERO) += v;
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Symbol, &Decimal)> {
+        Symbol::EVERY
+            .iter()
+            .zip(&self.0)
+            .filter_map(|(s, v)| Some((*s, v.as_ref()?)))
+    }
+}
+
+impl std::ops::Index<&Symbol> for BySymbol {
+    type Output = Decimal;
+    fn index(&self, s: &Symbol) -> &Decimal {
+        self.get(s).expect("no amount for the symbol")
+    }
+}
+
+impl FromIterator<(Symbol, Decimal)> for BySymbol {
+    fn from_iter<I: IntoIterator<Item = (Symbol, Decimal)>>(iter: I) -> Self {
+        let mut m = BySymbol::default();
+        for (s, v) in iter {
+            m.insert(s, v);
+        }
+        m
     }
 }

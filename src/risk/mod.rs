@@ -26,7 +26,7 @@ use rust_decimal::Decimal;
 use crate::broker::BrokerEvent;
 use crate::model::{ClientOrderId, OrderRequest, OrderType, Side, Symbol};
 
-pub use inputs::{RiskContext, RiskLimits};
+pub use inputs::{BySymbol, RiskContext, RiskLimits};
 pub use reason::{pct, RefusalReason};
 
 /// An order that passed every gate. Only `RiskGate::check` builds one (private field), so a
@@ -327,9 +327,9 @@ impl RiskGate {
         }
         if order.side == Side::Buy {
             let mut have = ctx.cash + ctx.margin.max(Decimal::ZERO);
-            for (s, q) in &ctx.pending_buys {
-                let Some(p) = ctx.prices.get(s) else {
-                    return Some(RefusalReason::NoPrice { symbol: *s });
+            for (s, q) in ctx.pending_buys.iter() {
+                let Some(p) = ctx.prices.get(&s) else {
+                    return Some(RefusalReason::NoPrice { symbol: s });
                 };
                 have -= costs.buy_cost(*q, *p);
             }

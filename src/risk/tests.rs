@@ -36,9 +36,9 @@ pub(super) fn ctx() -> RiskContext {
         book_symbol: Symbol::Iwm,
         start_of_day_equity: dec!(100000),
         book_change_today: dec!(0),
-        positions: BTreeMap::new(),
-        pending: BTreeMap::new(),
-        pending_buys: BTreeMap::new(),
+        positions: BySymbol::default(),
+        pending: BySymbol::default(),
+        pending_buys: BySymbol::default(),
         prices: [
             (Symbol::Iwm, dec!(200)),
             (Symbol::Twm, dec!(40)),
@@ -173,7 +173,7 @@ fn freshness_and_market_table() {
         ..ctx()
     };
     let no_price = RiskContext {
-        prices: BTreeMap::new(),
+        prices: BySymbol::default(),
         ..ctx()
     };
     let buy = order(1, Symbol::Iwm, Side::Buy, dec!(10));

@@ -189,7 +189,8 @@ impl Session {
         let new_day = self
             .store
             .now
-            .is_some_and(|t| t.date_naive() != bar.time.date_naive());
+            // UTC dates: `date_naive` of a `DateTime<Utc>` adds a zero offset first.
+            .is_some_and(|t| t.naive_utc().date() != bar.time.naive_utc().date());
         self.store.now = Some(self.store.now.map_or(bar.time, |t| t.max(bar.time)));
         self.store.series[symbol.index()].push(bar);
         if live {
@@ -222,9 +223,9 @@ impl Session {
         // The agents size from the equity on screen, marked at this bar, not the equity at the
         // last fill.
         // Flat, equity is cash, which only fills move (and they report it).
-        let holding = self.store.positions.values().any(|p| !p.qty.is_zero());
+        let holding = || self.store.positions.values().any(|p| !p.qty.is_zero());
         let mut marked = None;
-        if live && symbol == Symbol::Iwm && holding {
+        if live && symbol == Symbol::Iwm && holding() {
             let equity = self.store.marked_equity();
             if equity != self.engine.equity() {
                 self.engine.process(EngineEvent::Account { equity });
@@ -240,20 +241,9 @@ impl Session {
         self.engine
             .process_into(EngineEvent::Bar { symbol, bar }, &mut outputs);
         self.probe.engine_end(timed);
-        for o in outputs.drain(..) {
-            match o {
-                EngineOutput::Indicators(row) => self.store.indicators.push(row),
-                EngineOutput::Signal(d) if live => {
-                    let timed = self.probe.signal_start();
-                    self.on_signal(d.into_signal(), out);
-                    self.probe.signal_end(timed);
-                }
-                // Signals during warm-up are history: nobody is asked and nothing trades, so the
-                // agents do not hold what they proposed.
-                EngineOutput::Signal(d) => {
-                    self.process_engine(EngineEvent::Unfilled { signal_id: d.id }, out)
-                }
-            }
+        // Most bars (every vehicle bar) bring nothing: no drain built and dropped for them.
+        if !outputs.is_empty() {
+            self.take_outputs(&mut outputs, live, out);
         }
         self.outputs = outputs;
         if live && symbol == Symbol::Iwm {
@@ -285,5 +275,24 @@ impl Session {
             };
         }
         true
+    }
+
+    /// The engine's outputs of one bar, in order: the indicator row, then its signals.
+    fn take_outputs(&mut self, outputs: &mut Vec<EngineOutput>, live: bool, out: &mut Vec<Notice>) {
+        for o in outputs.drain(..) {
+            match o {
+                EngineOutput::Indicators(row) => self.store.indicators.push(row),
+                EngineOutput::Signal(d) if live => {
+                    let timed = self.probe.signal_start();
+                    self.on_signal(d.into_signal(), out);
+                    self.probe.signal_end(timed);
+                }
+                // Signals during warm-up are history: nobody is asked and nothing trades, so the
+                // agents do not hold what they proposed.
+                EngineOutput::Signal(d) => {
+                    self.process_engine(EngineEvent::Unfilled { signal_id: d.id }, out)
+                }
+            }
+        }
     }
 }

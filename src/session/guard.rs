@@ -1,8 +1,6 @@
 //! The session's two guards on the way to the broker: the risk gate (every order) and the journal
 //! (every decision, with order intents committed before they are sent).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc, Weekday};
 use chrono_tz::America::New_York;
 use rust_decimal::Decimal;
@@ -12,7 +10,7 @@ use crate::broker::BrokerKind;
 use crate::feed::FeedHealth;
 use crate::journal::{Journal, JournalError};
 use crate::model::{ClientOrderId, OrderRequest, Side, Timeframe};
-use crate::risk::RiskContext;
+use crate::risk::{BySymbol, RiskContext};
 use crate::store::Severity;
 
 impl Session {
@@ -66,26 +64,25 @@ impl Session {
         } else {
             st.now.unwrap_or_default()
         };
-        // Inserted one by one: a handful of symbols, where `collect` sorts them through a vector.
-        let mut positions = BTreeMap::new();
+        let mut positions = BySymbol::default();
         for p in st.positions.values() {
             positions.insert(p.symbol, p.qty);
         }
-        let mut pending: BTreeMap<_, Decimal> = BTreeMap::new();
-        let mut pending_buys: BTreeMap<_, Decimal> = BTreeMap::new();
+        let mut pending = BySymbol::default();
+        let mut pending_buys = BySymbol::default();
         for o in st.working_orders() {
             let left = o.request.qty - o.filled_qty;
             let signed = if o.request.side == Side::Buy {
-                *pending_buys.entry(o.request.symbol).or_default() += left;
+                pending_buys.add(o.request.symbol, left);
                 Decimal::ONE
             } else {
                 Decimal::NEGATIVE_ONE
             };
-            *pending.entry(o.request.symbol).or_default() += signed * left;
+            pending.add(o.request.symbol, signed * left);
         }
         // While a bar forms (live hours), its price is what an order fills near today (a market
         // order at once, a close order at the close), not yesterday's close.
-        let mut prices = BTreeMap::new();
+        let mut prices = BySymbol::default();
         for s in crate::model::Symbol::EVERY {
             let forming = st.live.forming(s, st.series(s).last());
             let px = forming.map(|b| crate::model::price::price(b.close));

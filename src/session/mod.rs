@@ -240,10 +240,15 @@ impl Session {
     }
 
     /// Whatever moved a stop (a bar's trail, a fill, a flatten), the journal keeps the latest.
+    /// Called after every bar: without a journal (a backtest) nothing beyond the check.
+    #[inline(always)]
     pub(super) fn journal_stops(&mut self) {
-        if self.journal.is_none() {
-            return;
+        if self.journal.is_some() {
+            self.journal_stops_and_memory();
         }
+    }
+
+    fn journal_stops_and_memory(&mut self) {
         let stops = self.engine.stops();
         if stops != self.stops_journaled {
             self.stops_journaled = stops;

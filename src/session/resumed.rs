@@ -67,7 +67,16 @@ impl Session {
 
     /// Before the first live bar after a restore: the holdings, if the history did not hand
     /// them over, and the restored signals acknowledged in auto mode (prices are known now).
+    #[inline(always)]
     pub(super) fn before_live_bar(&mut self, out: &mut Vec<Notice>) {
+        // Checked on every bar; there is work only once, after a restore.
+        let r = &self.recovery;
+        if r.holdings || r.id_floor.is_some() || !r.auto_ack.is_empty() {
+            self.before_first_live_bar(out);
+        }
+    }
+
+    fn before_first_live_bar(&mut self, out: &mut Vec<Notice>) {
         self.hand_over_holdings(out);
         if let Some(floor) = self.recovery.id_floor.take() {
             let next = self.engine.next_signal_id().max(floor);
@@ -87,6 +96,10 @@ impl Session {
     /// After the first live IWM bar (the agents' view is up to date with what is held): the
     /// signals restored waiting are asked again, with their full time to answer from here.
     pub(super) fn ask_restored(&mut self, out: &mut Vec<Notice>) {
+        // Checked on every IWM bar; there is work only once, after a restore.
+        if self.recovery.ask_again.is_empty() {
+            return;
+        }
         let timeout = u64::from(self.cfg.signals.timeout_bars);
         for id in std::mem::take(&mut self.recovery.ask_again) {
             let now = self.store.bar_index;

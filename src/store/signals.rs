@@ -120,6 +120,11 @@ impl SignalBook {
 
     /// Keep the selection on an answerable signal after states change.
     pub fn fix_selection(&mut self) {
+        // Nothing open (the usual case, looked at on every IWM bar): nothing to select.
+        if self.entries.live().is_empty() {
+            self.selected = None;
+            return;
+        }
         self.entries.advance(|e| !e.state.is_open());
         if self.selected_open().is_none() {
             let first = self

@@ -93,7 +93,12 @@ impl<T> Tail<T> {
     fn trim(&mut self, keep: usize) -> usize {
         let over = self.items.len().saturating_sub(keep);
         let n = over.min(self.pinned.saturating_sub(self.dropped) as usize);
-        if n > 0 {
+        if n == 1 {
+            // A one-item tail (a backtest's indicator rows) trims on every push: `remove` is
+            // one move, without building and dropping a `Drain`.
+            self.items.remove(0);
+            self.dropped += 1;
+        } else if n > 0 {
             self.items.drain(..n);
             self.dropped += n as u64;
         }
@@ -166,6 +171,18 @@ mod tests {
             t.dropped(),
             "contiguous: item i sits at i − dropped"
         );
+    }
+
+    #[test]
+    fn a_one_item_tail_keeps_the_newest_and_counts_the_rest() {
+        let mut t = Tail::new(1);
+        for i in 0..100u32 {
+            t.push(i);
+            assert!(t.len() <= 2, "{} kept", t.len());
+            assert_eq!(t.last(), Some(&i));
+            assert_eq!(t[0] as u64, t.dropped(), "contiguous");
+        }
+        assert_eq!(t.total(), 100);
     }
 
     #[test]

@@ -10,6 +10,9 @@ use crate::model::Bar;
 impl PaperBroker {
     /// A new day: the debit balance pays `margin_rate` for the calendar days since the last one.
     pub(super) fn charge_interest(&mut self, bar: &Bar, events: &mut Vec<BrokerEvent>) {
+        if self.interest_seen.replace(bar.time) == Some(bar.time) {
+            return;
+        }
         let day = crate::alpaca::session::ny_date(bar.time);
         let Some(last) = self.charged_to.replace(day) else {
             return;

@@ -31,6 +31,9 @@ pub struct PaperBroker {
     /// Interest a year on a debit balance, and the New York day it was last charged to.
     margin_rate: Decimal,
     charged_to: Option<chrono::NaiveDate>,
+    /// The instant of the last bar the interest looked at: the other symbols' bars of that
+    /// instant are of the same day (asking the day on every bar was most of a quiet bar).
+    interest_seen: Option<chrono::DateTime<chrono::Utc>>,
     positions: BTreeMap<Symbol, Position>,
     working: Vec<OrderRequest>,
     /// Raw last closes, converted to money only when an order or the equity needs one.
@@ -48,6 +51,7 @@ impl PaperBroker {
             margin_per_equity: cfg.margin_per_equity(),
             margin_rate: Decimal::from_f64_retain(cfg.margin_rate).unwrap_or_default(),
             charged_to: None,
+            interest_seen: None,
             positions: BTreeMap::new(),
             working: Vec::new(),
             last_close: [None; Symbol::COUNT],

@@ -35,6 +35,8 @@ pub struct LevelBook {
     pub(super) within_atr: f64,
     pub(super) break_atr: f64,
     pub(super) reclaim_atr: f64,
+    /// How far beyond the closes a level can change state, in ATRs: the larger buffer + 0.5.
+    pad_atr: f64,
     pub(super) confirm: usize,
     pub(super) poc_strength: u32,
     /// The last bar's close and ATR: the active levels are worked out from them when asked.
@@ -61,6 +63,7 @@ impl LevelBook {
             within_atr: l.active_within_atr,
             break_atr: cfg.bear.break_atr,
             reclaim_atr: cfg.bull.reclaim_atr,
+            pad_atr: cfg.bear.break_atr.max(cfg.bull.reclaim_atr) + 0.5,
             confirm: cfg.bear.confirm_closes.max(1),
             poc_strength: l.poc_strength,
             prev_close: None,
@@ -117,7 +120,7 @@ impl LevelBook {
         if let (Some(atr), Some(prev)) = (atr, self.prev_close) {
             // Only levels between the previous close and this one (widened by the break and
             // reclaim buffers) can change state: O(k) for the k levels near price.
-            let pad = (self.break_atr.max(self.reclaim_atr) + 0.5) * atr;
+            let pad = self.pad_atr * atr;
             let lo = prev.min(close) - pad;
             let hi = prev.max(close) + pad;
             let start = self.seek(self.cursor, lo);

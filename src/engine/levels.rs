@@ -130,6 +130,10 @@ impl LevelBook {
             // cannot both break and be reclaimed on one close.
             let mut reclaims = false;
             let mut was_support: Option<Option<usize>> = None;
+            // Loop invariants, read once (the compiler cannot tell the entries' writes from
+            // these fields).
+            let (break_by, reclaim_by, confirm) =
+                (self.break_atr * atr, self.reclaim_atr * atr, self.confirm);
             for i in start..self.entries.len() {
                 let Entry { level, below, .. } = self.entries[i];
                 let p = level.price;
@@ -138,14 +142,10 @@ impl LevelBook {
                 }
                 match level.state {
                     LevelState::Intact | LevelState::Reclaimed => {
-                        let below = if close < p - self.break_atr * atr {
-                            below + 1
-                        } else {
-                            0
-                        };
+                        let below = if close < p - break_by { below + 1 } else { 0 };
                         // Only a level that was support (below the previous close) can break;
                         // a resistance far above price is not "broken" by price staying under it.
-                        if below >= self.confirm && p < prev {
+                        if below >= confirm && p < prev {
                             // Picked once, at the first break, before any state moved.
                             let ws = *was_support.get_or_insert_with(|| self.pick(prev).0);
                             if ws == Some(i) {
@@ -164,7 +164,7 @@ impl LevelBook {
                             self.entries[i].below = below;
                         }
                     }
-                    LevelState::Broken => reclaims |= close > p + self.reclaim_atr * atr,
+                    LevelState::Broken => reclaims |= close > p + reclaim_by,
                 }
             }
             if reclaims {
@@ -172,9 +172,7 @@ impl LevelBook {
                     if e.level.price > hi {
                         break;
                     }
-                    if e.level.state == LevelState::Broken
-                        && close > e.level.price + self.reclaim_atr * atr
-                    {
+                    if e.level.state == LevelState::Broken && close > e.level.price + reclaim_by {
                         e.level.state = LevelState::Reclaimed;
                     }
                 }

@@ -180,7 +180,12 @@ impl LevelBook {
         }
         if let Some(atr) = atr {
             let tol = self.cluster_atr * atr;
-            for p in pivots.into_iter().flatten() {
+            // The low first, then the high (an array iterator of options costs more than this).
+            let [low, high] = pivots;
+            if let Some(p) = low {
+                self.add_pivot(p.price, p.volume.max(1.0), tol);
+            }
+            if let Some(p) = high {
                 self.add_pivot(p.price, p.volume.max(1.0), tol);
             }
             // A POC that moved less than the cluster tolerance does not reshuffle the levels.

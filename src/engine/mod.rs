@@ -176,8 +176,11 @@ impl Engine {
     /// Like `process`, appending to `out`: with a reused buffer the per-bar path allocates
     /// nothing unless a signal fires (one `Vec` of reasons).
     pub fn process_into(&mut self, event: EngineEvent, out: &mut Vec<EngineOutput>) {
-        // Any event may change what the view shows; it is rebuilt at the next `view()`.
-        self.view.take();
+        // Any event may change what the view shows; it is rebuilt at the next `view()`. Looked at
+        // first: a backtest never builds it, and `take` writes and drops an empty one.
+        if self.view.get().is_some() {
+            self.view.take();
+        }
         match event {
             EngineEvent::Bar { symbol, bar } => self.on_bar(symbol, bar, out),
             EngineEvent::Fill {

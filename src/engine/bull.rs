@@ -242,7 +242,16 @@ impl Bull {
     /// The hedge's exit: its target, stop or time stop, or the Bear's position going out (a
     /// hedge left without the position it hedges is a naked long). `bear_in`: the Bear holds
     /// shares and no exit of its own is out.
+    #[inline]
     pub fn check_hedge_exit(&mut self, c: &Ctx, bear_in: bool) -> Option<Proposal> {
+        // No hedge, or its exit is out: answered without the call (its frame costs more).
+        if self.hedge.is_none_or(|h| h.exiting) {
+            return None;
+        }
+        self.hedge_exit_rules(c, bear_in)
+    }
+
+    fn hedge_exit_rules(&mut self, c: &Ctx, bear_in: bool) -> Option<Proposal> {
         let h = self.hedge.filter(|h| !h.exiting)?;
         let close = c.close();
         let held = c.seq - h.bar;
@@ -271,7 +280,17 @@ impl Bull {
     }
 
     /// The counter-trend hedge: Bear in, RSI oversold on one of the last bars, a bullish bar.
+    #[inline]
     pub fn check_hedge(&mut self, c: &Ctx, bear_level: Option<f64>) -> Option<Proposal> {
+        // No Bear position to hedge, or a hedge or long already on (most bars): answered without
+        // the call.
+        if bear_level.is_none() || self.hedge.is_some() || self.pos.is_some() {
+            return None;
+        }
+        self.hedge_rules(c, bear_level)
+    }
+
+    fn hedge_rules(&mut self, c: &Ctx, bear_level: Option<f64>) -> Option<Proposal> {
         let level = bear_level?;
         if self.hedge.is_some() || self.pos.is_some() {
             return None;

@@ -35,6 +35,8 @@ pub struct LevelBook {
     pub(super) within_atr: f64,
     pub(super) break_atr: f64,
     pub(super) reclaim_atr: f64,
+    /// How far beyond the closes a level can change state, in ATRs: the larger buffer + 0.5.
+    pad_atr: f64,
     pub(super) confirm: usize,
     pub(super) poc_strength: u32,
     /// The last bar's close and ATR: the active levels are worked out from them when asked.
@@ -61,6 +63,7 @@ impl LevelBook {
             within_atr: l.active_within_atr,
             break_atr: cfg.bear.break_atr,
             reclaim_atr: cfg.bull.reclaim_atr,
+            pad_atr: cfg.bear.break_atr.max(cfg.bull.reclaim_atr) + 0.5,
             confirm: cfg.bear.confirm_closes.max(1),
             poc_strength: l.poc_strength,
             prev_close: None,
@@ -117,7 +120,7 @@ impl LevelBook {
         if let (Some(atr), Some(prev)) = (atr, self.prev_close) {
             // Only levels between the previous close and this one (widened by the break and
             // reclaim buffers) can change state: O(k) for the k levels near price.
-            let pad = (self.break_atr.max(self.reclaim_atr) + 0.5) * atr;
+            let pad = self.pad_atr * atr;
             let lo = prev.min(close) - pad;
             let hi = prev.max(close) + pad;
             let start = self.seek(self.cursor, lo);
@@ -127,6 +130,10 @@ impl LevelBook {
             // cannot both break and be reclaimed on one close.
             let mut reclaims = false;
             let mut was_support: Option<Option<usize>> = None;
+            // Loop invariants, read once (the compiler cannot tell the entries' writes from
+            // these fields).
+            let (break_by, reclaim_by, confirm) =
+                (self.break_atr * atr, self.reclaim_atr * atr, self.confirm);
             for i in start..self.entries.len() {
                 let Entry { level, below, .. } = self.entries[i];
                 let p = level.price;
@@ -135,14 +142,10 @@ impl LevelBook {
                 }
                 match level.state {
                     LevelState::Intact | LevelState::Reclaimed => {
-                        let below = if close < p - self.break_atr * atr {
-                            below + 1
-                        } else {
-                            0
-                        };
+                        let below = if close < p - break_by { below + 1 } else { 0 };
                         // Only a level that was support (below the previous close) can break;
                         // a resistance far above price is not "broken" by price staying under it.
-                        if below >= self.confirm && p < prev {
+                        if below >= confirm && p < prev {
                             // Picked once, at the first break, before any state moved.
                             let ws = *was_support.get_or_insert_with(|| self.pick(prev).0);
                             if ws == Some(i) {
@@ -161,7 +164,7 @@ impl LevelBook {
                             self.entries[i].below = below;
                         }
                     }
-                    LevelState::Broken => reclaims |= close > p + self.reclaim_atr * atr,
+                    LevelState::Broken => reclaims |= close > p + reclaim_by,
                 }
             }
             if reclaims {
@@ -169,9 +172,7 @@ impl LevelBook {
                     if e.level.price > hi {
                         break;
                     }
-                    if e.level.state == LevelState::Broken
-                        && close > e.level.price + self.reclaim_atr * atr
-                    {
+                    if e.level.state == LevelState::Broken && close > e.level.price + reclaim_by {
                         e.level.state = LevelState::Reclaimed;
                     }
                 }
@@ -179,7 +180,12 @@ impl LevelBook {
         }
         if let Some(atr) = atr {
             let tol = self.cluster_atr * atr;
-            for p in pivots.into_iter().flatten() {
+            // The low first, then the high (an array iterator of options costs more than this).
+            let [low, high] = pivots;
+            if let Some(p) = low {
+                self.add_pivot(p.price, p.volume.max(1.0), tol);
+            }
+            if let Some(p) = high {
                 self.add_pivot(p.price, p.volume.max(1.0), tol);
             }
             // A POC that moved less than the cluster tolerance does not reshuffle the levels.

@@ -8,7 +8,7 @@ use super::ledger::Book;
 use super::sizing::{self, CapHit, Exposure};
 use super::why::Why;
 use super::{Engine, EngineOutput};
-use crate::config::{AgentsMode, BookValue};
+use crate::config::AgentsMode;
 use crate::model::money::to_f64;
 use crate::model::Symbol;
 
@@ -62,11 +62,11 @@ impl Engine {
             }
             (Sizing::BullBeta, Some(px)) => {
                 let beta = self.cfg.bull.beta;
-                let raw = (beta * self.equity / px).floor().max(0.0);
+                let raw = (beta * self.equity_f64() / px).floor().max(0.0);
                 reasons.push(Why::BullBeta {
                     raw,
                     beta,
-                    equity: self.equity,
+                    equity: self.equity_f64(),
                     px,
                 });
                 self.capped(raw, px, 1.0, Symbol::Iwm, &mut reasons)
@@ -114,17 +114,19 @@ impl Engine {
     /// `book.value`) × its IWM beta; book mode, the account's equity.
     pub fn hedged_dollars(&self) -> (f64, &'static str) {
         match self.cfg.agents.mode {
-            AgentsMode::Book => (self.equity, "equity"),
+            AgentsMode::Book => (self.equity_f64(), "equity"),
             AgentsMode::Hedge => {
                 let book = self.ledger.book_symbol;
-                let held = to_f64(self.ledger.book) * self.price(book).unwrap_or(0.0);
-                // Declared dollars until the book is held (bought on the simulator, or the venue's
-                // shares no agent proposed); "venue": those shares alone.
-                let value = match self.cfg.book.value {
-                    _ if held > 0.0 => held,
-                    BookValue::Dollars(v) => to_f64(v),
-                    BookValue::Venue => 0.0,
+                // No conversion while no share of the book is held (the usual case: a declared
+                // book), whose value could only be zero.
+                let held = if self.ledger.book.is_zero() {
+                    0.0
+                } else {
+                    to_f64(self.ledger.book) * self.price(book).unwrap_or(0.0)
                 };
+                // Declared dollars until the book is held (bought on the simulator, or the venue's
+                // shares no agent proposed); "venue": those shares alone (`book_dollars` is 0).
+                let value = if held > 0.0 { held } else { self.book_dollars };
                 (value * self.book_beta(), "book")
             }
         }
@@ -217,7 +219,7 @@ impl Engine {
         let x = Exposure {
             beta_cap: r.max_beta_exposure * hedged,
             gross_beta: gross + self.pending.0,
-            position_cap: fraction * self.equity,
+            position_cap: fraction * self.equity_f64(),
             position_value: to_f64(held) * px + pending_value,
         };
         // The simulator's costs: the gate counts them against the cap. (On Alpaca, which charges

@@ -11,7 +11,7 @@ impl Engine {
     /// Net and gross beta of what the agents really hold, as multiples of equity.
     pub(super) fn exposure(&self, v: &mut EngineView) {
         let (net, gross) = self.beta_dollars();
-        let eq = self.equity.max(f64::MIN_POSITIVE);
+        let eq = self.equity_f64().max(f64::MIN_POSITIVE);
         v.net_beta = net / eq;
         v.gross_beta = gross / eq;
     }

@@ -8,7 +8,17 @@ use crate::model::{Agent, Side, SignalKind};
 
 impl Bear {
     /// Tier 1 on a remembered break + trend; tiers 2..max on failed rebounds.
+    #[inline]
     pub fn check_entry(&mut self, c: &Ctx, ev: &ShortCheck) -> Option<Proposal> {
+        // Flat with no break remembered (most bars): answered without the call, whose frame
+        // (a `Proposal` to return) costs more than the answer.
+        if self.pos.is_none() && self.memory.is_none() {
+            return None;
+        }
+        self.entry_rules(c, ev)
+    }
+
+    fn entry_rules(&mut self, c: &Ctx, ev: &ShortCheck) -> Option<Proposal> {
         match self.pos {
             Some(pos) if pos.exiting => None,
             Some(pos) => self.check_tier(c, pos, ev),

@@ -215,7 +215,16 @@ impl Bear {
     /// The stop, the target, then the trail: a close above the stop set at the previous bar
     /// exits (and starts the level's cool-down); a close at or below the target takes the profit;
     /// otherwise the stop follows the lowest close + `stop_atr` × ATR, never raised.
+    #[inline]
     pub fn check_stop(&mut self, c: &Ctx) -> Option<Proposal> {
+        // No position, or its exit is out: answered without the call (see `check_entry`).
+        if self.pos.is_none_or(|p| p.exiting) {
+            return None;
+        }
+        self.stop_rules(c)
+    }
+
+    fn stop_rules(&mut self, c: &Ctx) -> Option<Proposal> {
         let pos = self.pos.as_mut().filter(|p| !p.exiting)?;
         if c.close() > pos.stop {
             let reasons = vec![Why::BearStopHit {

@@ -125,7 +125,16 @@ impl Bull {
     }
 
     /// The main position's trailing stop.
+    #[inline]
     pub fn check_stop(&mut self, c: &Ctx) -> Option<Proposal> {
+        // No long, or its exit is out: answered without the call.
+        if self.pos.is_none_or(|p| p.exiting) {
+            return None;
+        }
+        self.stop_rules(c)
+    }
+
+    fn stop_rules(&mut self, c: &Ctx) -> Option<Proposal> {
         let pos = self.pos.as_mut().filter(|p| !p.exiting)?;
         let close = c.close();
         if close < pos.stop {

@@ -26,54 +26,63 @@ pub struct Pivot {
 #[derive(Debug, Clone)]
 pub struct PivotDetector {
     k: usize,
-    /// The last 2k+1 bars, in rings of a power-of-two length (slot = push number & mask).
+    /// Highs and lows of the last 2k+1 bars, each written at its slot and at slot + 2k+1: the
+    /// window is then always one slice (`window`), read without wrapping index arithmetic.
     highs: Box<[f64]>,
     lows: Box<[f64]>,
+    /// Volume and sequence number by slot: only the centre's are read.
     volumes: Box<[f64]>,
     bars: Box<[u64]>,
+    /// The slot the next bar goes to (push number mod 2k+1).
+    slot: usize,
     pushed: usize,
 }
 
 impl PivotDetector {
     pub fn new(k: usize) -> Self {
         let k = k.max(1);
-        let len = (2 * k + 1).next_power_of_two();
+        let len = 2 * k + 1;
         PivotDetector {
             k,
-            highs: vec![0.0; len].into(),
-            lows: vec![0.0; len].into(),
+            highs: vec![0.0; 2 * len].into(),
+            lows: vec![0.0; 2 * len].into(),
             volumes: vec![0.0; len].into(),
             bars: vec![0; len].into(),
+            slot: 0,
             pushed: 0,
         }
     }
 
     /// Feed a bar; returns the pivots (at most one low and one high) confirmed by it.
     pub fn push(&mut self, bar: u64, high: f64, low: f64, volume: f64) -> [Option<Pivot>; 2] {
-        let mask = self.highs.len() - 1;
-        let n = self.pushed;
-        self.highs[n & mask] = high;
-        self.lows[n & mask] = low;
-        self.volumes[n & mask] = volume;
-        self.bars[n & mask] = bar;
-        self.pushed = n + 1;
         let k = self.k;
-        if n < 2 * k {
+        let len = 2 * k + 1;
+        let s = self.slot;
+        self.highs[s] = high;
+        self.highs[s + len] = high;
+        self.lows[s] = low;
+        self.lows[s + len] = low;
+        self.volumes[s] = volume;
+        self.bars[s] = bar;
+        self.slot = if s + 1 == len { 0 } else { s + 1 };
+        self.pushed += 1;
+        if self.pushed < len {
             return [None, None];
         }
-        let c = (n - k) & mask;
-        let (ch, cl) = (self.highs[c], self.lows[c]);
+        // Oldest first: slot s + 1 holds the bar pushed 2k ago, slot s + len this one.
+        let window = s + 1..s + 1 + len;
+        let (hw, lw) = (&self.highs[window.clone()], &self.lows[window]);
+        let (ch, cl) = (hw[k], lw[k]);
         let (mut is_high, mut is_low) = (true, true);
-        for ago in 0..k {
-            // Newer bars: the centre may equal them.
-            let j = (n - ago) & mask;
-            is_high &= ch >= self.highs[j];
-            is_low &= cl <= self.lows[j];
-            // Older bars: the centre must be strictly beyond them.
-            let j = (n - k - 1 - ago) & mask;
-            is_high &= ch > self.highs[j];
-            is_low &= cl < self.lows[j];
+        let older = hw[..k].iter().zip(&lw[..k]);
+        let newer = hw[k + 1..].iter().zip(&lw[k + 1..]);
+        for ((oh, ol), (nh, nl)) in older.zip(newer) {
+            // Older bars: the centre must be strictly beyond them; newer ones it may equal.
+            is_high &= (ch > *oh) & (ch >= *nh);
+            is_low &= (cl < *ol) & (cl <= *nl);
         }
+        // The centre's slot: k pushes back from s, modulo 2k+1.
+        let c = if s >= k { s - k } else { s + k + 1 };
         let make = |kind, price| Pivot {
             kind,
             price,

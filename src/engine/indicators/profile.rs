@@ -198,9 +198,12 @@ impl VolumeProfile {
         self.width_atr = atr;
         self.width = self.bucket_atr.max(1e-6) * atr;
         let (mut lo, mut hi) = (f64::MAX, f64::MIN);
+        // Compare-and-select, not `f64::min`/`max` (whose NaN rules cost three instructions
+        // each): the same extremes, since neither bound is ever NaN and a NaN price is skipped
+        // either way; where the two could differ (the sign of a zero) `bucket_of` cannot.
         for s in self.ring.values() {
-            lo = lo.min(s.price);
-            hi = hi.max(s.price);
+            lo = if s.price < lo { s.price } else { lo };
+            hi = if s.price > hi { s.price } else { hi };
         }
         if lo > hi {
             // Nothing to bucket; the width moved, so the POC's price is refreshed.

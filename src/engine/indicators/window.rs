@@ -127,7 +127,7 @@ impl<T: Copy + Default> Ring<T> {
     /// Visit every stored value, in no particular order.
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut T)) {
         // Until the ring wraps, values sit in 0..len; once full, everywhere.
-        for x in self.buf.iter_mut().take(self.len) {
+        for x in &mut self.buf[..self.len] {
             f(x);
         }
     }

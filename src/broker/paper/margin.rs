@@ -42,3 +42,30 @@ impl PaperBroker {
         (self.equity() * self.margin_per_equity).max(Decimal::ZERO)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// The configured rate as written, and a day's interest on a $10,000 debit at it:
+    /// 10,000 × 0.05 / 360 = 1.3888… → $1.39.
+    #[test]
+    fn the_rate_is_the_configured_one_and_a_day_costs_its_cents() {
+        let mut cfg = Config::default_config().paper;
+        cfg.margin_rate = 0.05;
+        let mut b = PaperBroker::new(&cfg);
+        assert_eq!(b.margin_rate.to_string(), "0.05");
+        b.cash = Decimal::new(-10_000, 0);
+        let mut events = Vec::new();
+        let day = |d| crate::model::test_bar(d, 100.0, 101.0, 99.0, 100.0);
+        b.charge_interest(&day(7), &mut events);
+        b.charge_interest(&day(7), &mut events);
+        b.charge_interest(&day(8), &mut events);
+        assert!(
+            matches!(events.as_slice(), [BrokerEvent::Interest { amount, days: 1, .. }] if amount.to_string() == "1.39"),
+            "{events:?}"
+        );
+        assert_eq!(b.cash, Decimal::new(-1_000_139, 2));
+    }
+}

@@ -176,11 +176,19 @@ impl RiskGate {
         order: &OrderRequest,
         ctx: &RiskContext,
     ) -> Result<RiskApproved, RiskRefused> {
-        match self.refusal(order, ctx) {
-            Some(reason) => Err(RiskRefused {
-                order: order.clone(),
-                reason,
-            }),
+        self.check_owned(order.clone(), ctx)
+    }
+
+    /// `check` for an order the caller gives up: approved or refused, the order moves into the
+    /// answer instead of being copied (its id is a heap string, copied on every signal).
+    #[allow(clippy::result_large_err)]
+    pub fn check_owned(
+        &mut self,
+        order: OrderRequest,
+        ctx: &RiskContext,
+    ) -> Result<RiskApproved, RiskRefused> {
+        match self.refusal(&order, ctx) {
+            Some(reason) => Err(RiskRefused { order, reason }),
             None => {
                 self.recent.push_back(ctx.now);
                 self.sent_ids.insert(&order.client_order_id);
@@ -193,7 +201,7 @@ impl RiskGate {
                             working.contains_key(i)
                         });
                 }
-                Ok(RiskApproved(order.clone()))
+                Ok(RiskApproved(order))
             }
         }
     }
@@ -278,15 +286,17 @@ impl RiskGate {
                 feed_ok: ctx.feed_ok,
             });
         }
-        let day = ctx.now.with_timezone(&New_York).date_naive();
         let loss = ctx.start_of_day_equity - ctx.equity + ctx.book_change_today;
         let limit_hit = ctx.start_of_day_equity > Decimal::ZERO
             && loss >= ctx.start_of_day_equity * self.limits.daily_loss_limit;
+        // The New York day (a time-zone lookup) only matters to a halt, new or latched.
+        let day = (limit_hit || self.halted_day.is_some())
+            .then(|| ctx.now.with_timezone(&New_York).date_naive());
         if limit_hit {
             // Latched: a bounce later in the day does not re-open entries.
-            self.halted_day = Some(day);
+            self.halted_day = day;
         }
-        if self.halted_day == Some(day) {
+        if let Some(day) = day.filter(|d| self.halted_day == Some(*d)) {
             return Some(RefusalReason::DailyLossLimit {
                 loss,
                 start_equity: ctx.start_of_day_equity,

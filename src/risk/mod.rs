@@ -166,20 +166,10 @@ impl RiskGate {
         }
     }
 
-    /// The one door to the broker. Checks run cheapest and most absolute first.
-    // A refusal carries the whole order by value so the caller can journal and show it; at a
-    // few orders a minute the 160-byte Err is irrelevant, and boxing would only add noise.
-    #[allow(clippy::result_large_err)]
-    pub fn check(
-        &mut self,
-        order: &OrderRequest,
-        ctx: &RiskContext,
-    ) -> Result<RiskApproved, RiskRefused> {
-        self.check_owned(order.clone(), ctx)
-    }
-
-    /// `check` for an order the caller gives up: approved or refused, the order moves into the
-    /// answer instead of being copied (its id is a heap string, copied on every signal).
+    /// The one door to the broker. Checks run cheapest and most absolute first. The order moves
+    /// into the answer, approved or refused (the caller journals and shows a refusal), instead of
+    /// being copied: its id is a heap string. At a few orders a minute the 160-byte Err is
+    /// irrelevant, and boxing would only add noise.
     #[allow(clippy::result_large_err)]
     pub fn check_owned(
         &mut self,
@@ -288,9 +278,7 @@ impl RiskGate {
         let loss = ctx.start_of_day_equity - ctx.equity + ctx.book_change_today;
         let limit_hit = ctx.start_of_day_equity > Decimal::ZERO
             && loss >= ctx.start_of_day_equity * self.limits.daily_loss_limit;
-        // The New York day only matters to a halt, new or latched; `ny_day` remembers the
-        // offset and the day around the last instant (the zone's search was ≈ 280 instructions
-        // of every entry checked after the first halt).
+        // The day matters only to a halt, new or latched (`ny_day` remembers the last one).
         let day =
             (limit_hit || self.halted_day.is_some()).then(|| crate::model::ny_day::ny_day(ctx.now));
         if limit_hit {

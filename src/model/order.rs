@@ -47,12 +47,15 @@ pub struct ClientOrderId(pub String);
 impl ClientOrderId {
     /// `da-<session>-<seq>`: unique per session, short, safe in URLs (Alpaca allows 128 chars).
     pub fn new(session: &str, seq: u64) -> Self {
-        // Minted for every order: the text pieces copied, not run through a format string.
-        let mut id = String::with_capacity(4 + session.len() + 20);
+        // Minted for every order: the text pieces copied, the number written by `itoa` (the
+        // formatter's machinery was two thirds of minting an id).
+        let mut digits = itoa::Buffer::new();
+        let n = digits.format(seq);
+        let mut id = String::with_capacity(4 + session.len() + n.len());
         id.push_str("da-");
         id.push_str(session);
         id.push('-');
-        let _ = fmt::Write::write_fmt(&mut id, format_args!("{seq}"));
+        id.push_str(n);
         ClientOrderId(id)
     }
     pub fn as_str(&self) -> &str {

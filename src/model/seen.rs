@@ -22,16 +22,23 @@ pub const DEFAULT_CAP: usize = 4096;
 
 /// `<prefix>-<n>` → (prefix, n), `n` written as `u64` writes it (an id such as `p-007` is
 /// another id than `p-7`, so it is kept whole, with the unnumbered ones).
+/// The digits are read in one pass (checked, so an overflow is no number, as `str::parse`
+/// says): checking them and then parsing them walked them twice, three ids an order.
 fn numbered(id: &ClientOrderId) -> Option<(&str, u64)> {
     let s = id.as_str();
     let dash = s.bytes().rposition(|b| b == b'-')?;
-    let digits = &s[dash + 1..];
-    let canonical = match digits.as_bytes() {
-        [] => false,
-        [b'0', _, ..] => false,
-        d => d.iter().all(u8::is_ascii_digit),
-    };
-    Some((&s[..dash], digits.parse().ok().filter(|_| canonical)?))
+    let digits = &s.as_bytes()[dash + 1..];
+    if digits.is_empty() || (digits[0] == b'0' && digits.len() > 1) {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some((&s[..dash], n))
 }
 
 /// Ids are looked up as (prefix, n) pairs: one id parsed once, hashed as two integers, and
@@ -239,6 +246,58 @@ mod tests {
 
     fn id(n: u64) -> ClientOrderId {
         ClientOrderId::new("s1", n)
+    }
+
+    /// The two-pass reading `numbered` replaced: canonical digits, then `str::parse`.
+    fn numbered_by_parse(id: &ClientOrderId) -> Option<(&str, u64)> {
+        let s = id.as_str();
+        let dash = s.bytes().rposition(|b| b == b'-')?;
+        let digits = &s[dash + 1..];
+        let canonical = match digits.as_bytes() {
+            [] => false,
+            [b'0', _, ..] => false,
+            d => d.iter().all(u8::is_ascii_digit),
+        };
+        Some((&s[..dash], digits.parse().ok().filter(|_| canonical)?))
+    }
+
+    #[test]
+    fn ids_are_numbered_as_str_parse_numbers_them() {
+        let fixed = [
+            "",
+            "-",
+            "a-",
+            "a-0",
+            "a-00",
+            "a-07",
+            "a-7",
+            "a--7",
+            "a-+7",
+            "a-7x",
+            "a-18446744073709551615",
+            "a-18446744073709551616",
+            "a-99999999999999999999",
+            "da-s1-42",
+            "no dash",
+            "x-1-",
+        ];
+        for s in fixed {
+            let id = ClientOrderId(s.into());
+            assert_eq!(numbered(&id), numbered_by_parse(&id), "{s:?}");
+        }
+        let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(27);
+        let alphabet = b"0123456789-+a";
+        for _ in 0..100_000 {
+            let len = rand::Rng::gen_range(&mut rng, 0..24);
+            let s: String = (0..len)
+                .map(|_| alphabet[rand::Rng::gen_range(&mut rng, 0..alphabet.len())] as char)
+                .collect();
+            let id = ClientOrderId(s);
+            assert_eq!(numbered(&id), numbered_by_parse(&id), "{:?}", id.as_str());
+        }
+        for n in [0, 1, 9, 10, u64::MAX / 10, u64::MAX - 1, u64::MAX] {
+            assert_eq!(numbered(&id(n)), Some(("da-s1", n)));
+        }
     }
 
     #[test]

@@ -20,7 +20,6 @@ mod tests;
 use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::America::New_York;
 use rust_decimal::Decimal;
 
 use crate::broker::BrokerEvent;
@@ -167,20 +166,18 @@ impl RiskGate {
         }
     }
 
-    /// The one door to the broker. Checks run cheapest and most absolute first.
-    // A refusal carries the whole order by value so the caller can journal and show it; at a
-    // few orders a minute the 160-byte Err is irrelevant, and boxing would only add noise.
+    /// The one door to the broker. Checks run cheapest and most absolute first. The order moves
+    /// into the answer, approved or refused (the caller journals and shows a refusal), instead of
+    /// being copied: its id is a heap string. At a few orders a minute the 160-byte Err is
+    /// irrelevant, and boxing would only add noise.
     #[allow(clippy::result_large_err)]
-    pub fn check(
+    pub fn check_owned(
         &mut self,
-        order: &OrderRequest,
+        order: OrderRequest,
         ctx: &RiskContext,
     ) -> Result<RiskApproved, RiskRefused> {
-        match self.refusal(order, ctx) {
-            Some(reason) => Err(RiskRefused {
-                order: order.clone(),
-                reason,
-            }),
+        match self.refusal(&order, ctx) {
+            Some(reason) => Err(RiskRefused { order, reason }),
             None => {
                 self.recent.push_back(ctx.now);
                 self.sent_ids.insert(&order.client_order_id);
@@ -193,7 +190,7 @@ impl RiskGate {
                             working.contains_key(i)
                         });
                 }
-                Ok(RiskApproved(order.clone()))
+                Ok(RiskApproved(order))
             }
         }
     }
@@ -278,15 +275,17 @@ impl RiskGate {
                 feed_ok: ctx.feed_ok,
             });
         }
-        let day = ctx.now.with_timezone(&New_York).date_naive();
         let loss = ctx.start_of_day_equity - ctx.equity + ctx.book_change_today;
         let limit_hit = ctx.start_of_day_equity > Decimal::ZERO
             && loss >= ctx.start_of_day_equity * self.limits.daily_loss_limit;
+        // The day matters only to a halt, new or latched (`ny_day` remembers the last one).
+        let day =
+            (limit_hit || self.halted_day.is_some()).then(|| crate::model::ny_day::ny_day(ctx.now));
         if limit_hit {
             // Latched: a bounce later in the day does not re-open entries.
-            self.halted_day = Some(day);
+            self.halted_day = day;
         }
-        if self.halted_day == Some(day) {
+        if let Some(day) = day.filter(|d| self.halted_day == Some(*d)) {
             return Some(RefusalReason::DailyLossLimit {
                 loss,
                 start_equity: ctx.start_of_day_equity,

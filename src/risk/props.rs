@@ -9,6 +9,18 @@ use rust_decimal::Decimal;
 use super::tests::{costs, ctx, limits, order, t0};
 use super::*;
 
+impl RiskGate {
+    /// `check_owned` on a copy, for every test of the gate: they look at the order again.
+    #[allow(clippy::result_large_err)]
+    pub(super) fn check(
+        &mut self,
+        o: &OrderRequest,
+        ctx: &RiskContext,
+    ) -> Result<RiskApproved, RiskRefused> {
+        self.check_owned(o.clone(), ctx)
+    }
+}
+
 fn symbol() -> impl Strategy<Value = Symbol> {
     prop_oneof![Just(Symbol::Iwm), Just(Symbol::Twm), Just(Symbol::Srty)]
 }

@@ -163,19 +163,20 @@ impl Session {
             return;
         }
         let ctx = self.risk_context();
-        let approved = match self.gate.check(&order, &ctx) {
+        let approved = match self.gate.check_owned(order, &ctx) {
             Ok(a) => a,
             Err(refused) => {
                 self.journal("risk refusal", |j| j.record_refusal(&refused));
                 let reason = refused.reason.to_string();
                 self.store
                     .push_log(Severity::Warn, format!("order refused: {reason}"));
+                let signal_id = refused.order.signal_id;
                 out.push(Notice::RiskRefused {
-                    client_order_id: order.client_order_id,
-                    signal_id: order.signal_id,
+                    client_order_id: refused.order.client_order_id,
+                    signal_id,
                     reason: reason.clone(),
                 });
-                if let Some(id) = order.signal_id {
+                if let Some(id) = signal_id {
                     self.signal_unfilled(id, &reason, out);
                 }
                 return;

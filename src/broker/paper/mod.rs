@@ -242,16 +242,16 @@ impl Broker for PaperBroker {
     }
 
     fn submit(&mut self, order: &OrderRequest) -> Vec<BrokerEvent> {
-        let id = order.client_order_id.clone();
-        if !self.seen.insert(&id) {
+        let id = &order.client_order_id;
+        if !self.seen.insert(id) {
             return vec![BrokerEvent::Rejected {
-                client_order_id: id,
+                client_order_id: id.clone(),
                 reason: "client_order_id must be unique".into(),
             }];
         }
         if let Some(reason) = self.refusal(order) {
             return vec![BrokerEvent::Rejected {
-                client_order_id: id,
+                client_order_id: id.clone(),
                 reason,
             }];
         }

@@ -208,7 +208,7 @@ impl Engine {
     fn on_bar(&mut self, symbol: Symbol, bar: Bar, out: &mut Vec<EngineOutput>) {
         let k = symbol.index();
         // Impossible bars and bars not newer than the last one never reach the rules.
-        if self.last_time[k].is_some_and(|t| bar.time <= t) || !plausible(&bar) {
+        if self.last_time[k].is_some_and(|t| bar.time <= t) || !bar.plausible() {
             return;
         }
         self.last_time[k] = Some(bar.time);
@@ -345,29 +345,6 @@ impl Engine {
     fn price(&self, s: Symbol) -> Option<f64> {
         self.last_close[s.index()]
     }
-}
-
-/// `Bar::impossibility` without building its message (the per-bar path stays allocation-free).
-/// Every test is evaluated and combined with `&`, not `&&`: the same answer without a branch per
-/// test (real bars pass them all, so short-circuiting saved nothing). No `is_finite`: a value
-/// within (0, MAX] or [0, MAX] is finite, and a NaN fails the comparisons.
-fn plausible(b: &Bar) -> bool {
-    use crate::model::{MAX_PRICE, MAX_VOLUME};
-    let price = |x: f64| (x > 0.0) & (x <= MAX_PRICE);
-    let tol = 1e-9 * b.high.abs().max(1.0);
-    let ok = price(b.open)
-        & price(b.high)
-        & price(b.low)
-        & price(b.close)
-        & (b.volume >= 0.0)
-        & (b.volume <= MAX_VOLUME)
-        & (b.high >= b.low)
-        & (b.open <= b.high + tol)
-        & (b.open >= b.low - tol)
-        & (b.close <= b.high + tol)
-        & (b.close >= b.low - tol);
-    debug_assert_eq!(ok, b.impossibility().is_none());
-    ok
 }
 
 fn row(bar: &Bar, s: &Snapshot) -> IndicatorRow {

@@ -44,22 +44,25 @@ impl Bar {
     }
 
     /// Whether `impossibility` is `None`, in plain comparisons: a NaN fails every one of them,
-    /// and a price in (0, MAX_PRICE] or a volume in [0, MAX_VOLUME] is finite.
+    /// and a price in (0, MAX_PRICE] or a volume in [0, MAX_VOLUME] is finite. Every test is
+    /// evaluated and combined with `&`, not `&&`: the same answer without a branch per test
+    /// (real bars pass them all, so short-circuiting saves nothing). The session and the engine
+    /// both ask it of every bar.
     #[inline]
     pub fn plausible(&self) -> bool {
-        let in_range = |p: f64| p > 0.0 && p <= MAX_PRICE;
+        let in_range = |p: f64| (p > 0.0) & (p <= MAX_PRICE);
         let tol = 1e-9 * self.high.abs().max(1.0);
         in_range(self.open)
-            && in_range(self.high)
-            && in_range(self.low)
-            && in_range(self.close)
-            && self.volume >= 0.0
-            && self.volume <= MAX_VOLUME
-            && self.high >= self.low
-            && self.open <= self.high + tol
-            && self.open >= self.low - tol
-            && self.close <= self.high + tol
-            && self.close >= self.low - tol
+            & in_range(self.high)
+            & in_range(self.low)
+            & in_range(self.close)
+            & (self.volume >= 0.0)
+            & (self.volume <= MAX_VOLUME)
+            & (self.high >= self.low)
+            & (self.open <= self.high + tol)
+            & (self.open >= self.low - tol)
+            & (self.close <= self.high + tol)
+            & (self.close >= self.low - tol)
     }
 
     #[cold]

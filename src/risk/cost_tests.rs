@@ -8,7 +8,7 @@ fn entries_are_sized_with_slippage_and_commission() {
     let mut gate = RiskGate::new(limits().with_costs(costs()));
     // 250 IWM at 200 is $50,000 flat, at the cap; the venue will charge 250 × 200.2 + $2.50.
     let o = order(1, Symbol::Iwm, Side::Buy, dec!(250));
-    let refused = gate.check(&o, &ctx()).unwrap_err();
+    let refused = gate.check_copy(&o, &ctx()).unwrap_err();
     assert_eq!(
         refused.reason,
         RefusalReason::MaxOrderNotional {
@@ -34,7 +34,7 @@ fn a_buy_the_cash_cannot_fund_is_refused_with_what_it_needs_and_what_is_left() {
         "ok"
     );
     let refused = gate
-        .check(&order(2, Symbol::Iwm, Side::Buy, dec!(50)), &c)
+        .check_copy(&order(2, Symbol::Iwm, Side::Buy, dec!(50)), &c)
         .unwrap_err();
     assert_eq!(
         refused.reason.to_string(),
@@ -45,7 +45,7 @@ fn a_buy_the_cash_cannot_fund_is_refused_with_what_it_needs_and_what_is_left() {
     c.pending_buys.insert(Symbol::Iwm, dec!(25));
     c.pending.insert(Symbol::Iwm, dec!(25));
     let refused = gate
-        .check(&order(3, Symbol::Iwm, Side::Buy, dec!(25)), &c)
+        .check_copy(&order(3, Symbol::Iwm, Side::Buy, dec!(25)), &c)
         .unwrap_err();
     assert_eq!(
         refused.reason,

@@ -171,7 +171,7 @@ impl RiskGate {
     /// being copied: its id is a heap string. At a few orders a minute the 160-byte Err is
     /// irrelevant, and boxing would only add noise.
     #[allow(clippy::result_large_err)]
-    pub fn check_owned(
+    pub fn check(
         &mut self,
         order: OrderRequest,
         ctx: &RiskContext,

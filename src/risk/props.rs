@@ -10,14 +10,14 @@ use super::tests::{costs, ctx, limits, order, t0};
 use super::*;
 
 impl RiskGate {
-    /// `check_owned` on a copy, for every test of the gate: they look at the order again.
+    /// `check` on a copy, for every test of the gate: they look at the order again.
     #[allow(clippy::result_large_err)]
-    pub(super) fn check(
+    pub(super) fn check_copy(
         &mut self,
         o: &OrderRequest,
         ctx: &RiskContext,
     ) -> Result<RiskApproved, RiskRefused> {
-        self.check_owned(o.clone(), ctx)
+        self.check(o.clone(), ctx)
     }
 }
 
@@ -93,7 +93,7 @@ fn run(gate: &mut RiskGate, ops: &[Op]) -> Vec<(bool, bool)> {
                 let killed = gate.is_killed();
                 let o = order(n, *symbol, *side, Decimal::from(*qty));
                 let exit = is_exit(&o, &c);
-                let approved = gate.check(&o, &c).is_ok();
+                let approved = gate.check_copy(&o, &c).is_ok();
                 out.push((approved, killed && !exit));
             }
             Op::Cancel(i) => {
@@ -161,7 +161,7 @@ proptest! {
         }
         let o = order(1, sym, side, Decimal::from(qty));
         let exit = is_exit(&o, &c);
-        if let Ok(approved) = gate.check(&o, &c) {
+        if let Ok(approved) = gate.check_copy(&o, &c) {
             prop_assert_eq!(approved.order(), &o);
             if !exit {
                 let l = gate.limits().clone();
@@ -236,7 +236,7 @@ proptest! {
             c.now += Duration::seconds(61);
             c.last_data = Some(c.now);
             let repeat = ids.contains(&o.client_order_id) || signals.contains_key(&o.signal_id);
-            match gate.check(&o, &c) {
+            match gate.check_copy(&o, &c) {
                 Ok(_) => {
                     prop_assert!(!repeat, "{:?} approved twice", o.client_order_id);
                     ids.insert(o.client_order_id.clone());

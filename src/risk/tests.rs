@@ -67,7 +67,7 @@ pub(super) fn order(n: u64, symbol: Symbol, side: Side, qty: Decimal) -> OrderRe
 }
 
 fn code(gate: &mut RiskGate, o: &OrderRequest, c: &RiskContext) -> &'static str {
-    match gate.check(o, c) {
+    match gate.check_copy(o, c) {
         Ok(_) => "ok",
         Err(r) => r.reason.code(),
     }
@@ -207,7 +207,7 @@ fn duplicates_and_rate_table() {
     assert_eq!(code(&mut gate, &a, &c), "duplicate_order", "same client id");
     let mut same_signal = order(2, Symbol::Iwm, Side::Buy, dec!(1));
     same_signal.signal_id = Some(1);
-    let err = gate.check(&same_signal, &c).unwrap_err();
+    let err = gate.check_copy(&same_signal, &c).unwrap_err();
     assert_eq!(err.reason.to_string(), "signal 1 already has order da-t-1");
     // rate: 3 per minute
     assert_eq!(
@@ -241,7 +241,7 @@ fn duplicates_and_rate_table() {
 fn rejected_order_frees_its_signal_but_a_fill_does_not() {
     let mut gate = RiskGate::new(limits());
     let c = ctx();
-    gate.check(&order(1, Symbol::Iwm, Side::Buy, dec!(1)), &c)
+    gate.check_copy(&order(1, Symbol::Iwm, Side::Buy, dec!(1)), &c)
         .unwrap();
     gate.on_broker_event(&BrokerEvent::Rejected {
         client_order_id: ClientOrderId::new("t", 1),
@@ -272,7 +272,7 @@ fn daily_loss_halts_entries_until_the_next_day_but_not_exits() {
     c.equity = dec!(96900); // −3.1 %
     c.positions.insert(Symbol::Twm, dec!(100));
     let err = gate
-        .check(&order(1, Symbol::Iwm, Side::Buy, dec!(1)), &c)
+        .check_copy(&order(1, Symbol::Iwm, Side::Buy, dec!(1)), &c)
         .unwrap_err();
     assert_eq!(err.reason.code(), "daily_loss_limit");
     assert!(
@@ -324,9 +324,9 @@ fn the_trader_s_book_falling_is_not_the_agents_daily_loss() {
 fn kill_switch_blocks_new_risk_never_an_exit_and_lists_working_orders() {
     let mut gate = RiskGate::new(limits());
     let mut c = ctx();
-    gate.check(&order(1, Symbol::Iwm, Side::Buy, dec!(1)), &c)
+    gate.check_copy(&order(1, Symbol::Iwm, Side::Buy, dec!(1)), &c)
         .unwrap();
-    gate.check(&order(2, Symbol::Twm, Side::Buy, dec!(1)), &c)
+    gate.check_copy(&order(2, Symbol::Twm, Side::Buy, dec!(1)), &c)
         .unwrap();
     gate.on_broker_event(&BrokerEvent::Canceled {
         client_order_id: ClientOrderId::new("t", 2),

@@ -163,7 +163,7 @@ impl Session {
             return;
         }
         let ctx = self.risk_context();
-        let approved = match self.gate.check_owned(order, &ctx) {
+        let approved = match self.gate.check(order, &ctx) {
             Ok(a) => a,
             Err(refused) => {
                 self.journal("risk refusal", |j| j.record_refusal(&refused));

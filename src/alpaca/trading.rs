@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use chrono_tz::America::New_York;
 
-use super::wire::{ny_midnight, Account, CalendarDay, Clock, NewOrder, Order, WirePosition};
+use super::wire::{Account, CalendarDay, Clock, NewOrder, Order, WirePosition};
 use super::{AlpacaClient, AlpacaError, Api};
 
 /// Orders per page of `GET /v2/orders` (the API maximum).
@@ -23,7 +23,7 @@ impl AlpacaClient {
         // The spec types these as date-time: send New York midnight of each date, which the
         // server reads as that trading date (a bare date would fail strict validators).
         let at = |d: NaiveDate| {
-            ny_midnight(d)
+            crate::model::ny_day::ny_midnight(d)
                 .map(|t| t.with_timezone(&New_York).to_rfc3339())
                 .unwrap_or_else(|| d.format("%Y-%m-%d").to_string())
         };

@@ -107,15 +107,6 @@ fn ny_time(date: NaiveDate, hhmm: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-/// Midnight New York of `date`, in UTC: the `t` of Alpaca's daily bar for that session.
-/// (`ny_time(date, "00:00")` without parsing the text: the simulator asks twice a day.)
-pub fn ny_midnight(date: NaiveDate) -> Option<DateTime<Utc>> {
-    New_York
-        .from_local_datetime(&date.and_time(NaiveTime::MIN))
-        .single()
-        .map(|d| d.with_timezone(&Utc))
-}
-
 #[derive(Debug, Clone, Deserialize)]
 pub struct Order {
     pub id: String,
@@ -240,12 +231,12 @@ mod tests {
     fn daily_bar_time_is_ny_midnight_and_early_closes_parse() {
         let d = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap();
         assert_eq!(
-            ny_midnight(d).unwrap().to_rfc3339(),
+            crate::model::ny_day::ny_midnight(d).unwrap().to_rfc3339(),
             "2025-01-02T05:00:00+00:00"
         );
         let d = NaiveDate::from_ymd_opt(2025, 7, 3).unwrap();
         assert_eq!(
-            ny_midnight(d).unwrap().to_rfc3339(),
+            crate::model::ny_day::ny_midnight(d).unwrap().to_rfc3339(),
             "2025-07-03T04:00:00+00:00"
         );
         let day = CalendarDay {

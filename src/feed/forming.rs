@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::alpaca::session::ny_date;
-use crate::alpaca::wire::ny_midnight;
+use crate::model::ny_day::ny_midnight;
 use crate::model::{Bar, Symbol, Timeframe};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,7 +27,7 @@ struct Held {
 /// remembered. In Unix seconds: chrono's own comparisons and additions of instants cost more
 /// than the lookups they replace.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NyDays {
+struct NyDays {
     held: Option<Held>,
     /// The last day asked for, and the seconds `from..to` known to fall on it.
     today: Option<(i64, i64, NaiveDate)>,
@@ -36,7 +36,7 @@ pub struct NyDays {
 impl NyDays {
     /// The New York calendar day `t` falls on: what `t.with_timezone(&New_York).date_naive()`
     /// says.
-    pub fn day(&mut self, t: DateTime<Utc>) -> NaiveDate {
+    fn day(&mut self, t: DateTime<Utc>) -> NaiveDate {
         let secs = t.timestamp();
         if let Some((from, to, day)) = self.today {
             if from <= secs && secs < to {
@@ -245,6 +245,12 @@ mod tests {
         let mut n = 0;
         while day < end {
             assert_eq!(ny_midnight(day), midnight_converted(day), "{day}");
+            // Never repeated either: `single` (the venue's wire format) says the same.
+            let single = New_York
+                .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+                .single()
+                .map(|t| t.with_timezone(&Utc));
+            assert_eq!(single, midnight_converted(day), "{day}");
             if n % 1_000 == 0 {
                 let t = Utc.with_ymd_and_hms(2024, 3, 10, 6, 59, 0).unwrap();
                 assert_eq!(ny_day(t), ny_date(t));

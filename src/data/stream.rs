@@ -88,7 +88,7 @@ impl BarReader {
             while let Some(w) = skipped.next_if(|w| w.line < row.line) {
                 reader.ahead.push_back(Err(w));
             }
-            let item = reader.accept(&mut rest, row);
+            let item = accept(&reader.file, daily, &mut rest, row);
             reader.ahead.push_back(item);
         }
         reader.ahead.extend(skipped.map(Err));
@@ -118,18 +118,18 @@ impl BarReader {
     pub fn first_bars(&self) -> impl Iterator<Item = &Bar> {
         self.ahead.iter().filter_map(|i| i.as_ref().ok())
     }
+}
 
-    /// A parsed row made the file's next bar, or refused with why.
-    fn accept(&self, rest: &mut Rest, mut row: Row) -> Item {
-        if self.daily && row.midnight() {
-            row.at_session_midnight();
-        }
-        match refusal(&row, rest.last) {
-            Some(message) => Err(warning(&self.file, row.line, message)),
-            None => {
-                rest.last = Some(row.bar.time);
-                Ok(row.bar)
-            }
+/// A parsed row made the file's next bar, or refused with why.
+fn accept(file: &str, daily: bool, rest: &mut Rest, mut row: Row) -> Item {
+    if daily && row.midnight() {
+        row.at_session_midnight();
+    }
+    match refusal(&row, rest.last) {
+        Some(message) => Err(warning(file, row.line, message)),
+        None => {
+            rest.last = Some(row.bar.time);
+            Ok(row.bar)
         }
     }
 }
@@ -141,13 +141,17 @@ impl Iterator for BarReader {
         if let Some(item) = self.ahead.pop_front() {
             return Some(item);
         }
-        let mut rest = self.rest.take()?;
-        let item = match rest.row(&self.file)? {
-            Ok(row) => self.accept(&mut rest, row),
-            Err(w) => Err(w),
+        // Borrowed where it lies: `Rest` holds `csv_core`'s tables (some 2 KB), and taking it
+        // out and back was two copies a row.
+        let rest = self.rest.as_mut()?;
+        let Some(next) = rest.row(&self.file) else {
+            self.rest = None;
+            return None;
         };
-        self.rest = Some(rest);
-        Some(item)
+        Some(match next {
+            Ok(row) => accept(&self.file, self.daily, rest, row),
+            Err(w) => Err(w),
+        })
     }
 }
 

@@ -118,8 +118,10 @@ enum Fed<G> {
     Step(DateTime<Utc>, G),
 }
 
-/// Bars (and indicator rows) a backtest's store keeps per symbol.
-const BACKTEST_BARS: usize = 1_024;
+/// Bars a backtest's store keeps per symbol: the last one. The session's checks, the marks and
+/// the study read only it; the engine keeps its own windows, and only a restored session looks
+/// further back (the closes before its day), which a backtest never is.
+const BACKTEST_BARS: usize = 1;
 
 /// The loop both share: history first, then every step through the session in auto mode.
 fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
@@ -132,8 +134,9 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
 ) -> Report {
     cfg.signals.mode = Mode::Auto;
     // Nobody looks at a backtest's chart: the study reads the last bar and indicator row, the
-    // engine keeps its own windows. Small tails stay in cache (trimming a year of 1-minute bars
-    // moved 100 000 items per batch, 15 % of a run).
+    // engine keeps its own windows. A one-bar tail is replaced in place (trimming a year of
+    // 1-minute bars moved 100 000 items per batch, 15 % of a run; 1,024-bar tails still moved
+    // one bar a push).
     cfg.history.bars = cfg.history.bars.min(BACKTEST_BARS);
     let broker = Box::new(PaperBroker::new(&cfg.paper));
     let starting = to_f64(cfg.paper.starting_cash);

@@ -207,14 +207,18 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
             on_trade(&lot);
         }
         let step = step_view(&session, t, iwm_open, book_cost);
-        let bh = starting * step.iwm_close / *first_iwm.get_or_insert(step.iwm_close);
-        let book_curve = if mode == AgentsMode::Hedge {
-            starting + step.book_value - step.book_cost
-        } else {
-            step.account
-        };
+        let first = *first_iwm.get_or_insert(step.iwm_close);
         study.push(&step, slippage);
-        curve.push((year_fraction(t), step.account, book_curve, bh));
+        // The curve keeps a thinning sample of the steps: a point is worked out only if kept.
+        curve.push_with(|| {
+            let bh = starting * step.iwm_close / first;
+            let book_curve = if mode == AgentsMode::Hedge {
+                starting + step.book_value - step.book_cost
+            } else {
+                step.account
+            };
+            (year_fraction(t), step.account, book_curve, bh)
+        });
         if n % 4096 == 0 {
             bar.set_position(n as u64);
         }
@@ -329,7 +333,8 @@ impl Default for Curve {
 }
 
 impl Curve {
-    fn push(&mut self, p: (f64, f64, f64, f64)) {
+    /// The next step, its point made by `point` if it is kept.
+    fn push_with(&mut self, point: impl FnOnce() -> (f64, f64, f64, f64)) {
         if self.seen % self.every == 0 {
             if self.points.len() == 2 * CURVE_POINTS {
                 // The kept points sit at multiples of `every`: keeping the even ones leaves
@@ -342,7 +347,7 @@ impl Curve {
                 self.every *= 2;
             }
             if self.seen % self.every == 0 {
-                self.points.push(p);
+                self.points.push(point());
             }
         }
         self.seen += 1;

@@ -118,8 +118,10 @@ enum Fed<G> {
     Step(DateTime<Utc>, G),
 }
 
-/// Bars (and indicator rows) a backtest's store keeps per symbol.
-const BACKTEST_BARS: usize = 1_024;
+/// Bars a backtest's store keeps per symbol: the last one. The session's checks, the marks and
+/// the study read only it; the engine keeps its own windows, and only a restored session looks
+/// further back (the closes before its day), which a backtest never is.
+const BACKTEST_BARS: usize = 1;
 
 /// The loop both share: history first, then every step through the session in auto mode.
 fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
@@ -132,8 +134,9 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
 ) -> Report {
     cfg.signals.mode = Mode::Auto;
     // Nobody looks at a backtest's chart: the study reads the last bar and indicator row, the
-    // engine keeps its own windows. Small tails stay in cache (trimming a year of 1-minute bars
-    // moved 100 000 items per batch, 15 % of a run).
+    // engine keeps its own windows. A one-bar tail is replaced in place (trimming a year of
+    // 1-minute bars moved 100 000 items per batch, 15 % of a run; 1,024-bar tails still moved
+    // one bar a push).
     cfg.history.bars = cfg.history.bars.min(BACKTEST_BARS);
     let broker = Box::new(PaperBroker::new(&cfg.paper));
     let starting = to_f64(cfg.paper.starting_cash);
@@ -204,14 +207,18 @@ fn run_steps<G: IntoIterator<Item = (Symbol, Bar)>>(
             on_trade(&lot);
         }
         let step = step_view(&session, t, iwm_open, book_cost);
-        let bh = starting * step.iwm_close / *first_iwm.get_or_insert(step.iwm_close);
-        let book_curve = if mode == AgentsMode::Hedge {
-            starting + step.book_value - step.book_cost
-        } else {
-            step.account
-        };
+        let first = *first_iwm.get_or_insert(step.iwm_close);
         study.push(&step, slippage);
-        curve.push((year_fraction(t), step.account, book_curve, bh));
+        // The curve keeps a thinning sample of the steps: a point is worked out only if kept.
+        curve.push_with(|| {
+            let bh = starting * step.iwm_close / first;
+            let book_curve = if mode == AgentsMode::Hedge {
+                starting + step.book_value - step.book_cost
+            } else {
+                step.account
+            };
+            (year_fraction(t), step.account, book_curve, bh)
+        });
         if n % 4096 == 0 {
             bar.set_position(n as u64);
         }
@@ -326,7 +333,8 @@ impl Default for Curve {
 }
 
 impl Curve {
-    fn push(&mut self, p: (f64, f64, f64, f64)) {
+    /// The next step, its point made by `point` if it is kept.
+    fn push_with(&mut self, point: impl FnOnce() -> (f64, f64, f64, f64)) {
         if self.seen % self.every == 0 {
             if self.points.len() == 2 * CURVE_POINTS {
                 // The kept points sit at multiples of `every`: keeping the even ones leaves
@@ -339,7 +347,7 @@ impl Curve {
                 self.every *= 2;
             }
             if self.seen % self.every == 0 {
-                self.points.push(p);
+                self.points.push(point());
             }
         }
         self.seen += 1;

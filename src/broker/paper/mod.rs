@@ -34,6 +34,9 @@ pub struct PaperBroker {
     /// The instant of the last bar the interest looked at: the other symbols' bars of that
     /// instant are of the same day (asking the day on every bar was most of a quiet bar).
     interest_seen: Option<chrono::DateTime<chrono::Utc>>,
+    /// The instants of `charged_to`'s New York day (its midnight to the next): a bar inside
+    /// them is of the day already charged, known without asking its day.
+    charged_span: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
     positions: BTreeMap<Symbol, Position>,
     working: Vec<OrderRequest>,
     /// Raw last closes, converted to money only when an order or the equity needs one.
@@ -56,6 +59,7 @@ impl PaperBroker {
                 .unwrap_or_default(),
             charged_to: None,
             interest_seen: None,
+            charged_span: None,
             positions: BTreeMap::new(),
             working: Vec::new(),
             last_close: [None; Symbol::COUNT],

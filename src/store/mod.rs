@@ -3,7 +3,6 @@
 /// The forming bars and the market clock of live market hours, beside the closed bars.
 pub mod live;
 pub mod lots;
-mod marks;
 mod signals;
 mod tail;
 
@@ -323,16 +322,14 @@ impl Store {
             .map(|b| crate::model::price::price(b.close))
     }
 
-    /// Cash plus positions at the last close: `cash + Σ position_value` (see [`marks`]).
+    /// Cash plus positions at the last close.
     pub fn marked_equity(&self) -> Decimal {
-        let mut held = [(Decimal::ZERO, Decimal::ZERO); Symbol::COUNT];
-        let mut n = 0;
-        let open = self.positions.values().filter(|p| !p.qty.is_zero());
-        for (slot, p) in held.iter_mut().zip(open) {
-            // `position_value`'s operands: `p.market_value(price)` is `p.qty * price`.
-            *slot = (p.qty, self.last_price(p.symbol).unwrap_or(p.avg_price));
-            n += 1;
-        }
-        marks::marked(self.cash, &held[..n])
+        self.cash
+            + self
+                .positions
+                .values()
+                .filter(|p| !p.qty.is_zero())
+                .map(|p| self.position_value(p))
+                .sum::<Decimal>()
     }
 }

@@ -282,7 +282,7 @@ mod tests {
             "x-1-",
         ];
         for s in fixed {
-            let id = ClientOrderId(s.into());
+            let id = ClientOrderId::from(s);
             assert_eq!(numbered(&id), numbered_by_parse(&id), "{s:?}");
         }
         let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(27);
@@ -292,7 +292,7 @@ mod tests {
             let s: String = (0..len)
                 .map(|_| alphabet[rand::Rng::gen_range(&mut rng, 0..alphabet.len())] as char)
                 .collect();
-            let id = ClientOrderId(s);
+            let id = ClientOrderId::from(s);
             assert_eq!(numbered(&id), numbered_by_parse(&id), "{:?}", id.as_str());
         }
         for n in [0, 1, 9, 10, u64::MAX / 10, u64::MAX - 1, u64::MAX] {
@@ -310,7 +310,7 @@ mod tests {
         assert!((1..=5).all(|n| seen.contains(&id(n))));
         assert!(!seen.contains(&id(6)) && !seen.contains(&ClientOrderId::new("s2", 1)));
         // Written another way, a number is another id: kept exactly, never folded.
-        let odd = ClientOrderId("da-s1-007".into());
+        let odd = ClientOrderId::from("da-s1-007");
         assert!(!seen.contains(&odd) && seen.insert(&odd) && !seen.insert(&odd));
         assert!(seen.insert(&id(7)) && seen.contains(&odd) && seen.contains(&id(7)));
         let mut sig = SignalOrders::with_cap(2);

@@ -249,7 +249,7 @@ impl RiskGate {
                     crate::model::seen::Ordered::Recent(id) => id,
                     // Its id was folded away; the journal holds it.
                     crate::model::seen::Ordered::Settled => {
-                        ClientOrderId("an earlier, settled one".into())
+                        ClientOrderId::from("an earlier, settled one")
                     }
                 })
         };

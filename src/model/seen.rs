@@ -41,6 +41,23 @@ fn numbered(id: &ClientOrderId) -> Option<(&str, u64)> {
     Some((&s[..dash], n))
 }
 
+/// An id read once (`numbered`), for a `contains` and the `insert` after it: the gate asks
+/// both of every order it approves, and reading the id was a third of each.
+#[derive(Debug, Clone, Copy)]
+pub struct Read<'a> {
+    id: &'a ClientOrderId,
+    numbered: Option<(&'a str, u64)>,
+}
+
+impl<'a> Read<'a> {
+    pub fn of(id: &'a ClientOrderId) -> Self {
+        Read {
+            id,
+            numbered: numbered(id),
+        }
+    }
+}
+
 /// Ids are looked up as (prefix, n) pairs: one id parsed once, hashed as two integers, and
 /// nothing allocated per id (a gate and a venue each checked every order's id as a string,
 /// three hashes and two copies an order).
@@ -83,15 +100,24 @@ impl SeenIds {
     }
 
     pub fn contains(&self, id: &ClientOrderId) -> bool {
-        match numbered(id) {
+        self.contains_read(Read::of(id))
+    }
+
+    pub fn contains_read(&self, read: Read<'_>) -> bool {
+        match read.numbered {
             Some((p, n)) => self.prefix(p).is_some_and(|p| self.numbered_seen(p, n)),
-            None => self.unnumbered.contains(id),
+            None => self.unnumbered.contains(read.id),
         }
     }
 
     /// Record `id`; false if it was seen before.
     pub fn insert(&mut self, id: &ClientOrderId) -> bool {
-        let Some((p, n)) = numbered(id) else {
+        self.insert_read(Read::of(id))
+    }
+
+    pub fn insert_read(&mut self, read: Read<'_>) -> bool {
+        let id = read.id;
+        let Some((p, n)) = read.numbered else {
             return !self.unnumbered.contains(id) && self.unnumbered.insert(id.clone());
         };
         let p = match self.prefix(p) {

@@ -176,11 +176,13 @@ impl RiskGate {
         order: OrderRequest,
         ctx: &RiskContext,
     ) -> Result<RiskApproved, RiskRefused> {
-        match self.refusal(&order, ctx) {
+        // Read once for the duplicate check and, if it passes, for the record of it.
+        let id = crate::model::seen::Read::of(&order.client_order_id);
+        match self.refusal(&order, id, ctx) {
             Some(reason) => Err(RiskRefused { order, reason }),
             None => {
                 self.recent.push_back(ctx.now);
-                self.sent_ids.insert(&order.client_order_id);
+                self.sent_ids.insert_read(id);
                 self.working
                     .insert(order.client_order_id.clone(), (order.signal_id, order.qty));
                 if let Some(s) = order.signal_id {
@@ -210,11 +212,16 @@ impl RiskGate {
         probe.entry_refusal(order, ctx)
     }
 
-    fn refusal(&mut self, order: &OrderRequest, ctx: &RiskContext) -> Option<RefusalReason> {
+    fn refusal(
+        &mut self,
+        order: &OrderRequest,
+        id: crate::model::seen::Read<'_>,
+        ctx: &RiskContext,
+    ) -> Option<RefusalReason> {
         if order.qty <= Decimal::ZERO {
             return Some(RefusalReason::InvalidQuantity { qty: order.qty });
         }
-        if let Some(r) = self.duplicate(order) {
+        if let Some(r) = self.duplicate(order, id) {
             return Some(r);
         }
         let window_start = ctx.now - Duration::seconds(60);
@@ -238,8 +245,12 @@ impl RiskGate {
         self.entry_refusal(order, ctx)
     }
 
-    fn duplicate(&self, order: &OrderRequest) -> Option<RefusalReason> {
-        let existing = if self.sent_ids.contains(&order.client_order_id) {
+    fn duplicate(
+        &self,
+        order: &OrderRequest,
+        id: crate::model::seen::Read<'_>,
+    ) -> Option<RefusalReason> {
+        let existing = if self.sent_ids.contains_read(id) {
             Some(order.client_order_id.clone())
         } else {
             order

@@ -23,6 +23,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::broker::BrokerEvent;
+use crate::model::seen::Read;
 use crate::model::{ClientOrderId, OrderRequest, OrderType, Side, Symbol};
 
 pub use inputs::{BySymbol, RiskContext, RiskLimits};
@@ -177,7 +178,7 @@ impl RiskGate {
         ctx: &RiskContext,
     ) -> Result<RiskApproved, RiskRefused> {
         // Read once for the duplicate check and, if it passes, for the record of it.
-        let id = crate::model::seen::Read::of(&order.client_order_id);
+        let id = Read::of(&order.client_order_id);
         match self.refusal(&order, id, ctx) {
             Some(reason) => Err(RiskRefused { order, reason }),
             None => {
@@ -215,7 +216,7 @@ impl RiskGate {
     fn refusal(
         &mut self,
         order: &OrderRequest,
-        id: crate::model::seen::Read<'_>,
+        id: Read<'_>,
         ctx: &RiskContext,
     ) -> Option<RefusalReason> {
         if order.qty <= Decimal::ZERO {
@@ -245,11 +246,7 @@ impl RiskGate {
         self.entry_refusal(order, ctx)
     }
 
-    fn duplicate(
-        &self,
-        order: &OrderRequest,
-        id: crate::model::seen::Read<'_>,
-    ) -> Option<RefusalReason> {
+    fn duplicate(&self, order: &OrderRequest, id: Read<'_>) -> Option<RefusalReason> {
         let existing = if self.sent_ids.contains_read(id) {
             Some(order.client_order_id.clone())
         } else {

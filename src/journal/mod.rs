@@ -342,7 +342,7 @@ fn duplicate(entry: &Entry) -> JournalError {
     let id = entry
         .client_order_id()
         .cloned()
-        .unwrap_or_else(|| ClientOrderId(String::new()));
+        .unwrap_or_else(|| ClientOrderId::from(""));
     match entry {
         Entry::Fill(_) => JournalError::DuplicateFill(id),
         _ => JournalError::DuplicateIntent(id),

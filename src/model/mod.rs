@@ -1,6 +1,7 @@
 //! The domain vocabulary shared by every layer: bars, symbols, orders, fills, positions, signals.
 
 mod bar;
+mod client_order_id;
 mod exits;
 pub mod health;
 pub mod money;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use super::client_order_id::ClientOrderId;
 use super::Symbol;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -36,36 +37,6 @@ impl fmt::Display for Side {
             Side::Buy => "BUY",
             Side::Sell => "SELL",
         })
-    }
-}
-
-/// Created, and journaled, before an order is sent: the key that makes a retry idempotent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ClientOrderId(pub String);
-
-impl ClientOrderId {
-    /// `da-<session>-<seq>`: unique per session, short, safe in URLs (Alpaca allows 128 chars).
-    pub fn new(session: &str, seq: u64) -> Self {
-        // Minted for every order: the text pieces copied, the number written by `itoa` (the
-        // formatter's machinery was two thirds of minting an id).
-        let mut digits = itoa::Buffer::new();
-        let n = digits.format(seq);
-        let mut id = String::with_capacity(4 + session.len() + n.len());
-        id.push_str("da-");
-        id.push_str(session);
-        id.push('-');
-        id.push_str(n);
-        ClientOrderId(id)
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ClientOrderId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -23,6 +23,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::broker::BrokerEvent;
+use crate::model::seen::Read;
 use crate::model::{ClientOrderId, OrderRequest, OrderType, Side, Symbol};
 
 pub use inputs::{BySymbol, RiskContext, RiskLimits};
@@ -176,11 +177,13 @@ impl RiskGate {
         order: OrderRequest,
         ctx: &RiskContext,
     ) -> Result<RiskApproved, RiskRefused> {
-        match self.refusal(&order, ctx) {
+        // Read once for the duplicate check and, if it passes, for the record of it.
+        let id = Read::of(&order.client_order_id);
+        match self.refusal(&order, id, ctx) {
             Some(reason) => Err(RiskRefused { order, reason }),
             None => {
                 self.recent.push_back(ctx.now);
-                self.sent_ids.insert(&order.client_order_id);
+                self.sent_ids.insert_read(id);
                 self.working
                     .insert(order.client_order_id.clone(), (order.signal_id, order.qty));
                 if let Some(s) = order.signal_id {
@@ -210,11 +213,16 @@ impl RiskGate {
         probe.entry_refusal(order, ctx)
     }
 
-    fn refusal(&mut self, order: &OrderRequest, ctx: &RiskContext) -> Option<RefusalReason> {
+    fn refusal(
+        &mut self,
+        order: &OrderRequest,
+        id: Read<'_>,
+        ctx: &RiskContext,
+    ) -> Option<RefusalReason> {
         if order.qty <= Decimal::ZERO {
             return Some(RefusalReason::InvalidQuantity { qty: order.qty });
         }
-        if let Some(r) = self.duplicate(order) {
+        if let Some(r) = self.duplicate(order, id) {
             return Some(r);
         }
         let window_start = ctx.now - Duration::seconds(60);
@@ -238,8 +246,8 @@ impl RiskGate {
         self.entry_refusal(order, ctx)
     }
 
-    fn duplicate(&self, order: &OrderRequest) -> Option<RefusalReason> {
-        let existing = if self.sent_ids.contains(&order.client_order_id) {
+    fn duplicate(&self, order: &OrderRequest, id: Read<'_>) -> Option<RefusalReason> {
+        let existing = if self.sent_ids.contains_read(id) {
             Some(order.client_order_id.clone())
         } else {
             order
@@ -249,7 +257,7 @@ impl RiskGate {
                     crate::model::seen::Ordered::Recent(id) => id,
                     // Its id was folded away; the journal holds it.
                     crate::model::seen::Ordered::Settled => {
-                        ClientOrderId("an earlier, settled one".into())
+                        ClientOrderId::from("an earlier, settled one")
                     }
                 })
         };

@@ -227,7 +227,7 @@ impl Session {
         if self.store.mode == crate::config::Mode::Manual && !kind.is_exit() {
             // Not `new_order`: a probe must not use up an order id.
             let probe = OrderRequest {
-                client_order_id: crate::model::ClientOrderId("probe".into()),
+                client_order_id: crate::model::ClientOrderId::from("probe"),
                 symbol,
                 side,
                 qty,

@@ -199,11 +199,15 @@ impl LotBook {
             lot.exit_reason.clone_from(&reason);
             left -= q;
         }
-        let (done, open): (Vec<Lot>, Vec<Lot>) = std::mem::take(&mut self.open)
-            .into_iter()
-            .partition(|l| l.open <= Decimal::ZERO);
-        self.open = open;
-        for lot in done {
+        // The closed lots move out in their order, the open ones stay in theirs: in place, where
+        // a partition built two new lists on every sale.
+        let mut i = 0;
+        while i < self.open.len() {
+            if self.open[i].open > Decimal::ZERO {
+                i += 1;
+                continue;
+            }
+            let lot = self.open.remove(i);
             self.records
                 .entry(lot.kind)
                 .or_default()

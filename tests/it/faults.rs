@@ -87,7 +87,7 @@ pub fn audit(s: &Session, settled: bool) -> BTreeMap<String, Trail> {
         assert!(t.kinds.len() > 1, "{coid}: intent without a broker answer");
         let o = s
             .store
-            .order(&double_agent::model::ClientOrderId(coid.clone()));
+            .order(&double_agent::model::ClientOrderId::from(coid.clone()));
         let status = o.unwrap().status;
         let expect = match status {
             OrderStatus::Filled => "fill",

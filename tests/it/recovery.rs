@@ -126,7 +126,7 @@ fn check_journal(data: &Path) -> Outcome {
             }
             Entry::BrokerAccepted {
                 client_order_id, ..
-            } => *accepted.entry(client_order_id.0).or_default() += 1,
+            } => *accepted.entry(client_order_id.to_string()).or_default() += 1,
             Entry::BrokerRejected { reason, .. } => {
                 assert!(!reason.contains("unique"), "an id was sent twice: {reason}");
             }

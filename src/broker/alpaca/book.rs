@@ -125,7 +125,7 @@ impl Book {
             tracing::debug!(symbol = %o.symbol, "ignoring an order for a symbol we do not trade");
             return Vec::new();
         };
-        let coid = ClientOrderId(o.client_order_id.clone());
+        let coid = ClientOrderId::from(o.client_order_id.as_str());
         let filled = o.filled_qty.unwrap_or_default();
         let notional = o.filled_avg_price.unwrap_or_default() * filled;
         let t = self.orders.entry(coid.clone()).or_insert_with(|| Tracked {
@@ -215,7 +215,7 @@ mod tests {
 
     fn req() -> OrderRequest {
         OrderRequest {
-            client_order_id: ClientOrderId("da-t-1".into()),
+            client_order_id: ClientOrderId::from("da-t-1"),
             symbol: Symbol::Twm,
             side: Side::Buy,
             qty: dec!(10),

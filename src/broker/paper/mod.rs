@@ -154,7 +154,9 @@ impl PaperBroker {
 
     /// Why a venue would refuse `order` at submission, if it would.
     fn refusal(&self, order: &OrderRequest) -> Option<String> {
-        if order.qty <= Decimal::ZERO || order.qty.fract() != Decimal::ZERO {
+        // A quantity written without decimals is whole: `fract` only for the others.
+        let whole = order.qty.scale() == 0 || order.qty.fract() == Decimal::ZERO;
+        if order.qty <= Decimal::ZERO || !whole {
             return Some(format!("bad quantity {}", order.qty));
         }
         match order.order_type {
@@ -260,9 +262,13 @@ impl Broker for PaperBroker {
             }];
         }
         self.working.push(order.clone());
+        // Written into its own size (a `concat` of the two pieces cost twice as much).
+        let mut broker_order_id = String::with_capacity(4 + id.as_str().len());
+        broker_order_id.push_str("sim-");
+        broker_order_id.push_str(id.as_str());
         vec![BrokerEvent::Accepted {
             client_order_id: id.clone(),
-            broker_order_id: Some(["sim-", id.as_str()].concat()),
+            broker_order_id: Some(broker_order_id),
         }]
     }
 

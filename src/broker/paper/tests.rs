@@ -257,3 +257,29 @@ fn market_on_close_fills_at_its_days_close_and_expires_when_that_close_is_missed
         "{ev:?}"
     );
 }
+
+/// A quantity with no decimals written is whole without asking `fract`; any other is asked.
+#[test]
+fn whole_quantities_are_told_apart_as_before() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(14);
+    let b = PaperBroker::new(&Config::default_config().paper);
+    for _ in 0..100_000 {
+        let q = Decimal::new(rng.gen_range(-1_000_000..1_000_000), rng.gen_range(0..6));
+        let o = order(
+            1,
+            Side::Sell,
+            q,
+            Utc.with_ymd_and_hms(2025, 1, 2, 14, 30, 0).unwrap(),
+        );
+        let bad = q <= Decimal::ZERO || q.fract() != Decimal::ZERO;
+        let refused = b.refusal(&o);
+        assert_eq!(
+            refused
+                .as_deref()
+                .is_some_and(|r| r.starts_with("bad quantity")),
+            bad,
+            "{q:?}: {refused:?}"
+        );
+    }
+}

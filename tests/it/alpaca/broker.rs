@@ -27,7 +27,7 @@ pub(super) fn cfg() -> AlpacaBrokerConfig {
 
 pub(super) fn order(coid: &str, order_type: OrderType) -> OrderRequest {
     OrderRequest {
-        client_order_id: ClientOrderId(coid.into()),
+        client_order_id: ClientOrderId::from(coid),
         symbol: Symbol::Twm,
         side: Side::Buy,
         qty: dec!(10),
@@ -75,7 +75,7 @@ async fn until_post(m: &Mock) {
 }
 
 fn accepted(e: &BrokerEvent, coid: &str) -> bool {
-    matches!(e, BrokerEvent::Accepted { client_order_id, .. } if client_order_id.0 == coid)
+    matches!(e, BrokerEvent::Accepted { client_order_id, .. } if client_order_id.as_str() == coid)
 }
 
 fn count_orders(m: &Mock, coid: &str) -> usize {
@@ -102,7 +102,7 @@ async fn alpaca_post_without_answer_is_settled_by_lookup_exactly_one_order() {
         .is_empty());
     let got = until(&mut rx, |e| accepted(e, "da-s1-1")).await;
     assert!(
-        got.iter().any(|e| matches!(e, BrokerEvent::Unknown { client_order_id, .. } if client_order_id.0 == "da-s1-1")),
+        got.iter().any(|e| matches!(e, BrokerEvent::Unknown { client_order_id, .. } if client_order_id.as_str() == "da-s1-1")),
         "{got:?}"
     );
     assert_eq!(count_orders(&m, "da-s1-1"), 1);
@@ -256,8 +256,8 @@ async fn alpaca_403_rejects_and_cancel_reports_canceled() {
 
     broker.submit(&order("da-s4-3", OrderType::Market));
     until(&mut rx, |e| accepted(e, "da-s4-3")).await;
-    broker.cancel(&ClientOrderId("da-s4-3".into()));
-    until(&mut rx, |e| matches!(e, BrokerEvent::Canceled { client_order_id } if client_order_id.0 == "da-s4-3")).await;
+    broker.cancel(&ClientOrderId::from("da-s4-3"));
+    until(&mut rx, |e| matches!(e, BrokerEvent::Canceled { client_order_id } if client_order_id.as_str() == "da-s4-3")).await;
     assert_eq!(
         m.requests(
             Method::DELETE,

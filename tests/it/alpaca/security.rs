@@ -174,7 +174,7 @@ async fn alpaca_canary_keys_never_appear_in_errors_debug_or_logs() {
     };
     let mut broker = AlpacaBroker::start(client, cfg, btx);
     broker.submit(&OrderRequest {
-        client_order_id: ClientOrderId("da-canary-1".into()),
+        client_order_id: ClientOrderId::from("da-canary-1"),
         symbol: Symbol::Iwm,
         side: Side::Sell,
         qty: dec!(1),

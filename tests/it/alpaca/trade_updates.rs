@@ -153,7 +153,7 @@ fn updates(url: &str, key: &str) -> UpdatesConfig {
 fn fills(evs: &[BrokerEvent]) -> Vec<(String, rust_decimal::Decimal, rust_decimal::Decimal)> {
     evs.iter()
         .filter_map(|e| match e {
-            BrokerEvent::Filled(f) => Some((f.client_order_id.0.clone(), f.qty, f.price)),
+            BrokerEvent::Filled(f) => Some((f.client_order_id.to_string(), f.qty, f.price)),
             _ => None,
         })
         .collect()

@@ -189,7 +189,7 @@ fn fault_journal_clock_going_backwards_keeps_sessions_and_order_ids_unique() {
             s.store
                 .orders
                 .iter()
-                .map(|o| o.request.client_order_id.0.clone()),
+                .map(|o| o.request.client_order_id.to_string()),
         );
         s.end("test");
     }

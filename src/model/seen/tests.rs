@@ -1,0 +1,177 @@
+//! The bounded memories against exact ones, and the id reading against `str::parse`.
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+
+use super::*;
+
+fn id(n: u64) -> ClientOrderId {
+    ClientOrderId::new("s1", n)
+}
+
+/// The newest run answers for signals past it; the tree's search for any other.
+#[test]
+fn the_run_at_or_before_a_signal_is_the_searched_one() {
+    let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(13);
+    for _ in 0..2_000 {
+        let mut sig = SignalOrders::with_cap(1);
+        let mut at = 0u64;
+        for _ in 0..rand::Rng::gen_range(&mut rng, 0..6) {
+            at += rand::Rng::gen_range(&mut rng, 2..9);
+            let end = at + rand::Rng::gen_range(&mut rng, 0..4);
+            sig.settled.insert(at, end);
+            at = end;
+        }
+        for s in 0..at + 12 {
+            let searched = sig.settled.range(..=s).next_back().map(|(a, b)| (*a, *b));
+            assert_eq!(sig.settled_run_from_or_before(s), searched, "{s} {sig:?}");
+        }
+    }
+}
+
+/// The two-pass reading `numbered` replaced: canonical digits, then `str::parse`.
+fn numbered_by_parse(id: &ClientOrderId) -> Option<(&str, u64)> {
+    let s = id.as_str();
+    let dash = s.bytes().rposition(|b| b == b'-')?;
+    let digits = &s[dash + 1..];
+    let canonical = match digits.as_bytes() {
+        [] => false,
+        [b'0', _, ..] => false,
+        d => d.iter().all(u8::is_ascii_digit),
+    };
+    Some((&s[..dash], digits.parse().ok().filter(|_| canonical)?))
+}
+
+#[test]
+fn ids_are_numbered_as_str_parse_numbers_them() {
+    let fixed = [
+        "",
+        "-",
+        "a-",
+        "a-0",
+        "a-00",
+        "a-07",
+        "a-7",
+        "a--7",
+        "a-+7",
+        "a-7x",
+        "a-18446744073709551615",
+        "a-18446744073709551616",
+        "a-99999999999999999999",
+        "da-s1-42",
+        "no dash",
+        "x-1-",
+    ];
+    for s in fixed {
+        let id = ClientOrderId::from(s);
+        assert_eq!(numbered(&id), numbered_by_parse(&id), "{s:?}");
+    }
+    let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(27);
+    let alphabet = b"0123456789-+a";
+    for _ in 0..100_000 {
+        let len = rand::Rng::gen_range(&mut rng, 0..24);
+        let s: String = (0..len)
+            .map(|_| alphabet[rand::Rng::gen_range(&mut rng, 0..alphabet.len())] as char)
+            .collect();
+        let id = ClientOrderId::from(s);
+        assert_eq!(numbered(&id), numbered_by_parse(&id), "{:?}", id.as_str());
+    }
+    for n in [0, 1, 9, 10, u64::MAX / 10, u64::MAX - 1, u64::MAX] {
+        assert_eq!(numbered(&id(n)), Some(("da-s1", n)));
+    }
+}
+
+#[test]
+fn folded_ids_and_signals_are_still_repeats() {
+    let mut seen = SeenIds::with_cap(2);
+    for n in 1..=5 {
+        assert!(seen.insert(&id(n)));
+    }
+    assert_eq!(seen.exact_len(), 2);
+    assert!((1..=5).all(|n| seen.contains(&id(n))));
+    assert!(!seen.contains(&id(6)) && !seen.contains(&ClientOrderId::new("s2", 1)));
+    // Written another way, a number is another id: kept exactly, never folded.
+    let odd = ClientOrderId::from("da-s1-007");
+    assert!(!seen.contains(&odd) && seen.insert(&odd) && !seen.insert(&odd));
+    assert!(seen.insert(&id(7)) && seen.contains(&odd) && seen.contains(&id(7)));
+    let mut sig = SignalOrders::with_cap(2);
+    for s in [1, 2, 3, 7, 8, 5] {
+        sig.insert(s, id(s), |_| false);
+    }
+    assert_eq!(sig.sizes(), (2, 2), "{sig:?}");
+    assert_eq!(sig.get(1), Some(Ordered::Settled));
+    assert_eq!(sig.get(4), None, "a signal never ordered may still be");
+    assert_eq!(sig.get(5), Some(Ordered::Recent(id(5))));
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// An order for this signal (or none) under a fresh id.
+    Send(Option<u64>),
+    /// The k-th order sent so far, again.
+    Resend(usize),
+    /// The k-th order sent so far is rejected, or settles.
+    Reject(usize),
+    Settle(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => proptest::option::of(0u64..40).prop_map(Op::Send),
+        2 => (0usize..200).prop_map(Op::Resend),
+        1 => (0usize..200).prop_map(Op::Reject),
+        2 => (0usize..200).prop_map(Op::Settle),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Against a model that keeps everything: with a cap of 3 the bounded sets accept
+    /// exactly what the unbounded ones do (never a repeated id, never a second order for a
+    /// signal whose order was not rejected), and hold at most the cap plus working orders.
+    #[test]
+    fn bounded_sets_refuse_every_repeat(ops in proptest::collection::vec(op(), 1..200)) {
+        let (mut seen, mut sig) = (SeenIds::with_cap(3), SignalOrders::with_cap(3));
+        let mut all_ids: HashSet<ClientOrderId> = HashSet::new();
+        let mut model_sig: HashMap<u64, ClientOrderId> = HashMap::new();
+        let mut sent: Vec<(ClientOrderId, Option<u64>)> = Vec::new();
+        let mut working: HashSet<ClientOrderId> = HashSet::new();
+        let mut next = 1;
+        for op in ops {
+            let (candidate, signal) = match op {
+                Op::Send(s) => { next += 1; (id(next), s) }
+                Op::Resend(k) if !sent.is_empty() => sent[k % sent.len()].clone(),
+                Op::Reject(k) | Op::Settle(k) if !sent.is_empty() => {
+                    let (cid, s) = sent[k % sent.len()].clone();
+                    if working.remove(&cid) && matches!(op, Op::Reject(_)) {
+                        if let Some(s) = s {
+                            sig.release(s, &cid);
+                            if model_sig.get(&s) == Some(&cid) { model_sig.remove(&s); }
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let model_dup = all_ids.contains(&candidate)
+                || signal.is_some_and(|s| model_sig.contains_key(&s));
+            let dup = seen.contains(&candidate)
+                || signal.is_some_and(|s| sig.get(s).is_some());
+            prop_assert_eq!(dup, model_dup, "{:?} for {:?}", candidate, signal);
+            if !dup {
+                all_ids.insert(candidate.clone());
+                seen.insert(&candidate);
+                working.insert(candidate.clone());
+                if let Some(s) = signal {
+                    model_sig.insert(s, candidate.clone());
+                    sig.insert(s, candidate.clone(), |i| working.contains(i));
+                    // Folding happens on insert: the bound holds right after one.
+                    prop_assert!(sig.sizes().0 <= 3 + working.len());
+                }
+                sent.push((candidate, signal));
+            }
+            prop_assert!(seen.exact_len() <= 3);
+        }
+    }
+}

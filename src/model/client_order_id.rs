@@ -2,33 +2,20 @@
 //!
 //! An id travels with its order through the gate, the venue, the store and every notice and fill:
 //! as a `String` each of those copies was a heap allocation and a free, about half of the
-//! allocations of a signal's path. The ids this program mints (`da-<session>-<n>`) fit in
-//! `INLINE` bytes; a longer one (a venue's, read back from an account) lives on the heap.
-//! Everything an id is compared, hashed, ordered, shown or written as is its text, exactly as
-//! the `String` was: hash maps keyed by ids iterate in the same order, and JSON is unchanged.
+//! allocations of a signal's path. The ids this program mints (`da-<session>-<n>`) fit in a
+//! `CompactString`'s 24 inline bytes; a longer one (a venue's, read back from an account) lives on
+//! the heap. It compares, hashes, orders, prints and serialises as its text, exactly as the
+//! `String` did: hash maps keyed by ids iterate in the same order, and JSON is unchanged.
 
-use std::cmp::Ordering;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// Bytes kept inline: with the length byte and the enum's tag the id is 32 bytes.
-const INLINE: usize = 30;
-
-#[derive(Clone)]
-enum Text {
-    /// Invariant: `bytes[..len]` is a copy of a `&str`, so it is UTF-8.
-    Inline {
-        len: u8,
-        bytes: [u8; INLINE],
-    },
-    Heap(Box<str>),
-}
+use compact_str::CompactString;
+use serde::{Deserialize, Serialize};
 
 /// Created, and journaled, before an order is sent: the key that makes a retry idempotent.
-#[derive(Clone)]
-pub struct ClientOrderId(Text);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClientOrderId(CompactString);
 
 impl ClientOrderId {
     /// `da-<session>-<seq>`: unique per session, short, safe in URLs (Alpaca allows 128 chars).
@@ -36,94 +23,27 @@ impl ClientOrderId {
         // Minted for every order: the text pieces copied, the number written by `itoa` (the
         // formatter's machinery was two thirds of minting an id).
         let mut digits = itoa::Buffer::new();
-        let n = digits.format(seq);
-        let len = 4 + session.len() + n.len();
-        if len > INLINE {
-            return ClientOrderId::from(["da-", session, "-", n].concat());
+        let mut id = CompactString::const_new("da-");
+        for piece in [session, "-", digits.format(seq)] {
+            id.push_str(piece);
         }
-        let mut bytes = [0u8; INLINE];
-        let mut at = 0;
-        for piece in ["da-", session, "-", n] {
-            bytes[at..at + piece.len()].copy_from_slice(piece.as_bytes());
-            at += piece.len();
-        }
-        ClientOrderId(Text::Inline {
-            len: len as u8,
-            bytes,
-        })
+        ClientOrderId(id)
     }
 
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            Text::Inline { len, bytes } => {
-                let b = &bytes[..usize::from(*len)];
-                // SAFETY: `Inline` is only built from the bytes of `&str`s, whole (see `from`
-                // and `new`), so `b` is valid UTF-8; checking it again on every comparison and
-                // hash would cost what the inline text saves.
-                unsafe { std::str::from_utf8_unchecked(b) }
-            }
-            Text::Heap(s) => s,
-        }
+        &self.0
     }
 }
 
 impl From<&str> for ClientOrderId {
     fn from(s: &str) -> Self {
-        if s.len() > INLINE {
-            return ClientOrderId(Text::Heap(s.into()));
-        }
-        let mut bytes = [0u8; INLINE];
-        bytes[..s.len()].copy_from_slice(s.as_bytes());
-        ClientOrderId(Text::Inline {
-            len: s.len() as u8,
-            bytes,
-        })
+        ClientOrderId(s.into())
     }
 }
 
 impl From<String> for ClientOrderId {
     fn from(s: String) -> Self {
-        if s.len() > INLINE {
-            ClientOrderId(Text::Heap(s.into_boxed_str()))
-        } else {
-            ClientOrderId::from(s.as_str())
-        }
-    }
-}
-
-impl PartialEq for ClientOrderId {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl Eq for ClientOrderId {}
-
-impl PartialOrd for ClientOrderId {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for ClientOrderId {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.as_str().cmp(other.as_str())
-    }
-}
-
-/// As a `String` hashes: a map keyed by ids holds and iterates them as it did.
-impl Hash for ClientOrderId {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state)
-    }
-}
-
-/// As the derived form over a `String` printed it: `ClientOrderId("da-bt-1")`.
-impl fmt::Debug for ClientOrderId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ClientOrderId")
-            .field(&self.as_str())
-            .finish()
+        ClientOrderId(s.into())
     }
 }
 
@@ -133,23 +53,14 @@ impl fmt::Display for ClientOrderId {
     }
 }
 
-/// A plain string in JSON, as the `#[serde(transparent)]` `String` was.
-impl Serialize for ClientOrderId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ClientOrderId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(ClientOrderId::from)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+
+    /// `CompactString`'s inline capacity on 64-bit targets: texts on both sides of it are tried.
+    const INLINE: usize = 24;
 
     fn hash_of<T: Hash + ?Sized>(t: &T) -> u64 {
         let mut h = DefaultHasher::new();

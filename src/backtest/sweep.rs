@@ -71,8 +71,11 @@ pub fn grid(base: &Merged, axes: &[Axis]) -> Result<Vec<Setting>, SweepError> {
             })
             .collect();
     }
-    combos
-        .into_iter()
+    // Each setting is a whole config load (layers cloned, TOML merged, every key checked): built
+    // on every core, as the runs are, instead of one after another before them (it was most of a
+    // sweep's serial start). Collected in grid order, so the first bad setting is the one named.
+    let settings: Vec<Result<Setting, SweepError>> = combos
+        .into_par_iter()
         .map(|pairs| {
             let label = pairs
                 .iter()
@@ -89,7 +92,8 @@ pub fn grid(base: &Merged, axes: &[Axis]) -> Result<Vec<Setting>, SweepError> {
                 })?;
             Ok(Setting { label, config })
         })
-        .collect()
+        .collect();
+    settings.into_iter().collect()
 }
 
 /// `bear.stop_atr=3` as TOML (`[bear]` with `stop_atr = 3`); a value that is not TOML (TWM) is
@@ -284,6 +288,21 @@ mod tests {
         assert!(err.contains("bear.vehicle=QQQ"), "{err}");
         for bad in ["stop_atr=2", "bear.stop_atr", "bear.stop_atr=2,,3"] {
             assert!(bad.parse::<Axis>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn of_several_bad_settings_the_first_in_grid_order_is_named() {
+        // The settings are built in parallel; the error must not depend on which finished first.
+        let values: Vec<String> = (0..64).map(|i| format!("-{i}")).collect();
+        for _ in 0..20 {
+            let err = grid(
+                &crate::config::merge(&[]).unwrap(),
+                &[axis(&format!("bear.stop_atr=2,{}", values.join(",")))],
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("bear.stop_atr=-0"), "{err}");
         }
     }
 }

@@ -72,10 +72,18 @@ fn load_sweep_bars(
         warnings.into_iter().for_each(|w| eprintln!("warning: {w}"));
         return Ok((series, Timeframe::Day1));
     }
+    use rayon::prelude::*;
     let (_, tf) = wiring::open_readers_for(input, symbols)?;
+    // Read on every core, as the embedded series are: one file after another was the serial
+    // start that two threads could not share. Warnings and the first error stay in file order.
+    let loaded: Vec<_> = symbols
+        .par_iter()
+        .zip(input)
+        .map(|(&sym, path)| crate::data::load_file(path).map(|l| (sym, l)))
+        .collect();
     let mut series = Vec::new();
-    for (&sym, path) in symbols.iter().zip(input) {
-        let loaded = crate::data::load_file(path)?;
+    for l in loaded {
+        let (sym, loaded) = l?;
         loaded
             .warnings
             .iter()

@@ -64,17 +64,6 @@ impl Costs {
 
     /// `reference` moved against the trader by the slippage, at the venue's 4-dp tick.
     pub fn slipped(&self, side: Side, reference: Decimal) -> Decimal {
-        if self.slippage.is_zero() {
-            // × (1 ± 0): Decimal multiplies by one into the same number, and any zero into its
-            // own zero, so the two multiplications of every order's check and fill are skipped
-            // for the same bits (`costs_tests` holds the two forms equal).
-            let same = if reference.is_zero() {
-                Decimal::ZERO
-            } else {
-                reference
-            };
-            return same.round_dp(4);
-        }
         (reference * (Decimal::ONE + side.sign() * self.slippage)).round_dp(4)
     }
 
@@ -82,12 +71,6 @@ impl Costs {
     /// (as per-share brokers do: a penny stock never pays half its value in commission). The cap
     /// wins over the minimum, and rounds down so it is never exceeded.
     pub fn commission(&self, qty: Decimal, price: Decimal) -> Decimal {
-        if self.per_share.is_zero() && self.min <= Decimal::ZERO {
-            // No per-share charge and no minimum: `qty × 0` is Decimal's zero, at most the
-            // minimum's own zero, and no cap (never below zero) is below it. The same bits,
-            // without the three multiplications (`costs_tests`).
-            return Decimal::ZERO.max(self.min).round_dp(2);
-        }
         let cap = (qty * price * self.max_pct)
             .round_dp_with_strategy(2, RoundingStrategy::ToZero)
             .max(Decimal::ZERO);
@@ -153,6 +136,3 @@ pub trait Broker: Send {
     /// A new bar of `symbol`: the simulator fills working orders here; real venues ignore it.
     fn on_bar(&mut self, symbol: Symbol, bar: &Bar) -> Vec<BrokerEvent>;
 }
-
-#[cfg(test)]
-mod costs_tests;

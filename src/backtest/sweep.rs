@@ -165,6 +165,10 @@ pub fn run(
 ) -> Vec<Row> {
     let mut rows: Vec<Row> = settings
         .into_par_iter()
+        // One setting a task: rayon otherwise runs the grid's leaves in runs of several settings,
+        // and a thread that finished its own could not take one from another's run, idle while
+        // the last few settings ran one after another.
+        .with_max_len(1)
         .map(|s| {
             let once = |cfg: Config, a, b| {
                 Headline::from(&super::run(cfg, plan(a), b, false, |_| {}, |_| {}))

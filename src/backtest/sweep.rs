@@ -163,24 +163,35 @@ pub fn run(
     split: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Vec<Row> {
-    let mut rows: Vec<Row> = settings
+    let in_end = split.map(|d| d - chrono::Duration::seconds(1)).or(to);
+    // Each backtest is a task of its own, the two halves of a split setting too: with whole
+    // settings, a thread that finished its share sat idle while the other ran a last setting's
+    // two halves. One task at a time: rayon otherwise runs a grid's leaves in runs of several,
+    // which a thread that finished its own could not take from another's.
+    let halves: &[bool] = if split.is_some() {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    let runs: Vec<(usize, bool)> = (0..settings.len())
+        .flat_map(|i| halves.iter().map(move |&out| (i, out)))
+        .collect();
+    let headlines: Vec<Headline> = runs
         .into_par_iter()
-        // One setting a task: rayon otherwise runs the grid's leaves in runs of several settings,
-        // and a thread that finished its own could not take one from another's run, idle while
-        // the last few settings ran one after another.
         .with_max_len(1)
-        .map(|s| {
-            let once = |cfg: Config, a, b| {
-                Headline::from(&super::run(cfg, plan(a), b, false, |_| {}, |_| {}))
-            };
-            let in_end = split.map(|d| d - chrono::Duration::seconds(1)).or(to);
-            let in_sample = once(s.config.clone(), from, in_end);
-            let out_of_sample = split.map(|d| once(s.config, Some(d), to));
-            Row {
-                setting: s.label,
-                in_sample,
-                out_of_sample,
-            }
+        .map(|(i, out)| {
+            let (a, b) = if out { (split, to) } else { (from, in_end) };
+            let cfg = settings[i].config.clone();
+            Headline::from(&super::run(cfg, plan(a), b, false, |_| {}, |_| {}))
+        })
+        .collect();
+    let mut rows: Vec<Row> = settings
+        .into_iter()
+        .zip(headlines.chunks_exact(halves.len()))
+        .map(|(s, h)| Row {
+            setting: s.label,
+            in_sample: h[0],
+            out_of_sample: h.get(1).copied(),
         })
         .collect();
     rows.sort_by(|a, b| {

@@ -15,7 +15,8 @@ pub(super) struct Entry {
     /// Σ price × weight and Σ weight of the member pivots (the volume-weighted mean).
     pub(super) pv: f64,
     pub(super) w: f64,
-    /// Lowest and highest member pivot.
+    /// Lowest and highest member pivot of a pivot cluster (`accepts` reads them for no other
+    /// kind of level, and removals keep them only for clusters).
     pub(super) lo: f64,
     pub(super) hi: f64,
     /// Member pivots (touches), and strength given by the source (configured, merged POC).
@@ -173,17 +174,22 @@ impl LevelBook {
             }
             return;
         }
-        // The span of the pivots still in it.
-        let (mut lo, mut hi) = (f64::MAX, f64::MIN);
-        for x in self.members.values().iter().filter(|x| x.level == m.level) {
-            lo = lo.min(x.price);
-            hi = hi.max(x.price);
-        }
+        // The span of the pivots still in it, which only a pivot cluster reads (`accepts`). It
+        // is its members' lowest and highest price, so a pivot leaving from strictly inside it
+        // leaves it as it is: the members are looked at again only when one leaves an edge.
         let e = &mut self.entries[i];
-        if lo <= hi {
-            (e.lo, e.hi) = (lo, hi);
+        let is_pivot = e.level.source == LevelSource::Pivot;
+        if is_pivot && !(e.lo < m.price && m.price < e.hi) {
+            let (mut lo, mut hi) = (f64::MAX, f64::MIN);
+            for x in self.members.values().iter().filter(|x| x.level == m.level) {
+                lo = lo.min(x.price);
+                hi = hi.max(x.price);
+            }
+            if lo <= hi {
+                (e.lo, e.hi) = (lo, hi);
+            }
         }
-        if e.level.source == LevelSource::Pivot && e.w > 0.0 {
+        if is_pivot && e.w > 0.0 {
             e.level.price = e.pv / e.w;
             self.resort(i);
         }
@@ -295,6 +301,29 @@ mod tests {
                     (g.0 - w.0).abs() < 1e-9 && g.1 == w.1 && g.2 == w.2,
                     "{name}: {got:?}"
                 );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// A pivot cluster's span stays its members' lowest and highest price through joins and
+        /// removals (a removal from inside the span does not look at the members again).
+        #[test]
+        fn a_cluster_span_is_its_members_span(
+            pivots in proptest::collection::vec((0u8..40, 1u8..4), 1..200),
+            max_pivots in 1usize..12,
+        ) {
+            let mut b = book(max_pivots, vec![100.0]);
+            for (i, (tenths, v)) in pivots.iter().enumerate() {
+                // Prices on a 0.1 grid around a configured level: ties, joins and edges.
+                let p = 98.0 + f64::from(*tenths) / 10.0;
+                b.update(i as u64, 500.0, Some(2.0), None, pivot(p, f64::from(*v)));
+                for e in b.entries.iter().filter(|e| e.level.source == LevelSource::Pivot) {
+                    let prices = b.members.values().iter().filter(|m| m.level == e.id).map(|m| m.price);
+                    let lo = prices.clone().fold(f64::MAX, f64::min);
+                    let hi = prices.fold(f64::MIN, f64::max);
+                    proptest::prop_assert_eq!((e.lo, e.hi), (lo, hi), "bar {}", i);
+                }
             }
         }
     }

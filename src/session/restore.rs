@@ -128,7 +128,7 @@ impl Session {
                 refused,
             ));
             if answered {
-                self.store.signals.push(SignalEntry {
+                self.store.push_signal(SignalEntry {
                     signal: signal.clone(),
                     state: *state,
                     expires_at: 0,
@@ -144,7 +144,7 @@ impl Session {
             } else {
                 self.recovery.ask_again.push(signal.id);
             }
-            self.store.signals.push(SignalEntry {
+            self.store.push_signal(SignalEntry {
                 signal: signal.clone(),
                 state: SignalState::Proposed,
                 // An exit stands until answered, after a restart too.

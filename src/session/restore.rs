@@ -88,11 +88,7 @@ impl Session {
     pub fn restore(&mut self, rec: &Recovered, cash: Option<Decimal>, resumed: bool) -> Restored {
         self.restore_globals(rec);
         self.gate.restore(&rec.risk_restore());
-        self.store.positions = rec
-            .positions
-            .iter()
-            .map(|p| (p.symbol, p.clone()))
-            .collect();
+        self.store.positions = rec.positions.iter().cloned().collect();
         if let Some(cash) = cash {
             self.store.cash = cash;
             self.store.equity = self.store.marked_equity();

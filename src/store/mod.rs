@@ -3,6 +3,7 @@
 /// The forming bars and the market clock of live market hours, beside the closed bars.
 pub mod live;
 pub mod lots;
+mod positions;
 mod signals;
 mod tail;
 
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+pub use positions::Positions;
 pub use signals::{SignalBook, SignalEntry};
 pub use tail::Tail;
 
@@ -124,7 +126,7 @@ pub struct Store {
     pub signals: SignalBook,
     /// The newest orders and every working one (pinned until it is done).
     pub orders: Tail<OrderEntry>,
-    pub positions: BTreeMap<Symbol, Position>,
+    pub positions: Positions,
     pub cash: Decimal,
     pub equity: Decimal,
     pub starting_equity: Decimal,
@@ -181,7 +183,7 @@ impl Store {
             health: BTreeMap::new(),
             signals: SignalBook::default(),
             orders: Tail::pinned(usize::MAX),
-            positions: BTreeMap::new(),
+            positions: Positions::default(),
             cash,
             equity: cash,
             starting_equity: cash,

@@ -3,7 +3,6 @@
 /// The forming bars and the market clock of live market hours, beside the closed bars.
 pub mod live;
 pub mod lots;
-mod positions;
 mod signals;
 mod tail;
 
@@ -13,7 +12,6 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-pub use positions::Positions;
 pub use signals::{SignalBook, SignalEntry};
 pub use tail::Tail;
 
@@ -22,7 +20,7 @@ use crate::config::Mode;
 use crate::engine::IndicatorRow;
 use crate::model::FeedHealth;
 use crate::model::{
-    Bar, ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Symbol, Timeframe,
+    Bar, ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Positions, Symbol, Timeframe,
 };
 
 pub use crate::model::Severity;

@@ -35,7 +35,7 @@ pub struct PaperBroker {
     /// The instants of `charged_to`'s New York day (its midnight to the next): a bar inside
     /// them is of the day already charged, known without asking its day.
     charged_span: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
-    positions: crate::store::Positions,
+    positions: crate::model::Positions,
     working: Vec<OrderRequest>,
     /// Raw last closes, converted to money only when an order or the equity needs one.
     last_close: [Option<f64>; Symbol::COUNT],

@@ -4,7 +4,7 @@
 
 use std::ops::Index;
 
-use crate::model::{Position, Symbol};
+use super::{Position, Symbol};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Positions {

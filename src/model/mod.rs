@@ -8,6 +8,7 @@ pub mod money;
 pub mod ny_day;
 mod order;
 mod positioning;
+mod positions;
 pub mod price;
 mod reason_text;
 pub mod record;
@@ -24,6 +25,7 @@ pub use positioning::{
     EvidenceFact, FactNumbers, FuturesPositioning, ShortEvidence, ShortInterest, ShortVolume,
     TffReport,
 };
+pub use positions::Positions;
 pub use reason_text::ReasonText;
 pub use signal::{
     Agent, AgentBook, Answer, Reason, ReasonKind, Signal, SignalKind, SignalRecord, SignalState,

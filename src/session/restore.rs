@@ -88,11 +88,7 @@ impl Session {
     pub fn restore(&mut self, rec: &Recovered, cash: Option<Decimal>, resumed: bool) -> Restored {
         self.restore_globals(rec);
         self.gate.restore(&rec.risk_restore());
-        self.store.positions = rec
-            .positions
-            .iter()
-            .map(|p| (p.symbol, p.clone()))
-            .collect();
+        self.store.positions = rec.positions.iter().cloned().collect();
         if let Some(cash) = cash {
             self.store.cash = cash;
             self.store.equity = self.store.marked_equity();
@@ -128,7 +124,7 @@ impl Session {
                 refused,
             ));
             if answered {
-                self.store.signals.push(SignalEntry {
+                self.store.push_signal(SignalEntry {
                     signal: signal.clone(),
                     state: *state,
                     expires_at: 0,
@@ -144,7 +140,7 @@ impl Session {
             } else {
                 self.recovery.ask_again.push(signal.id);
             }
-            self.store.signals.push(SignalEntry {
+            self.store.push_signal(SignalEntry {
                 signal: signal.clone(),
                 state: SignalState::Proposed,
                 // An exit stands until answered, after a restart too.

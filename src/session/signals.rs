@@ -72,7 +72,7 @@ impl Session {
             super::guard::crash_hook("after_signal");
         }
         let expires_at = self.expiry_of(&signal);
-        self.store.signals.push(SignalEntry {
+        self.store.push_signal(SignalEntry {
             signal,
             state,
             expires_at,
@@ -145,7 +145,8 @@ impl Session {
                 );
             }
         }
-        self.store.signals.fix_selection();
+        // Every answer of this bar has sent its order by now.
+        self.store.settle_signals();
     }
 
     /// A snooze ran out: asked again at today's price, with its full time to answer.

@@ -183,12 +183,11 @@ impl Session {
         let now = fill.time;
         self.store
             .positions
-            .entry(fill.symbol)
-            .or_insert_with(|| Position::flat(fill.symbol, now))
+            .get_or_insert_with(fill.symbol, || Position::flat(fill.symbol, now))
             .apply(&fill);
         self.store
             .positions
-            .retain(|_, p| !p.qty.is_zero() || !p.realized.is_zero());
+            .retain(|p| !p.qty.is_zero() || !p.realized.is_zero());
         self.store.equity = self.store.marked_equity();
         self.info_log(|| {
             format!(
@@ -228,7 +227,7 @@ impl Session {
             .values()
             .map(|p| (p.symbol, p.qty))
             .collect();
-        self.store.positions = positions.into_iter().map(|p| (p.symbol, p)).collect();
+        self.store.positions = positions.into_iter().collect();
         self.store.equity = self.store.marked_equity();
         let after: Vec<(Symbol, Decimal)> = self
             .store

@@ -20,7 +20,7 @@ use crate::config::Mode;
 use crate::engine::IndicatorRow;
 use crate::model::FeedHealth;
 use crate::model::{
-    Bar, ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Symbol, Timeframe,
+    Bar, ClientOrderId, Fill, OrderRequest, OrderStatus, Position, Positions, Symbol, Timeframe,
 };
 
 pub use crate::model::Severity;
@@ -95,6 +95,14 @@ impl Series {
     }
 }
 
+/// Whether signal `id` has a working order.
+fn ordered(orders: &Tail<OrderEntry>, id: u64) -> bool {
+    orders
+        .live()
+        .iter()
+        .any(|o| o.request.signal_id == Some(id) && o.status.is_working())
+}
+
 /// Feeds that bring bars. Only their health can make the data stale for trading; a late
 /// short-interest file lowers the Bear's confidence instead.
 pub fn is_bar_source(source: &str) -> bool {
@@ -116,7 +124,7 @@ pub struct Store {
     pub signals: SignalBook,
     /// The newest orders and every working one (pinned until it is done).
     pub orders: Tail<OrderEntry>,
-    pub positions: BTreeMap<Symbol, Position>,
+    pub positions: Positions,
     pub cash: Decimal,
     pub equity: Decimal,
     pub starting_equity: Decimal,
@@ -173,7 +181,7 @@ impl Store {
             health: BTreeMap::new(),
             signals: SignalBook::default(),
             orders: Tail::pinned(usize::MAX),
-            positions: BTreeMap::new(),
+            positions: Positions::default(),
             cash,
             equity: cash,
             starting_equity: cash,
@@ -260,6 +268,19 @@ impl Store {
             .iter_mut()
             .rev()
             .find(|o| &o.request.client_order_id == id)
+    }
+
+    /// A signal into the book, which keeps every signal whose order still works.
+    pub fn push_signal(&mut self, entry: SignalEntry) {
+        let orders = &self.orders;
+        self.signals.push(entry, |id| ordered(orders, id));
+    }
+
+    /// The signal book's pin past what is settled, and the selection on an answerable signal.
+    pub fn settle_signals(&mut self) {
+        let orders = &self.orders;
+        self.signals.settle(|id| ordered(orders, id));
+        self.signals.fix_selection();
     }
 
     pub fn working_orders(&self) -> impl Iterator<Item = &OrderEntry> {

@@ -48,7 +48,10 @@ impl SignalBook {
         }
     }
 
-    pub fn push(&mut self, entry: SignalEntry) {
+    /// `busy`: whether a signal's order still works. Such a signal is kept like an open one,
+    /// however many newer ones come: the venue's fills and the lots read it until the order is
+    /// done (a backtest keeps few answered signals).
+    pub fn push(&mut self, entry: SignalEntry, busy: impl Fn(u64) -> bool) {
         let open = entry.state.is_open();
         let id = entry.signal.id;
         let at = self.entries.total();
@@ -64,7 +67,15 @@ impl SignalBook {
         if open && self.selected_open().is_none() {
             self.selected = Some(id);
         }
-        self.entries.advance(|e| !e.state.is_open());
+        self.settle(busy);
+    }
+
+    /// Move the pin past the answered signals whose orders are done (`busy`: whether a
+    /// signal's order still works). Only once every answer's order was sent: a signal just
+    /// answered has none yet.
+    pub fn settle(&mut self, busy: impl Fn(u64) -> bool) {
+        self.entries
+            .advance(|e| !e.state.is_open() && !busy(e.signal.id));
     }
 
     /// The kept signals, oldest first (every open one, and the newest answered ones).
@@ -118,14 +129,14 @@ impl SignalBook {
         self.get(id).filter(|e| e.state == SignalState::Proposed)
     }
 
-    /// Keep the selection on an answerable signal after states change.
+    /// Keep the selection on an answerable signal after states change (the pin moves in
+    /// `settle`: a signal answered here may be about to get its order).
     pub fn fix_selection(&mut self) {
         // Nothing open (the usual case, looked at on every IWM bar): nothing to select.
         if self.entries.live().is_empty() {
             self.selected = None;
             return;
         }
-        self.entries.advance(|e| !e.state.is_open());
         if self.selected_open().is_none() {
             let first = self
                 .open()
@@ -161,5 +172,77 @@ impl SignalBook {
             .unwrap_or(0) as i32;
         let n = ids.len() as i32;
         self.selected = Some(ids[((pos + delta).rem_euclid(n)) as usize]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Agent, Side, SignalKind, Symbol};
+    use rust_decimal_macros::dec;
+
+    fn entry(id: u64, state: SignalState) -> SignalEntry {
+        SignalEntry {
+            signal: Signal {
+                id,
+                time: chrono::DateTime::UNIX_EPOCH,
+                agent: Agent::Bear,
+                kind: SignalKind::BearEntry { tier: 1 },
+                symbol: Symbol::Twm,
+                side: Side::Buy,
+                qty: dec!(10),
+                reference_price: dec!(40),
+                stop_price: None,
+                iwm_stop: None,
+                record: None,
+                confidence: 0.5,
+                reasons: vec![],
+            },
+            state,
+            expires_at: 0,
+            unfilled: None,
+            at_close: None,
+        }
+    }
+
+    #[test]
+    fn a_signal_whose_order_works_is_kept_however_many_come_after_it() {
+        let mut book = SignalBook::with_capacity(2);
+        let busy = std::cell::Cell::new(true);
+        // Signal 0 is answered and its order works; every later one is answered and done.
+        book.push(entry(0, SignalState::Proposed), |_| false);
+        book.get_mut(0).unwrap().state = SignalState::Acknowledged;
+        for id in 1..50 {
+            book.push(entry(id, SignalState::Acknowledged), |s| {
+                s == 0 && busy.get()
+            });
+            assert!(book.get(0).is_some(), "kept while its order works ({id})");
+            assert!(book.all().len() <= id as usize + 1);
+        }
+        assert_eq!(book.live().first().map(|e| e.signal.id), Some(0));
+        // Its order done, the pin passes it and the next pushes trim it.
+        busy.set(false);
+        book.settle(|_| false);
+        assert!(book.live().is_empty());
+        for id in 50..60 {
+            book.push(entry(id, SignalState::Acknowledged), |_| false);
+        }
+        assert!(book.get(0).is_none(), "trimmed once settled");
+        assert!(book.all().len() <= 4, "{} kept", book.all().len());
+        assert!(book.get(59).is_some());
+        assert_eq!(book.total(), 60);
+    }
+
+    #[test]
+    fn an_answer_leaves_the_pin_for_settle() {
+        let mut book = SignalBook::with_capacity(1);
+        book.push(entry(0, SignalState::Proposed), |_| false);
+        book.get_mut(0).unwrap().state = SignalState::Acknowledged;
+        book.fix_selection();
+        assert_eq!(book.live().len(), 1, "its order may not be sent yet");
+        book.settle(|_| true);
+        assert_eq!(book.live().len(), 1, "its order works");
+        book.settle(|_| false);
+        assert!(book.live().is_empty());
     }
 }

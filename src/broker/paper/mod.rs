@@ -5,8 +5,6 @@
 //! already promised to working buys, a sell beyond what is held (no shorting), and any price
 //! below the 4-dp tick. With `buying_power = 1` it is a cash account that never goes below zero.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 
 use super::{Broker, BrokerEvent, BrokerKind, Costs};
@@ -37,7 +35,7 @@ pub struct PaperBroker {
     /// The instants of `charged_to`'s New York day (its midnight to the next): a bar inside
     /// them is of the day already charged, known without asking its day.
     charged_span: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
-    positions: BTreeMap<Symbol, Position>,
+    positions: crate::model::Positions,
     working: Vec<OrderRequest>,
     /// Raw last closes, converted to money only when an order or the equity needs one.
     last_close: [Option<f64>; Symbol::COUNT],
@@ -60,7 +58,7 @@ impl PaperBroker {
             charged_to: None,
             interest_seen: None,
             charged_span: None,
-            positions: BTreeMap::new(),
+            positions: Default::default(),
             working: Vec::new(),
             last_close: [None; Symbol::COUNT],
             seen: Default::default(),
@@ -78,7 +76,7 @@ impl PaperBroker {
         working: &[OrderRequest],
     ) -> Vec<BrokerEvent> {
         self.cash = cash;
-        self.positions = positions.iter().map(|p| (p.symbol, p.clone())).collect();
+        self.positions = positions.iter().cloned().collect();
         self.working = working.to_vec();
         self.seen = working.iter().map(|o| o.client_order_id.clone()).collect();
         working
@@ -347,8 +345,7 @@ impl Broker for PaperBroker {
             };
             self.cash += fill.cash_delta();
             self.positions
-                .entry(symbol)
-                .or_insert_with(|| Position::flat(symbol, bar.time))
+                .get_or_insert_with(symbol, || Position::flat(symbol, bar.time))
                 .apply(&fill);
             events.push(BrokerEvent::Filled(fill));
         }

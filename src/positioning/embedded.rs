@@ -71,7 +71,7 @@ pub fn futures() -> Vec<FuturesPositioning> {
 }
 
 fn tff_row(line: &str) -> Option<FuturesPositioning> {
-    let [kind, code, date, oi, ll, ls, al, ash] = fields(line, '|')?;
+    let [kind, code, date, oi, ll, ls, al, ash] = fields(line, b'|')?;
     let opt = |s: &str| s.parse::<i64>().ok();
     Some(FuturesPositioning {
         market: match code {
@@ -95,15 +95,24 @@ fn tff_row(line: &str) -> Option<FuturesPositioning> {
     })
 }
 
-/// The fields of `line` split at `sep`, if there are exactly `N`. Taken from the split as they
-/// come: a `Vec` of them a line was a third of the bundled book's parse.
-fn fields<const N: usize>(line: &str, sep: char) -> Option<[&str; N]> {
+/// The fields of `line` split at the ASCII `sep`, if there are exactly `N`. Taken as they come
+/// (a `Vec` of them a line was a third of the bundled book's parse), found byte by byte (`str`'s
+/// split looks for a `char`: most of the rest for fields this short).
+fn fields<const N: usize>(line: &str, sep: u8) -> Option<[&str; N]> {
     let mut out = [""; N];
-    let mut split = line.split(sep);
-    for slot in &mut out {
-        *slot = split.next()?;
+    let mut n = 0;
+    let mut start = 0;
+    for end in line
+        .bytes()
+        .enumerate()
+        .filter_map(|(i, b)| (b == sep).then_some(i))
+    {
+        *out.get_mut(n)? = &line[start..end];
+        n += 1;
+        start = end + 1;
     }
-    split.next().is_none().then_some(out)
+    *out.get_mut(n)? = &line[start..];
+    (n + 1 == N).then_some(out)
 }
 
 /// A `YYYY-MM-DD` date as `str::parse` reads it, by the bar loader's reader (chrono's general
@@ -156,6 +165,27 @@ pub(super) fn book() -> &'static PositioningBook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `fields` as `str::split` gave them: exactly `N` or none.
+    fn split_fields<const N: usize>(line: &str) -> Option<[&str; N]> {
+        let v: Vec<&str> = line.split('|').collect();
+        v.try_into().ok()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fields_are_the_splits_pieces(line in "[a|é ]{0,12}") {
+            proptest::prop_assert_eq!(fields::<3>(&line, b'|'), split_fields::<3>(&line));
+            proptest::prop_assert_eq!(fields::<1>(&line, b'|'), split_fields::<1>(&line));
+        }
+    }
+
+    #[test]
+    fn every_bundled_cftc_line_splits_as_before() {
+        for line in TFF.lines() {
+            assert_eq!(fields::<8>(line, b'|'), split_fields::<8>(line), "{line}");
+        }
+    }
 
     #[test]
     fn bundled_files_parse_cleanly_with_the_published_figures() {

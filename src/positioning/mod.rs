@@ -61,6 +61,17 @@ fn slot(market: &str, report: TffReport) -> Option<(usize, usize)> {
 
 #[derive(Debug, Clone, Default)]
 pub struct PositioningBook {
+    /// Shared, copy on write: every session starts from the bundled book, and only one that
+    /// applies a report of its own (a live poller's) copies them (a sweep's sessions read one).
+    reports: Arc<Reports>,
+    health: BTreeMap<String, FeedHealth>,
+    /// Russell 2000 daily closes (bundled) for the dollar figures and the chart's index levels.
+    russell: Arc<Dated<f64>>,
+}
+
+/// The book's reports, by symbol or market.
+#[derive(Debug, Clone, Default)]
+struct Reports {
     si: BTreeMap<String, Dated<ShortInterest>>,
     /// `si` with change / previous filled across consecutive reports, rebuilt on insert.
     si_enriched: BTreeMap<String, Vec<ShortInterest>>,
@@ -68,12 +79,9 @@ pub struct PositioningBook {
     /// By market ([`MARKETS`]) then report (futures only, combined): fixed slots, so a lookup
     /// allocates nothing.
     fut: [[Dated<FuturesPositioning>; 2]; 2],
-    health: BTreeMap<String, FeedHealth>,
     /// Symbols with short-interest or short-volume data, IWM first (kept on insert: every
     /// refresh walks them).
     symbols: Vec<String>,
-    /// Russell 2000 daily closes (bundled) for the dollar figures and the chart's index levels.
-    russell: Arc<Dated<f64>>,
 }
 
 impl PositioningBook {
@@ -89,41 +97,27 @@ impl PositioningBook {
     /// Take one feed event; returns whether the book changed (so the UI knows to redraw).
     pub fn apply(&mut self, ev: &FeedEvent) -> bool {
         match ev {
-            FeedEvent::ShortInterest(si) => self.insert_short_interest(si.clone()),
+            FeedEvent::ShortInterest(si) => {
+                Arc::make_mut(&mut self.reports).insert_short_interest(si.clone())
+            }
             FeedEvent::ShortVolume(sv) => {
-                self.index_symbol(&sv.symbol);
-                let slot = self.sv.entry(sv.symbol.clone()).or_default();
+                let reports = Arc::make_mut(&mut self.reports);
+                reports.index_symbol(&sv.symbol);
+                let slot = reports.sv.entry(sv.symbol.clone()).or_default();
                 slot.insert(sv.date, sv.clone()).as_ref() != Some(sv)
             }
             FeedEvent::Positioning(p) => {
                 let Some((m, k)) = slot(&p.market, p.report) else {
                     return false;
                 };
-                self.fut[m][k].insert(p.report_date, p.clone()).as_ref() != Some(p)
+                let rows = &mut Arc::make_mut(&mut self.reports).fut[m][k];
+                rows.insert(p.report_date, p.clone()).as_ref() != Some(p)
             }
             FeedEvent::Health { source, health } if is_our_source(source) => {
                 self.health.insert(source.clone(), health.clone()).as_ref() != Some(health)
             }
             _ => false,
         }
-    }
-
-    fn insert_short_interest(&mut self, si: ShortInterest) -> bool {
-        self.index_symbol(&si.symbol);
-        let symbol = si.symbol.clone();
-        let slot = self.si.entry(symbol.clone()).or_default();
-        match slot.get(&si.settlement_date) {
-            // A later unrevised copy never undoes a revision.
-            Some(old) if old.revised && !si.revised => return false,
-            Some(old) if *old == si => return false,
-            _ => {
-                slot.insert(si.settlement_date, si);
-            }
-        }
-        let mut rows: Vec<ShortInterest> = slot.values().cloned().collect();
-        enrich_series(&mut rows);
-        self.si_enriched.insert(symbol, rows);
-        true
     }
 
     /// The Russell 2000 close on `day`, or the last one within four days before it (a holiday).
@@ -134,11 +128,16 @@ impl PositioningBook {
 
     /// One symbol's reports, ascending, with change / previous filled across consecutive reports.
     pub fn short_interest(&self, symbol: &str) -> Vec<ShortInterest> {
-        self.si_enriched.get(symbol).cloned().unwrap_or_default()
+        self.reports
+            .si_enriched
+            .get(symbol)
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn short_volume(&self, symbol: &str) -> Vec<ShortVolume> {
-        self.sv
+        self.reports
+            .sv
             .get(symbol)
             .map(|m| m.values().cloned().collect())
             .unwrap_or_default()
@@ -160,20 +159,13 @@ impl PositioningBook {
 
     /// Symbols with short-interest or short-volume data (IWM first).
     pub fn symbols(&self) -> Vec<String> {
-        self.symbols.clone()
-    }
-
-    fn index_symbol(&mut self, symbol: &str) {
-        if !self.symbols.iter().any(|s| s == symbol) {
-            self.symbols.push(symbol.to_string());
-            self.symbols
-                .sort_by(|a, b| (a != SIGNAL_SYMBOL, a).cmp(&(b != SIGNAL_SYMBOL, b)));
-        }
+        self.reports.symbols.clone()
     }
 
     /// `symbol`'s short-interest reports public on `day`, ascending (a replay never peeks ahead).
     pub(crate) fn si_public(&self, symbol: &str, day: NaiveDate) -> Vec<&ShortInterest> {
-        self.si_enriched
+        self.reports
+            .si_enriched
             .get(symbol)
             .map(|v| v.iter().filter(|r| si_published(r) <= day).collect())
             .unwrap_or_default()
@@ -181,7 +173,7 @@ impl PositioningBook {
 
     /// `symbol`'s last `n` short-volume days up to `day`, ascending.
     pub(crate) fn sv_public(&self, symbol: &str, day: NaiveDate, n: usize) -> Vec<&ShortVolume> {
-        let Some(m) = self.sv.get(symbol) else {
+        let Some(m) = self.reports.sv.get(symbol) else {
             return Vec::new();
         };
         let mut v: Vec<&ShortVolume> = m.range(..=day).rev().take(n).map(|(_, r)| r).collect();
@@ -251,7 +243,7 @@ impl PositioningBook {
 
     fn tff_rows(&self, market: &str, report: TffReport) -> Option<&Dated<FuturesPositioning>> {
         let (m, k) = slot(market, report)?;
-        Some(&self.fut[m][k])
+        Some(&self.reports.fut[m][k])
     }
 
     fn market_rows(&self, market: &str) -> impl Iterator<Item = &Dated<FuturesPositioning>> + '_ {
@@ -259,7 +251,7 @@ impl PositioningBook {
             .iter()
             .position(|x| *x == market)
             .into_iter()
-            .flat_map(|m| self.fut[m].iter())
+            .flat_map(|m| self.reports.fut[m].iter())
     }
 
     /// Display-ready figures for the positioning pane, as of the end of `day`.
@@ -272,7 +264,35 @@ impl PositioningBook {
     }
 
     pub(crate) fn has_futures(&self) -> bool {
-        self.fut.iter().flatten().any(|m| !m.is_empty())
+        self.reports.fut.iter().flatten().any(|m| !m.is_empty())
+    }
+}
+
+impl Reports {
+    fn insert_short_interest(&mut self, si: ShortInterest) -> bool {
+        self.index_symbol(&si.symbol);
+        let symbol = si.symbol.clone();
+        let slot = self.si.entry(symbol.clone()).or_default();
+        match slot.get(&si.settlement_date) {
+            // A later unrevised copy never undoes a revision.
+            Some(old) if old.revised && !si.revised => return false,
+            Some(old) if *old == si => return false,
+            _ => {
+                slot.insert(si.settlement_date, si);
+            }
+        }
+        let mut rows: Vec<ShortInterest> = slot.values().cloned().collect();
+        enrich_series(&mut rows);
+        self.si_enriched.insert(symbol, rows);
+        true
+    }
+
+    fn index_symbol(&mut self, symbol: &str) {
+        if !self.symbols.iter().any(|s| s == symbol) {
+            self.symbols.push(symbol.to_string());
+            self.symbols
+                .sort_by(|a, b| (a != SIGNAL_SYMBOL, a).cmp(&(b != SIGNAL_SYMBOL, b)));
+        }
     }
 }
 

@@ -80,7 +80,7 @@ pub(super) fn build(book: &PositioningBook, at: &AsOf) -> PositioningSummary {
     for sym in book.symbols() {
         let si = book.si_public(&sym, day);
         if let Some(last) = si.last() {
-            let all = book.si_enriched.get(&sym);
+            let all = book.reports.si_enriched.get(&sym);
             short_interest.push(ShortInterestLine {
                 symbol: sym.clone(),
                 settlement_date: last.settlement_date,
@@ -109,6 +109,7 @@ pub(super) fn build(book: &PositioningBook, at: &AsOf) -> PositioningSummary {
                 ratio: last.ratio(),
                 mean_20,
                 next_held: book
+                    .reports
                     .sv
                     .get(&sym)
                     .and_then(|m| m.range(last.date.succ_opt()?..).next().map(|(d, _)| *d)),
@@ -118,6 +119,7 @@ pub(super) fn build(book: &PositioningBook, at: &AsOf) -> PositioningSummary {
     }
     if short_interest.iter().all(|l| l.symbol != SIGNAL_SYMBOL) {
         let first = book
+            .reports
             .si_enriched
             .get(SIGNAL_SYMBOL)
             .and_then(|v| v.first())

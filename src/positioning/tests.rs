@@ -106,6 +106,27 @@ fn apply_keeps_revisions_and_reports_changes() {
     assert!(!book.apply(&other));
 }
 
+/// Sessions share the bundled reports until one applies its own: that one copies them, and the
+/// others (and the next session) still read the bundled book alone.
+#[test]
+fn a_sessions_report_stays_in_its_own_book() {
+    let mut live = PositioningBook::with_embedded();
+    let other = PositioningBook::with_embedded();
+    assert!(Arc::ptr_eq(&live.reports, &other.reports));
+    let mut sv = embedded::short_volume().pop().unwrap();
+    sv.date = d("2027-01-04");
+    assert!(live.apply(&FeedEvent::ShortVolume(sv.clone())));
+    assert!(!Arc::ptr_eq(&live.reports, &other.reports));
+    assert_eq!(live.short_volume(&sv.symbol).last(), Some(&sv));
+    for book in [other, PositioningBook::with_embedded()] {
+        assert_eq!(
+            book.short_volume(&sv.symbol),
+            embedded::book().short_volume(&sv.symbol)
+        );
+        assert_ne!(book.short_volume(&sv.symbol).last(), Some(&sv));
+    }
+}
+
 /// The articles' figures, as the pane showed them on the day: 2025-08-08 (the Friday the
 /// 2025-08-05 report was released) and 2025-07-18.
 #[test]

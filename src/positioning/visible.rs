@@ -65,7 +65,7 @@ impl PositioningBook {
             Some(b) => (b.fut, b.next_tff),
             None => self.weekly_reports(at),
         };
-        let iwm = self.symbols.iter().position(|s| s == SIGNAL_SYMBOL);
+        let iwm = self.reports.symbols.iter().position(|s| s == SIGNAL_SYMBOL);
         let pick = |v: &[Option<NaiveDate>]| iwm.and_then(|i| v[i]);
         let ages = [
             (pick(&si), MAX_AGE_SI_DAYS),
@@ -106,11 +106,12 @@ impl PositioningBook {
                 next = Some(next.map_or(d, |n| n.min(d)));
             }
         };
-        let symbols = &self.symbols;
+        let symbols = &self.reports.symbols;
         let mut si = Vec::with_capacity(symbols.len());
         let mut sv = Vec::with_capacity(symbols.len());
         for s in symbols {
             let rows = self
+                .reports
                 .si_enriched
                 .get(s)
                 .map(Vec::as_slice)
@@ -122,7 +123,7 @@ impl PositioningBook {
                     .map(|r| r.settlement_date),
             );
             soonest(rows.iter().map(si_published).find(|p| *p > day));
-            let days = self.sv.get(s);
+            let days = self.reports.sv.get(s);
             sv.push(
                 days.and_then(|m| m.range(..=day).next_back())
                     .map(|(d, _)| *d),
@@ -231,6 +232,7 @@ impl PositioningBook {
 
     fn sv_fact(&self, at: &AsOf) -> Option<EvidenceFact> {
         let mut days = self
+            .reports
             .sv
             .get(SIGNAL_SYMBOL)?
             .range(..=at.day)

@@ -155,11 +155,12 @@ fn find_columns(file: &str, header: &[String]) -> Result<Columns, LoadError> {
     })
 }
 
-fn parse_num(s: &str) -> Option<f64> {
+fn parse_num(b: &[u8]) -> Option<f64> {
     // A plain decimal (nearly every field) needs none of the checks below.
-    if let Some(v) = super::number::parse_plain(s) {
+    if let Some(v) = super::number::parse_plain(b) {
         return Some(v);
     }
+    let s = std::str::from_utf8(b).ok()?;
     if s.is_empty() || s.eq_ignore_ascii_case("null") || s.eq_ignore_ascii_case("nan") {
         return None;
     }
@@ -208,8 +209,13 @@ pub(super) fn header<R: std::io::Read>(
             })
         }
     }
-    let header: Vec<String> = rows.iter().map(str::to_string).collect();
+    let header: Vec<String> = rows.iter().map(text).collect();
     find_columns(file, &header)
+}
+
+/// A field as text: `Rows` hands out UTF-8 fields only, so nothing is replaced.
+fn text(field: &[u8]) -> String {
+    String::from_utf8_lossy(field).into_owned()
 }
 
 /// One record: `Ok(None)` for a blank row, `Err` with why a row is skipped.
@@ -221,9 +227,12 @@ pub(super) fn parse_record<R: std::io::Read>(
     if rec.iter().all(|f| f.trim_ascii().is_empty()) {
         return Ok(None);
     }
-    let get = |i: usize| rec.get(i).unwrap_or("").trim_ascii();
+    let get = |i: usize| rec.get(i).unwrap_or_default().trim_ascii();
     let Some(stamp) = parse_time(get(cols.time)) else {
-        return Err(format!("unreadable time `{}`", excerpt(get(cols.time))));
+        return Err(format!(
+            "unreadable time `{}`",
+            excerpt(&text(get(cols.time)))
+        ));
     };
     let price = |i: usize| parse_num(get(i));
     let (Some(open), Some(high), Some(low), Some(close)) = (
@@ -236,7 +245,9 @@ pub(super) fn parse_record<R: std::io::Read>(
     };
     let volume = match cols.volume.map(get) {
         None => 0.0,
-        Some(v) => parse_num(v).ok_or_else(|| format!("unreadable volume `{}`", excerpt(v)))?,
+        Some(v) => {
+            parse_num(v).ok_or_else(|| format!("unreadable volume `{}`", excerpt(&text(v))))?
+        }
     };
     let split = cols
         .split

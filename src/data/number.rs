@@ -54,8 +54,8 @@ pub fn parse_f64(s: &str) -> Option<f64> {
 }
 
 /// A plain decimal, or `None` for what `from_str` may still read (or refuse).
-pub fn parse_plain(s: &str) -> Option<f64> {
-    plain(s.as_bytes())
+pub fn parse_plain(b: &[u8]) -> Option<f64> {
+    plain(b)
 }
 
 /// `[+-]digits[.digits]` with at most 19 digits in all; `None` for anything else.

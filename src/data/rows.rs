@@ -48,14 +48,17 @@ pub struct Rows<R> {
     records: u64,
     line: u64,
     byte: u64,
-    /// The record being read: its fields' bytes one after another, and where each field ends.
-    /// `sep` bytes lie between a field's end and the next one's start: a comma when the record
-    /// was copied whole, none from `csv_core` (which writes the fields alone).
+    /// The record read by `csv_core`: its fields' bytes one after another (a plain record is
+    /// not copied: it is read where it lies in `buf`, from `start`).
     out: Vec<u8>,
+    inplace: bool,
+    start: usize,
+    /// Where each field ends. `sep` bytes lie between a field's end and the next one's start:
+    /// a comma in a plain record, none from `csv_core` (which writes the fields alone).
     ends: Vec<usize>,
     sep: usize,
-    /// The record read, once it is known to be UTF-8 (the same allocation as `out`).
-    text: String,
+    /// The record holds no byte past ASCII (found with its commas), so it is UTF-8 as it is.
+    ascii: bool,
 }
 
 impl<R: Read> Rows<R> {
@@ -72,22 +75,19 @@ impl<R: Read> Rows<R> {
             line: 1,
             byte: 0,
             out: Vec::new(),
+            inplace: false,
+            start: 0,
             ends: Vec::new(),
             sep: 0,
-            text: String::new(),
+            ascii: false,
         }
     }
 
     /// The next record; `Ok(false)` at the end (and after a failed read).
     pub fn read(&mut self) -> Result<bool, RowError> {
-        // The last record's text becomes the buffer again (a failed one left its bytes there).
-        let mut out = std::mem::take(&mut self.text).into_bytes();
-        if out.capacity() < self.out.capacity() {
-            out = std::mem::take(&mut self.out);
-        }
-        out.clear();
-        self.out = out;
+        self.out.clear();
         self.ends.clear();
+        self.inplace = false;
         if self.failed {
             return Ok(false);
         }
@@ -109,24 +109,7 @@ impl<R: Read> Rows<R> {
         }
         let record = self.records;
         self.records += 1;
-        // Each field must be UTF-8, as the `csv` crate checks it: the whole record can be UTF-8
-        // with a field boundary inside a character. One pass over the bytes, then the boundaries.
-        let bad = match String::from_utf8(std::mem::take(&mut self.out)) {
-            Ok(text) if self.ends.iter().all(|&e| text.is_char_boundary(e)) => {
-                self.text = text;
-                None
-            }
-            // A boundary inside a character: a field on either side of it is not UTF-8.
-            Ok(text) => {
-                self.out = text.into_bytes();
-                self.bad_utf8().or(Some((0, 0)))
-            }
-            Err(e) => {
-                self.out = e.into_bytes();
-                self.bad_utf8()
-            }
-        };
-        if let Some((field, valid)) = bad {
+        if let Some((field, valid)) = self.bad_utf8() {
             return Err(RowError::Utf8(format!(
                 "CSV parse error: record {record} (line {line}, field: {field}, byte: {byte}): \
                  invalid utf-8: invalid UTF-8 in field {field} near byte index {valid}"
@@ -135,34 +118,54 @@ impl<R: Read> Rows<R> {
         Ok(true)
     }
 
-    /// The first field that is not UTF-8, and how far it is.
+    /// The first field that is not UTF-8, and how far into it, as the `csv` crate checks each
+    /// field: the whole record can be UTF-8 with a field boundary inside a character. An ASCII
+    /// record (nearly every one) is UTF-8 field by field; another is checked as a whole once.
     fn bad_utf8(&self) -> Option<(usize, usize)> {
+        if self.ascii {
+            return None;
+        }
+        let record = self.record();
+        let whole = std::str::from_utf8(record).is_ok();
+        let inside = |&e: &usize| record.get(e).is_some_and(|&b| (0x80..0xC0).contains(&b));
+        if whole && !self.ends.iter().any(inside) {
+            return None;
+        }
         let mut start = 0;
         for (i, &end) in self.ends.iter().enumerate() {
-            if let Err(e) = std::str::from_utf8(&self.out[start..end]) {
+            if let Err(e) = std::str::from_utf8(&record[start..end]) {
                 return Some((i, e.valid_up_to()));
             }
             start = end + self.sep;
         }
-        None
+        // A boundary inside a character of a UTF-8 record, each field UTF-8: said as field 0.
+        whole.then_some((0, 0))
+    }
+
+    /// The record's bytes, its fields at `ends`.
+    fn record(&self) -> &[u8] {
+        match self.inplace {
+            true => &self.buf[self.start..self.start + self.ends.last().copied().unwrap_or(0)],
+            false => &self.out,
+        }
     }
 
     pub fn len(&self) -> usize {
         self.ends.len()
     }
 
-    /// Field `i`, or `None` past the record's end.
-    pub fn get(&self, i: usize) -> Option<&str> {
+    /// Field `i`'s bytes (UTF-8, once `read` said so), or `None` past the record's end.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
         let end = *self.ends.get(i)?;
         let start = if i == 0 {
             0
         } else {
             self.ends[i - 1] + self.sep
         };
-        Some(&self.text[start..end])
+        self.record().get(start..end)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.len()).filter_map(|i| self.get(i))
     }
 
@@ -231,9 +234,8 @@ impl<R: Read> Rows<R> {
             }
         };
         let record = &self.buf[self.at..self.at + len];
-        self.out.extend_from_slice(record);
-        self.sep = 1;
-        commas(record, &mut self.ends);
+        (self.inplace, self.start, self.sep) = (true, self.at, 1);
+        self.ascii = commas(record, &mut self.ends);
         self.ends.push(len);
         self.line += u64::from(term == Some(b'\n'));
         self.consume(len + usize::from(term.is_some()));
@@ -283,19 +285,25 @@ impl<R: Read> Rows<R> {
         self.line = self.core.line();
         self.out.truncate(nout);
         self.ends.truncate(nend);
+        self.ascii = self.out.is_ascii();
         Ok(result)
     }
 }
 
-/// Where each comma of `record` is, in order, appended to `ends`. Eight bytes at a time: a byte
-/// XOR `,` is zero at a comma, and `!((x & 0x7F) + 0x7F | x) & 0x80` flags exactly the zero
-/// bytes (the sum cannot carry into the next byte). `memchr_iter` was a call a field.
-fn commas(record: &[u8], ends: &mut Vec<usize>) {
+/// Where each comma of `record` is, in order, appended to `ends`; and whether every byte is
+/// ASCII. Eight bytes at a time: a byte XOR `,` is zero at a comma, and
+/// `!((x & 0x7F) + 0x7F | x) & 0x80` flags exactly the zero bytes (the sum cannot carry into
+/// the next byte); the words OR-ed together keep any high bit. `memchr_iter` was a call a field,
+/// and `from_utf8` a second pass.
+fn commas(record: &[u8], ends: &mut Vec<usize>) -> bool {
     const LOW: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
     let mut i = 0;
+    let mut high = 0;
     while let Some(chunk) = record.get(i..i + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ COMMAS;
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        high |= w;
+        let x = w ^ COMMAS;
         let mut zero = !(((x & LOW) + LOW) | x) & !LOW;
         while zero != 0 {
             ends.push(i + zero.trailing_zeros() as usize / 8);
@@ -304,10 +312,12 @@ fn commas(record: &[u8], ends: &mut Vec<usize>) {
         i += 8;
     }
     for (k, &c) in record[i..].iter().enumerate() {
+        high |= u64::from(c);
         if c == b',' {
             ends.push(i + k);
         }
     }
+    high & !LOW == 0
 }
 
 #[cfg(test)]

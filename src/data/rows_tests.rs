@@ -55,7 +55,11 @@ fn by_rows(src: impl Read) -> Vec<Result<Vec<String>, String>> {
     loop {
         match rows.read() {
             Ok(false) => return out,
-            Ok(true) => out.push(Ok(rows.iter().map(str::to_string).collect())),
+            // Each field is UTF-8 once `read` says the record is.
+            Ok(true) => out.push(Ok(rows
+                .iter()
+                .map(|f| String::from_utf8(f.to_vec()).unwrap())
+                .collect())),
             Err(e) => {
                 out.push(Err(e.to_string()));
                 if e.fatal() {

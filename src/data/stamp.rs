@@ -12,8 +12,8 @@ pub(super) struct Stamp {
     pub(super) midnight: bool,
 }
 
-pub(super) fn parse_time(s: &str) -> Option<Stamp> {
-    rfc3339_plain(s.as_bytes()).or_else(|| any_layout(s))
+pub(super) fn parse_time(b: &[u8]) -> Option<Stamp> {
+    rfc3339_plain(b).or_else(|| any_layout(std::str::from_utf8(b).ok()?))
 }
 
 fn any_layout(s: &str) -> Option<Stamp> {

@@ -54,11 +54,13 @@ pub fn parse_f64(s: &str) -> Option<f64> {
 }
 
 /// A plain decimal, or `None` for what `from_str` may still read (or refuse).
+#[inline]
 pub fn parse_plain(b: &[u8]) -> Option<f64> {
     plain(b)
 }
 
 /// `[+-]digits[.digits]` with at most 19 digits in all; `None` for anything else.
+#[inline(always)]
 fn plain(b: &[u8]) -> Option<f64> {
     let (negative, b) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),

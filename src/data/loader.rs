@@ -10,7 +10,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::bounded::{excerpt, LineLimit};
-use super::rows::Rows;
+use super::direct::{self, Slot};
+use super::rows::{Fields, Rows};
 pub use super::stamp::session_midnight;
 use super::stamp::{parse_time, Stamp};
 use crate::model::Bar;
@@ -125,9 +126,11 @@ pub(super) struct Columns {
     high: usize,
     low: usize,
     close: usize,
-    volume: Option<usize>,
+    pub(super) volume: Option<usize>,
     /// Prices are raw and need the split column's adjustment, which reads the file from its end.
     pub(super) split: Option<usize>,
+    /// The columns read, in the order a row holds them (see `direct`).
+    pub(super) order: Vec<(usize, Slot)>,
 }
 
 fn find_columns(file: &str, header: &[String]) -> Result<Columns, LoadError> {
@@ -144,14 +147,23 @@ fn find_columns(file: &str, header: &[String]) -> Result<Columns, LoadError> {
             header: excerpt(&header.join(",")),
         })
     };
+    let (time, open, high, low, close) = (
+        need(TIME, "time")?,
+        need(OPEN, "open")?,
+        need(HIGH, "high")?,
+        need(LOW, "low")?,
+        need(CLOSE, "close")?,
+    );
+    let (volume, split) = (find(VOLUME), find(RAW_SPLIT));
     Ok(Columns {
-        time: need(TIME, "time")?,
-        open: need(OPEN, "open")?,
-        high: need(HIGH, "high")?,
-        low: need(LOW, "low")?,
-        close: need(CLOSE, "close")?,
-        volume: find(VOLUME),
-        split: find(RAW_SPLIT),
+        time,
+        open,
+        high,
+        low,
+        close,
+        volume,
+        split,
+        order: direct::order(time, [open, high, low, close], volume, split),
     })
 }
 
@@ -214,7 +226,7 @@ pub(super) fn header<R: std::io::Read>(
             })
         }
     }
-    let header: Vec<String> = rows.iter().map(text).collect();
+    let header: Vec<String> = rows.fields().iter().map(text).collect();
     find_columns(file, &header)
 }
 
@@ -224,9 +236,9 @@ fn text(field: &[u8]) -> String {
 }
 
 /// One record: `Ok(None)` for a blank row, `Err` with why a row is skipped.
-pub(super) fn parse_record<R: std::io::Read>(
+pub(super) fn parse_record(
     cols: &Columns,
-    rec: &Rows<R>,
+    rec: &Fields,
     line: usize,
 ) -> Result<Option<Row>, String> {
     let get = |i: usize| rec.get(i).unwrap_or_default().trim_ascii();
@@ -301,7 +313,7 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
     for line in 2.. {
         match rows.read() {
             Ok(false) => break,
-            Ok(true) => match parse_record(&cols, &rows, line) {
+            Ok(true) => match direct::parse_row(&cols, &mut rows, line) {
                 Ok(Some(row)) => parsed.push(row),
                 Ok(None) => {}
                 Err(why) => warn(line, why),

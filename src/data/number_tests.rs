@@ -243,3 +243,20 @@ proptest! {
         same(&s);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    /// A field read where it lies in a row is the field read alone, and is read whenever a
+    /// comma or the row's end follows a plain decimal.
+    #[test]
+    fn a_field_where_it_lies(
+        field in "[-+]?[0-9]{0,22}(\\.[0-9]{0,22})?|[-+0-9.eE ]{0,8}",
+        after in "(,[-+0-9.a ]{0,10})?",
+    ) {
+        let row = format!("{field}{after}");
+        let alone = plain(field.as_bytes()).map(|v| (v.to_bits(), field.len()));
+        let at = plain_field(row.as_bytes()).map(|(v, n)| (v.to_bits(), n));
+        prop_assert_eq!(at, alone, "{:?}", row);
+    }
+}

@@ -49,13 +49,17 @@ pub struct Rows<R> {
     line: u64,
     byte: u64,
     /// The record read by `csv_core`: its fields' bytes one after another (a plain record is
-    /// not copied: it is read where it lies in `buf`, from `start`).
+    /// not copied: it is read where it lies in `buf`, `len` bytes from `start`).
     out: Vec<u8>,
     inplace: bool,
     start: usize,
-    /// Where each field ends. `sep` bytes lie between a field's end and the next one's start:
-    /// a comma in a plain record, none from `csv_core` (which writes the fields alone).
+    len: usize,
+    /// Where each field ends, once `split`. `sep` bytes lie between a field's end and the next
+    /// one's start: a comma in a plain record, none from `csv_core` (which writes the fields
+    /// alone). An ASCII plain record is cut only when asked for its fields: `direct` reads most
+    /// rows without.
     ends: Vec<usize>,
+    split: bool,
     sep: usize,
     /// The record holds no byte past ASCII (found with its commas), so it is UTF-8 as it is.
     ascii: bool,
@@ -77,7 +81,9 @@ impl<R: Read> Rows<R> {
             out: Vec::new(),
             inplace: false,
             start: 0,
+            len: 0,
             ends: Vec::new(),
+            split: false,
             sep: 0,
             ascii: false,
         }
@@ -87,7 +93,7 @@ impl<R: Read> Rows<R> {
     pub fn read(&mut self) -> Result<bool, RowError> {
         self.out.clear();
         self.ends.clear();
-        self.inplace = false;
+        (self.inplace, self.split) = (false, false);
         if self.failed {
             return Ok(false);
         }
@@ -142,31 +148,32 @@ impl<R: Read> Rows<R> {
         whole.then_some((0, 0))
     }
 
-    /// The record's bytes, its fields at `ends`.
+    /// The record's bytes.
     fn record(&self) -> &[u8] {
         match self.inplace {
-            true => &self.buf[self.start..self.start + self.ends.last().copied().unwrap_or(0)],
+            true => &self.buf[self.start..self.start + self.len],
             false => &self.out,
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.ends.len()
+    /// The record read, if it is plain ASCII (no quote): its bytes, commas and all.
+    pub fn plain_ascii(&self) -> Option<&[u8]> {
+        (self.inplace && self.ascii).then(|| self.record())
     }
 
-    /// Field `i`'s bytes (UTF-8, once `read` said so), or `None` past the record's end.
-    pub fn get(&self, i: usize) -> Option<&[u8]> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends[i - 1] + self.sep
-        };
-        self.record().get(start..end)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.len()).filter_map(|i| self.get(i))
+    /// The record read, field by field.
+    pub fn fields(&mut self) -> Fields<'_> {
+        if !self.split && self.inplace {
+            let record = &self.buf[self.start..self.start + self.len];
+            commas(record, &mut self.ends);
+            self.ends.push(self.len);
+            self.split = true;
+        }
+        Fields {
+            record: self.record(),
+            ends: &self.ends,
+            sep: self.sep,
+        }
     }
 
     /// Reads once more into the buffer; false at the end of the source.
@@ -233,10 +240,12 @@ impl<R: Read> Rows<R> {
                 }
             }
         };
-        let record = &self.buf[self.at..self.at + len];
-        (self.inplace, self.start, self.sep) = (true, self.at, 1);
-        self.ascii = commas(record, &mut self.ends);
-        self.ends.push(len);
+        (self.inplace, self.start, self.len, self.sep) = (true, self.at, len, 1);
+        self.ascii = self.buf[self.at..self.at + len].is_ascii();
+        if !self.ascii {
+            // Cut now: each field is checked for UTF-8 on its own.
+            self.fields();
+        }
         self.line += u64::from(term == Some(b'\n'));
         self.consume(len + usize::from(term.is_some()));
         Ok(true)
@@ -285,25 +294,48 @@ impl<R: Read> Rows<R> {
         self.line = self.core.line();
         self.out.truncate(nout);
         self.ends.truncate(nend);
-        self.ascii = self.out.is_ascii();
+        (self.split, self.ascii) = (true, self.out.is_ascii());
         Ok(result)
     }
 }
 
-/// Where each comma of `record` is, in order, appended to `ends`; and whether every byte is
-/// ASCII. Eight bytes at a time: a byte XOR `,` is zero at a comma, and
-/// `!((x & 0x7F) + 0x7F | x) & 0x80` flags exactly the zero bytes (the sum cannot carry into
-/// the next byte); the words OR-ed together keep any high bit. `memchr_iter` was a call a field,
-/// and `from_utf8` a second pass.
-fn commas(record: &[u8], ends: &mut Vec<usize>) -> bool {
+/// A record's fields.
+pub struct Fields<'a> {
+    record: &'a [u8],
+    ends: &'a [usize],
+    sep: usize,
+}
+
+impl Fields<'_> {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Field `i`'s bytes (UTF-8, once `read` said so), or `None` past the record's end.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] + self.sep
+        };
+        self.record.get(start..end)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+/// Where each comma of `record` is, in order, appended to `ends`. Eight bytes at a time: a byte
+/// XOR `,` is zero at a comma, and `!((x & 0x7F) + 0x7F | x) & 0x80` flags exactly the zero
+/// bytes (the sum cannot carry into the next byte). `memchr_iter` was a call a field.
+fn commas(record: &[u8], ends: &mut Vec<usize>) {
     const LOW: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
     let mut i = 0;
-    let mut high = 0;
     while let Some(chunk) = record.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        high |= w;
-        let x = w ^ COMMAS;
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ COMMAS;
         let mut zero = !(((x & LOW) + LOW) | x) & !LOW;
         while zero != 0 {
             ends.push(i + zero.trailing_zeros() as usize / 8);
@@ -312,12 +344,10 @@ fn commas(record: &[u8], ends: &mut Vec<usize>) -> bool {
         i += 8;
     }
     for (k, &c) in record[i..].iter().enumerate() {
-        high |= u64::from(c);
         if c == b',' {
             ends.push(i + k);
         }
     }
-    high & !LOW == 0
 }
 
 #[cfg(test)]

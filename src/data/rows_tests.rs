@@ -57,6 +57,7 @@ fn by_rows(src: impl Read) -> Vec<Result<Vec<String>, String>> {
             Ok(false) => return out,
             // Each field is UTF-8 once `read` says the record is.
             Ok(true) => out.push(Ok(rows
+                .fields()
                 .iter()
                 .map(|f| String::from_utf8(f.to_vec()).unwrap())
                 .collect())),

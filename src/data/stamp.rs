@@ -76,6 +76,21 @@ pub fn session_midnight(d: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
 }
 
+/// The stamp a row's field starts `r` with, in one of `rfc3339_plain`'s two forms, and its
+/// length, if a comma or the row's end follows it: then the field is that stamp (the forms hold
+/// no comma or space), and this is what `parse_time` reads of it.
+pub(super) fn rfc3339_field(r: &[u8]) -> Option<(Stamp, usize)> {
+    let ends_at = |n: usize| r.get(n).map_or(r.len() == n, |&b| b == b',');
+    let n = if ends_at(20) {
+        20
+    } else if ends_at(25) {
+        25
+    } else {
+        return None;
+    };
+    Some((rfc3339_plain(&r[..n])?, n))
+}
+
 /// The stamp of a row written `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DD HH:MM:SS±HH:MM` (1-minute
 /// files, yfinance), as `parse_from_rfc3339` reads it, without its general path (a third of a
 /// row's parse); `None` for any other form, leap seconds and fractions included.

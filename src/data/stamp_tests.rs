@@ -94,3 +94,20 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    /// A stamp read where it lies in a row is the field read alone (`parse_time`'s plain path),
+    /// and is read whenever a comma or the row's end follows one of the two forms.
+    #[test]
+    fn a_stamp_where_it_lies(
+        field in "20[0-9]{2}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9]:[0-6][0-9](Z|[+-][01][0-9]:[0-6][0-9])|[0-9:TZ +-]{18,27}",
+        after in "(,[0-9a-z ,]{0,10})?",
+    ) {
+        let row = format!("{field}{after}");
+        let alone = rfc3339_plain(field.as_bytes()).map(|s| (key(&s), field.len()));
+        let at = rfc3339_field(row.as_bytes()).map(|(s, n)| (key(&s), n));
+        prop_assert_eq!(at, alone, "{:?}", row);
+    }
+}

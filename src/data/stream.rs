@@ -15,7 +15,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::bounded::LineLimit;
-use super::loader::{self, header, parse_record, refusal, Columns, Row};
+use super::direct::parse_row;
+use super::loader::{self, header, refusal, Columns, Row};
 use super::rows::Rows;
 use super::{LoadError, LoadWarning};
 use crate::model::Bar;
@@ -166,7 +167,7 @@ impl Rest {
             let line = self.line;
             match self.rows.read() {
                 Ok(false) => return None,
-                Ok(true) => match parse_record(&self.cols, &self.rows, line) {
+                Ok(true) => match parse_row(&self.cols, &mut self.rows, line) {
                     Ok(Some(row)) => return Some(Ok(row)),
                     Ok(None) => {}
                     Err(why) => return Some(Err(warning(file, line, why))),

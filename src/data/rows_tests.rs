@@ -150,3 +150,19 @@ proptest! {
         same(&text, step, fail_at);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4_000))]
+
+    /// The word-wise check says what the standard one says, a high byte anywhere.
+    #[test]
+    fn ascii_as_is_ascii(
+        mut bytes in proptest::collection::vec(0u8..0x80, 0..40),
+        high in proptest::option::of((0usize..40, 0x80u8..=0xFF)),
+    ) {
+        if let Some((at, b)) = high.filter(|(at, _)| *at < bytes.len()) {
+            bytes[at] = b;
+        }
+        prop_assert_eq!(ascii(&bytes), bytes.is_ascii());
+    }
+}

@@ -111,3 +111,20 @@ proptest! {
         prop_assert_eq!(at, alone, "{:?}", row);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// The remembered date is the date read, however dates follow one another (repeated, new,
+    /// invalid between).
+    #[test]
+    fn the_last_date_remembered(
+        dates in proptest::collection::vec("20[0-9]{2}-[01][0-9]-[0-3][0-9]|[0-9-]{9,11}", 1..8),
+        picks in proptest::collection::vec(0usize..8, 1..30),
+    ) {
+        for k in picks {
+            let d = dates[k % dates.len()].as_bytes();
+            prop_assert_eq!(same_date(d), plain_date(d), "{:?}", d);
+        }
+    }
+}

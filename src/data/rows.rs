@@ -209,6 +209,8 @@ impl<R: Read> Rows<R> {
                 .iter()
                 .position(|b| !matches!(b, b'\r' | b'\n'))
             {
+                // Nearly every record follows the last one's line end directly: nothing to count.
+                Some(0) => break,
                 Some(k) => {
                     self.line +=
                         memchr::memchr_iter(b'\n', &self.buf[self.at..self.at + k]).count() as u64;

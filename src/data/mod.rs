@@ -2,6 +2,7 @@
 //! the bars compiled into the binary.
 
 pub mod bounded;
+mod direct;
 pub mod embedded;
 pub mod loader;
 mod number;

@@ -54,36 +54,46 @@ pub fn parse_f64(s: &str) -> Option<f64> {
 }
 
 /// A plain decimal, or `None` for what `from_str` may still read (or refuse).
-pub fn parse_plain(s: &str) -> Option<f64> {
-    plain(s.as_bytes())
+#[inline]
+pub fn parse_plain(b: &[u8]) -> Option<f64> {
+    plain(b)
 }
 
 /// `[+-]digits[.digits]` with at most 19 digits in all; `None` for anything else.
+#[inline(always)]
 fn plain(b: &[u8]) -> Option<f64> {
-    let (negative, b) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, b),
+    scan(b).and_then(|(v, n)| (n == b.len()).then_some(v))
+}
+
+/// The plain decimal a row's field starts `r` with, and its length, if a comma or the row's end
+/// follows it: then the field is that decimal, and this is what `plain` reads of it. The comma
+/// is found by the conversion's own end, not by a pass of its own.
+#[inline]
+pub fn plain_field(r: &[u8]) -> Option<(f64, usize)> {
+    scan(r).filter(|&(_, n)| matches!(r.get(n), None | Some(b',')))
+}
+
+/// The longest `[+-]digits[.digits]` at the start of `r` (a point only with a digit after it),
+/// its value if it has at most 19 digits, and its length.
+#[inline(always)]
+fn scan(r: &[u8]) -> Option<(f64, usize)> {
+    let (negative, sign) = match r.first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
     };
-    if b.is_empty() || b.len() > 20 {
+    let b = &r[sign..];
+    let (m, whole) = whole_digits(b);
+    // "5." and ".5" are numbers to `from_str` too; they are rare enough to leave to it.
+    if whole == 0 {
         return None;
     }
-    let (m, whole) = whole_digits(b);
     let (m, frac) = match b.get(whole) {
-        None => (m, 0),
-        // "5." and ".5" are numbers to `from_str` too; they are rare enough to leave to it.
-        Some(b'.') if whole > 0 && whole + 1 < b.len() => {
-            let after = &b[whole + 1..];
-            let (m, n) = fraction_digits(after, m);
-            if n != after.len() {
-                return None;
-            }
-            (m, n)
-        }
-        Some(_) => return None,
+        Some(b'.') => fraction_digits(&b[whole + 1..], m),
+        _ => (m, 0),
     };
     // Up to 19 digits, `m` is their exact value (20 could have wrapped).
-    if b.len() - usize::from(frac > 0) > 19 {
+    if whole + frac > 19 {
         return None;
     }
     let v = if m <= EXACT {
@@ -94,7 +104,8 @@ fn plain(b: &[u8]) -> Option<f64> {
     } else {
         nearest(m, frac)?
     };
-    Some(if negative { -v } else { v })
+    let len = sign + whole + if frac > 0 { frac + 1 } else { 0 };
+    Some((if negative { -v } else { v }, len))
 }
 
 /// The digits at the start of `b` as a number, and how many there were. One at a time: a

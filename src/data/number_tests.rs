@@ -125,7 +125,7 @@ fn long_decimals_in_bulk() {
         same(&decimal);
         same(&text);
         // Not left to `from_str`: the fast path itself answered.
-        assert!(parse_plain(&decimal).is_some(), "{decimal}");
+        assert!(parse_plain(decimal.as_bytes()).is_some(), "{decimal}");
     }
 }
 
@@ -205,7 +205,7 @@ fn short_fields_as_the_old_loop_read_them() {
             }
             let s = std::str::from_utf8(&text).unwrap();
             let want = old_plain(&text).map(f64::to_bits);
-            assert_eq!(parse_plain(s).map(f64::to_bits), want, "{s:?}");
+            assert_eq!(parse_plain(s.as_bytes()).map(f64::to_bits), want, "{s:?}");
             n += usize::from(want.is_some());
         }
     }
@@ -241,5 +241,22 @@ proptest! {
     #[test]
     fn any_short_text(s in "[-+0-9.eE]{0,24}") {
         same(&s);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    /// A field read where it lies in a row is the field read alone, and is read whenever a
+    /// comma or the row's end follows a plain decimal.
+    #[test]
+    fn a_field_where_it_lies(
+        field in "[-+]?[0-9]{0,22}(\\.[0-9]{0,22})?|[-+0-9.eE ]{0,8}",
+        after in "(,[-+0-9.a ]{0,10})?",
+    ) {
+        let row = format!("{field}{after}");
+        let alone = plain(field.as_bytes()).map(|v| (v.to_bits(), field.len()));
+        let at = plain_field(row.as_bytes()).map(|(v, n)| (v.to_bits(), n));
+        prop_assert_eq!(at, alone, "{:?}", row);
     }
 }

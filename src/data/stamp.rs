@@ -1,8 +1,11 @@
 //! A bar file's timestamps: every layout vendors write, offsets or New York time, dates alone or
 //! epoch seconds.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc,
+};
 use chrono_tz::America::New_York;
+use std::cell::Cell;
 
 /// A parsed timestamp; `date_only` when it carries no time of day (or midnight, which vendors
 /// use for daily bars).
@@ -12,8 +15,8 @@ pub(super) struct Stamp {
     pub(super) midnight: bool,
 }
 
-pub(super) fn parse_time(s: &str) -> Option<Stamp> {
-    rfc3339_plain(s.as_bytes()).or_else(|| any_layout(s))
+pub(super) fn parse_time(b: &[u8]) -> Option<Stamp> {
+    rfc3339_plain(b).or_else(|| any_layout(std::str::from_utf8(b).ok()?))
 }
 
 fn any_layout(s: &str) -> Option<Stamp> {
@@ -76,6 +79,68 @@ pub fn session_midnight(d: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
 }
 
+/// A file's New York midnights, one after another. Each was a search of the zone's stretches
+/// (`ny_midnight`, ≈ 260 instructions a daily row, its remembered stretch shared with every
+/// other caller). New York changes its clock months apart (`model::ny_day` tests it from 1967 to
+/// 2100): when the offset at a midnight is the offset 28 days later, it holds throughout, and
+/// every midnight between is an addition.
+#[derive(Debug, Default)]
+pub(super) struct Midnights {
+    /// Days (from the common era's start) `from..=to`, and their midnights' offset (seconds
+    /// local minus UTC).
+    held: Option<(i32, i32, i64)>,
+}
+
+/// The days a stretch spans, and the years its argument is tested over.
+const HELD_DAYS: i32 = 28;
+const TESTED_YEARS: std::ops::Range<i32> = 1967..2100;
+
+impl Midnights {
+    /// `session_midnight(d)`.
+    pub(super) fn of(&mut self, d: NaiveDate) -> DateTime<Utc> {
+        use chrono::Offset;
+        let day = d.num_days_from_ce();
+        let local = (i64::from(day) - 719_163) * 86_400;
+        if let Some((from, to, offset)) = self.held {
+            if (from..=to).contains(&day) {
+                if let Some(t) = DateTime::from_timestamp(local - offset, 0) {
+                    return t;
+                }
+            }
+        }
+        let Some(midnight) = crate::model::ny_day::ny_midnight(d) else {
+            return session_midnight(d);
+        };
+        // The offset at the midnight, and 28 days after it.
+        let offset = local - midnight.timestamp();
+        let later = midnight + chrono::Duration::days(i64::from(HELD_DAYS));
+        let offset_later = New_York
+            .offset_from_utc_datetime(&later.naive_utc())
+            .fix()
+            .local_minus_utc();
+        let tested = TESTED_YEARS.contains(&d.year()) && TESTED_YEARS.contains(&later.year());
+        if tested && i64::from(offset_later) == offset {
+            self.held = Some((day, day + HELD_DAYS, offset));
+        }
+        midnight
+    }
+}
+
+/// The stamp a row's field starts `r` with, in one of `rfc3339_plain`'s two forms, and its
+/// length, if a comma or the row's end follows it: then the field is that stamp (the forms hold
+/// no comma or space), and this is what `parse_time` reads of it.
+pub(super) fn rfc3339_field(r: &[u8]) -> Option<(Stamp, usize)> {
+    let ends_at = |n: usize| r.get(n).map_or(r.len() == n, |&b| b == b',');
+    let n = if ends_at(20) {
+        20
+    } else if ends_at(25) {
+        25
+    } else {
+        return None;
+    };
+    Some((rfc3339_plain(&r[..n])?, n))
+}
+
 /// The stamp of a row written `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DD HH:MM:SS±HH:MM` (1-minute
 /// files, yfinance), as `parse_from_rfc3339` reads it, without its general path (a third of a
 /// row's parse); `None` for any other form, leap seconds and fractions included.
@@ -88,7 +153,7 @@ fn rfc3339_plain(b: &[u8]) -> Option<Stamp> {
     if !punctuated {
         return None;
     }
-    let date = plain_date(&f[..10])?;
+    let date = same_date(&f[..10])?;
     let (hour, minute, second) = (two(f, 11)?, two(f, 14)?, two(f, 17)?);
     if hour > 23 || minute > 59 || second > 59 {
         return None;
@@ -119,6 +184,34 @@ fn rfc3339_plain(b: &[u8]) -> Option<Stamp> {
         utc: Utc.from_utc_datetime(&utc),
         local_date: date,
         midnight: hour == 0 && minute == 0 && second == 0,
+    })
+}
+
+thread_local! {
+    /// The last date `same_date` read, and its ten bytes.
+    static LAST_DATE: Cell<Option<(u64, u16, NaiveDate)>> = const { Cell::new(None) };
+}
+
+/// `plain_date`, the last date remembered: a 1-minute file writes each date 390 times in a row,
+/// and comparing ten bytes is a tenth of reading them as a date (chrono's checks, ≈ 100
+/// instructions a row).
+fn same_date(b: &[u8]) -> Option<NaiveDate> {
+    let (Some(head), Some(tail)) = (b.first_chunk::<8>(), b.get(8..10)) else {
+        return plain_date(b);
+    };
+    let key = (
+        u64::from_le_bytes(*head),
+        u16::from_le_bytes([tail[0], tail[1]]),
+    );
+    LAST_DATE.with(|last| {
+        if let Some((h, t, date)) = last.get() {
+            if (h, t) == key && b.len() == 10 {
+                return Some(date);
+            }
+        }
+        let date = plain_date(b)?;
+        last.set(Some((key.0, key.1, date)));
+        Some(date)
     })
 }
 

@@ -94,3 +94,53 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    /// A stamp read where it lies in a row is the field read alone (`parse_time`'s plain path),
+    /// and is read whenever a comma or the row's end follows one of the two forms.
+    #[test]
+    fn a_stamp_where_it_lies(
+        field in "20[0-9]{2}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9]:[0-6][0-9](Z|[+-][01][0-9]:[0-6][0-9])|[0-9:TZ +-]{18,27}",
+        after in "(,[0-9a-z ,]{0,10})?",
+    ) {
+        let row = format!("{field}{after}");
+        let alone = rfc3339_plain(field.as_bytes()).map(|s| (key(&s), field.len()));
+        let at = rfc3339_field(row.as_bytes()).map(|(s, n)| (key(&s), n));
+        prop_assert_eq!(at, alone, "{:?}", row);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// The remembered date is the date read, however dates follow one another (repeated, new,
+    /// invalid between).
+    #[test]
+    fn the_last_date_remembered(
+        dates in proptest::collection::vec("20[0-9]{2}-[01][0-9]-[0-3][0-9]|[0-9-]{9,11}", 1..8),
+        picks in proptest::collection::vec(0usize..8, 1..30),
+    ) {
+        for k in picks {
+            let d = dates[k % dates.len()].as_bytes();
+            prop_assert_eq!(same_date(d), plain_date(d), "{:?}", d);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// A file's midnights, remembered by stretch, are `session_midnight`'s: days in order (gaps
+    /// of a trading calendar and longer), across clock changes, outside the tested years too.
+    #[test]
+    fn a_files_midnights(start in -20_000i64..50_000, gaps in proptest::collection::vec(1u64..6, 1..120)) {
+        let mut d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(start);
+        let mut midnights = Midnights::default();
+        for g in gaps {
+            prop_assert_eq!(midnights.of(d), session_midnight(d), "{}", d);
+            d = d + chrono::Days::new(g * g);
+        }
+    }
+}

@@ -15,8 +15,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::bounded::LineLimit;
-use super::loader::{self, header, parse_record, refusal, Columns, Row};
+use super::direct::parse_row;
+use super::loader::{self, header, refusal, Columns, Row};
 use super::rows::Rows;
+use super::stamp::Midnights;
 use super::{LoadError, LoadWarning};
 use crate::model::Bar;
 
@@ -41,6 +43,7 @@ struct Rest {
     cols: Columns,
     line: usize,
     last: Option<DateTime<Utc>>,
+    midnights: Midnights,
     /// The reader failed for good (a runaway line).
     ended: bool,
 }
@@ -62,6 +65,7 @@ impl BarReader {
             cols,
             line: 1,
             last: None,
+            midnights: Midnights::default(),
             ended: false,
         };
         let mut rows: Vec<Row> = Vec::new();
@@ -123,7 +127,7 @@ impl BarReader {
 /// A parsed row made the file's next bar, or refused with why.
 fn accept(file: &str, daily: bool, rest: &mut Rest, mut row: Row) -> Item {
     if daily && row.midnight() {
-        row.at_session_midnight();
+        row.at_session_midnight(&mut rest.midnights);
     }
     match refusal(&row, rest.last) {
         Some(message) => Err(warning(file, row.line, message)),
@@ -166,7 +170,7 @@ impl Rest {
             let line = self.line;
             match self.rows.read() {
                 Ok(false) => return None,
-                Ok(true) => match parse_record(&self.cols, &self.rows, line) {
+                Ok(true) => match parse_row(&self.cols, &mut self.rows, line) {
                     Ok(Some(row)) => return Some(Ok(row)),
                     Ok(None) => {}
                     Err(why) => return Some(Err(warning(file, line, why))),

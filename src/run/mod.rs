@@ -115,6 +115,21 @@ pub fn main(cli: Cli, log_rx: crate::run::app::LogRx) -> Result<()> {
         Some(Command::Man) => return crate::run::tools::man(),
         _ => {}
     }
+    // A sweep reads the settings once, itself: they are the base of every setting of its grid.
+    if let Some(Command::Backtest {
+        input,
+        from,
+        to,
+        json,
+        sweep,
+        split,
+        ..
+    }) = &cli.command
+    {
+        if !sweep.is_empty() {
+            return backtest::sweep(&cli, input, *from, *to, sweep, *split, *json);
+        }
+    }
     let cfg = config(&cli)?;
     match &cli.command {
         Some(Command::Indicators { input }) => {
@@ -137,12 +152,8 @@ pub fn main(cli: Cli, log_rx: crate::run::app::LogRx) -> Result<()> {
             synthetic,
             plot,
             trades,
-            sweep,
-            split,
+            ..
         }) => {
-            if !sweep.is_empty() {
-                return backtest::sweep(&cli, input, *from, *to, sweep, *split, *json);
-            }
             let out = backtest::BacktestOut {
                 json: *json,
                 plot: plot.as_deref(),

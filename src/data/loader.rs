@@ -13,7 +13,7 @@ use super::bounded::{excerpt, LineLimit};
 use super::direct::{self, Slot};
 use super::rows::{Fields, Rows};
 pub use super::stamp::session_midnight;
-use super::stamp::{parse_time, Midnights, Stamp};
+use super::stamp::{parse_time, Stamp};
 use crate::model::Bar;
 
 #[derive(Debug, thiserror::Error)]
@@ -202,8 +202,8 @@ impl Row {
     }
 
     /// A daily bar's time is midnight New York of its session, whatever offset the file wrote.
-    pub(super) fn at_session_midnight(&mut self, midnights: &mut Midnights) {
-        self.bar.time = midnights.of(self.stamp.local_date);
+    pub(super) fn at_session_midnight(&mut self) {
+        self.bar.time = session_midnight(self.stamp.local_date);
     }
 }
 
@@ -335,10 +335,7 @@ pub fn load_bars(file: &str, text: &str) -> Result<Loaded, LoadError> {
 
     let daily = !parsed.is_empty() && parsed.iter().all(Row::midnight);
     if daily {
-        let mut midnights = Midnights::default();
-        parsed
-            .iter_mut()
-            .for_each(|r| r.at_session_midnight(&mut midnights));
+        parsed.iter_mut().for_each(Row::at_session_midnight);
     }
 
     warnings.extend(super::plausible::splits_already_applied(file, &mut parsed));

@@ -1,9 +1,7 @@
 //! A bar file's timestamps: every layout vendors write, offsets or New York time, dates alone or
 //! epoch seconds.
 
-use chrono::{
-    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc,
-};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::America::New_York;
 use std::cell::Cell;
 
@@ -77,53 +75,6 @@ fn any_layout(s: &str) -> Option<Stamp> {
 pub fn session_midnight(d: NaiveDate) -> DateTime<Utc> {
     crate::model::ny_day::ny_midnight(d)
         .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
-}
-
-/// A file's New York midnights, one after another. Each was a search of the zone's stretches
-/// (`ny_midnight`, ≈ 260 instructions a daily row, its remembered stretch shared with every
-/// other caller). New York changes its clock months apart (`model::ny_day` tests it from 1967 to
-/// 2100): when the offset at a midnight is the offset 28 days later, it holds throughout, and
-/// every midnight between is an addition.
-#[derive(Debug, Default)]
-pub(super) struct Midnights {
-    /// Days (from the common era's start) `from..=to`, and their midnights' offset (seconds
-    /// local minus UTC).
-    held: Option<(i32, i32, i64)>,
-}
-
-/// The days a stretch spans, and the years its argument is tested over.
-const HELD_DAYS: i32 = 28;
-const TESTED_YEARS: std::ops::Range<i32> = 1967..2100;
-
-impl Midnights {
-    /// `session_midnight(d)`.
-    pub(super) fn of(&mut self, d: NaiveDate) -> DateTime<Utc> {
-        use chrono::Offset;
-        let day = d.num_days_from_ce();
-        let local = (i64::from(day) - 719_163) * 86_400;
-        if let Some((from, to, offset)) = self.held {
-            if (from..=to).contains(&day) {
-                if let Some(t) = DateTime::from_timestamp(local - offset, 0) {
-                    return t;
-                }
-            }
-        }
-        let Some(midnight) = crate::model::ny_day::ny_midnight(d) else {
-            return session_midnight(d);
-        };
-        // The offset at the midnight, and 28 days after it.
-        let offset = local - midnight.timestamp();
-        let later = midnight + chrono::Duration::days(i64::from(HELD_DAYS));
-        let offset_later = New_York
-            .offset_from_utc_datetime(&later.naive_utc())
-            .fix()
-            .local_minus_utc();
-        let tested = TESTED_YEARS.contains(&d.year()) && TESTED_YEARS.contains(&later.year());
-        if tested && i64::from(offset_later) == offset {
-            self.held = Some((day, day + HELD_DAYS, offset));
-        }
-        midnight
-    }
 }
 
 /// The stamp a row's field starts `r` with, in one of `rfc3339_plain`'s two forms, and its

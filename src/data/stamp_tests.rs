@@ -128,19 +128,3 @@ proptest! {
         }
     }
 }
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
-
-    /// A file's midnights, remembered by stretch, are `session_midnight`'s: days in order (gaps
-    /// of a trading calendar and longer), across clock changes, outside the tested years too.
-    #[test]
-    fn a_files_midnights(start in -20_000i64..50_000, gaps in proptest::collection::vec(1u64..6, 1..120)) {
-        let mut d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(start);
-        let mut midnights = Midnights::default();
-        for g in gaps {
-            prop_assert_eq!(midnights.of(d), session_midnight(d), "{}", d);
-            d = d + chrono::Days::new(g * g);
-        }
-    }
-}

@@ -18,7 +18,6 @@ use super::bounded::LineLimit;
 use super::direct::parse_row;
 use super::loader::{self, header, refusal, Columns, Row};
 use super::rows::Rows;
-use super::stamp::Midnights;
 use super::{LoadError, LoadWarning};
 use crate::model::Bar;
 
@@ -43,7 +42,6 @@ struct Rest {
     cols: Columns,
     line: usize,
     last: Option<DateTime<Utc>>,
-    midnights: Midnights,
     /// The reader failed for good (a runaway line).
     ended: bool,
 }
@@ -65,7 +63,6 @@ impl BarReader {
             cols,
             line: 1,
             last: None,
-            midnights: Midnights::default(),
             ended: false,
         };
         let mut rows: Vec<Row> = Vec::new();
@@ -127,7 +124,7 @@ impl BarReader {
 /// A parsed row made the file's next bar, or refused with why.
 fn accept(file: &str, daily: bool, rest: &mut Rest, mut row: Row) -> Item {
     if daily && row.midnight() {
-        row.at_session_midnight(&mut rest.midnights);
+        row.at_session_midnight();
     }
     match refusal(&row, rest.last) {
         Some(message) => Err(warning(file, row.line, message)),

@@ -4,7 +4,6 @@
 
 pub mod pivots;
 pub mod profile;
-pub mod sma;
 pub mod wilder;
 pub mod window;
 
@@ -13,7 +12,6 @@ use crate::model::Bar;
 
 pub use pivots::{Pivot, PivotDetector, PivotKind};
 pub use profile::VolumeProfile;
-pub use sma::SmaSet;
 pub use wilder::{WilderAtr, WilderRsi};
 pub use window::{Ring, Warm, WarmEma, WarmSma};
 
@@ -66,10 +64,11 @@ pub struct Snapshot {
 pub struct IndicatorSet {
     rsi: WilderRsi,
     atr: WilderAtr,
-    /// The closes' fast, mid and slow SMAs.
-    smas: SmaSet<3>,
+    sma_fast: WarmSma,
+    sma_mid: WarmSma,
+    sma_slow: WarmSma,
     ema: WarmEma,
-    volume_sma: SmaSet<1>,
+    volume_sma: WarmSma,
     pivots: PivotDetector,
     profile: VolumeProfile,
     /// ATR / close over the volatility lookback.
@@ -91,9 +90,11 @@ impl IndicatorSet {
         IndicatorSet {
             rsi: WilderRsi::new(i.rsi_period),
             atr: WilderAtr::new(i.atr_period),
-            smas: SmaSet::new([i.sma_fast, i.sma_mid, i.sma_slow]),
+            sma_fast: WarmSma::sma(i.sma_fast),
+            sma_mid: WarmSma::sma(i.sma_mid),
+            sma_slow: WarmSma::sma(i.sma_slow),
             ema: WarmEma::ema(i.ema_period),
-            volume_sma: SmaSet::new([i.volume_sma]),
+            volume_sma: WarmSma::sma(i.volume_sma),
             pivots: PivotDetector::new(cfg.pivot.k),
             profile: VolumeProfile::new(cfg.levels.profile_bars, cfg.levels.bucket_atr),
             atr_pct: Ring::new(cfg.risk.vol_lookback),
@@ -131,16 +132,14 @@ impl IndicatorSet {
         }
         self.profile
             .push(bar.high, bar.low, bar.close, bar.volume, atr);
-        let [sma_fast, sma_mid, sma_slow] = self.smas.push(bar.close);
-        let [volume_sma] = self.volume_sma.push(bar.volume);
         Snapshot {
             rsi: ta::Next::next(&mut self.rsi, bar.close),
             atr,
-            sma_fast,
-            sma_mid,
-            sma_slow,
+            sma_fast: self.sma_fast.push(bar.close),
+            sma_mid: self.sma_mid.push(bar.close),
+            sma_slow: self.sma_slow.push(bar.close),
             ema: self.ema.push(bar.close),
-            volume_sma,
+            volume_sma: self.volume_sma.push(bar.volume),
             poc: self.profile.poc(),
             new_low: self.new_low(bar.low),
             pivots: self.pivots.push(seq, bar.high, bar.low, bar.volume),

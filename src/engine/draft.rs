@@ -36,8 +36,23 @@ impl SignalDraft {
 
     /// The signal the trader is asked about, priced in decimals; its facts move into the
     /// reasons, which share one allocation and are written out when first read (the Decide
-    /// pane, the journal): a backtest never does.
-    pub fn into_signal(self) -> Signal {
+    /// pane, the journal).
+    pub fn into_signal(mut self) -> Signal {
+        let whys = std::mem::take(&mut self.reasons);
+        let reasons = ReasonText::deferred_each(whys, Why::kind)
+            .map(|(kind, text)| Reason { kind, text })
+            .collect();
+        self.priced(reasons)
+    }
+
+    /// The same signal without its reasons, for a session nothing reads them in (a backtest:
+    /// no Decide pane, no journal). Their shared allocation, and freeing it once the signal
+    /// left the book, out of cache, were a tenth of a backtest's signal path.
+    pub fn into_bare_signal(self) -> Signal {
+        self.priced(Vec::new())
+    }
+
+    fn priced(self, reasons: Vec<Reason>) -> Signal {
         Signal {
             id: self.id,
             time: self.time,
@@ -51,9 +66,7 @@ impl SignalDraft {
             iwm_stop: self.iwm_stop,
             record: None,
             confidence: self.confidence,
-            reasons: ReasonText::deferred_each(self.reasons, Why::kind)
-                .map(|(kind, text)| Reason { kind, text })
-                .collect(),
+            reasons,
         }
     }
 }
@@ -84,6 +97,7 @@ mod tests {
             ],
         };
         let whys = draft.reasons.clone();
+        let draft_again = draft.clone();
         let moved = draft.into_signal();
         assert_eq!(
             (moved.id, moved.qty, moved.iwm_stop),
@@ -100,6 +114,19 @@ mod tests {
         assert_eq!(
             moved.reasons[1].text.as_str(),
             "the hedge bought at 201.46 joins this position"
+        );
+        let bare = SignalDraft {
+            reasons: whys,
+            ..draft_again
+        }
+        .into_bare_signal();
+        assert_eq!(
+            bare,
+            Signal {
+                reasons: Vec::new(),
+                ..moved
+            },
+            "a bare signal is the signal without its reasons"
         );
     }
 }

@@ -284,7 +284,7 @@ impl Session {
                 EngineOutput::Indicators(row) => self.store.indicators.push(row),
                 EngineOutput::Signal(d) if live => {
                     let timed = self.probe.signal_start();
-                    self.on_signal(d.into_signal(), out);
+                    self.on_draft(d, out);
                     self.probe.signal_end(timed);
                 }
                 // Signals during warm-up are history: nobody is asked and nothing trades, so the

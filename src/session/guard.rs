@@ -167,6 +167,14 @@ impl Session {
             Ok(a) => a,
             Err(refused) => {
                 self.journal("risk refusal", |j| j.record_refusal(&refused));
+                // A backtest reads neither the log nor this notice: the reason is not written
+                // out (the text of a refusal cost several times the check that found it).
+                if self.backtest {
+                    if let Some(id) = refused.order.signal_id {
+                        self.signal_unfilled(id, &refused.reason, out);
+                    }
+                    return;
+                }
                 let reason = refused.reason.to_string();
                 self.store
                     .push_log(Severity::Warn, format!("order refused: {reason}"));

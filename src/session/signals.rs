@@ -13,6 +13,17 @@ impl Session {
         out
     }
 
+    /// A signal the engine drafted on a live bar. A backtest's carries no reasons: nothing
+    /// there reads them (see `SignalDraft::into_bare_signal`).
+    pub(super) fn on_draft(&mut self, draft: crate::engine::SignalDraft, out: &mut Vec<Notice>) {
+        let signal = if self.backtest {
+            draft.into_bare_signal()
+        } else {
+            draft.into_signal()
+        };
+        self.on_signal(signal, out);
+    }
+
     pub(super) fn on_signal(&mut self, mut signal: crate::model::Signal, out: &mut Vec<Notice>) {
         // The record of its kind as it stands at this bar, beside it for good (journaled with it).
         if signal.record.is_none() {
@@ -238,7 +249,13 @@ impl Session {
     /// The order of `id` will trade no more shares. An exit is asked again, loudly, while its
     /// position is held: it stands until the position is closed. Anything else is over, and
     /// the agent follows what was really filled.
-    pub(super) fn signal_unfilled(&mut self, id: u64, why: &str, out: &mut Vec<Notice>) {
+    /// A backtest keeps no `unfilled` text: nothing there reads it (see `send`).
+    pub(super) fn signal_unfilled(
+        &mut self,
+        id: u64,
+        why: impl std::fmt::Display,
+        out: &mut Vec<Notice>,
+    ) {
         if !self.backtest {
             self.store.scorecard.on_refused(id); // scorecard (ui)
         }
@@ -262,7 +279,7 @@ impl Session {
                 self.store.signals.fix_selection();
             }
             _ => {
-                if let Some(e) = self.store.signals.get_mut(id) {
+                if let Some(e) = self.store.signals.get_mut(id).filter(|_| !self.backtest) {
                     e.unfilled = Some(why.to_string());
                 }
                 self.process_engine(crate::engine::EngineEvent::Unfilled { signal_id: id }, out)

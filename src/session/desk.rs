@@ -163,10 +163,13 @@ impl Session {
             };
             format!("signal #{id} {text}")
         });
-        out.push(Notice::Answer {
-            signal_id: id,
-            answer,
-        });
+        // A backtest's loop reads orders and fills, not answers (nor signals: see `propose`).
+        if !self.backtest {
+            out.push(Notice::Answer {
+                signal_id: id,
+                answer,
+            });
+        }
         self.store.signals.fix_selection();
     }
 

@@ -30,11 +30,14 @@ impl Session {
                     }
                     o.broker_order_id = broker_order_id;
                 }
-                out.push(Notice::OrderStatus {
-                    client_order_id,
-                    status: OrderStatus::Accepted,
-                    detail: None,
-                });
+                // A backtest's loop reads the order and its fills, not its acceptance.
+                if !self.backtest {
+                    out.push(Notice::OrderStatus {
+                        client_order_id,
+                        status: OrderStatus::Accepted,
+                        detail: None,
+                    });
+                }
             }
             BrokerEvent::Rejected {
                 client_order_id,
@@ -144,6 +147,7 @@ impl Session {
     fn on_fill(&mut self, mut fill: crate::model::Fill, out: &mut Vec<Notice>) {
         let mut signal_id = None;
         let mut book = None;
+        let keep_fills = !self.backtest;
         if let Some(o) = self.store.order_mut(&fill.client_order_id) {
             if o.fills.contains(&fill) {
                 return; // the same fill reported twice (poll + stream, or a reconnect) counts once
@@ -163,7 +167,11 @@ impl Session {
                 return;
             }
             fill.qty = fill.qty.min(room);
-            o.fills.push(fill.clone());
+            // A backtest's orders keep no fills: no chart marks them, and its paper venue never
+            // reports one twice (an order fills whole, at once, and `room` ignores any more).
+            if keep_fills {
+                o.fills.push(fill.clone());
+            }
             o.filled_qty += fill.qty;
             o.status = if o.filled_qty >= o.request.qty {
                 OrderStatus::Filled

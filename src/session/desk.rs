@@ -170,7 +170,10 @@ impl Session {
                 answer,
             });
         }
-        self.store.signals.fix_selection();
+        // The selection is the Decide pane's: a backtest answers every signal by its id.
+        if !self.backtest {
+            self.store.signals.fix_selection();
+        }
     }
 
     pub(super) fn is_exit(&self, id: u64) -> bool {

@@ -26,7 +26,8 @@ impl Session {
 
     pub(super) fn on_signal(&mut self, mut signal: crate::model::Signal, out: &mut Vec<Notice>) {
         // The record of its kind as it stands at this bar, beside it for good (journaled with it).
-        if signal.record.is_none() {
+        // A backtest shows and journals no signal: its report reads the records themselves.
+        if signal.record.is_none() && !self.backtest {
             signal.record = crate::store::lots::TradeKind::of(signal.kind)
                 .map(|k| self.store.lots.record(k).into());
         }

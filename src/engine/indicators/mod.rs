@@ -13,7 +13,7 @@ use crate::model::Bar;
 pub use pivots::{Pivot, PivotDetector, PivotKind};
 pub use profile::VolumeProfile;
 pub use wilder::{WilderAtr, WilderRsi};
-pub use window::{Ring, Warm, WarmEma, WarmSma};
+pub use window::{Ring, Warm, WarmEma, WarmSma, WindowMin};
 
 // `ta`'s traits on our bar, so `ta` indicators (and ours) accept `&Bar` directly.
 impl ta::Open for Bar {
@@ -75,8 +75,10 @@ pub struct IndicatorSet {
     atr_pct: Ring<f64>,
     /// Close-to-close returns over `RETURN_BARS`.
     returns: Ring<f64>,
-    /// The last `dryup_low_bars` lows.
-    lows: Ring<f64>,
+    /// The running minimum of the last `dryup_low_bars` lows, and that minimum as the previous bar
+    /// left it: the window a new low is tested against (NaN until whole, or while it holds NaN).
+    lows: WindowMin,
+    prev_lows: f64,
     prev_close: Option<f64>,
     bars: u64,
 }
@@ -99,7 +101,8 @@ impl IndicatorSet {
             profile: VolumeProfile::new(cfg.levels.profile_bars, cfg.levels.bucket_atr),
             atr_pct: Ring::new(cfg.risk.vol_lookback),
             returns: Ring::new(RETURN_BARS),
-            lows: Ring::new(cfg.bull.dryup_low_bars),
+            lows: WindowMin::new(cfg.bull.dryup_low_bars),
+            prev_lows: f64::NAN,
             prev_close: None,
             bars: 0,
         }
@@ -148,17 +151,12 @@ impl IndicatorSet {
 
     /// Is `low` below all of the previous `dryup_low_bars` lows? Then record it.
     fn new_low(&mut self, low: f64) -> bool {
-        // Asked before the push, so the window is the previous bars, not this one. Folded with
-        // `&` rather than `all`: a short loop with no branch on prices (a rolling-minimum deque
-        // mispredicts its pops).
-        let full = self.lows.is_full();
-        let below_all = self
-            .lows
-            .values()
-            .iter()
-            .fold(true, |all, l| all & (low < *l));
-        self.lows.push(low);
-        full && below_all
+        // Tested against the window the previous bar left, not this one. Below every one of its
+        // lows is below their minimum; NaN (no whole window yet, or a NaN low in it, which no
+        // comparison passes) fails the test as a comparison with each low would.
+        let below_all = low < self.prev_lows;
+        self.prev_lows = self.lows.push(low);
+        below_all
     }
 }
 
@@ -175,6 +173,25 @@ mod tests {
             low,
             close: low + 0.5,
             volume: 100.0,
+        }
+    }
+
+    proptest::proptest! {
+        /// Against the definition: below every one of the previous `dryup_low_bars` lows (ties
+        /// and NaNs included, which no comparison passes).
+        #[test]
+        fn new_low_matches_the_definition(
+            n in 1usize..=25,
+            lows in proptest::collection::vec(0u8..9, 0..200),
+        ) {
+            let mut cfg = Config::default_config();
+            cfg.bull.dryup_low_bars = n;
+            let mut set = IndicatorSet::new(&cfg);
+            let lows: Vec<f64> = lows.iter().map(|l| if *l == 0 { f64::NAN } else { f64::from(*l) }).collect();
+            for (i, low) in lows.iter().enumerate() {
+                let want = i >= n && lows[i - n..i].iter().all(|l| *low < *l);
+                proptest::prop_assert_eq!(set.new_low(*low), want, "bar {}", i);
+            }
         }
     }
 

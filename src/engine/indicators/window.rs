@@ -1,7 +1,8 @@
-//! Windowed helpers: `ta` averages that stay silent while warming up, a fixed ring (O(1) per
-//! value), and the variance and median of a full ring, computed only when asked.
+//! Windowed helpers: `ta` averages that stay silent while warming up, `ta`'s running minimum
+//! answered only over a whole window of numbers, a fixed ring (O(1) per value), and the variance
+//! and median of a full ring, computed only when asked.
 
-use ta::indicators::{ExponentialMovingAverage, SimpleMovingAverage};
+use ta::indicators::{ExponentialMovingAverage, Minimum, SimpleMovingAverage};
 use ta::Next;
 
 /// `ta`'s SMA/EMA emit values from the first input on; this wrapper reports `None` until
@@ -44,6 +45,49 @@ impl<I: Next<f64, Output = f64>> Warm<I> {
         let v = self.inner.next(x);
         self.seen = self.seen.saturating_add(1);
         (self.seen >= self.period).then_some(v)
+    }
+}
+
+/// `ta`'s minimum of the last `n` values (O(1) amortized: it searches its window again only
+/// when the minimum leaves it), answered only when it is the minimum of `n` values that are all
+/// numbers: NaN until `n` were seen and while one in the window is NaN. Every comparison with
+/// NaN fails, as one with each value would have to fail then (no comparison passes a NaN);
+/// `ta`'s own answer is meaningless while a NaN is in its window.
+#[derive(Debug, Clone)]
+pub struct WindowMin {
+    inner: Minimum,
+    n: u64,
+    pushed: u64,
+    /// The push count from which the window is whole and holds no NaN.
+    ready_from: u64,
+}
+
+impl WindowMin {
+    pub fn new(n: usize) -> Self {
+        let n = n.max(1);
+        WindowMin {
+            // `new` only fails for n = 0, excluded just above.
+            inner: Minimum::new(n).unwrap_or_default(),
+            n: n as u64,
+            pushed: 0,
+            ready_from: n as u64,
+        }
+    }
+
+    /// Push `x`; the minimum of the `n` values ending with it, or NaN (see the type).
+    #[inline]
+    pub fn push(&mut self, x: f64) -> f64 {
+        self.pushed += 1;
+        if x.is_nan() {
+            // In the window for this push and the next n − 1.
+            self.ready_from = self.pushed + self.n;
+        }
+        let m = self.inner.next(x);
+        if self.pushed >= self.ready_from {
+            m
+        } else {
+            f64::NAN
+        }
     }
 }
 
@@ -205,6 +249,33 @@ mod tests {
         let mut e = WarmEma::ema(2);
         assert_eq!(e.push(1.0), None);
         assert!(e.push(2.0).is_some());
+    }
+
+    proptest::proptest! {
+        /// Against the minimum of the last n values by definition, on ties, signed zeros,
+        /// infinities and NaNs: NaN until n values were seen and while one of them is NaN.
+        #[test]
+        fn window_min_matches_a_scan_of_the_window(
+            n in 1usize..=25,
+            xs in proptest::collection::vec(0u8..12, 0..300),
+        ) {
+            let special = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0];
+            let mut w = WindowMin::new(n);
+            let mut all = Vec::new();
+            for (t, x) in xs.iter().enumerate() {
+                let x = special.get(usize::from(*x)).copied().unwrap_or(f64::from(*x));
+                let got = w.push(x);
+                all.push(x);
+                let win = &all[all.len().saturating_sub(n)..];
+                if all.len() < n || win.iter().any(|v| v.is_nan()) {
+                    proptest::prop_assert!(got.is_nan(), "t {}: {}", t, got);
+                } else {
+                    let min = win.iter().copied().fold(f64::INFINITY, f64::min);
+                    // Equal as numbers: which zero a window of ±0 reports does not matter.
+                    proptest::prop_assert!(got == min, "t {}: {} vs {}", t, got, min);
+                }
+            }
+        }
     }
 
     #[test]

@@ -12,58 +12,7 @@ pub fn price_exact(p: f64) -> Decimal {
 }
 
 pub fn price(p: f64) -> Decimal {
-    fast(p).unwrap_or_else(|| remembered(p))
-}
-
-/// Slots of the cache of slow conversions: prices read from text (214.79) are exactly the ones
-/// the fast path cannot decide, and a file's prices repeat tick by tick, so the exact answers
-/// are kept (up to 384 KB a thread: a year of three symbols' cents) instead of redone, ≈ 1,900
-/// instructions each: 11 % of a backtest over 1-minute files.
-const MAX_SLOTS: usize = 1 << 14;
-
-/// The table starts this small and doubles (starting afresh) once its misses reach twice its
-/// size: a daily backtest converts a few hundred prices, and writing the whole table first was
-/// 3 % of its time (page faults).
-const MIN_SLOTS: usize = 1 << 10;
-
-/// An empty slot: no price converted has these bits.
-const EMPTY: (u64, Decimal) = (f64::NAN.to_bits(), Decimal::ZERO);
-
-#[derive(Default)]
-struct Seen {
-    slots: Vec<(u64, Decimal)>,
-    misses: usize,
-}
-
-fn remembered(p: f64) -> Decimal {
-    thread_local! {
-        static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::default());
-    }
-    let bits = p.to_bits();
-    SEEN.with(|seen| {
-        let mut seen = seen.borrow_mut();
-        if seen.slots.is_empty() {
-            seen.slots = vec![EMPTY; MIN_SLOTS];
-        }
-        // Fibonacci hashing of the bits: neighbouring prices differ in their low mantissa bits.
-        let shift = 64 - seen.slots.len().trailing_zeros();
-        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
-        if seen.slots[slot].0 == bits {
-            return seen.slots[slot].1;
-        }
-        let d = price_exact(p);
-        seen.misses += 1;
-        let n = seen.slots.len();
-        if seen.misses >= 2 * n && n < MAX_SLOTS {
-            *seen = Seen {
-                slots: vec![EMPTY; 2 * n],
-                misses: 0,
-            };
-        } else {
-            seen.slots[slot] = (bits, d);
-        }
-        d
-    })
+    fast(p).unwrap_or_else(|| price_exact(p))
 }
 
 /// Three cases are certain, the rest goes the slow way:
@@ -192,16 +141,12 @@ mod tests {
     }
 
     #[test]
-    fn a_remembered_conversion_is_the_exact_one_however_its_slot_is_shared() {
-        // 40,000 prices a cent apart, three times over: more prices than slots, so slots are
-        // overwritten and hit again, as a file's prices do.
-        for _ in 0..3 {
-            for cents in 20_000..60_000 {
-                let p: f64 = format!("{}.{:02}", cents / 100, cents % 100)
-                    .parse()
-                    .unwrap();
-                same(p);
-            }
+    fn every_cent_from_200_to_600_is_the_exact_conversion() {
+        for cents in 20_000..60_000 {
+            let p: f64 = format!("{}.{:02}", cents / 100, cents % 100)
+                .parse()
+                .unwrap();
+            same(p);
         }
     }
 

@@ -163,15 +163,13 @@ impl Session {
             };
             format!("signal #{id} {text}")
         });
-        // A backtest's loop reads orders and fills, not answers (nor signals: see `propose`).
+        // A backtest's loop reads orders and fills, not answers (nor signals: see `propose`), and
+        // the selection is the Decide pane's: a backtest answers every signal by its id.
         if !self.backtest {
             out.push(Notice::Answer {
                 signal_id: id,
                 answer,
             });
-        }
-        // The selection is the Decide pane's: a backtest answers every signal by its id.
-        if !self.backtest {
             self.store.signals.fix_selection();
         }
     }

@@ -4,6 +4,7 @@
 pub mod alpaca;
 pub mod paper;
 
+use compact_str::CompactString;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -91,7 +92,9 @@ pub use crate::model::BrokerKind;
 pub enum BrokerEvent {
     Accepted {
         client_order_id: ClientOrderId,
-        broker_order_id: Option<String>,
+        /// Inline up to 24 bytes (the simulator's `sim-<client id>`): as a `String` it was an
+        /// allocation and a free for every order a backtest sends.
+        broker_order_id: Option<CompactString>,
     },
     Rejected {
         client_order_id: ClientOrderId,

@@ -267,7 +267,7 @@ impl Entry {
                 broker_order_id,
             } => Entry::BrokerAccepted {
                 client_order_id,
-                broker_order_id,
+                broker_order_id: broker_order_id.map(String::from),
             },
             BrokerEvent::Rejected {
                 client_order_id,

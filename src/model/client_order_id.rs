@@ -20,18 +20,35 @@ pub struct ClientOrderId(CompactString);
 impl ClientOrderId {
     /// `da-<session>-<seq>`: unique per session, short, safe in URLs (Alpaca allows 128 chars).
     pub fn new(session: &str, seq: u64) -> Self {
-        // Minted for every order: the text pieces copied, the number written by `itoa` (the
-        // formatter's machinery was two thirds of minting an id).
-        let mut digits = itoa::Buffer::new();
-        let mut id = CompactString::const_new("da-");
-        for piece in [session, "-", digits.format(seq)] {
-            id.push_str(piece);
-        }
-        ClientOrderId(id)
+        IdPrefix::new(session).mint(seq)
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// The `da-<session>-` every id of a session starts with, written once: minting is then a copy
+/// of it and the number's digits written after it (building the id from its three pieces was
+/// ≈ 280 instructions of every order, a `str` check of the joined bytes ≈ 90 more).
+#[derive(Debug, Clone)]
+pub struct IdPrefix(CompactString);
+
+impl IdPrefix {
+    pub fn new(session: &str) -> Self {
+        let mut p = CompactString::with_capacity(session.len() + 4);
+        for piece in ["da-", session, "-"] {
+            p.push_str(piece);
+        }
+        IdPrefix(p)
+    }
+
+    /// The id numbered `seq`, the number written by `itoa` (the formatter's machinery was two
+    /// thirds of minting an id).
+    pub fn mint(&self, seq: u64) -> ClientOrderId {
+        let mut id = self.0.clone();
+        id.push_str(itoa::Buffer::new().format(seq));
+        ClientOrderId(id)
     }
 }
 
@@ -112,11 +129,14 @@ mod tests {
             "",
             "20261206-041355",
             "a-session-name-far-too-long-to-fit",
+            // 24 bytes with a one-digit number: the most kept inline.
+            "nineteen-bytes-long",
         ] {
             for seq in [0, 1, 42, 1_000_000, u64::MAX] {
                 let id = ClientOrderId::new(session, seq);
                 assert_eq!(id.as_str(), format!("da-{session}-{seq}"));
                 assert_eq!(id, ClientOrderId::from(format!("da-{session}-{seq}")));
+                assert_eq!(IdPrefix::new(session).mint(seq), id);
             }
         }
     }

@@ -2,6 +2,7 @@
 
 mod bar;
 mod client_order_id;
+pub use client_order_id::IdPrefix;
 mod exits;
 pub mod health;
 pub mod money;

@@ -53,7 +53,7 @@ impl Session {
             }
         }
         self.order_seq += 1;
-        ClientOrderId::new(&self.tag, self.order_seq)
+        self.tag.mint(self.order_seq)
     }
 
     /// What the gate needs to know now. Replay and backtest use the bar clock; live feeds the wall clock.

@@ -46,7 +46,7 @@ pub struct Session {
     engine: Engine,
     broker: Box<dyn Broker>,
     /// Short tag that makes client order ids unique when there is no journal.
-    tag: String,
+    tag: crate::model::IdPrefix,
     order_seq: u64,
     gate: crate::risk::RiskGate,
     journal: Option<crate::journal::Journal>,
@@ -114,7 +114,7 @@ impl Session {
             store,
             engine,
             broker,
-            tag: tag.into(),
+            tag: crate::model::IdPrefix::new(&tag.into()),
             order_seq: 0,
             gate,
             journal: None,

@@ -29,7 +29,7 @@ impl Session {
         // A backtest shows and journals no signal: its report reads the records themselves.
         if signal.record.is_none() && !self.backtest {
             signal.record = crate::store::lots::TradeKind::of(signal.kind)
-                .map(|k| self.store.lots.record(k).into());
+                .map(|k| Box::new(self.store.lots.record(k).into()));
         }
         self.propose(signal, None, out);
     }

@@ -39,7 +39,7 @@ pub struct LogLine {
 pub struct OrderEntry {
     pub request: OrderRequest,
     pub status: OrderStatus,
-    pub broker_order_id: Option<String>,
+    pub broker_order_id: Option<compact_str::CompactString>,
     pub filled_qty: Decimal,
     pub fills: Vec<Fill>,
     pub note: Option<String>,

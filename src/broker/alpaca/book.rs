@@ -145,7 +145,7 @@ impl Book {
             t.accepted_sent = true;
             out.push(BrokerEvent::Accepted {
                 client_order_id: coid.clone(),
-                broker_order_id: Some(o.id.clone()),
+                broker_order_id: Some(o.id.as_str().into()),
             });
         }
         t.phase = Phase::Working;

@@ -83,7 +83,7 @@ impl PaperBroker {
             .iter()
             .map(|o| BrokerEvent::Accepted {
                 client_order_id: o.client_order_id.clone(),
-                broker_order_id: Some(format!("sim-{}", o.client_order_id)),
+                broker_order_id: Some(compact_str::format_compact!("sim-{}", o.client_order_id)),
             })
             .collect()
     }
@@ -260,9 +260,9 @@ impl Broker for PaperBroker {
             }];
         }
         self.working.push(order.clone());
-        // Written into its own size (a `concat` of the two pieces cost twice as much).
-        let mut broker_order_id = String::with_capacity(4 + id.as_str().len());
-        broker_order_id.push_str("sim-");
+        // Inline when it fits (see `BrokerEvent::Accepted`): one `push_str` onto the prefix
+        // (each costs ≈ 75 instructions; building it from an empty text took two).
+        let mut broker_order_id = compact_str::CompactString::new("sim-");
         broker_order_id.push_str(id.as_str());
         vec![BrokerEvent::Accepted {
             client_order_id: id.clone(),

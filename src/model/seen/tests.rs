@@ -104,6 +104,85 @@ fn folded_ids_and_signals_are_still_repeats() {
     assert_eq!(sig.get(5), Some(Ordered::Recent(id(5))));
 }
 
+/// What `SeenIds` means, kept plainly: the newest `cap` numbered ids exactly, the older ones
+/// folded into a floor per prefix. The sorted memory answers as this does for ids in any order
+/// (several prefixes, numbers out of order, repeats), not only the rising ones it is fast for.
+#[derive(Default)]
+struct PlainSeen {
+    recent: VecDeque<(String, u64)>,
+    floors: HashMap<String, u64>,
+    unnumbered: HashSet<ClientOrderId>,
+}
+
+impl PlainSeen {
+    fn contains(&self, id: &ClientOrderId) -> bool {
+        match numbered(id) {
+            Some((p, n)) => {
+                self.floors.get(p).is_some_and(|f| n <= *f)
+                    || self.recent.iter().any(|(q, m)| q == p && *m == n)
+            }
+            None => self.unnumbered.contains(id),
+        }
+    }
+
+    fn insert(&mut self, id: &ClientOrderId, cap: usize) -> bool {
+        if self.contains(id) {
+            return false;
+        }
+        let Some((p, n)) = numbered(id) else {
+            return self.unnumbered.insert(id.clone());
+        };
+        self.recent.push_back((p.to_string(), n));
+        while self.recent.len() > cap {
+            let (q, m) = self.recent.pop_front().unwrap();
+            let f = self.floors.entry(q).or_insert(m);
+            *f = (*f).max(m);
+        }
+        true
+    }
+}
+
+#[test]
+fn the_sorted_memory_answers_as_the_plain_one_in_any_order() {
+    let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(41);
+    let prefixes = ["da-a", "da-b", "x", "da-a-1"];
+    for round in 0..400 {
+        let cap = rand::Rng::gen_range(&mut rng, 1..12);
+        let (mut seen, mut plain) = (SeenIds::with_cap(cap), PlainSeen::default());
+        // Mostly rising numbers, as minted, with jumps back and repeats mixed in.
+        let mut next = 0u64;
+        for _ in 0..rand::Rng::gen_range(&mut rng, 1..200) {
+            let p = prefixes[rand::Rng::gen_range(&mut rng, 0..prefixes.len())];
+            let n = match rand::Rng::gen_range(&mut rng, 0..4) {
+                0 | 1 => {
+                    next += rand::Rng::gen_range(&mut rng, 0..3);
+                    next
+                }
+                2 => rand::Rng::gen_range(&mut rng, 0..next + 2),
+                _ => rand::Rng::gen_range(&mut rng, 0..40),
+            };
+            let id = match rand::Rng::gen_range(&mut rng, 0..20) {
+                0 => ClientOrderId::from(format!("{p}-0{n}")),
+                _ => ClientOrderId::from(format!("{p}-{n}")),
+            };
+            let probe = ClientOrderId::from(format!(
+                "{p}-{}",
+                rand::Rng::gen_range(&mut rng, 0..next + 3)
+            ));
+            assert_eq!(
+                seen.contains(&probe),
+                plain.contains(&probe),
+                "{round} {probe}"
+            );
+            assert_eq!(seen.insert(&id), plain.insert(&id, cap), "{round} {id}");
+            assert_eq!(
+                seen.exact_len(),
+                plain.recent.len() + plain.unnumbered.len()
+            );
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     /// An order for this signal (or none) under a fresh id.

@@ -85,6 +85,48 @@ impl Costs {
     }
 }
 
+/// A buy's cost as the risk gate worked it out for an order it approved: `Costs::buy_cost` of
+/// `qty` at `reference` under `costs`. A venue that would work out the same figure takes it
+/// from here (`of`) instead: the simulator priced every buy again, with the gate's costs, at
+/// the gate's price (≈ 850 instructions an order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuyCost {
+    pub costs: Costs,
+    pub qty: Decimal,
+    pub reference: Decimal,
+    pub cost: Decimal,
+}
+
+impl BuyCost {
+    pub fn new(costs: &Costs, qty: Decimal, reference: Decimal) -> Self {
+        BuyCost {
+            costs: costs.clone(),
+            qty,
+            reference,
+            cost: costs.buy_cost(qty, reference),
+        }
+    }
+
+    /// `costs.buy_cost(qty, reference)`, if that is what this is: `buy_cost` is a function of
+    /// these alone, so with each the same to the bit (a decimal equal in value but written to
+    /// another scale could give another scale) the figure is the one it would compute.
+    pub fn of(&self, costs: &Costs, qty: Decimal, reference: Decimal) -> Option<Decimal> {
+        let same = same(self.qty, qty) && same(self.reference, reference) && {
+            let (a, b) = (&self.costs, costs);
+            same(a.slippage, b.slippage)
+                && same(a.per_share, b.per_share)
+                && same(a.min, b.min)
+                && same(a.max_pct, b.max_pct)
+        };
+        same.then_some(self.cost)
+    }
+}
+
+/// The same decimal to the bit: value, sign and scale.
+fn same(a: Decimal, b: Decimal) -> bool {
+    a.serialize() == b.serialize()
+}
+
 pub use crate::model::BrokerKind;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -135,6 +177,11 @@ pub trait Broker: Send {
     fn kind(&self) -> BrokerKind;
     /// Send an order. The id in `order` was journaled before this call.
     fn submit(&mut self, order: &OrderRequest) -> Vec<BrokerEvent>;
+    /// `submit`, with what the risk gate worked out of the order's cost (a venue that judges
+    /// cost itself may use it where it is its own figure: see `BuyCost::of`).
+    fn submit_priced(&mut self, order: &OrderRequest, _gate: Option<&BuyCost>) -> Vec<BrokerEvent> {
+        self.submit(order)
+    }
     fn cancel(&mut self, client_order_id: &ClientOrderId) -> Vec<BrokerEvent>;
     /// A new bar of `symbol`: the simulator fills working orders here; real venues ignore it.
     fn on_bar(&mut self, symbol: Symbol, bar: &Bar) -> Vec<BrokerEvent>;

@@ -63,3 +63,72 @@ fn a_buy_the_cash_cannot_fund_is_refused_with_what_it_needs_and_what_is_left() {
         "ok"
     );
 }
+
+/// The cost the gate hands the venue (`Broker::submit_priced`) is taken only where it is the
+/// venue's own figure, to the bit: over random costs, sizes and prices, some the gate's, some
+/// the same value written to another scale, some another value, what the venue ends up with
+/// is always what `buy_cost` gives for its own inputs.
+#[test]
+fn a_handed_cost_is_the_venues_own_to_the_bit() {
+    use crate::broker::{BuyCost, Costs};
+    use rand::{rngs::SmallRng, Rng, SeedableRng};
+    let mut rng = SmallRng::seed_from_u64(9);
+    let dec = |rng: &mut SmallRng, max: i64, scale: u32| Decimal::new(rng.gen_range(0..max), scale);
+    // The gate's value (6 in 8), it written with one more digit, or another value.
+    let like = |rng: &mut SmallRng, d: Decimal, other: Decimal| match rng.gen_range(0..8) {
+        0 => {
+            let mut wider = d;
+            wider.rescale(d.scale() + 1);
+            wider
+        }
+        1 => other,
+        _ => d,
+    };
+    let (mut taken, mut left) = (0, 0);
+    for _ in 0..50_000 {
+        let costs = Costs {
+            slippage: dec(&mut rng, 50, 4),
+            per_share: dec(&mut rng, 2_000, 5),
+            min: dec(&mut rng, 300, 2),
+            max_pct: dec(&mut rng, 200, 4),
+        };
+        let qty = dec(&mut rng, 5_000, 0);
+        let reference = dec(&mut rng, 50_000_000, 4) + dec(&mut rng, 100, 2);
+        let venue = Costs {
+            slippage: {
+                let other = dec(&mut rng, 50, 4);
+                like(&mut rng, costs.slippage, other)
+            },
+            per_share: {
+                let other = dec(&mut rng, 2_000, 5);
+                like(&mut rng, costs.per_share, other)
+            },
+            min: {
+                let other = dec(&mut rng, 300, 2);
+                like(&mut rng, costs.min, other)
+            },
+            max_pct: {
+                let other = dec(&mut rng, 200, 4);
+                like(&mut rng, costs.max_pct, other)
+            },
+        };
+        let other = dec(&mut rng, 5_000, 0);
+        let vqty = like(&mut rng, qty, other);
+        let other = dec(&mut rng, 50_000_000, 4);
+        let vref = like(&mut rng, reference, other);
+        let own = venue.buy_cost(vqty, vref);
+        let handed = BuyCost::new(&costs, qty, reference).of(&venue, vqty, vref);
+        match handed {
+            Some(c) => {
+                assert_eq!(
+                    c.serialize(),
+                    own.serialize(),
+                    "{costs:?} {qty} {reference}"
+                );
+                taken += 1;
+            }
+            None => left += 1,
+        }
+    }
+    assert!(taken > 1_000 && left > 1_000, "{taken} taken, {left} left");
+}

@@ -9,6 +9,7 @@
 //! slippage, plus commission (`broker::Costs`), and a buy the cash left after working buys
 //! cannot fund is refused here rather than by the venue.
 
+mod entry;
 mod inputs;
 mod reason;
 
@@ -22,24 +23,32 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use crate::broker::BrokerEvent;
+use crate::broker::{BrokerEvent, BuyCost};
 use crate::model::seen::Read;
-use crate::model::{ClientOrderId, OrderRequest, OrderType, Side, Symbol};
+use crate::model::{ClientOrderId, OrderRequest};
 
 pub use inputs::{BySymbol, RiskContext, RiskLimits};
 pub use reason::{pct, RefusalReason};
 
-/// An order that passed every gate. Only `RiskGate::check` builds one (private field), so a
+/// An order that passed every gate. Only `RiskGate::check` builds one (private fields), so a
 /// function taking `RiskApproved` cannot be handed an unchecked order.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RiskApproved(OrderRequest);
+pub struct RiskApproved {
+    order: OrderRequest,
+    /// An entry's cost as the caps judged it, for the venue (`Broker::submit_priced`).
+    cost: Option<BuyCost>,
+}
 
 impl RiskApproved {
     pub fn order(&self) -> &OrderRequest {
-        &self.0
+        &self.order
     }
     pub fn into_order(self) -> OrderRequest {
-        self.0
+        self.order
+    }
+    /// The order, and the cost the gate worked out for it (an entry's).
+    pub fn into_parts(self) -> (OrderRequest, Option<BuyCost>) {
+        (self.order, self.cost)
     }
 }
 
@@ -180,8 +189,8 @@ impl RiskGate {
         // Read once for the duplicate check and, if it passes, for the record of it.
         let id = Read::of(&order.client_order_id);
         match self.refusal(&order, id, ctx) {
-            Some(reason) => Err(RiskRefused { order, reason }),
-            None => {
+            Err(reason) => Err(RiskRefused { order, reason }),
+            Ok(cost) => {
                 self.recent.push_back(ctx.now);
                 self.sent_ids.insert_read(id);
                 self.working
@@ -193,7 +202,7 @@ impl RiskGate {
                             working.contains_key(i)
                         });
                 }
-                Ok(RiskApproved(order))
+                Ok(RiskApproved { order, cost })
             }
         }
     }
@@ -210,20 +219,21 @@ impl RiskGate {
         }
         let mut probe = RiskGate::new(self.limits.clone());
         probe.halted_day = self.halted_day;
-        probe.entry_refusal(order, ctx)
+        probe.entry_refusal(order, ctx).err()
     }
 
+    /// Why `order` is refused, or, passed, an entry's cost as judged (exits are not costed).
     fn refusal(
         &mut self,
         order: &OrderRequest,
         id: Read<'_>,
         ctx: &RiskContext,
-    ) -> Option<RefusalReason> {
+    ) -> Result<Option<BuyCost>, RefusalReason> {
         if order.qty <= Decimal::ZERO {
-            return Some(RefusalReason::InvalidQuantity { qty: order.qty });
+            return Err(RefusalReason::InvalidQuantity { qty: order.qty });
         }
         if let Some(r) = self.duplicate(order, id) {
-            return Some(r);
+            return Err(r);
         }
         let window_start = ctx.now - Duration::seconds(60);
         while self.recent.front().is_some_and(|t| *t <= window_start) {
@@ -231,19 +241,19 @@ impl RiskGate {
         }
         let in_last_minute = u32::try_from(self.recent.len()).unwrap_or(u32::MAX);
         if in_last_minute >= self.limits.max_orders_per_minute {
-            return Some(RefusalReason::OrderRateLimit {
+            return Err(RefusalReason::OrderRateLimit {
                 in_last_minute,
                 max: self.limits.max_orders_per_minute,
             });
         }
         if is_exit(order, ctx) {
-            return None;
+            return Ok(None);
         }
         // The kill switch blocks new risk, never a way out of it.
         if self.killed {
-            return Some(RefusalReason::KillSwitch);
+            return Err(RefusalReason::KillSwitch);
         }
-        self.entry_refusal(order, ctx)
+        self.entry_refusal(order, ctx).map(Some)
     }
 
     fn duplicate(&self, order: &OrderRequest, id: Read<'_>) -> Option<RefusalReason> {
@@ -267,111 +277,6 @@ impl RiskGate {
             existing,
         })
     }
-
-    /// Gates that apply only to orders that add or open exposure.
-    fn entry_refusal(&mut self, order: &OrderRequest, ctx: &RiskContext) -> Option<RefusalReason> {
-        if ctx.live && !ctx.market_open {
-            return Some(RefusalReason::MarketClosed);
-        }
-        let age = ctx.last_data.map(|t| (ctx.now - t).num_seconds());
-        let too_old = age.is_none_or(|a| a > self.limits.stale_after_secs as i64);
-        if !ctx.feed_ok || too_old {
-            return Some(RefusalReason::StaleData {
-                last_data: ctx.last_data,
-                age_secs: age,
-                max_secs: self.limits.stale_after_secs,
-                feed_ok: ctx.feed_ok,
-            });
-        }
-        let loss = ctx.start_of_day_equity - ctx.equity + ctx.book_change_today;
-        let limit_hit = ctx.start_of_day_equity > Decimal::ZERO
-            && loss >= ctx.start_of_day_equity * self.limits.daily_loss_limit;
-        // The day matters only to a halt, new or latched (`ny_day` remembers the last one).
-        let day =
-            (limit_hit || self.halted_day.is_some()).then(|| crate::model::ny_day::ny_day(ctx.now));
-        if limit_hit {
-            // Latched: a bounce later in the day does not re-open entries.
-            self.halted_day = day;
-        }
-        if let Some(day) = day.filter(|d| self.halted_day == Some(*d)) {
-            return Some(RefusalReason::DailyLossLimit {
-                loss,
-                start_equity: ctx.start_of_day_equity,
-                limit_pct: self.limits.daily_loss_limit,
-                day,
-            });
-        }
-        let Some(price) = order_price(order, ctx) else {
-            return Some(RefusalReason::NoPrice {
-                symbol: order.symbol,
-            });
-        };
-        let costs = &self.limits.costs;
-        let slipped = costs.slipped(Side::Buy, price);
-        let notional = order.qty * slipped + costs.commission(order.qty, slipped);
-        if notional > self.limits.max_order_notional {
-            return Some(RefusalReason::MaxOrderNotional {
-                notional,
-                max: self.limits.max_order_notional,
-            });
-        }
-        let after = ctx.agents_held(order.symbol) + order.side.sign() * order.qty;
-        // What the position is worth after the order, plus what buying it costs beyond that.
-        let value = (after * price).abs() + (notional - order.qty * price);
-        // The book's symbol is capped like IWM: only the book's own purchase ever buys QQQ/SPY.
-        let max_pct = if order.symbol == Symbol::Iwm || order.symbol == ctx.book_symbol {
-            self.limits.max_position_pct
-        } else {
-            self.limits.max_vehicle_pct
-        };
-        if value > ctx.equity * max_pct {
-            return Some(RefusalReason::MaxPositionPct {
-                symbol: order.symbol,
-                value,
-                equity: ctx.equity,
-                max_pct,
-            });
-        }
-        if order.side == Side::Buy {
-            let mut have = ctx.cash + ctx.margin.max(Decimal::ZERO);
-            for (s, q) in ctx.pending_buys.iter() {
-                let Some(p) = ctx.prices.get(&s) else {
-                    return Some(RefusalReason::NoPrice { symbol: s });
-                };
-                have -= costs.buy_cost(*q, *p);
-            }
-            if notional > have {
-                return Some(RefusalReason::InsufficientBuyingPower {
-                    need: notional,
-                    have,
-                });
-            }
-        }
-        let mut gross_beta = Decimal::ZERO;
-        for s in Symbol::ALL {
-            let (qty, p) = if s == order.symbol {
-                (after, price)
-            } else {
-                let q = ctx.agents_held(s);
-                if q.is_zero() {
-                    continue;
-                }
-                match ctx.prices.get(&s) {
-                    Some(p) => (q, *p),
-                    None => return Some(RefusalReason::NoPrice { symbol: s }),
-                }
-            };
-            gross_beta += (RiskContext::beta(s) * qty * p).abs();
-        }
-        if gross_beta > ctx.equity * self.limits.max_beta_exposure {
-            return Some(RefusalReason::MaxGrossBeta {
-                gross_beta,
-                equity: ctx.equity,
-                max_multiple: self.limits.max_beta_exposure,
-            });
-        }
-        None
-    }
 }
 
 /// An exit shrinks a held position toward zero without flipping it (pending orders included).
@@ -381,20 +286,4 @@ pub fn is_exit(order: &OrderRequest, ctx: &RiskContext) -> bool {
     !held.is_zero()
         && held.is_sign_positive() != signed.is_sign_positive()
         && order.qty <= held.abs()
-}
-
-/// Price used to value an order: the limit or stop if it is worse for us, else the last price.
-fn order_price(order: &OrderRequest, ctx: &RiskContext) -> Option<Decimal> {
-    let last = ctx.prices.get(&order.symbol).copied();
-    let worst = |p: Decimal| match (order.side, last) {
-        (Side::Buy, Some(l)) => p.max(l),
-        (Side::Sell, Some(l)) => p.min(l),
-        (_, None) => p,
-    };
-    match order.order_type {
-        OrderType::Market | OrderType::MarketOnClose => last,
-        OrderType::Limit { limit_price } => Some(worst(limit_price)),
-        OrderType::Stop { stop_price } => Some(worst(stop_price)),
-    }
-    .filter(|p| *p > Decimal::ZERO)
 }

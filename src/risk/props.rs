@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use super::tests::{costs, ctx, limits, order, t0};
 use super::*;
+use crate::model::{Side, Symbol};
 
 impl RiskGate {
     /// `check` on a copy, for every test of the gate: they look at the order again.

@@ -6,7 +6,7 @@ use rust_decimal_macros::dec;
 
 use super::*;
 use crate::broker::Costs;
-use crate::model::{Fill, OrderType};
+use crate::model::{Fill, OrderType, Side, Symbol};
 
 pub(super) fn limits() -> RiskLimits {
     RiskLimits {

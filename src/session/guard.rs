@@ -190,7 +190,7 @@ impl Session {
                 return;
             }
         };
-        let order = approved.into_order();
+        let (order, cost) = approved.into_parts();
         // The agents' state that sized this order goes on disk with it: a restart that finds the
         // intent resumes the tier clock it came from, not the one before it.
         self.journal_stops();
@@ -223,7 +223,7 @@ impl Session {
         });
         // The venue's answers are handled once the order is in the store, which then keeps the
         // approved order itself.
-        let answers = self.broker.submit(&order);
+        let answers = self.broker.submit_priced(&order, cost.as_ref());
         out.push(Notice::Order {
             order: order.clone(),
             status: crate::model::OrderStatus::PendingNew,

@@ -7,7 +7,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{Broker, BrokerEvent, BrokerKind, Costs};
+use super::{Broker, BrokerEvent, BrokerKind, BuyCost, Costs};
 use crate::alpaca::session::ny_date;
 use crate::config::PaperConfig;
 use crate::model::money::usd_cents;
@@ -124,12 +124,13 @@ impl PaperBroker {
         self.working
             .iter()
             .filter(|o| o.side == Side::Buy)
-            .filter_map(|o| self.estimated_cost(o))
+            .filter_map(|o| self.estimated_cost(o, None))
             .sum()
     }
 
-    /// What a buy will cost, if a price to judge it by is known.
-    fn estimated_cost(&self, order: &OrderRequest) -> Option<Decimal> {
+    /// What a buy will cost, if a price to judge it by is known; `gate`: the risk gate's
+    /// figure, taken where it is this one (`BuyCost::of`).
+    fn estimated_cost(&self, order: &OrderRequest, gate: Option<&BuyCost>) -> Option<Decimal> {
         let last = self.last_close(order.symbol);
         let reference = match order.order_type {
             OrderType::Market | OrderType::MarketOnClose => last?,
@@ -140,7 +141,8 @@ impl PaperBroker {
             }
             OrderType::Stop { stop_price } => last.map_or(stop_price, |l| l.max(stop_price)),
         };
-        Some(self.costs.buy_cost(order.qty, reference))
+        let gate = gate.and_then(|g| g.of(&self.costs, order.qty, reference));
+        Some(gate.unwrap_or_else(|| self.costs.buy_cost(order.qty, reference)))
     }
 
     fn held(&self, symbol: Symbol) -> Decimal {
@@ -151,7 +153,7 @@ impl PaperBroker {
     }
 
     /// Why a venue would refuse `order` at submission, if it would.
-    fn refusal(&self, order: &OrderRequest) -> Option<String> {
+    fn refusal(&self, order: &OrderRequest, gate: Option<&BuyCost>) -> Option<String> {
         // A quantity written without decimals is whole: `fract` only for the others.
         let whole = order.qty.scale() == 0 || order.qty.fract() == Decimal::ZERO;
         if order.qty <= Decimal::ZERO || !whole {
@@ -182,7 +184,7 @@ impl PaperBroker {
             }
             Side::Buy => {
                 // Without a price yet the order is judged when it fills.
-                let need = self.estimated_cost(order)?;
+                let need = self.estimated_cost(order, gate)?;
                 let have = self.cash + self.margin() - self.reserved();
                 (need > have).then(|| insufficient(need, have))
             }
@@ -246,6 +248,10 @@ impl Broker for PaperBroker {
     }
 
     fn submit(&mut self, order: &OrderRequest) -> Vec<BrokerEvent> {
+        self.submit_priced(order, None)
+    }
+
+    fn submit_priced(&mut self, order: &OrderRequest, gate: Option<&BuyCost>) -> Vec<BrokerEvent> {
         let id = &order.client_order_id;
         if !self.seen.insert(id) {
             return vec![BrokerEvent::Rejected {
@@ -253,7 +259,7 @@ impl Broker for PaperBroker {
                 reason: "client_order_id must be unique".into(),
             }];
         }
-        if let Some(reason) = self.refusal(order) {
+        if let Some(reason) = self.refusal(order, gate) {
             return vec![BrokerEvent::Rejected {
                 client_order_id: id.clone(),
                 reason,

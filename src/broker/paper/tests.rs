@@ -273,7 +273,7 @@ fn whole_quantities_are_told_apart_as_before() {
             Utc.with_ymd_and_hms(2025, 1, 2, 14, 30, 0).unwrap(),
         );
         let bad = q <= Decimal::ZERO || q.fract() != Decimal::ZERO;
-        let refused = b.refusal(&o);
+        let refused = b.refusal(&o, None);
         assert_eq!(
             refused
                 .as_deref()

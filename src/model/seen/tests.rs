@@ -183,6 +183,97 @@ fn the_sorted_memory_answers_as_the_plain_one_in_any_order() {
     }
 }
 
+/// What `SignalOrders` means, kept plainly: a map of the newest signals' orders, folded ones
+/// in a set of their own. The sorted memory and its runs answer as this does, with signals in
+/// any order, working orders kept, and rejections freeing their signal.
+#[derive(Default)]
+struct PlainSignalOrders {
+    recent: HashMap<u64, ClientOrderId>,
+    order: VecDeque<u64>,
+    settled: std::collections::BTreeSet<u64>,
+}
+
+impl PlainSignalOrders {
+    fn get(&self, s: u64) -> Option<Ordered> {
+        match self.recent.get(&s) {
+            Some(id) => Some(Ordered::Recent(id.clone())),
+            None => self.settled.contains(&s).then_some(Ordered::Settled),
+        }
+    }
+
+    fn insert(&mut self, s: u64, id: ClientOrderId, cap: usize, working: &HashSet<ClientOrderId>) {
+        if self.recent.insert(s, id).is_none() {
+            self.order.push_back(s);
+        }
+        let mut looked = 0;
+        while self.recent.len() > cap && looked < self.order.len() {
+            let old = self.order.pop_front().unwrap();
+            match self.recent.get(&old) {
+                None => {}
+                Some(id) if working.contains(id) => {
+                    self.order.push_back(old);
+                    looked += 1;
+                }
+                Some(_) => {
+                    self.recent.remove(&old);
+                    self.settled.insert(old);
+                }
+            }
+        }
+    }
+
+    fn release(&mut self, s: u64, id: &ClientOrderId) {
+        if self.recent.get(&s) == Some(id) {
+            self.recent.remove(&s);
+            self.order.retain(|o| *o != s);
+        }
+    }
+}
+
+#[test]
+fn the_sorted_signal_memory_answers_as_the_plain_one_in_any_order() {
+    let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(43);
+    for round in 0..300 {
+        let cap = rand::Rng::gen_range(&mut rng, 1..10);
+        let (mut sig, mut plain) = (SignalOrders::with_cap(cap), PlainSignalOrders::default());
+        let mut working: HashSet<ClientOrderId> = HashSet::new();
+        let mut sent: Vec<(u64, ClientOrderId)> = Vec::new();
+        let mut next = 0u64;
+        for k in 0..rand::Rng::gen_range(&mut rng, 1..150) {
+            match rand::Rng::gen_range(&mut rng, 0..10) {
+                // A rejection frees its signal; a settled order stops working.
+                0 | 1 if !sent.is_empty() => {
+                    let (s, id) = sent[rand::Rng::gen_range(&mut rng, 0..sent.len())].clone();
+                    if working.remove(&id) && rand::Rng::gen_bool(&mut rng, 0.5) {
+                        sig.release(s, &id);
+                        plain.release(s, &id);
+                    }
+                }
+                // Mostly the next signal, as they come; now and then an older one.
+                pick => {
+                    let s = if pick < 7 {
+                        next += rand::Rng::gen_range(&mut rng, 1..3);
+                        next
+                    } else {
+                        rand::Rng::gen_range(&mut rng, 0..next + 2)
+                    };
+                    let id = ClientOrderId::new("r", k);
+                    if rand::Rng::gen_bool(&mut rng, 0.3) {
+                        working.insert(id.clone());
+                    }
+                    sig.insert(s, id.clone(), |i| working.contains(i));
+                    plain.insert(s, id.clone(), cap, &working);
+                    sent.push((s, id));
+                }
+            }
+            assert_eq!(sig.sizes().0, plain.recent.len(), "{round}");
+            for s in 0..next + 3 {
+                assert_eq!(sig.get(s), plain.get(s), "{round}: signal {s}");
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     /// An order for this signal (or none) under a fresh id.

@@ -223,7 +223,11 @@ impl Session {
         });
         // The venue's answers are handled once the order is in the store, which then keeps the
         // approved order itself.
-        let answers = self.broker.submit_priced(&order, cost.as_ref());
+        // Into the session's buffer, taken while the answers are handled (one of them may send
+        // another order, which then uses a buffer of its own).
+        let mut answers = std::mem::take(&mut self.venue_answers);
+        self.broker
+            .submit_priced(&order, cost.as_ref(), &mut answers);
         out.push(Notice::Order {
             order: order.clone(),
             status: crate::model::OrderStatus::PendingNew,
@@ -236,9 +240,10 @@ impl Session {
             fills: Vec::new(),
             note: None,
         });
-        for ev in answers {
+        for ev in answers.drain(..) {
             self.on_broker(ev, out);
         }
+        self.venue_answers = answers;
     }
 }
 

@@ -60,6 +60,8 @@ pub struct Session {
     /// Broker events taken: cash and positions move only on them, so a bar's marked equity
     /// holds until the count moves.
     broker_events: u64,
+    /// The venue's answers to the order being sent, kept between orders (see `send`).
+    venue_answers: Vec<crate::broker::BrokerEvent>,
     /// The standing stops as last journaled: journaled again only when they move.
     stops_journaled: crate::model::Stops,
     /// What the agents remembered, as last journaled (live bars only).
@@ -123,6 +125,7 @@ impl Session {
             recovery: Default::default(),
             outputs: Vec::new(),
             broker_events: 0,
+            venue_answers: Vec::new(),
             stops_journaled: [None; 3],
             memory_journaled: None,
             decided_close: None,

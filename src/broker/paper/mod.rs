@@ -217,6 +217,32 @@ impl PaperBroker {
         }
     }
 
+    /// The venue's one answer to an order sent: accepted, or rejected with why.
+    fn answer(&mut self, order: &OrderRequest, gate: Option<&BuyCost>) -> BrokerEvent {
+        let id = &order.client_order_id;
+        if !self.seen.insert(id) {
+            return BrokerEvent::Rejected {
+                client_order_id: id.clone(),
+                reason: "client_order_id must be unique".into(),
+            };
+        }
+        if let Some(reason) = self.refusal(order, gate) {
+            return BrokerEvent::Rejected {
+                client_order_id: id.clone(),
+                reason,
+            };
+        }
+        self.working.push(order.clone());
+        // Inline when it fits (see `BrokerEvent::Accepted`): one `push_str` onto the prefix
+        // (each costs ≈ 75 instructions; building it from an empty text took two).
+        let mut broker_order_id = compact_str::CompactString::new("sim-");
+        broker_order_id.push_str(id.as_str());
+        BrokerEvent::Accepted {
+            client_order_id: id.clone(),
+            broker_order_id: Some(broker_order_id),
+        }
+    }
+
     /// The price at which `order` executes in `bar`, if it does.
     fn execution(&self, order: &OrderRequest, bar: &Bar) -> Option<Decimal> {
         let (open, high, low) = (price(bar.open), price(bar.high), price(bar.low));
@@ -248,32 +274,16 @@ impl Broker for PaperBroker {
     }
 
     fn submit(&mut self, order: &OrderRequest) -> Vec<BrokerEvent> {
-        self.submit_priced(order, None)
+        vec![self.answer(order, None)]
     }
 
-    fn submit_priced(&mut self, order: &OrderRequest, gate: Option<&BuyCost>) -> Vec<BrokerEvent> {
-        let id = &order.client_order_id;
-        if !self.seen.insert(id) {
-            return vec![BrokerEvent::Rejected {
-                client_order_id: id.clone(),
-                reason: "client_order_id must be unique".into(),
-            }];
-        }
-        if let Some(reason) = self.refusal(order, gate) {
-            return vec![BrokerEvent::Rejected {
-                client_order_id: id.clone(),
-                reason,
-            }];
-        }
-        self.working.push(order.clone());
-        // Inline when it fits (see `BrokerEvent::Accepted`): one `push_str` onto the prefix
-        // (each costs ≈ 75 instructions; building it from an empty text took two).
-        let mut broker_order_id = compact_str::CompactString::new("sim-");
-        broker_order_id.push_str(id.as_str());
-        vec![BrokerEvent::Accepted {
-            client_order_id: id.clone(),
-            broker_order_id: Some(broker_order_id),
-        }]
+    fn submit_priced(
+        &mut self,
+        order: &OrderRequest,
+        gate: Option<&BuyCost>,
+        out: &mut Vec<BrokerEvent>,
+    ) {
+        out.push(self.answer(order, gate));
     }
 
     fn cancel(&mut self, client_order_id: &ClientOrderId) -> Vec<BrokerEvent> {

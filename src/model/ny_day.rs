@@ -15,6 +15,10 @@ const STRETCH: Duration = Duration::days(28);
 /// A stretch of instants is narrowed down to this around a clock change.
 const RESOLUTION: Duration = Duration::minutes(1);
 
+/// A stretch is followed this many [`STRETCH`]es at most (a year: a clock change comes sooner
+/// wherever New York has one).
+const HORIZON: i32 = 13;
+
 /// New York's offset from UTC (seconds) at the instants `from..to` (Unix seconds).
 #[derive(Debug, Clone, Copy)]
 struct Held {
@@ -84,8 +88,8 @@ impl NyDays {
 
 thread_local! {
     /// This thread's last offset stretch and day, shared by [`ny_day`] and [`ny_midnight`].
-    static DAYS: std::cell::Cell<NyDays> = const {
-        std::cell::Cell::new(NyDays {
+    static DAYS: std::cell::RefCell<NyDays> = const {
+        std::cell::RefCell::new(NyDays {
             held: [None; 2],
             today: None,
             midnight: None,
@@ -96,12 +100,7 @@ thread_local! {
 /// The New York calendar day of `t`, with this thread's last stretch and day remembered (see
 /// [`NyDays`]): what `t.with_timezone(&New_York).date_naive()` says.
 pub fn ny_day(t: DateTime<Utc>) -> NaiveDate {
-    DAYS.with(|d| {
-        let mut days = d.get();
-        let day = days.day(t);
-        d.set(days);
-        day
-    })
+    DAYS.with(|d| d.borrow_mut().day(t))
 }
 
 /// The instant New York's calendar day `day` starts, what `New_York.from_local_datetime(&day
@@ -111,23 +110,26 @@ pub fn ny_day(t: DateTime<Utc>) -> NaiveDate {
 pub fn ny_midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
     let local = (i64::from(day.num_days_from_ce()) - UNIX_EPOCH_FROM_CE) * SECS_A_DAY;
     DAYS.with(|d| {
-        let mut days = d.get();
+        let mut days = d.borrow_mut();
         if let Some((_, t)) = days.midnight.filter(|(last, _)| *last == day) {
             return Some(t);
         }
-        for h in days.held.iter().flatten() {
+        let held = days.held.iter().flatten().find_map(|h| {
             let u = local - h.offset;
-            if h.from <= u - 2 * 3_600 && u < h.to {
-                return DateTime::from_timestamp(u, 0);
+            (h.from <= u - 2 * 3_600 && u < h.to).then_some(u)
+        });
+        let t = match held {
+            Some(u) => DateTime::from_timestamp(u, 0)?,
+            None => {
+                let t = New_York
+                    .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+                    .earliest()?
+                    .with_timezone(&Utc);
+                days.keep(held_from(t));
+                t
             }
-        }
-        let t = New_York
-            .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-            .earliest()?
-            .with_timezone(&Utc);
-        days.keep(held_from(t));
+        };
         days.midnight = Some((day, t));
-        d.set(days);
         Some(t)
     })
 }
@@ -145,15 +147,22 @@ fn offset_at(t: DateTime<Utc>) -> i64 {
     i64::from(secs)
 }
 
-/// The offset at `t` and how far past `t` it holds (up to [`STRETCH`], the end excluded): at most
-/// one clock change lies within a stretch, so the instants before it are found by halving.
+/// The offset at `t` and how far past `t` it holds (up to the next clock change or [`HORIZON`]
+/// stretches, the end excluded). At most one clock change lies within a [`STRETCH`]: one whose
+/// ends have the same offset has none, and in the first whose ends differ the instants before
+/// the change are found by halving. Up to the change, not one stretch: every stretch found
+/// costs a dozen of chrono-tz's searches, and a daily file's rows found one every 20 rows.
 fn held_from(t: DateTime<Utc>) -> Held {
     let offset = offset_at(t);
     let at = |d: Duration| t.checked_add_signed(d).map(offset_at);
-    let (mut same, mut changed) = (Duration::zero(), STRETCH);
-    if at(changed) == Some(offset) {
-        same = changed;
-    } else {
+    let mut same = Duration::zero();
+    let mut stretches = 0;
+    while stretches < HORIZON && at(same + STRETCH) == Some(offset) {
+        same += STRETCH;
+        stretches += 1;
+    }
+    if stretches < HORIZON {
+        let mut changed = same + STRETCH;
         while changed - same > RESOLUTION {
             let mid = same + (changed - same) / 2;
             if at(mid) == Some(offset) {

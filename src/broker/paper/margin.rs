@@ -149,8 +149,9 @@ mod tests {
         for k in 0..400_000 {
             let (cash_scale, rate_scale) = ((next() % 23) as u32, (next() % 7) as u32);
             // Mantissas of every length, up to where the product leaves 64 bits and beyond.
-            let bits = next() % 66;
-            let mut cash_m = (next() >> (64 - bits.min(63))) as i128 + 1;
+            // (1 to 64 bits: a shift by 64 would overflow.)
+            let bits = 1 + next() % 64;
+            let mut cash_m = (next() >> (64 - bits)) as i128 + 1;
             if k % 5 == 0 {
                 // Multiples of 360 and of its factors: exact quotients, and halves of a cent.
                 let factor = [8, 9, 40, 45, 180, 360, 1_800][(next() % 7) as usize];

@@ -84,6 +84,11 @@ fn a_handed_cost_is_the_venues_own_to_the_bit() {
         1 => other,
         _ => d,
     };
+    // `d` as the venue may have it: the gate's, wider, or another drawn like it.
+    let vary = |rng: &mut SmallRng, d: Decimal, max: i64, scale: u32| {
+        let other = dec(rng, max, scale);
+        like(rng, d, other)
+    };
     let (mut taken, mut left) = (0, 0);
     for _ in 0..50_000 {
         let costs = Costs {
@@ -95,27 +100,13 @@ fn a_handed_cost_is_the_venues_own_to_the_bit() {
         let qty = dec(&mut rng, 5_000, 0);
         let reference = dec(&mut rng, 50_000_000, 4) + dec(&mut rng, 100, 2);
         let venue = Costs {
-            slippage: {
-                let other = dec(&mut rng, 50, 4);
-                like(&mut rng, costs.slippage, other)
-            },
-            per_share: {
-                let other = dec(&mut rng, 2_000, 5);
-                like(&mut rng, costs.per_share, other)
-            },
-            min: {
-                let other = dec(&mut rng, 300, 2);
-                like(&mut rng, costs.min, other)
-            },
-            max_pct: {
-                let other = dec(&mut rng, 200, 4);
-                like(&mut rng, costs.max_pct, other)
-            },
+            slippage: vary(&mut rng, costs.slippage, 50, 4),
+            per_share: vary(&mut rng, costs.per_share, 2_000, 5),
+            min: vary(&mut rng, costs.min, 300, 2),
+            max_pct: vary(&mut rng, costs.max_pct, 200, 4),
         };
-        let other = dec(&mut rng, 5_000, 0);
-        let vqty = like(&mut rng, qty, other);
-        let other = dec(&mut rng, 50_000_000, 4);
-        let vref = like(&mut rng, reference, other);
+        let vqty = vary(&mut rng, qty, 5_000, 0);
+        let vref = vary(&mut rng, reference, 50_000_000, 4);
         let own = venue.buy_cost(vqty, vref);
         let handed = BuyCost::new(&costs, qty, reference).of(&venue, vqty, vref);
         match handed {
